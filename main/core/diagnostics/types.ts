@@ -1,0 +1,72 @@
+// Shapes shared by the proxy, the status API, the CLI's --explain and the
+// renderer. Pure types: the renderer imports them with `import type`.
+
+export type BustCause =
+  | 'billing-header'
+  | 'tools-reordered'
+  | 'tools-changed'
+  | 'date-changed'
+  | 'system-reminder'
+  | 'system-changed'
+  | 'history-rewritten'
+  | 'slot-evicted'
+  | 'unknown';
+
+/** Why a turn did not begin with its predecessor, and what to do about it. */
+export interface Bust {
+  readonly cause: BustCause;
+  /** JSON path of the divergence, e.g. `system[0].text` or `messages[3].content[0].text`. */
+  readonly path: string;
+  /** At most 40 characters of the previous prompt from the divergence on. */
+  readonly before: string;
+  /** At most 40 characters of this prompt from the divergence on. */
+  readonly after: string;
+  readonly remedy: string;
+}
+
+/** One completed call to /v1/messages (or count_tokens), as the status API reports it. */
+export interface CallRecord {
+  readonly id: number;
+  /** ISO time the request arrived. */
+  readonly time: string;
+  /** Conversation key, shortened for display (never prompt text). */
+  readonly session: string;
+  /** 1-based turn within the conversation. */
+  readonly turn: number;
+  readonly path: string;
+  readonly status: number;
+  readonly model: string | null;
+  readonly promptChars: number;
+  /** Fraction (0..1) of this prompt the backend could reuse from its cache slots. */
+  readonly reuse: number;
+  /** Fraction (0..1) of the previous turn's prompt that this turn begins with; null on turn 1. */
+  readonly conversationReuse: number | null;
+  readonly bust: Bust | null;
+  readonly ttftMs: number | null;
+  readonly durationMs: number;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  readonly cacheReadTokens: number | null;
+  readonly rewritten: boolean;
+}
+
+export interface Totals {
+  readonly requests: number;
+  readonly rewritten: number;
+  readonly errors: number;
+  readonly reusedTokens: number;
+  readonly processedTokens: number;
+}
+
+/** GET /_proxy/status */
+export interface ProxyStatus {
+  readonly version: string;
+  readonly target: string;
+  readonly rewrite: string;
+  readonly cacheUsage: boolean;
+  readonly slots: number;
+  readonly listening: { readonly host: string; readonly port: number } | null;
+  readonly uptimeMs: number;
+  readonly totals: Totals;
+  readonly recent: readonly CallRecord[];
+}

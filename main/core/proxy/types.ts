@@ -1,0 +1,62 @@
+import type { RewriteMode } from '../rewrite/types.js';
+import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ProxyOptions {
+  /** Where to listen; loopback unless the user opts in (then a token is required). */
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The backend, e.g. http://127.0.0.1:11434. */
+  readonly target: string;
+  readonly rewrite: RewriteMode;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Required when host is not loopback: clients send it as Bearer or x-api-key. */
+  readonly token?: string | undefined;
+  /** Browser origins allowed besides the proxy's own. */
+  readonly allowOrigins?: readonly string[];
+  /** Extra Host names accepted besides localhost, 127.0.0.1 and [::1]. */
+  readonly allowHosts?: readonly string[];
+  /** Add estimated cache_read_input_tokens to usage (issue 3). */
+  readonly cacheUsage?: boolean;
+  /** Cache slots the backend holds (OLLAMA_NUM_PARALLEL). */
+  readonly slots?: number;
+  /** Milliseconds after which an upstream call is abandoned; 0 = never (prefill can take minutes). */
+  readonly upstreamTimeoutMs?: number;
+}
+
+/** One line per request, for the CLI log and the app's activity feed. */
+export interface RequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly rewritten: boolean;
+  readonly rule: string | null;
+  /** Why the proxy itself answered, when it did (refused host, upstream down, ...). */
+  readonly note?: string;
+}
+
+export interface ProxyEvents {
+  request: [entry: RequestLogEntry];
+  call: [record: CallRecord];
+  /** Something the operator should see (e.g. the backend's context is smaller than the prompt). */
+  warning: [message: string];
+}
+
+export interface ProxyController {
+  /** Binds and starts serving; rejects with code EADDRINUSE when the port is busy. */
+  start(): Promise<{ host: string; port: number }>;
+  /** Stops accepting, lets in-flight streams finish up to graceMs, then cuts the rest. */
+  stop(graceMs?: number): Promise<void>;
+  /** Takes effect for the next request; streams in flight are not touched. */
+  setRewriteMode(mode: RewriteMode): void;
+  status(): ProxyStatus;
+  readonly running: boolean;
+  on<K extends keyof ProxyEvents>(event: K, listener: (...args: ProxyEvents[K]) => void): this;
+  off<K extends keyof ProxyEvents>(event: K, listener: (...args: ProxyEvents[K]) => void): this;
+}

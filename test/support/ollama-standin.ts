@@ -1,0 +1,235 @@
+// An in-repo stand-in for Ollama, speaking the HTTP surface DESIGN.md §2
+// describes: health endpoints, model listings, keep-alive loads, and an
+// Anthropic-compatible /v1/messages that streams SSE with realistic pauses.
+// Tests and the benchmark run the proxy against it over real sockets.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** True when the client aborted before the response ended. */
+  aborted: boolean;
+}
+
+export interface StandinModel {
+  name: string;
+  parameterSize?: string;
+  quantization?: string;
+  contextLength?: number;
+}
+
+export interface StreamTiming {
+  /** Pause before message_start, standing in for prompt prefill. */
+  prefillMs: number;
+  /** Pause between text deltas. */
+  tokenDelayMs: number;
+  /** Number of text deltas sent. */
+  tokens: number;
+}
+
+export interface StandinOptions {
+  port?: number;
+  version?: string;
+  models?: StandinModel[];
+  /** Models reported by /api/ps as loaded. */
+  loaded?: string[];
+  timing?: Partial<StreamTiming>;
+  /** Keep request bodies in `requests` (off in the benchmark to save memory). */
+  record?: boolean;
+}
+
+export interface OllamaStandin {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: RecordedRequest[];
+  timing: StreamTiming;
+  version: string;
+  models: StandinModel[];
+  loaded: Map<string, { expiresAt: Date }>;
+  /** Requests whose response is still open (for abort tests). */
+  readonly inFlight: Set<RecordedRequest>;
+  /** Answer every /v1/messages call with this HTTP error until cleared. */
+  failWith: { status: number; type: string; message: string } | null;
+  close(): Promise<void>;
+  /** Resolves when a request has been recorded as aborted, or rejects after ms. */
+  waitForAbort(ms: number): Promise<RecordedRequest>;
+}
+
+const DEFAULT_TIMING: StreamTiming = { prefillMs: 20, tokenDelayMs: 5, tokens: 8 };
+
+/** Roughly what a tokenizer would count for the prompt: one token per 4 chars. */
+function estimateInputTokens(body: unknown): number {
+  return Math.max(1, Math.round(JSON.stringify(body).length / 4));
+}
+
+function sse(res: http.ServerResponse, type: string, data: object): void {
+  res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+function sendError(res: http.ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ type: 'error', error: { type, message } }));
+}
+
+export async function startOllamaStandin(options: StandinOptions = {}): Promise<OllamaStandin> {
+  const record = options.record ?? true;
+  const abortWaiters: Array<(r: RecordedRequest) => void> = [];
+  const state: Omit<OllamaStandin, 'url' | 'port' | 'close' | 'waitForAbort'> = {
+    requests: [],
+    inFlight: new Set(),
+    timing: { ...DEFAULT_TIMING, ...options.timing },
+    version: options.version ?? '0.12.6',
+    models: options.models ?? [
+      { name: 'qwen3-coder:30b', parameterSize: '30.5B', quantization: 'Q4_K_M', contextLength: 65536 },
+      { name: 'gpt-oss:20b', parameterSize: '20.9B', quantization: 'MXFP4', contextLength: 131072 },
+    ],
+    loaded: new Map((options.loaded ?? []).map((name) => [name, { expiresAt: new Date(Date.now() + 5 * 60_000) }])),
+    failWith: null,
+  };
+
+  async function streamMessage(res: http.ServerResponse, model: string, inputTokens: number, rec: RecordedRequest): Promise<void> {
+    const { prefillMs, tokenDelayMs, tokens } = state.timing;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    await sleep(prefillMs);
+    const id = `msg_${Math.random().toString(36).slice(2, 14)}`;
+    sse(res, 'message_start', {
+      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 0 } },
+    });
+    sse(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+    for (let i = 0; i < tokens && !rec.aborted; i++) {
+      await sleep(tokenDelayMs);
+      sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: i === 0 ? 'Hello' : ' world' } });
+    }
+    if (rec.aborted) return;
+    sse(res, 'content_block_stop', { index: 0 });
+    sse(res, 'message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: inputTokens, output_tokens: tokens } });
+    sse(res, 'message_stop', {});
+    res.end();
+  }
+
+  function jsonMessage(res: http.ServerResponse, model: string, inputTokens: number): void {
+    const { tokens } = state.timing;
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({
+      id: `msg_${Math.random().toString(36).slice(2, 14)}`, type: 'message', role: 'assistant', model,
+      content: [{ type: 'text', text: 'Hello' + ' world'.repeat(Math.max(0, tokens - 1)) }],
+      stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: tokens },
+    }));
+  }
+
+  async function handleMessages(rec: RecordedRequest, res: http.ServerResponse): Promise<void> {
+    if (state.failWith) return sendError(res, state.failWith.status, state.failWith.type, state.failWith.message);
+    let body: { model?: unknown; stream?: unknown };
+    try {
+      body = JSON.parse(rec.body.toString('utf8')) as typeof body;
+    } catch (err) {
+      return sendError(res, 400, 'invalid_request_error', `invalid JSON: ${(err as Error).message}`);
+    }
+    const model = typeof body.model === 'string' ? body.model : '';
+    if (!model) return sendError(res, 400, 'invalid_request_error', 'model is required');
+    state.loaded.set(model, { expiresAt: new Date(Date.now() + 5 * 60_000) });
+    const inputTokens = estimateInputTokens(body);
+    if (body.stream === true) return streamMessage(res, model, inputTokens, rec);
+    await sleep(state.timing.prefillMs);
+    return jsonMessage(res, model, inputTokens);
+  }
+
+  function handleGenerate(rec: RecordedRequest, res: http.ServerResponse): void {
+    const body = JSON.parse(rec.body.toString('utf8') || '{}') as { model?: string; keep_alive?: string | number };
+    if (!body.model) return sendError(res, 400, 'invalid_request_error', 'model is required');
+    const keepAliveMs = typeof body.keep_alive === 'number' ? body.keep_alive * 1000 : parseDuration(body.keep_alive ?? '5m');
+    if (keepAliveMs === 0) state.loaded.delete(body.model);
+    else state.loaded.set(body.model, { expiresAt: new Date(Date.now() + keepAliveMs) });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ model: body.model, created_at: new Date().toISOString(), response: '', done: true, done_reason: keepAliveMs === 0 ? 'unload' : 'load' }));
+  }
+
+  function json(res: http.ServerResponse, value: unknown): void {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(value));
+  }
+
+  function route(rec: RecordedRequest, res: http.ServerResponse): void | Promise<void> {
+    const path = rec.url.split('?')[0];
+    if (path === '/' && (rec.method === 'GET' || rec.method === 'HEAD')) {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '17' });
+      return void res.end(rec.method === 'HEAD' ? undefined : 'Ollama is running');
+    }
+    if (path === '/api/version' && rec.method === 'GET') return json(res, { version: state.version });
+    if (path === '/api/tags' && rec.method === 'GET') {
+      return json(res, {
+        models: state.models.map((m) => ({
+          name: m.name, model: m.name, size: 18_000_000_000, digest: 'sha256:' + '0'.repeat(64),
+          details: { parameter_size: m.parameterSize ?? '7B', quantization_level: m.quantization ?? 'Q4_K_M', ...(m.contextLength ? { context_length: m.contextLength } : {}) },
+        })),
+      });
+    }
+    if (path === '/api/ps' && rec.method === 'GET') {
+      return json(res, {
+        models: [...state.loaded].map(([name, { expiresAt }]) => ({
+          name, model: name, size: 19_000_000_000, size_vram: 19_000_000_000, expires_at: expiresAt.toISOString(),
+          context_length: state.models.find((m) => m.name === name)?.contextLength ?? 4096,
+        })),
+      });
+    }
+    if (path === '/api/generate' && rec.method === 'POST') return handleGenerate(rec, res);
+    if (path === '/v1/messages' && rec.method === 'POST') return handleMessages(rec, res);
+    // Ollama serves no count_tokens; Gin answers unknown routes like this.
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('404 page not found');
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rec: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), aborted: false };
+      if (record) state.requests.push(rec);
+      state.inFlight.add(rec);
+      res.on('close', () => {
+        state.inFlight.delete(rec);
+        if (!res.writableFinished) {
+          rec.aborted = true;
+          abortWaiters.splice(0).forEach((w) => w(rec));
+        }
+      });
+      Promise.resolve(route(rec, res)).catch((err: Error) => {
+        if (!res.headersSent) sendError(res, 500, 'api_error', err.message);
+        else res.destroy();
+      });
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+    waitForAbort: (ms: number) => new Promise<RecordedRequest>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no upstream abort within ${ms} ms`)), ms);
+      abortWaiters.push((r) => { clearTimeout(timer); resolve(r); });
+    }),
+  });
+}
+
+/** Ollama's keep_alive durations: "5m", "60m", "1h", "30s", or seconds. */
+function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return value * 1000;
+  const match = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) return 5 * 60_000;
+  const n = Number(match[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return n < 0 ? Number.POSITIVE_INFINITY : n * unit;
+}
