@@ -1,0 +1,156 @@
+// Parses the headless proxy's flags into ProxyOptions: pure, so every flag
+// and every error message is tested without starting anything.
+import { parseArgs } from 'node:util';
+import bytes from 'bytes';
+import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
+import { isLoopbackAddress } from '../core/proxy/request-guard.js';
+import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
+
+export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
+       llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--port P]
+
+Keeps Claude Code's prompt prefix byte-stable so a local model reuses its cache.
+Point Claude Code at it: ANTHROPIC_BASE_URL=http://127.0.0.1:11435
+
+Options:
+  --port <n>             port to listen on (default 11435; 0 picks a free one)
+  --host <addr>          address to listen on (default 127.0.0.1)
+  --target <url>         the backend (default http://127.0.0.1:11434)
+  --rewrite <mode>       drop | normalize | off (default drop)
+  --max-body <size>      largest request body, e.g. 64mb (default 64mb)
+  --token <t>            require this token (Bearer or x-api-key); needed off loopback
+  --allow-origin <o>     let this browser origin in (repeatable)
+  --allow-host <name>    accept this Host header besides localhost (repeatable)
+  --slots <n>            cache slots the backend holds, OLLAMA_NUM_PARALLEL (default 1)
+  --no-cache-usage       do not add cache_read_input_tokens to usage
+  --upstream-timeout <s> give up on the backend after this many seconds (default: never)
+  --explain              print one readable cache line per call
+  --log-level <level>    debug | info | warn | error (default info)
+  --json-logs            log JSON lines instead of text
+  -h, --help             show this help
+  -v, --version          show the version
+`;
+
+export interface ServeConfig {
+  readonly proxy: ProxyOptions;
+  readonly logLevel: LogLevel;
+  readonly jsonLogs: boolean;
+  readonly explain: boolean;
+}
+
+/** What the settings file says, before flags override it. */
+export type ServeDefaults = Pick<ProxyOptions, 'host' | 'port' | 'target' | 'rewrite' | 'maxBodyBytes' | 'token' | 'allowOrigins' | 'cacheUsage' | 'slots'> & { logLevel: LogLevel };
+
+export const BUILTIN_DEFAULTS: ServeDefaults = {
+  host: '127.0.0.1',
+  port: 11435,
+  target: 'http://127.0.0.1:11434',
+  rewrite: 'drop',
+  maxBodyBytes: 64 * 1024 * 1024,
+  token: undefined,
+  allowOrigins: [],
+  cacheUsage: true,
+  slots: 1,
+  logLevel: 'info',
+};
+
+export type ParseOutcome =
+  | { readonly kind: 'serve'; readonly config: ServeConfig }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'error'; readonly message: string };
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export function parsePort(text: string, flag = '--port'): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new Error(`${flag} must be a whole number from 0 to 65535, got "${text}"`);
+  return Number(text);
+}
+
+export function parseTarget(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`--target must be a URL like http://127.0.0.1:11434, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--target must be http:// or https://, got "${text}"`);
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function parseSize(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : bytes.parse(text);
+  if (n === null || !Number.isFinite(n) || n <= 0) throw new Error(`--max-body must be a size like 64mb or 1048576, got "${text}"`);
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults = BUILTIN_DEFAULTS): ParseOutcome {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        target: { type: 'string' },
+        rewrite: { type: 'string' },
+        'max-body': { type: 'string' },
+        token: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
+        slots: { type: 'string' },
+        'no-cache-usage': { type: 'boolean' },
+        'upstream-timeout': { type: 'string' },
+        explain: { type: 'boolean' },
+        'log-level': { type: 'string' },
+        'json-logs': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+    if (values.help) return { kind: 'help' };
+    if (values.version) return { kind: 'version' };
+    if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
+
+    const host = values.host ?? defaults.host;
+    const token = values.token ?? defaults.token;
+    if (!isLoopbackAddress(host) && !token) {
+      throw new Error(`listening on ${host} exposes your model to the network; pass --token <secret> (clients send it as Authorization: Bearer) or use --host 127.0.0.1`);
+    }
+    const slots = values.slots === undefined ? defaults.slots ?? 1 : Number(values.slots);
+    if (!Number.isInteger(slots) || slots < 1 || slots > 64) throw new Error(`--slots must be a whole number from 1 to 64, got "${values.slots}"`);
+    const timeout = values['upstream-timeout'] === undefined ? 0 : Number(values['upstream-timeout']);
+    if (!Number.isFinite(timeout) || timeout < 0) throw new Error(`--upstream-timeout must be seconds (0 = never), got "${values['upstream-timeout']}"`);
+
+    const proxy: ProxyOptions = {
+      host,
+      port: values.port === undefined ? defaults.port : parsePort(values.port),
+      target: values.target === undefined ? defaults.target : parseTarget(values.target),
+      rewrite: values.rewrite === undefined ? defaults.rewrite : oneOf<RewriteMode>('--rewrite', values.rewrite, REWRITE_MODES),
+      maxBodyBytes: values['max-body'] === undefined ? defaults.maxBodyBytes : parseSize(values['max-body']),
+      token: token || undefined,
+      allowOrigins: [...(defaults.allowOrigins ?? []), ...(values['allow-origin'] ?? [])],
+      allowHosts: values['allow-host'] ?? [],
+      cacheUsage: values['no-cache-usage'] ? false : defaults.cacheUsage ?? true,
+      slots,
+      upstreamTimeoutMs: timeout * 1000,
+    };
+    return {
+      kind: 'serve',
+      config: {
+        proxy,
+        logLevel: values['log-level'] === undefined ? defaults.logLevel : oneOf<LogLevel>('--log-level', values['log-level'], LOG_LEVELS),
+        jsonLogs: values['json-logs'] ?? false,
+        explain: values.explain ?? false,
+      },
+    };
+  } catch (err) {
+    return { kind: 'error', message: (err as Error).message.replace(/^TypeError \[\w+\]: /, '') };
+  }
+}

@@ -1,0 +1,71 @@
+// Runs the proxy headless: the same core the menu-bar app hosts, with a log
+// line per request on stdout and a clean shutdown on SIGINT/SIGTERM.
+import { createLogger } from '../core/logger.js';
+import { createProxy } from '../core/proxy/server.js';
+import { formatExplainLine } from '../core/diagnostics/index.js';
+import type { ServeConfig } from './serve-args.js';
+
+/** How long in-flight streams may run on after a shutdown signal. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+export interface ServeIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Registers a shutdown handler; returns a function that removes it. */
+  readonly onSignal: (handler: (signal: string) => void) => () => void;
+}
+
+function kb(n: number): string {
+  return n < 1024 ? `${n}B` : `${(n / 1024).toFixed(1)}KB`;
+}
+
+/** Resolves with the process exit code once the proxy has stopped. */
+export async function runServe(config: ServeConfig, io: ServeIo): Promise<number> {
+  const logger = createLogger({ level: config.logLevel, json: config.jsonLogs, write: io.stdout });
+  const proxy = createProxy(config.proxy);
+
+  proxy.on('request', (e) => {
+    const fields = {
+      status: e.status, ms: Math.round(e.durationMs), in: kb(e.bytesIn), out: kb(e.bytesOut),
+      rewritten: e.rewritten ? e.rule ?? 'yes' : 'no', ...(e.note ? { note: e.note } : {}),
+    };
+    if (config.jsonLogs) logger.info('request', { method: e.method, path: e.path, ...fields });
+    else logger.info(`${e.method} ${e.path}`, fields);
+  });
+  proxy.on('warning', (message) => logger.warn(message));
+  if (config.explain) proxy.on('call', (record) => io.stdout(formatExplainLine(record) + '\n'));
+
+  let address: { host: string; port: number };
+  try {
+    address = await proxy.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const where = `${config.proxy.host}:${config.proxy.port}`;
+    if (e.code === 'EADDRINUSE') io.stderr(`llm-cache-proxy: port ${config.proxy.port} on ${config.proxy.host} is already in use (another llm-cache-proxy or the menu-bar app?); pick another with --port\n`);
+    else if (e.code === 'EACCES') io.stderr(`llm-cache-proxy: not allowed to listen on ${where}; use a port above 1023\n`);
+    else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') io.stderr(`llm-cache-proxy: ${config.proxy.host} is not an address of this machine\n`);
+    else io.stderr(`llm-cache-proxy: cannot listen on ${where}: ${e.message}\n`);
+    return 2;
+  }
+
+  const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
+  io.stdout(`llm-cache-proxy listening on http://${shownHost}:${address.port} -> ${config.proxy.target}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const removeHandler = io.onSignal((signal) => {
+      if (stopping) {
+        io.stderr(`llm-cache-proxy: ${signal} again, exiting now\n`);
+        removeHandler();
+        resolve(130);
+        return;
+      }
+      stopping = true;
+      io.stderr(`llm-cache-proxy: ${signal}, finishing in-flight requests (up to ${SHUTDOWN_GRACE_MS / 1000} s)\n`);
+      void proxy.stop(SHUTDOWN_GRACE_MS).then(() => {
+        removeHandler();
+        resolve(0);
+      });
+    });
+  });
+}

@@ -1,0 +1,33 @@
+import type { ServerResponse } from 'node:http';
+
+/** Error types Claude Code understands (the Anthropic API's own vocabulary). */
+export type AnthropicErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'request_too_large'
+  | 'api_error'
+  | 'overloaded_error';
+
+export function anthropicErrorBody(type: AnthropicErrorType, message: string): string {
+  return JSON.stringify({ type: 'error', error: { type, message } });
+}
+
+/**
+ * Answers with an error shaped like the Anthropic API's, so Claude Code shows
+ * the message to the user instead of a generic "unexpected response".
+ */
+export function sendAnthropicError(res: ServerResponse, status: number, type: AnthropicErrorType, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = anthropicErrorBody(type, message);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-llm-cache-proxy': 'error',
+  });
+  res.end(body);
+}

@@ -1,0 +1,152 @@
+// Forwards every request to the backend with http-proxy-middleware, and hands
+// the response back as it arrives: status and headers as the backend sent
+// them, bodies streamed without buffering (SSE especially), usage figures
+// noted on the way for the diagnostics.
+import http from 'node:http';
+import { pipeline } from 'node:stream';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { sendAnthropicError } from './anthropic-error.js';
+import { endToEndHeaders } from './hop-by-hop.js';
+import { callOf, type MessageCall } from './message-call.js';
+import { SseUsageTap } from './sse-usage-tap.js';
+import { noteUsage, type UsageRewriter } from './usage.js';
+
+/** Loopback connects succeed or fail in microseconds; anything slower is a dead address. */
+const CONNECT_TIMEOUT_MS = 900;
+
+export interface ForwarderHooks {
+  readonly target: string;
+  readonly agent: http.Agent;
+  /** 0 means never: prefill of a long prompt can take minutes. */
+  readonly upstreamTimeoutMs: number;
+  /** Null when the cache estimate should not be added to usage. */
+  usageRewriter(req: http.IncomingMessage, call: MessageCall): UsageRewriter | null;
+  /** Answer for a count_tokens call the backend does not serve (Ollama: 404). */
+  countTokensFallback(call: MessageCall): number;
+  /** Token that authenticated the client to us; never passed on. */
+  readonly stripAuth: boolean;
+  onResponseBytes(req: http.IncomingMessage, bytes: number): void;
+}
+
+function upstreamDownMessage(target: string, err: NodeJS.ErrnoException): string {
+  const why = err.code ?? err.message;
+  return `llm-cache-proxy cannot reach the model backend at ${target} (${why}). ` +
+    'Is Ollama running? Start it with `ollama serve` (or open the Ollama app), or point the proxy elsewhere with --target.';
+}
+
+function isJson(type: string | undefined): boolean {
+  return type !== undefined && /^application\/(?:[\w.+-]+\+)?json/i.test(type);
+}
+
+export function createForwarder(hooks: ForwarderHooks): RequestHandler {
+  const { target } = hooks;
+
+  function writeBody(proxyReq: http.ClientRequest, call: MessageCall): void {
+    // The body was read (and decoded) to rewrite it: describe the bytes we send, not the ones we got.
+    proxyReq.removeHeader('transfer-encoding');
+    proxyReq.removeHeader('content-encoding');
+    proxyReq.setHeader('content-length', call.body.length);
+    proxyReq.write(call.body);
+  }
+
+  function passThrough(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers));
+    pipeline(proxyRes, res, () => { /* a client that left early is not an error */ });
+    proxyRes.on('data', (chunk: Buffer) => hooks.onResponseBytes(req, chunk.length));
+  }
+
+  function streamEvents(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
+    const rewriteUsage = hooks.usageRewriter(req, call);
+    const tap = new SseUsageTap({
+      observed: call.observed,
+      rewriteUsage,
+      onFirstContent: () => { call.firstContentAt = performance.now(); },
+    });
+    // Rewritten events change length, so the framing is Node's (chunked) either way.
+    res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers, ['content-length']));
+    res.flushHeaders();
+    proxyRes.on('data', (chunk: Buffer) => hooks.onResponseBytes(req, chunk.length));
+    pipeline(proxyRes, tap, res, () => { /* client gone: upstream is cut in onProxyReq */ });
+  }
+
+  function answerJson(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
+    const chunks: Buffer[] = [];
+    proxyRes.on('data', (chunk: Buffer) => { chunks.push(chunk); hooks.onResponseBytes(req, chunk.length); });
+    proxyRes.on('error', () => res.destroy());
+    proxyRes.on('end', () => {
+      let body = Buffer.concat(chunks);
+      try {
+        const message = JSON.parse(body.toString('utf8')) as { usage?: Record<string, unknown> };
+        noteUsage(call.observed, message.usage);
+        const rewriteUsage = hooks.usageRewriter(req, call);
+        if (rewriteUsage && message.usage) {
+          message.usage = rewriteUsage(message.usage);
+          body = Buffer.from(JSON.stringify(message));
+        }
+      } catch {
+        // Not the JSON we expected: hand it back exactly as received.
+      }
+      res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage, { ...endToEndHeaders(proxyRes.headers), 'content-length': body.length });
+      res.end(body);
+    });
+  }
+
+  function answerCountTokens(proxyRes: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
+    proxyRes.resume();
+    const body = JSON.stringify({ input_tokens: hooks.countTokensFallback(call) });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-llm-cache-proxy': 'count-tokens-estimate' });
+    res.end(body);
+  }
+
+  return createProxyMiddleware({
+    target,
+    changeOrigin: true,
+    agent: hooks.agent,
+    selfHandleResponse: true,
+    xfwd: false,
+    ...(hooks.upstreamTimeoutMs > 0 ? { proxyTimeout: hooks.upstreamTimeoutMs } : {}),
+    on: {
+      proxyReq: (proxyReq, req, res) => {
+        if (hooks.stripAuth) {
+          proxyReq.removeHeader('authorization');
+          proxyReq.removeHeader('x-api-key');
+        }
+        const call = callOf(req);
+        if (call) {
+          // We parse the stream to add usage; compressed SSE would defeat that.
+          proxyReq.setHeader('accept-encoding', 'identity');
+          writeBody(proxyReq, call);
+        }
+        // http-proxy only aborts upstream on the request's 'aborted' event, which
+        // never fires once the body has been read: watch the response instead.
+        res.on('close', () => {
+          if (!res.writableFinished) proxyReq.destroy();
+        });
+        // http-proxy emits proxyReq from inside the request's 'socket' event, so the socket is here now.
+        const socket = proxyReq.socket;
+        if (socket) {
+          socket.setNoDelay(true);
+          if (socket.connecting) {
+            const timer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
+            socket.once('connect', () => clearTimeout(timer));
+            socket.once('close', () => clearTimeout(timer));
+          }
+        }
+      },
+      proxyRes: (proxyRes, req, res) => {
+        const call = callOf(req);
+        const status = proxyRes.statusCode ?? 502;
+        if (!call) return passThrough(proxyRes, req, res);
+        if (call.countTokens && status === 404) return answerCountTokens(proxyRes, res, call);
+        const type = proxyRes.headers['content-type'];
+        if (status === 200 && type?.startsWith('text/event-stream')) return streamEvents(proxyRes, req, res, call);
+        if (status === 200 && isJson(type) && !call.countTokens) return answerJson(proxyRes, req, res, call);
+        return passThrough(proxyRes, req, res);
+      },
+      error: (err, _req, res) => {
+        if (!(res instanceof http.ServerResponse)) return res.destroy();
+        sendAnthropicError(res, 502, 'api_error', upstreamDownMessage(target, err as NodeJS.ErrnoException));
+      },
+    },
+  });
+}

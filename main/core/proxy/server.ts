@@ -1,0 +1,264 @@
+// The proxy's lifecycle: an Express app on a Node HTTP server, started and
+// stopped on demand (the app toggles it from the tray), with no process-wide
+// state so tests can run many side by side.
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import { rewriteRequestBody } from '../rewrite/index.js';
+import type { RewriteMode } from '../rewrite/types.js';
+import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import { VERSION } from '../version.js';
+import { sendAnthropicError } from './anthropic-error.js';
+import { CallLog } from './call-log.js';
+import { CallDiagnostics } from './call-diagnostics.js';
+import { createForwarder } from './forwarder.js';
+import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
+import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
+import { statusRoutes } from './status-routes.js';
+import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
+
+const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
+
+interface Exchange {
+  readonly startedAt: number;
+  bytesIn: number;
+  bytesOut: number;
+  note?: string;
+}
+
+export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyController {
+  private server: http.Server | null = null;
+  private address: { host: string; port: number } | null = null;
+  private rewriteMode: RewriteMode;
+  private startedAt = 0;
+  // Reusing upstream connections is most of the proxy's speed on small calls.
+  private agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private readonly log = new CallLog();
+  private readonly diagnostics: CallDiagnostics;
+  private readonly exchanges = new WeakMap<http.IncomingMessage, Exchange>();
+  private readonly inFlight = new Set<http.ServerResponse>();
+  private readonly sockets = new Set<Socket>();
+  private readonly closeListeners = new Set<() => void>();
+  private nextCallId = 1;
+
+  constructor(private readonly options: ProxyOptions) {
+    super();
+    this.rewriteMode = options.rewrite;
+    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true });
+  }
+
+  get running(): boolean {
+    return this.server !== null && this.address !== null;
+  }
+
+  setRewriteMode(mode: RewriteMode): void {
+    this.rewriteMode = mode;
+  }
+
+  status(): ProxyStatus {
+    const { totals, recent } = this.log.snapshot();
+    return {
+      version: VERSION,
+      target: this.options.target,
+      rewrite: this.rewriteMode,
+      cacheUsage: this.options.cacheUsage ?? true,
+      slots: this.options.slots ?? 1,
+      listening: this.address,
+      uptimeMs: this.running ? Math.round(performance.now() - this.startedAt) : 0,
+      totals,
+      recent,
+    };
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    if (this.server) throw new Error('proxy is already running');
+    this.agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+    const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, this.buildApp());
+    // Prefill of a long prompt can take minutes before the first byte: no server-side timeouts.
+    server.requestTimeout = 0;
+    server.headersTimeout = 60_000;
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.options.port, this.options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      this.server = null;
+      throw err;
+    }
+    const { port } = server.address() as AddressInfo;
+    this.address = { host: this.options.host, port };
+    this.startedAt = performance.now();
+    this.policy = this.buildPolicy(port);
+    return this.address;
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.address = null;
+    this.closeListeners.forEach((listener) => listener());
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await this.drain(graceMs);
+    server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
+    this.agent.destroy();
+    await closed;
+    this.server = null;
+  }
+
+  /** Waits for in-flight responses to finish, up to graceMs. */
+  private async drain(graceMs: number): Promise<void> {
+    const deadline = performance.now() + graceMs;
+    while (this.inFlight.size > 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      this.server?.closeIdleConnections();
+    }
+  }
+
+  private policy: GuardPolicy = { allowHosts: [], allowOrigins: [], token: undefined };
+
+  private buildPolicy(port: number): GuardPolicy {
+    const { allowHosts = [], allowOrigins = [], token, host } = this.options;
+    const hosts = allowHosts.map((h) => h.toLowerCase());
+    // Binding to a specific LAN address implies clients will use that address.
+    if (host !== '0.0.0.0' && host !== '::') hosts.push(host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase());
+    return {
+      allowHosts: hosts,
+      allowOrigins: [...ownOrigins(port), ...allowOrigins.map((o) => o.toLowerCase())],
+      token: token ? token : undefined,
+    };
+  }
+
+  private buildApp(): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.disable('etag');
+    app.set('query parser', false);
+    app.use(this.trackExchange);
+    app.use(this.guard);
+    app.use(statusRoutes({
+      status: () => this.status(),
+      subscribe: (listener) => {
+        this.on('call', listener);
+        return () => this.off('call', listener);
+      },
+      onClose: (listener) => {
+        this.closeListeners.add(listener);
+        return () => this.closeListeners.delete(listener);
+      },
+    }));
+    app.post(MESSAGE_PATHS, express.raw({ type: () => true, limit: this.options.maxBodyBytes, inflate: true }), this.prepareMessageCall);
+    app.use(createForwarder({
+      target: this.options.target,
+      agent: this.agent,
+      upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 0,
+      stripAuth: Boolean(this.options.token),
+      usageRewriter: (_req, call) => this.diagnostics.usageRewriter(call),
+      countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
+      onResponseBytes: (req, bytes) => {
+        const exchange = this.exchanges.get(req);
+        if (exchange) exchange.bytesOut += bytes;
+      },
+    }));
+    app.use(this.bodyErrors);
+    return app;
+  }
+
+  private readonly trackExchange = (req: Request, res: Response, next: NextFunction): void => {
+    const exchange: Exchange = { startedAt: performance.now(), bytesIn: Number(req.headers['content-length'] ?? 0) || 0, bytesOut: 0 };
+    this.exchanges.set(req, exchange);
+    const isFeed = req.path === '/_proxy/events';
+    if (!isFeed) this.inFlight.add(res);
+    res.once('close', () => {
+      this.inFlight.delete(res);
+      this.finishExchange(req, res, exchange);
+    });
+    next();
+  };
+
+  private readonly guard = (req: Request, res: Response, next: NextFunction): void => {
+    const verdict = checkRequest(req.headers, this.policy);
+    if (verdict.ok) return next();
+    const exchange = this.exchanges.get(req);
+    if (exchange) exchange.note = verdict.reason;
+    sendAnthropicError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.reason);
+  };
+
+  private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
+    // body-parser leaves req.body unset when there is no body at all.
+    const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = rewriteRequestBody(raw, this.rewriteMode);
+    const exchange = this.exchanges.get(req);
+    if (exchange) exchange.bytesIn = raw.length;
+    const call: MessageCall = {
+      startedAt: exchange?.startedAt ?? performance.now(),
+      path: req.path,
+      countTokens: isCountTokensPath(req.path),
+      body: result.body,
+      rewritten: result.changed,
+      rule: result.rule,
+      firstContentAt: null,
+      observed: { inputTokens: null, outputTokens: null },
+    };
+    attachCall(req, call);
+    this.diagnostics.begin(req, call);
+    next();
+  };
+
+  private readonly bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string; limit?: number }, req, res, _next) => {
+    const exchange = this.exchanges.get(req);
+    if (err.type === 'entity.too.large') {
+      const note = `request body is larger than the proxy's limit of ${err.limit} bytes; raise it with --max-body`;
+      if (exchange) exchange.note = note;
+      return sendAnthropicError(res, 413, 'request_too_large', note);
+    }
+    if (err.type === 'encoding.unsupported') {
+      return sendAnthropicError(res, 415, 'invalid_request_error', `unsupported Content-Encoding: ${err.message ?? ''}`);
+    }
+    if (err.type === 'request.aborted') return void res.destroy();
+    const message = `llm-cache-proxy could not read the request: ${err.message ?? String(err)}`;
+    if (exchange) exchange.note = message;
+    sendAnthropicError(res, err.status && err.status >= 400 && err.status < 500 ? err.status : 400, 'invalid_request_error', message);
+  };
+
+  private finishExchange(req: http.IncomingMessage, res: http.ServerResponse, exchange: Exchange): void {
+    const call = callOf(req);
+    const status = res.headersSent ? res.statusCode : 499;
+    const entry: RequestLogEntry = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      status: res.writableFinished ? status : 499,
+      durationMs: performance.now() - exchange.startedAt,
+      bytesIn: exchange.bytesIn,
+      bytesOut: exchange.bytesOut,
+      rewritten: call?.rewritten ?? false,
+      rule: call?.rule ?? null,
+      ...(exchange.note ? { note: exchange.note } : {}),
+    };
+    this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
+    this.emit('request', entry);
+    if (!call) return;
+    const record = this.diagnostics.complete(req, call, { id: this.nextCallId, status: entry.status, endedAt: performance.now() });
+    if (!record) return;
+    this.nextCallId++;
+    this.log.addCall(record);
+    this.emit('call', record);
+  }
+}
+
+export function createProxy(options: ProxyOptions): ProxyServer {
+  return new ProxyServer(options);
+}
+
+export type { CallRecord };

@@ -1,0 +1,29 @@
+/** Token counts a backend reported for one call, as seen in its response. */
+export interface ObservedUsage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+/** Maps the backend's usage to one that also states the estimated cache hit. */
+export type UsageRewriter = (usage: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * Claude Code reads cache_read_input_tokens to show the hit ratio. The three
+ * input figures must still sum to what the backend processed, so the estimate
+ * is moved out of input_tokens rather than added on top.
+ */
+export function cacheUsageRewriter(reuse: () => number): UsageRewriter {
+  return (usage) => {
+    const input = usage.input_tokens;
+    if (typeof input !== 'number') return usage;
+    const cacheRead = Math.min(input, Math.max(0, Math.round(input * reuse())));
+    return { ...usage, input_tokens: input - cacheRead, cache_creation_input_tokens: 0, cache_read_input_tokens: cacheRead };
+  };
+}
+
+export function noteUsage(observed: ObservedUsage, usage: unknown): void {
+  if (usage === null || typeof usage !== 'object') return;
+  const u = usage as Record<string, unknown>;
+  if (typeof u.input_tokens === 'number') observed.inputTokens = u.input_tokens;
+  if (typeof u.output_tokens === 'number' && (u.output_tokens > 0 || observed.outputTokens === null)) observed.outputTokens = u.output_tokens;
+}

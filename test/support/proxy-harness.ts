@@ -1,0 +1,28 @@
+import { createProxy, type ProxyServer } from '../../main/core/proxy/server.js';
+import type { ProxyOptions } from '../../main/core/proxy/types.js';
+import { startOllamaStandin, type OllamaStandin, type StandinOptions } from './ollama-standin.js';
+
+export interface Harness {
+  readonly standin: OllamaStandin;
+  readonly proxy: ProxyServer;
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A stand-in backend and a proxy in front of it, both on free loopback ports. */
+export async function startHarness(options: Partial<ProxyOptions> = {}, standinOptions: StandinOptions = {}): Promise<Harness> {
+  const standin = await startOllamaStandin(standinOptions);
+  const proxy = createProxy({ host: '127.0.0.1', port: 0, target: standin.url, rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, ...options });
+  const { port } = await proxy.start();
+  return {
+    standin,
+    proxy,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      await proxy.stop(100);
+      await standin.close();
+    },
+  };
+}
