@@ -1,0 +1,154 @@
+// The one description of the settings file. conf (headless CLI) and
+// electron-store (app) both validate config.json against SETTINGS_SCHEMA, the
+// Settings window reads titles and descriptions from it, validateSettings
+// derives its messages from it, and DEFAULT_SETTINGS is taken from its defaults.
+import type { LogLevel } from '../proxy/types.js';
+import type { RewriteMode } from '../rewrite/types.js';
+import { REWRITE_MODES } from '../rewrite/types.js';
+import type { Shell } from '../snippet/shells.js';
+import { SHELLS } from '../snippet/shells.js';
+
+export const CURRENT_SCHEMA_VERSION = 2;
+
+export type ShellPreference = 'auto' | Shell;
+export const SHELL_PREFERENCES: readonly ShellPreference[] = ['auto', ...SHELLS];
+
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const MIB = 1024 * 1024;
+
+// A type alias, not an interface: conf requires `T extends Record<string, unknown>`,
+// which interfaces do not satisfy.
+export type Settings = {
+  schemaVersion: number;
+  /** Where the proxy listens. */
+  port: number;
+  host: string;
+  /** The backend (Ollama) base URL. */
+  target: string;
+  rewrite: RewriteMode;
+  /** Whether the generated `claudel` passes `--bare`. */
+  bare: boolean;
+  model: string;
+  shell: ShellPreference;
+  keepModelLoaded: boolean;
+  launchAtLogin: boolean;
+  /** The app starts the proxy unless the user stopped it last time. */
+  proxyEnabled: boolean;
+  cacheUsage: boolean;
+  slots: number;
+  maxBodyBytes: number;
+  /** Required when host is not loopback. */
+  token: string;
+  allowOrigins: string[];
+  logLevel: LogLevel;
+};
+
+/** The subset of JSON Schema this project uses; all standard keywords, so Ajv's strict mode accepts it. */
+export type FieldSchema<V> = {
+  readonly type: 'integer' | 'string' | 'boolean' | 'array';
+  /** Short label, used in messages and the Settings window. */
+  readonly title: string;
+  readonly description: string;
+  readonly default: V;
+  readonly enum?: readonly V[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minLength?: number;
+  readonly items?: { readonly type: 'string' };
+};
+
+export type SettingsSchema = { readonly [K in keyof Settings]: FieldSchema<Settings[K]> };
+
+export const SETTINGS_SCHEMA: SettingsSchema = {
+  schemaVersion: {
+    type: 'integer', minimum: 1, default: CURRENT_SCHEMA_VERSION,
+    title: 'Settings version', description: 'Shape of this file; older shapes are migrated on start.',
+  },
+  port: {
+    type: 'integer', minimum: 1, maximum: 65535, default: 11435,
+    title: 'Port', description: 'Port the proxy listens on; the claudel snippet points Claude Code here.',
+  },
+  host: {
+    type: 'string', minLength: 1, default: '127.0.0.1',
+    title: 'Listen address', description: 'Address the proxy listens on. Anything but loopback requires an access token.',
+  },
+  target: {
+    type: 'string', minLength: 1, default: 'http://127.0.0.1:11434',
+    title: 'Backend URL', description: 'Where Ollama (or another Anthropic-compatible backend) answers.',
+  },
+  rewrite: {
+    type: 'string', enum: REWRITE_MODES, default: 'drop',
+    title: 'Prompt rewrite',
+    description: 'drop: remove the billing block at the start of the prompt; normalize: keep it with frozen values; off: forward unchanged.',
+  },
+  bare: {
+    type: 'boolean', default: false,
+    title: 'Bare mode', description: 'claudel runs Claude Code with --bare: a much smaller prompt, fewer tools.',
+  },
+  model: {
+    type: 'string', minLength: 1, default: 'qwen3-coder:30b',
+    title: 'Model', description: 'The local model Claude Code uses for every tier and for subagents.',
+  },
+  shell: {
+    type: 'string', enum: SHELL_PREFERENCES, default: 'auto',
+    title: 'Shell', description: 'Shell the claudel snippet is written for; auto follows $SHELL.',
+  },
+  keepModelLoaded: {
+    type: 'boolean', default: false,
+    title: 'Keep model loaded', description: 'Stop Ollama from unloading the model (and its cache) after 5 idle minutes.',
+  },
+  launchAtLogin: {
+    type: 'boolean', default: false,
+    title: 'Launch at login', description: 'Start the app when you log in.',
+  },
+  proxyEnabled: {
+    type: 'boolean', default: true,
+    title: 'Proxy enabled', description: 'The app starts the proxy unless it was stopped last time.',
+  },
+  cacheUsage: {
+    type: 'boolean', default: true,
+    title: 'Report cache usage', description: 'Add estimated cache_read_input_tokens to responses, which Ollama does not report.',
+  },
+  slots: {
+    type: 'integer', minimum: 1, maximum: 64, default: 1,
+    title: 'Cache slots', description: 'Cache slots the backend holds (OLLAMA_NUM_PARALLEL).',
+  },
+  maxBodyBytes: {
+    type: 'integer', minimum: MIB, maximum: 1024 * MIB, default: 64 * MIB,
+    title: 'Largest request body', description: 'Requests larger than this are refused.',
+  },
+  token: {
+    type: 'string', default: '',
+    title: 'Access token', description: 'Clients send it as a Bearer token or x-api-key. Required when listening beyond loopback.',
+  },
+  allowOrigins: {
+    type: 'array', items: { type: 'string' }, default: [],
+    title: 'Allowed browser origins', description: 'Web pages (origins like http://localhost:5173) allowed to call the proxy.',
+  },
+  logLevel: {
+    type: 'string', enum: LOG_LEVELS, default: 'info',
+    title: 'Log level', description: 'How much the proxy logs. Prompt text is never logged.',
+  },
+};
+
+export const SETTING_KEYS = Object.keys(SETTINGS_SCHEMA) as readonly (keyof Settings)[];
+
+export function isSettingKey(key: string): key is keyof Settings {
+  return Object.hasOwn(SETTINGS_SCHEMA, key);
+}
+
+/** A fresh, mutable copy of the defaults (arrays included) for a caller to own. */
+export function defaultSettings(): Settings {
+  const entries = SETTING_KEYS.map((key) => [key, SETTINGS_SCHEMA[key].default]);
+  return structuredClone(Object.fromEntries(entries)) as Settings;
+}
+
+function freezeDeep<T extends object>(value: T): Readonly<T> {
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null) freezeDeep(inner);
+  }
+  return Object.freeze(value);
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = freezeDeep(defaultSettings());
