@@ -1,0 +1,33 @@
+// Small, locale-independent formatting for menu labels and the tooltip.
+
+/** `http://127.0.0.1:11434/` → `127.0.0.1:11434`; anything unparsable is shown as given. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}
+
+/** `::1` needs brackets before a port. */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** 0.9987 → `99.8`: rounded down, so a near miss never reads as 100. */
+export function percent(fraction: number): string {
+  const clamped = Math.min(1, Math.max(0, fraction));
+  // The epsilon absorbs float noise such as 0.29 * 1000 = 289.99999999999994.
+  return String(Math.floor(clamped * 1000 + 1e-9) / 10);
+}
+
+/** 65536 → `64K`, 4096 → `4K`, 512 → `512`. */
+export function contextSize(tokens: number): string {
+  return tokens >= 1024 ? `${Math.round(tokens / 1024)}K` : String(tokens);
+}
+
+/** Local wall-clock `HH:MM`, 24-hour, independent of the system locale. */
+export function clockTime(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}

@@ -1,0 +1,194 @@
+// App state → tray menu, icon and tooltip. Pure: no Electron, no clock, no I/O.
+import type { AppState, MenuAction, MenuItemModel, TrayIconVariant } from './types.js';
+import type { RewriteMode } from '../rewrite/types.js';
+import type { LoadedModel } from '../ollama/types.js';
+import type { Shell } from '../snippet/shells.js';
+import { sameModel } from '../ollama/model-name.js';
+import { clockTime, contextSize, hostOf, hostPort, percent } from './format.js';
+
+/** Ollama sets a negative keep_alive's expiry centuries ahead; past this it reads as "kept loaded". */
+const FOREVER_MS = 10 * 365 * 24 * 3_600_000;
+
+const STABILIZE_MODES: readonly { mode: Exclude<RewriteMode, 'off'>; label: string }[] = [
+  { mode: 'drop', label: 'Drop billing header (recommended)' },
+  { mode: 'normalize', label: 'Normalize billing header' },
+];
+
+export function buildTrayMenu(state: AppState): MenuItemModel[] {
+  const groups: MenuItemModel[][] = [
+    statusItems(state),
+    [proxyToggle(state)],
+    [...stabilizeItems(state), bareItem(state), modelMenu(state)],
+    snippetItems(state.shell),
+    [keepLoadedItem(state), ...loginItems(state)],
+    [action('open-activity', 'Open Activity…', { type: 'open-activity' }), action('open-config-file', 'Open Config File', { type: 'open-config-file' })],
+    [action('quit', 'Quit', { type: 'quit' })],
+  ];
+  return groups.flatMap((group, i) => (i === 0 ? group : [separator(i), ...group]));
+}
+
+export function trayIconVariant(state: AppState): TrayIconVariant {
+  switch (state.proxy.state) {
+    case 'stopped':
+      return 'stopped';
+    case 'running':
+      // Running but with nothing behind it: every call would fail.
+      return state.ollama.status === 'down' ? 'error' : 'running';
+    default:
+      return 'error';
+  }
+}
+
+export function tooltip(state: AppState): string {
+  const lines = ['llm-cache-proxy', proxyStatusLabel(state), ollamaStatusLabel(state)];
+  const lastCall = lastCallLabel(state);
+  if (lastCall) lines.push(lastCall);
+  return lines.join('\n');
+}
+
+function statusItems(state: AppState): MenuItemModel[] {
+  const items = [info('proxy-status', proxyStatusLabel(state)), info('ollama-status', ollamaStatusLabel(state))];
+  if (state.ollama.status === 'down') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
+  const lastCall = lastCallLabel(state);
+  if (lastCall) items.push(info('last-call', lastCall));
+  return items;
+}
+
+function proxyStatusLabel({ proxy }: AppState): string {
+  switch (proxy.state) {
+    case 'running':
+      return `Running on ${hostPort(proxy.host, proxy.port)} → ${hostOf(proxy.target)}`;
+    case 'stopped':
+      return 'Stopped';
+    case 'port-busy':
+      return `Port ${proxy.port} is in use`;
+    case 'error':
+      return `Proxy error: ${proxy.error ?? 'unknown'}`;
+  }
+}
+
+function ollamaStatusLabel(state: AppState): string {
+  const { ollama, proxy } = state;
+  if (ollama.status === 'down') return `Ollama not reachable at ${hostOf(proxy.target)}`;
+  if (ollama.status === 'unknown') return `Checking Ollama at ${hostOf(proxy.target)}…`;
+  const parts = [`Ollama ${ollama.version ?? ''}`.trim()];
+  const shown = shownLoadedModel(state);
+  if (!shown) return [...parts, 'no model loaded'].join(' · ');
+  parts.push(shown.contextLength ? `${shown.name} (${contextSize(shown.contextLength)} ctx)` : shown.name);
+  const until = loadedUntil(state, shown);
+  if (until) parts.push(until);
+  return parts.join(' · ');
+}
+
+/** The chosen model when it is loaded, else whatever occupies memory. */
+function shownLoadedModel({ ollama, settings }: AppState): LoadedModel | undefined {
+  return ollama.loaded.find((m) => settings.model !== '' && sameModel(m.name, settings.model)) ?? ollama.loaded[0];
+}
+
+function loadedUntil(state: AppState, shown: LoadedModel): string | null {
+  const { settings, keepAliveExpiresAt, ollama } = state;
+  // The keep-alive's own expiry is newer than the last /api/ps read, so it wins for the model it holds.
+  const expiresAt = keepAliveExpiresAt && settings.keepModelLoaded && sameModel(shown.name, settings.model)
+    ? keepAliveExpiresAt
+    : shown.expiresAt;
+  if (!expiresAt) return null;
+  const checkedAt = ollama.lastCheckedAt?.getTime() ?? expiresAt.getTime();
+  return expiresAt.getTime() - checkedAt > FOREVER_MS ? 'kept loaded' : `loaded until ${clockTime(expiresAt)}`;
+}
+
+function lastCallLabel({ lastCall }: AppState): string | null {
+  if (!lastCall) return null;
+  if (lastCall.bust) return `Last turn: cache miss (${lastCall.bust.cause})`;
+  return `Last turn reused ${percent(lastCall.reuse)}%`;
+}
+
+function proxyToggle({ proxy }: AppState): MenuItemModel {
+  return proxy.state === 'running'
+    ? action('proxy-toggle', 'Stop Proxy', { type: 'stop-proxy' })
+    : action('proxy-toggle', 'Start Proxy', { type: 'start-proxy' });
+}
+
+function stabilizeItems({ settings }: AppState): MenuItemModel[] {
+  const on = settings.rewrite !== 'off';
+  return [
+    checkbox('stabilize', 'Stabilize prompt cache', on, { type: 'set-stabilize', enabled: !on }),
+    submenu('stabilize-mode', 'Stabilize mode', STABILIZE_MODES.map(({ mode, label }) =>
+      radio(`stabilize-mode:${mode}`, label, settings.rewrite === mode, { type: 'set-rewrite-mode', mode }))),
+  ];
+}
+
+function bareItem({ settings }: AppState): MenuItemModel {
+  return checkbox('bare', 'Use --bare preset', settings.bare, { type: 'set-bare', enabled: !settings.bare });
+}
+
+function modelMenu({ ollama, settings }: AppState): MenuItemModel {
+  const chosen = settings.model;
+  const items: MenuItemModel[] = ollama.models.map((m) =>
+    radio(`model:${m.name}`, m.parameterSize ? `${m.name} (${m.parameterSize})` : m.name, chosen !== '' && sameModel(m.name, chosen), { type: 'select-model', model: m.name }));
+  if (items.length === 0) {
+    items.push(info('model:none', ollama.status === 'up'
+      ? `No models — run ollama pull ${chosen || '<model>'}`
+      : 'Models appear when Ollama is running'));
+  }
+  // Keep the current choice visible even when Ollama does not list it.
+  if (chosen && !ollama.models.some((m) => sameModel(m.name, chosen))) {
+    const label = ollama.status === 'up' ? `${chosen} (not pulled)` : chosen;
+    items.unshift({ id: `model:${chosen}`, label, type: 'radio', enabled: false, checked: true });
+  }
+  return submenu('model', chosen ? `Model: ${chosen}` : 'Model', items);
+}
+
+/** zsh and bash share one function; fish needs its own. */
+function snippetItems(shell: Shell): MenuItemModel[] {
+  const other: { shell: Shell; label: string } = shell === 'fish'
+    ? { shell: 'zsh', label: 'zsh / bash' }
+    : { shell: 'fish', label: 'fish' };
+  return [
+    action('copy-snippet', `Copy claudel function (${shell})`, { type: 'copy-snippet', shell }),
+    submenu('copy-snippet-other', 'Copy for other shell', [
+      action(`copy-snippet:${other.shell}`, other.label, { type: 'copy-snippet', shell: other.shell }),
+    ]),
+  ];
+}
+
+function keepLoadedItem({ settings }: AppState): MenuItemModel {
+  const item = checkbox('keep-loaded', 'Keep model loaded', settings.keepModelLoaded, { type: 'set-keep-loaded', enabled: !settings.keepModelLoaded });
+  // Turning it off stays possible; turning it on needs a model to keep.
+  return settings.model || settings.keepModelLoaded ? item : { ...item, enabled: false };
+}
+
+function loginItems({ loginItem }: AppState): MenuItemModel[] {
+  if (!loginItem.supported) return [{ id: 'launch-at-login', label: 'Launch at Login', type: 'checkbox', enabled: false, checked: false }];
+  const items = [checkbox('launch-at-login', 'Launch at Login', loginItem.enabled, { type: 'set-launch-at-login', enabled: !loginItem.enabled })];
+  if (loginItem.requiresApproval) {
+    items.push(
+      info('login-approval', 'Needs your approval in Login Items'),
+      action('open-login-items-settings', 'Open Login Items Settings…', { type: 'open-login-items-settings' }),
+    );
+  }
+  return items;
+}
+
+function info(id: string, label: string): MenuItemModel {
+  return { id, label, type: 'normal', enabled: false };
+}
+
+function action(id: string, label: string, act: MenuAction): MenuItemModel {
+  return { id, label, type: 'normal', enabled: true, action: act };
+}
+
+function checkbox(id: string, label: string, checked: boolean, act: MenuAction): MenuItemModel {
+  return { id, label, type: 'checkbox', enabled: true, checked, action: act };
+}
+
+function radio(id: string, label: string, checked: boolean, act: MenuAction): MenuItemModel {
+  return { id, label, type: 'radio', enabled: true, checked, action: act };
+}
+
+function submenu(id: string, label: string, items: MenuItemModel[]): MenuItemModel {
+  return { id, label, type: 'submenu', enabled: true, submenu: items };
+}
+
+function separator(index: number): MenuItemModel {
+  return { id: `separator-${index}`, label: '', type: 'separator', enabled: true };
+}

@@ -1,0 +1,71 @@
+// The tray menu as plain data: the app turns it into Electron's Menu, tests
+// read it directly. Actions are data too, so the app handles them in one switch.
+import type { CallRecord } from '../diagnostics/types.js';
+import type { RewriteMode } from '../rewrite/types.js';
+import type { OllamaState } from '../ollama/types.js';
+import type { Settings } from '../settings/schema.js';
+import type { Shell } from '../snippet/shells.js';
+
+export type ProxyRunState = 'running' | 'stopped' | 'port-busy' | 'error';
+
+export interface ProxyView {
+  readonly state: ProxyRunState;
+  readonly host: string;
+  readonly port: number;
+  /** Ollama's base URL, e.g. http://127.0.0.1:11434. */
+  readonly target: string;
+  readonly error?: string;
+}
+
+export interface LoginItemView {
+  /** False where the OS offers no login item (e.g. unpackaged on Linux). */
+  readonly supported: boolean;
+  readonly enabled: boolean;
+  /** macOS 13+: registered, but the user must allow it in System Settings. */
+  readonly requiresApproval: boolean;
+}
+
+/** The settings the menu shows; `model` is empty when none is chosen. */
+export type MenuSettings = Readonly<Pick<Settings, 'rewrite' | 'bare' | 'model' | 'keepModelLoaded'>>;
+
+export interface AppState {
+  readonly proxy: ProxyView;
+  readonly ollama: OllamaState;
+  /** Until when the keep-alive holds the model; null when off or not known. */
+  readonly keepAliveExpiresAt: Date | null;
+  /** The most recent call, or null before the first. */
+  readonly lastCall: Pick<CallRecord, 'reuse' | 'bust'> | null;
+  readonly settings: MenuSettings;
+  readonly loginItem: LoginItemView;
+  /** The user's shell, resolved (never 'auto'). */
+  readonly shell: Shell;
+}
+
+export type MenuAction =
+  | { readonly type: 'start-proxy' }
+  | { readonly type: 'stop-proxy' }
+  | { readonly type: 'set-stabilize'; readonly enabled: boolean }
+  | { readonly type: 'set-rewrite-mode'; readonly mode: RewriteMode }
+  | { readonly type: 'set-bare'; readonly enabled: boolean }
+  | { readonly type: 'select-model'; readonly model: string }
+  | { readonly type: 'copy-snippet'; readonly shell: Shell }
+  | { readonly type: 'set-keep-loaded'; readonly enabled: boolean }
+  | { readonly type: 'set-launch-at-login'; readonly enabled: boolean }
+  | { readonly type: 'open-login-items-settings' }
+  | { readonly type: 'open-ollama-download' }
+  | { readonly type: 'open-activity' }
+  | { readonly type: 'open-config-file' }
+  | { readonly type: 'quit' };
+
+export interface MenuItemModel {
+  /** Stable and unique within the whole menu, submenus included. */
+  readonly id: string;
+  readonly label: string;
+  readonly type: 'normal' | 'checkbox' | 'radio' | 'separator' | 'submenu';
+  readonly enabled: boolean;
+  readonly checked?: boolean;
+  readonly action?: MenuAction;
+  readonly submenu?: readonly MenuItemModel[];
+}
+
+export type TrayIconVariant = 'running' | 'stopped' | 'error';
