@@ -3,7 +3,9 @@
 // the menu-bar app, for machines without Electron and for people who prefer a
 // terminal.
 import { VERSION } from './core/version.js';
-import { parseServeArgs, SERVE_USAGE } from './cli/serve-args.js';
+import { BUILTIN_DEFAULTS, parseServeArgs, SERVE_USAGE, type ServeDefaults } from './cli/serve-args.js';
+import { openCliSettings } from './core/settings/cli-settings.js';
+import { proxyOptionsFromSettings } from './core/proxy/options-from-settings.js';
 import { runServe } from './cli/serve-command.js';
 import { runSnippetCommand } from './cli/snippet-command.js';
 
@@ -13,7 +15,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'snippet') return runSnippetCommand(argv.slice(1), { stdout: out, stderr: err, env: process.env });
   if (argv[0] === 'serve') argv = argv.slice(1);
 
-  const parsed = parseServeArgs(argv);
+  const parsed = parseServeArgs(argv, argv.includes('--help') || argv.includes('-h') ? BUILTIN_DEFAULTS : settingsFileDefaults(err));
   switch (parsed.kind) {
     case 'help':
       out(SERVE_USAGE);
@@ -37,6 +39,19 @@ async function main(argv: string[]): Promise<number> {
           };
         },
       });
+  }
+}
+
+/** The app's settings file is the CLI's starting point; flags override it. */
+function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
+  try {
+    const opened = openCliSettings();
+    if (opened.recovered) warn(`llm-cache-proxy: ${opened.recovered.reason}; using defaults (old file kept as ${opened.recovered.backupPath})\n`);
+    const settings = opened.store.store;
+    return { proxy: proxyOptionsFromSettings(settings), logLevel: settings.logLevel };
+  } catch (error) {
+    warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);
+    return BUILTIN_DEFAULTS;
   }
 }
 

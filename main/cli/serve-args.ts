@@ -5,6 +5,8 @@ import bytes from 'bytes';
 import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
 import { isLoopbackAddress } from '../core/proxy/request-guard.js';
 import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
+import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
+import { defaultSettings } from '../core/settings/schema.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
        llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--port P]
@@ -39,20 +41,12 @@ export interface ServeConfig {
 }
 
 /** What the settings file says, before flags override it. */
-export type ServeDefaults = Pick<ProxyOptions, 'host' | 'port' | 'target' | 'rewrite' | 'maxBodyBytes' | 'token' | 'allowOrigins' | 'cacheUsage' | 'slots'> & { logLevel: LogLevel };
+export interface ServeDefaults {
+  readonly proxy: ProxyOptions;
+  readonly logLevel: LogLevel;
+}
 
-export const BUILTIN_DEFAULTS: ServeDefaults = {
-  host: '127.0.0.1',
-  port: 11435,
-  target: 'http://127.0.0.1:11434',
-  rewrite: 'drop',
-  maxBodyBytes: 64 * 1024 * 1024,
-  token: undefined,
-  allowOrigins: [],
-  cacheUsage: true,
-  slots: 1,
-  logLevel: 'info',
-};
+export const BUILTIN_DEFAULTS: ServeDefaults = { proxy: proxyOptionsFromSettings(defaultSettings()), logLevel: 'info' };
 
 export type ParseOutcome =
   | { readonly kind: 'serve'; readonly config: ServeConfig }
@@ -118,26 +112,27 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
     if (values.version) return { kind: 'version' };
     if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
 
-    const host = values.host ?? defaults.host;
-    const token = values.token ?? defaults.token;
+    const base = defaults.proxy;
+    const host = values.host ?? base.host;
+    const token = values.token ?? base.token;
     if (!isLoopbackAddress(host) && !token) {
       throw new Error(`listening on ${host} exposes your model to the network; pass --token <secret> (clients send it as Authorization: Bearer) or use --host 127.0.0.1`);
     }
-    const slots = values.slots === undefined ? defaults.slots ?? 1 : Number(values.slots);
+    const slots = values.slots === undefined ? base.slots ?? 1 : Number(values.slots);
     if (!Number.isInteger(slots) || slots < 1 || slots > 64) throw new Error(`--slots must be a whole number from 1 to 64, got "${values.slots}"`);
-    const timeout = values['upstream-timeout'] === undefined ? 0 : Number(values['upstream-timeout']);
+    const timeout = values['upstream-timeout'] === undefined ? (base.upstreamTimeoutMs ?? 0) / 1000 : Number(values['upstream-timeout']);
     if (!Number.isFinite(timeout) || timeout < 0) throw new Error(`--upstream-timeout must be seconds (0 = never), got "${values['upstream-timeout']}"`);
 
     const proxy: ProxyOptions = {
       host,
-      port: values.port === undefined ? defaults.port : parsePort(values.port),
-      target: values.target === undefined ? defaults.target : parseTarget(values.target),
-      rewrite: values.rewrite === undefined ? defaults.rewrite : oneOf<RewriteMode>('--rewrite', values.rewrite, REWRITE_MODES),
-      maxBodyBytes: values['max-body'] === undefined ? defaults.maxBodyBytes : parseSize(values['max-body']),
+      port: values.port === undefined ? base.port : parsePort(values.port),
+      target: values.target === undefined ? base.target : parseTarget(values.target),
+      rewrite: values.rewrite === undefined ? base.rewrite : oneOf<RewriteMode>('--rewrite', values.rewrite, REWRITE_MODES),
+      maxBodyBytes: values['max-body'] === undefined ? base.maxBodyBytes : parseSize(values['max-body']),
       token: token || undefined,
-      allowOrigins: [...(defaults.allowOrigins ?? []), ...(values['allow-origin'] ?? [])],
-      allowHosts: values['allow-host'] ?? [],
-      cacheUsage: values['no-cache-usage'] ? false : defaults.cacheUsage ?? true,
+      allowOrigins: [...(base.allowOrigins ?? []), ...(values['allow-origin'] ?? [])],
+      allowHosts: [...(base.allowHosts ?? []), ...(values['allow-host'] ?? [])],
+      cacheUsage: values['no-cache-usage'] ? false : base.cacheUsage ?? true,
       slots,
       upstreamTimeoutMs: timeout * 1000,
     };
@@ -151,6 +146,25 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
       },
     };
   } catch (err) {
-    return { kind: 'error', message: (err as Error).message.replace(/^TypeError \[\w+\]: /, '') };
+    return { kind: 'error', message: flagErrorMessage(err as NodeJS.ErrnoException) };
+  }
+}
+
+function firstSentence(text: string): string {
+  return (text.split(/\.(?:\s|$)/)[0] ?? text).replace(/^Option/, 'option');
+}
+
+/** util.parseArgs explains errors at length; one short line reads better in a terminal. */
+export function flagErrorMessage(err: NodeJS.ErrnoException): string {
+  const quoted = /'(-[^']*)'/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${quoted ?? err.message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(err.message) && quoted ? `option ${quoted.split(' ')[0]} needs a value` : firstSentence(err.message);
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return firstSentence(err.message);
+    default:
+      return err.message;
   }
 }

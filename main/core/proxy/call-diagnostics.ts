@@ -1,8 +1,14 @@
 // Connects the proxy to the cache diagnostics: one analysis per forwarded
-// prompt, the usage estimate handed back to the client, and a CallRecord when
-// the call completes.
+// prompt, the usage estimate handed back to the client, a count_tokens
+// estimate when the backend has none, and a CallRecord when the call ends.
 import type { IncomingMessage } from 'node:http';
+import { CacheTracker, type Observation } from '../diagnostics/tracker.js';
+import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
+import { conversationKey } from '../diagnostics/conversation-key.js';
+import { estimateCacheRead } from '../diagnostics/cache-usage.js';
+import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import type { CallRecord } from '../diagnostics/types.js';
+import type { RewriteMode } from '../rewrite/types.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 
@@ -11,26 +17,100 @@ export interface CallDiagnosticsOptions {
   readonly cacheUsage: boolean;
 }
 
+interface Analysis {
+  readonly rendered: RenderedPrompt;
+  /** Null for count_tokens, which the backend never caches. */
+  readonly observation: Observation | null;
+}
+
+interface Pending {
+  readonly req: IncomingMessage;
+  readonly rewriteMode: RewriteMode;
+  readonly receivedAt: Date;
+  analysis?: Analysis | null;
+}
+
 export class CallDiagnostics {
-  constructor(private readonly options: CallDiagnosticsOptions) {}
+  private readonly tracker: CacheTracker;
+  private readonly calibrator = new TokenCalibrator();
+  private readonly pending = new WeakMap<MessageCall, Pending>();
 
-  begin(_req: IncomingMessage, _call: MessageCall): void {}
+  constructor(private readonly options: CallDiagnosticsOptions) {
+    this.tracker = new CacheTracker({ slots: options.slots });
+  }
 
-  usageRewriter(_call: MessageCall): UsageRewriter | null {
-    return this.options.cacheUsage ? cacheUsageRewriter(() => 0) : null;
+  /**
+   * Registers a call as it is forwarded. The analysis runs right after the
+   * body has gone upstream, so it never delays the request; whatever needs it
+   * first (the usage rewrite, the record) forces it.
+   */
+  begin(req: IncomingMessage, call: MessageCall, rewriteMode: RewriteMode): void {
+    this.pending.set(call, { req, rewriteMode, receivedAt: new Date() });
+    setImmediate(() => this.analyze(call));
+  }
+
+  usageRewriter(call: MessageCall): UsageRewriter | null {
+    if (!this.options.cacheUsage || call.countTokens) return null;
+    return cacheUsageRewriter(() => this.analyze(call)?.observation?.reuse ?? 0);
   }
 
   estimateTokens(call: MessageCall): number {
-    return Math.ceil(call.body.length / 4);
+    const analysis = this.analyze(call);
+    if (!analysis) return this.calibrator.estimate(null, call.body.length);
+    return this.calibrator.estimate(analysis.rendered.model, analysis.rendered.text.length);
   }
 
-  complete(req: IncomingMessage, call: MessageCall, outcome: { id: number; status: number; endedAt: number }): CallRecord | null {
-    if (call.countTokens) return null;
+  complete(call: MessageCall, outcome: { id: number; status: number; endedAt: number }): CallRecord | null {
+    const pending = this.pending.get(call);
+    const analysis = this.analyze(call);
+    if (!pending || !analysis?.observation) return null;
+    const o = analysis.observation;
+    const { inputTokens, outputTokens } = call.observed;
+    if (outcome.status === 200 && inputTokens !== null) this.calibrator.record(o.model, o.promptChars, inputTokens);
+    const cacheRead = inputTokens === null ? null : estimateCacheRead(inputTokens, o.reuse).cacheRead;
     return {
-      id: outcome.id, time: new Date().toISOString(), session: String(req.headers['x-claude-code-session-id'] ?? '').slice(0, 8), turn: 1,
-      path: call.path, status: outcome.status, model: null, promptChars: call.body.length, reuse: 0, conversationReuse: null, bust: null,
-      ttftMs: call.firstContentAt === null ? null : call.firstContentAt - call.startedAt, durationMs: outcome.endedAt - call.startedAt,
-      inputTokens: call.observed.inputTokens, outputTokens: call.observed.outputTokens, cacheReadTokens: null, rewritten: call.rewritten,
+      id: outcome.id,
+      time: pending.receivedAt.toISOString(),
+      session: o.session,
+      turn: o.turn,
+      path: call.path,
+      status: outcome.status,
+      model: o.model,
+      promptChars: o.promptChars,
+      reuse: o.reuse,
+      conversationReuse: o.conversationReuse,
+      bust: o.bust,
+      ttftMs: call.firstContentAt === null ? null : Math.round(call.firstContentAt - call.startedAt),
+      durationMs: Math.round(outcome.endedAt - call.startedAt),
+      inputTokens,
+      outputTokens,
+      cacheReadTokens: cacheRead,
+      rewritten: call.rewritten,
     };
   }
+
+  private analyze(call: MessageCall): Analysis | null {
+    const pending = this.pending.get(call);
+    if (!pending) return null;
+    if (pending.analysis !== undefined) return pending.analysis;
+    pending.analysis = null;
+    let body: unknown;
+    try {
+      body = JSON.parse(call.body.toString('utf8'));
+    } catch {
+      return null; // the backend will say what is wrong with it
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+    const rendered = renderPrompt(body);
+    const observation = call.countTokens
+      ? null
+      : this.tracker.observe({ key: conversationKey(pending.req.headers, body, clientOf(pending.req)), rendered, rewriteMode: pending.rewriteMode });
+    pending.analysis = { rendered, observation };
+    return pending.analysis;
+  }
+}
+
+/** Who is calling, for conversations without a session id: address and user agent. */
+function clientOf(req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? ''}|${req.headers['user-agent'] ?? ''}`;
 }

@@ -16,6 +16,7 @@ import { createForwarder } from './forwarder.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
+import { uiRoutes } from '../ui/routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
 
 const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
@@ -147,6 +148,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     app.set('query parser', false);
     app.use(this.trackExchange);
     app.use(this.guard);
+    app.use(uiRoutes());
     app.use(statusRoutes({
       status: () => this.status(),
       subscribe: (listener) => {
@@ -212,7 +214,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       observed: { inputTokens: null, outputTokens: null },
     };
     attachCall(req, call);
-    this.diagnostics.begin(req, call);
+    this.diagnostics.begin(req, call, this.rewriteMode);
     next();
   };
 
@@ -249,7 +251,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);
     if (!call) return;
-    const record = this.diagnostics.complete(req, call, { id: this.nextCallId, status: entry.status, endedAt: performance.now() });
+    const record = this.diagnostics.complete(call, { id: this.nextCallId, status: entry.status, endedAt: performance.now() });
     if (!record) return;
     this.nextCallId++;
     this.log.addCall(record);

@@ -1,3 +1,5 @@
+import { estimateCacheRead } from '../diagnostics/cache-usage.js';
+
 /** Token counts a backend reported for one call, as seen in its response. */
 export interface ObservedUsage {
   inputTokens: number | null;
@@ -14,10 +16,9 @@ export type UsageRewriter = (usage: Record<string, unknown>) => Record<string, u
  */
 export function cacheUsageRewriter(reuse: () => number): UsageRewriter {
   return (usage) => {
-    const input = usage.input_tokens;
-    if (typeof input !== 'number') return usage;
-    const cacheRead = Math.min(input, Math.max(0, Math.round(input * reuse())));
-    return { ...usage, input_tokens: input - cacheRead, cache_creation_input_tokens: 0, cache_read_input_tokens: cacheRead };
+    if (typeof usage.input_tokens !== 'number') return usage;
+    const { cacheRead, input } = estimateCacheRead(usage.input_tokens, reuse());
+    return { ...usage, input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: cacheRead };
   };
 }
 

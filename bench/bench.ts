@@ -1,0 +1,156 @@
+// npm run bench: the proxy against a direct connection, in one run, on this
+// machine. Everything is reported as medians over several rounds and as
+// ratios, because absolute times on a shared 2-core machine mean little.
+// The targets from the issues are checked here, not in the tests.
+import http from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { rewriteRequestBody } from '../main/core/rewrite/index.js';
+import { bareBody, fullBody, hugeBody } from '../test/support/claude-code-bodies.js';
+import { measureDiagnostics } from './diagnostics-cost.js';
+import { median, timePerCall, type Check, checkLine } from './stats.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
+const STANDIN = fileURLToPath(new URL('../test/support/standin-cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
+
+function startProcess(script: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+  });
+}
+
+interface Call { method: string; path: string; body?: Buffer; headers?: http.OutgoingHttpHeaders }
+
+/** One request; resolves with [total ms, ms to first body byte]. */
+function request(agent: http.Agent, base: string, call: Call): Promise<[number, number]> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(call.path, base), { method: call.method, agent, headers: call.headers }, (res) => {
+      let first = -1;
+      res.on('data', () => { if (first < 0) first = performance.now() - started; });
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${call.method} ${call.path} → ${res.statusCode}`));
+        else resolve([performance.now() - started, first]);
+      });
+    });
+    req.on('error', reject);
+    req.end(call.body);
+  });
+}
+
+/** Requests per second with `concurrency` clients for `ms`. */
+async function throughput(base: string, call: Call, concurrency: number, ms: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const deadline = performance.now() + ms;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < deadline) {
+      await request(agent, base, call);
+      done++;
+    }
+  }));
+  const elapsed = performance.now() - started;
+  agent.destroy();
+  return (done / elapsed) * 1000;
+}
+
+/** Median latency and median time to first byte of sequential calls. */
+async function latency(base: string, call: Call, count: number): Promise<{ total: number; firstByte: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  await request(agent, base, call);
+  const totals: number[] = [];
+  const firsts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const [total, first] = await request(agent, base, call);
+    totals.push(total);
+    firsts.push(first);
+  }
+  agent.destroy();
+  return { total: median(totals), firstByte: median(firsts) };
+}
+
+/** Alternates direct and proxied rounds so drift on a noisy machine hits both alike. */
+async function compare(label: string, direct: string, proxied: string, call: Call, concurrency: number): Promise<{ direct: number; proxy: number; ratio: number }> {
+  const d: number[] = [];
+  const p: number[] = [];
+  await throughput(direct, call, concurrency, 300);
+  await throughput(proxied, call, concurrency, 300);
+  for (let round = 0; round < ROUNDS; round++) {
+    d.push(await throughput(direct, call, concurrency, ROUND_MS));
+    p.push(await throughput(proxied, call, concurrency, ROUND_MS));
+  }
+  const result = { direct: median(d), proxy: median(p), ratio: median(p) / median(d) };
+  console.log(`  ${label.padEnd(38)} direct ${result.direct.toFixed(0).padStart(6)} req/s   proxy ${result.proxy.toFixed(0).padStart(6)} req/s   ratio ${result.ratio.toFixed(2)}×`);
+  return result;
+}
+
+function kb(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`;
+}
+
+async function main(): Promise<void> {
+  const checks: Check[] = [];
+  console.log(`llm-cache-proxy benchmark — Node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms, medians\n`);
+
+  console.log('Rewrite alone (billing block dropped / nothing to rewrite):');
+  const bodies = [['4 KB (--bare)', bareBody], ['77 KB (full)', fullBody], ['1 MB', (o: Parameters<typeof fullBody>[0]) => hugeBody(1024 * 1024, o)]] as const;
+  for (const [label, make] of bodies) {
+    const withBilling = make({ billing: 'cch' });
+    const without = make({ billing: null });
+    const changed = timePerCall(() => rewriteRequestBody(withBilling, 'drop'));
+    const unchanged = timePerCall(() => rewriteRequestBody(without, 'drop'));
+    console.log(`  ${label.padEnd(14)} ${kb(withBilling.length).padStart(7)}   rewrite ${(changed * 1000).toFixed(1).padStart(7)} µs   untouched ${(unchanged * 1000).toFixed(1).padStart(7)} µs`);
+    if (label.startsWith('77')) checks.push({ name: 'rewrite of a 77 KB body', value: changed, limit: 0.3, unit: 'ms', lowerIsBetter: true });
+  }
+
+  console.log('\nDiagnostics per call (render + prefix tracking, after the JSON parse):');
+  for (const row of measureDiagnostics()) {
+    console.log(`  ${row.label.padEnd(14)} ${kb(row.bytes).padStart(7)}   parse ${(row.parseMs * 1000).toFixed(0).padStart(5)} µs   diagnostics ${(row.diagnosticsMs * 1000).toFixed(0).padStart(5)} µs`);
+    if (row.label.startsWith('77')) checks.push({ name: 'diagnostics per 77 KB call', value: row.diagnosticsMs, limit: 0.5, unit: 'ms', lowerIsBetter: true });
+  }
+
+  // Fast enough to be CPU-bound, with the small pauses a real stream has.
+  const standin = await startProcess(STANDIN, ['--port', '0', '--prefill-ms', '2', '--token-delay-ms', '1', '--tokens', '16'], /listening on (http:\/\/\S+)/);
+  const proxy = await startProcess(CLI, ['--port', '0', '--target', standin.url, '--log-level', 'warn'], /listening on (http:\/\/\S+) ->/);
+  try {
+    const big = fullBody({ billing: 'cch' });
+    const messages: Call = { method: 'POST', path: '/v1/messages?beta=true', body: big, headers: { 'content-type': 'application/json', 'content-length': big.length } };
+    const version: Call = { method: 'GET', path: '/api/version' };
+
+    console.log(`\nThroughput (proxy ${proxy.url} vs direct ${standin.url}):`);
+    const stream = await compare(`77 KB streaming /v1/messages ×4`, standin.url, proxy.url, messages, 4);
+    const small = await compare('GET /api/version ×16', standin.url, proxy.url, version, 16);
+    checks.push({ name: '77 KB streaming throughput ratio', value: stream.ratio, limit: 0.9, unit: '×', lowerIsBetter: false });
+    checks.push({ name: 'small GET throughput ratio', value: small.ratio, limit: 0.15, unit: '×', lowerIsBetter: false });
+
+    console.log('\nLatency, one call at a time (median of 300):');
+    for (const [label, call] of [['GET /api/version', version], ['77 KB streaming /v1/messages', messages]] as const) {
+      const d = await latency(standin.url, call, 300);
+      const p = await latency(proxy.url, call, 300);
+      console.log(`  ${label.padEnd(30)} direct ${d.total.toFixed(2)} ms   proxy ${p.total.toFixed(2)} ms   added ${(p.total - d.total).toFixed(2)} ms   first byte +${(p.firstByte - d.firstByte).toFixed(2)} ms`);
+      checks.push({ name: `added latency, ${label}`, value: p.total - d.total, limit: 1, unit: 'ms', lowerIsBetter: true });
+      if (label.includes('streaming')) checks.push({ name: 'first SSE byte delay vs direct', value: p.firstByte - d.firstByte, limit: 50, unit: 'ms', lowerIsBetter: true });
+    }
+  } finally {
+    proxy.child.kill('SIGTERM');
+    standin.child.kill('SIGTERM');
+  }
+
+  console.log('\nTargets:');
+  for (const check of checks) console.log(`  ${checkLine(check)}`);
+  const failed = checks.filter((c) => (c.lowerIsBetter ? c.value > c.limit : c.value < c.limit));
+  console.log(`\n${checks.length - failed.length} passed, ${failed.length} failed`);
+  if (failed.length > 0 && process.env.BENCH_STRICT === '1') process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,43 @@
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Median milliseconds per call of fn. Calls are timed in batches sized to
+ * take about a millisecond each, so the timer's resolution does not matter,
+ * and the median of the batches ignores GC pauses and other tenants.
+ */
+export function timePerCall(fn: () => unknown, budgetMs = 400): number {
+  for (let i = 0; i < 50; i++) fn();
+  let batch = 1;
+  for (;;) {
+    const t = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    if (performance.now() - t >= 1 || batch >= 1 << 16) break;
+    batch *= 2;
+  }
+  const samples: number[] = [];
+  const deadline = performance.now() + budgetMs;
+  while (performance.now() < deadline || samples.length < 15) {
+    const t = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    samples.push((performance.now() - t) / batch);
+  }
+  return median(samples);
+}
+
+export interface Check {
+  readonly name: string;
+  readonly value: number;
+  readonly limit: number;
+  readonly unit: string;
+  readonly lowerIsBetter: boolean;
+}
+
+export function checkLine(c: Check): string {
+  const ok = c.lowerIsBetter ? c.value <= c.limit : c.value >= c.limit;
+  const digits = c.unit === '×' ? 2 : 3;
+  return `${ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value.toFixed(digits)} ${c.unit} (target ${c.lowerIsBetter ? '≤' : '≥'} ${c.limit} ${c.unit})`;
+}
