@@ -114,9 +114,9 @@ describe('Ollama monitor', () => {
       assert.equal(up.version, '0.12.6');
       assert.equal(up.error, undefined);
       assert.deepEqual(up.models, [
-        { name: 'gpt-oss:20b', parameterSize: '20.9B', quantization: 'MXFP4', contextLength: 131072 },
-        { name: 'qwen3-coder:30b', parameterSize: '30.5B', quantization: 'Q4_K_M', contextLength: 65536 },
-      ]);
+        { name: 'gpt-oss:20b', parameterSize: '20.9B', quantization: 'MXFP4' },
+        { name: 'qwen3-coder:30b', parameterSize: '30.5B', quantization: 'Q4_K_M' },
+      ], 'like real Ollama, /api/tags carries no context length');
       assert.equal(up.loaded.length, 1);
       assert.equal(up.loaded[0].name, 'qwen3-coder:30b');
       assert.equal(up.loaded[0].contextLength, 65536);

@@ -141,9 +141,23 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     return jsonMessage(res, model, inputTokens);
   }
 
+  /** Ollama's native API answers errors as {"error": "..."}, unlike its Anthropic endpoint. */
+  function nativeError(res: http.ServerResponse, status: number, message: string): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: message }));
+  }
+
   function handleGenerate(rec: RecordedRequest, res: http.ServerResponse): void {
-    const body = JSON.parse(rec.body.toString('utf8') || '{}') as { model?: string; keep_alive?: string | number };
-    if (!body.model) return sendError(res, 400, 'invalid_request_error', 'model is required');
+    let body: { model?: string; keep_alive?: string | number };
+    try {
+      body = JSON.parse(rec.body.toString('utf8') || '{}') as typeof body;
+    } catch {
+      return nativeError(res, 400, 'invalid JSON');
+    }
+    if (!body.model) return nativeError(res, 400, 'model is required');
+    if (!state.models.some((m) => m.name === body.model || m.name === `${body.model}:latest`)) {
+      return nativeError(res, 404, `model "${body.model}" not found, try pulling it first`);
+    }
     const keepAliveMs = typeof body.keep_alive === 'number' ? body.keep_alive * 1000 : parseDuration(body.keep_alive ?? '5m');
     if (keepAliveMs === 0) state.loaded.delete(body.model);
     else state.loaded.set(body.model, { expiresAt: new Date(Date.now() + keepAliveMs) });
@@ -167,7 +181,8 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
       return json(res, {
         models: state.models.map((m) => ({
           name: m.name, model: m.name, size: 18_000_000_000, digest: 'sha256:' + '0'.repeat(64),
-          details: { parameter_size: m.parameterSize ?? '7B', quantization_level: m.quantization ?? 'Q4_K_M', ...(m.contextLength ? { context_length: m.contextLength } : {}) },
+          // Real /api/tags has no context length; /api/ps reports it for loaded models.
+          details: { format: 'gguf', family: 'qwen3', parameter_size: m.parameterSize ?? '7B', quantization_level: m.quantization ?? 'Q4_K_M' },
         })),
       });
     }
