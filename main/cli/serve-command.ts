@@ -7,6 +7,8 @@ import type { ServeConfig } from './serve-args.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;
+/** Signals closer together than this are one request to stop, not two. */
+const REPEAT_SIGNAL_MS = 300;
 
 export interface ServeIo {
   readonly stdout: (text: string) => void;
@@ -52,15 +54,18 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
   io.stdout(`llm-cache-proxy listening on http://${shownHost}:${address.port} -> ${config.proxy.target}\n`);
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
+    let stoppingSince: number | null = null;
     const removeHandler = io.onSignal((signal) => {
-      if (stopping) {
+      if (stoppingSince !== null) {
+        // conf's atomic writer (when-exit) re-raises the first signal to itself at
+        // once; only a second signal from a person means "stop waiting".
+        if (performance.now() - stoppingSince < REPEAT_SIGNAL_MS) return;
         io.stderr(`llm-cache-proxy: ${signal} again, exiting now\n`);
         removeHandler();
         resolve(130);
         return;
       }
-      stopping = true;
+      stoppingSince = performance.now();
       io.stderr(`llm-cache-proxy: ${signal}, finishing in-flight requests (up to ${SHUTDOWN_GRACE_MS / 1000} s)\n`);
       void proxy.stop(SHUTDOWN_GRACE_MS).then(() => {
         removeHandler();

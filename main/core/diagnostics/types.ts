@@ -21,6 +21,12 @@ export interface Bust {
   readonly before: string;
   /** At most 40 characters of this prompt from the divergence on. */
   readonly after: string;
+  /**
+   * The shared text just before the divergence, back to the start of the
+   * token it splits (at most 24 characters), so a reader sees `cch=74e44`
+   * rather than a bare `74e44`.
+   */
+  readonly lead?: string;
   readonly remedy: string;
 }
 

@@ -1,0 +1,48 @@
+// One readable line per call for --explain and the activity feed: how much
+// of the prompt the backend reused, or where and why the cache was missed.
+import type { CallRecord } from './types.js';
+
+const FRAGMENT_CHARS = 24;
+const TOKEN_DELIMITER = /[\s;,"'<>()[\]{}|]/;
+
+/** Control characters as escapes, so a fragment never breaks the line. */
+function escape(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if (char === '\n') out += '\\n';
+    else if (char === '\r') out += '\\r';
+    else if (char === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += char;
+  }
+  return out;
+}
+
+/** The differing token at the start of an excerpt, after the shared text leading into it. */
+function fragment(lead: string, excerpt: string): string {
+  if (excerpt.length === 0) return '(end)';
+  let end = 1;
+  while (end < excerpt.length && !TOKEN_DELIMITER.test(excerpt[end])) end++;
+  const token = end > FRAGMENT_CHARS ? `${excerpt.slice(0, FRAGMENT_CHARS)}…` : excerpt.slice(0, end);
+  return escape(lead + token);
+}
+
+function percent(fraction: number): string {
+  // Rounded down, so 100% is only shown when nothing was recomputed.
+  const value = Math.floor(Math.min(1, Math.max(0, fraction)) * 1000) / 10;
+  return Number.isInteger(value) ? `${value}%` : `${value.toFixed(1)}%`;
+}
+
+export function formatExplainLine(record: CallRecord): string {
+  const head = `${record.session} turn ${record.turn}`;
+  const status = record.status >= 400 ? ` [HTTP ${record.status}]` : '';
+  const bust = record.bust;
+  if (bust !== null) {
+    const lead = bust.lead ?? '';
+    const where = bust.path === '' ? 'the start' : bust.path;
+    return `${head}: CACHE MISS at ${where}: ${fragment(lead, bust.before)} → ${fragment(lead, bust.after)} (${bust.cause}: ${bust.remedy})${status}`;
+  }
+  const firstToken = record.ttftMs === null ? '' : `, first token ${(record.ttftMs / 1000).toFixed(1)} s`;
+  return `${head}: reused ${percent(record.reuse)} of ${record.promptChars.toLocaleString('en-US')} chars${firstToken}${status}`;
+}

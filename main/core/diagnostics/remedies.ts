@@ -1,0 +1,43 @@
+// One line per cause telling the user what to do about a cache miss.
+import type { RewriteMode } from '../rewrite/types.js';
+import type { BustCause } from './types.js';
+
+export const REMEDIES: Readonly<Record<BustCause, string>> = {
+  'billing-header': 'rewrite is off; use --rewrite drop',
+  'tools-reordered': 'MCP tools arrived in another order; keep the same MCP servers connected for the whole session',
+  'tools-changed': 'the tool list changed (an MCP server connected or left); the next turn reuses the new prefix',
+  'date-changed': 'the date line changed (once a day); the next turn reuses the new prefix',
+  'system-reminder': 'set CLAUDE_CODE_TOTAL_TOKENS_REMINDER=off',
+  'system-changed': 'the system prompt changed (CLAUDE.md, output style or settings); the next turn reuses the new prefix',
+  'history-rewritten': 'earlier messages changed (compaction or --resume); the next turn reuses the new history',
+  'slot-evicted': 'set OLLAMA_NUM_PARALLEL=2 (or more) so subagents get their own slot',
+  unknown: 'cause not recognised; please report this line',
+};
+
+/** The billing line's remedy depends on what the rewriter was doing. */
+export const BILLING_REMEDIES = {
+  rewriteOff: REMEDIES['billing-header'],
+  unknownVariant: 'unknown billing-header variant; please report it',
+  lineRemoved: 'the billing line was removed (rewrite turned on, or the client stopped sending it); expected once',
+} as const;
+
+export interface RemedyContext {
+  readonly rewriteMode: RewriteMode;
+  /** Whether the billing line is in the prompt the backend received. */
+  readonly billingInPrompt: boolean;
+}
+
+export function remedyFor(cause: BustCause, context: RemedyContext): string {
+  if (cause !== 'billing-header') return REMEDIES[cause];
+  if (!context.billingInPrompt) return BILLING_REMEDIES.lineRemoved;
+  // With drop or normalize on, a billing line that still varies is one the
+  // rewriter did not recognise.
+  return context.rewriteMode === 'off' ? BILLING_REMEDIES.rewriteOff : BILLING_REMEDIES.unknownVariant;
+}
+
+/** With slots already above one, the advice is to add another. */
+export function slotEvictedRemedy(slots: number): string {
+  return slots <= 1
+    ? REMEDIES['slot-evicted']
+    : `set OLLAMA_NUM_PARALLEL=${slots + 1} (or more) so each agent keeps its own slot`;
+}

@@ -1,0 +1,274 @@
+// Measures how much of each prompt the backend can serve from its KV cache
+// and names the cause when a turn does not begin with its predecessor.
+//
+// Two references per prompt:
+// - the conversation's previous turn: what the client should have kept;
+// - the prompts the backend last saw, one per cache slot: what it did keep.
+// Slots follow Ollama's runner: with one slot it is always reused; with
+// several, a slot whose whole content begins this prompt is reused, else the
+// least recently used slot takes the prompt, seeded with the longest prefix
+// any slot holds.
+//
+// Claude Code sends its subagents under the main agent's session id, so a
+// session holds several conversations ("threads"): a single-message prompt
+// whose first message is new starts another thread rather than counting as
+// the session's history being rewritten.
+import type { RewriteMode } from '../rewrite/types.js';
+import type { Bust } from './types.js';
+import type { RenderedPrompt } from './render.js';
+import type { StoredPrompt } from './stored-prompt.js';
+import { commonPrefix, readStored, storePrompt } from './stored-prompt.js';
+import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
+import { remedyFor, slotEvictedRemedy } from './remedies.js';
+import { shortSessionId } from './conversation-key.js';
+
+export interface CacheTrackerOptions {
+  /** Cache slots the backend holds per model (OLLAMA_NUM_PARALLEL); default 1. */
+  readonly slots?: number;
+  /** Conversations remembered, least recently used out; default 64. */
+  readonly maxConversations?: number;
+  /** Characters of each prompt kept for comparison; default 1,000,000. */
+  readonly maxPromptChars?: number;
+  /** Models whose backend slots are tracked, least recently used out; default 8. */
+  readonly maxModels?: number;
+}
+
+export interface ObserveInput {
+  /** From conversationKey(). */
+  readonly key: string;
+  /** The body as forwarded to the backend (after the rewrite), rendered. */
+  readonly rendered: RenderedPrompt;
+  readonly rewriteMode: RewriteMode;
+}
+
+export interface Observation {
+  /** Short display id of the conversation (never prompt text). */
+  readonly session: string;
+  /** 1-based turn within the conversation. */
+  readonly turn: number;
+  readonly model: string | null;
+  readonly promptChars: number;
+  /** Characters of this prompt the backend holds in a cache slot. */
+  readonly reusedChars: number;
+  /** reusedChars / promptChars, 0..1. */
+  readonly reuse: number;
+  /** Common prefix with the previous turn; null on turn 1. */
+  readonly conversationChars: number | null;
+  /** conversationChars / previous prompt length; null on turn 1. */
+  readonly conversationReuse: number | null;
+  readonly bust: Bust | null;
+  /** The backend slot this prompt now occupies. */
+  readonly slot: number;
+}
+
+/** What the tracker holds, for tests and the status API. */
+export interface TrackerStats {
+  readonly conversations: number;
+  readonly models: number;
+  /** Distinct prompts held (a slot and its conversation share one). */
+  readonly prompts: number;
+  /** Distinct chunks held (by content), and their characters. */
+  readonly chunks: number;
+  readonly chars: number;
+}
+
+interface Thread {
+  readonly id: string;
+  readonly key: string;
+  readonly model: string;
+  readonly ordinal: number;
+  turn: number;
+  prompt: StoredPrompt;
+}
+
+interface Slot {
+  prompt: StoredPrompt | null;
+  lastUsed: number;
+}
+
+const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxModels: 8 };
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** A single-message prompt with a new first message: a fresh conversation (e.g. a subagent). */
+function startsAnotherThread(previous: StoredPrompt, current: RenderedPrompt): boolean {
+  if (current.messageStarts.length !== 1) return false;
+  const starts = previous.layout.messageStarts;
+  if (starts.length === 0) return true;
+  const previousFirst = readStored(previous, starts[0], starts.length > 1 ? starts[1] : previous.length);
+  return previousFirst !== current.text.slice(current.messageStarts[0]);
+}
+
+/** The slot sharing the longest prefix with `text` (the first, on a tie), as Ollama's runner picks it. */
+function longestSlot(slots: readonly Slot[], text: string): { longest: number; reusedChars: number } {
+  let longest = 0;
+  let reusedChars = -1;
+  slots.forEach((slot, i) => {
+    const chars = slot.prompt === null ? 0 : commonPrefix(slot.prompt, text);
+    if (chars > reusedChars) {
+      longest = i;
+      reusedChars = chars;
+    }
+  });
+  return { longest, reusedChars };
+}
+
+/**
+ * Where the prompt goes: the one slot; or, with several, the longest slot if
+ * all it holds begins this prompt, else the least recently used one.
+ */
+function slotToLoad(slots: readonly Slot[], longest: number, longestChars: number): number {
+  if (slots.length === 1) return 0;
+  const held = slots[longest].prompt;
+  if (held === null || longestChars >= held.length) return longest;
+  let oldest = 0;
+  slots.forEach((slot, i) => {
+    if (slot.lastUsed < slots[oldest].lastUsed) oldest = i;
+  });
+  return oldest;
+}
+
+export class CacheTracker {
+  readonly slots: number;
+  readonly maxConversations: number;
+  readonly maxPromptChars: number;
+  readonly maxModels: number;
+  /** Insertion order is recency: the first entry is the least recently used. */
+  readonly #threads = new Map<string, Thread>();
+  readonly #backends = new Map<string, Slot[]>();
+  #clock = 0;
+
+  constructor(options: CacheTrackerOptions = {}) {
+    this.slots = positiveInteger(options.slots, DEFAULTS.slots, 'slots');
+    this.maxConversations = positiveInteger(options.maxConversations, DEFAULTS.maxConversations, 'maxConversations');
+    this.maxPromptChars = positiveInteger(options.maxPromptChars, DEFAULTS.maxPromptChars, 'maxPromptChars');
+    this.maxModels = positiveInteger(options.maxModels, DEFAULTS.maxModels, 'maxModels');
+  }
+
+  observe(input: ObserveInput): Observation {
+    const { key, rendered, rewriteMode } = input;
+    const text = rendered.text;
+    const model = rendered.model ?? '';
+
+    const { best, bestChars, lastOrdinal } = this.#closestThread(key, model, text);
+    let thread = best;
+    let bust: Bust | null = null;
+    let conversationChars: number | null = null;
+    let conversationReuse: number | null = null;
+    if (best !== null) {
+      const previous = best.prompt;
+      const missed = previous.length - bestChars >= MISS_MIN_LOST_CHARS;
+      if (missed && startsAnotherThread(previous, rendered)) {
+        thread = null;
+      } else {
+        conversationChars = bestChars;
+        conversationReuse = previous.length > 0 ? bestChars / previous.length : 1;
+        if (missed) {
+          const cause = classifyDivergence(previous, rendered, bestChars);
+          const remedy = remedyFor(cause, { rewriteMode, billingInPrompt: rendered.billing !== null });
+          bust = describeBust(cause, previous, rendered, bestChars, remedy);
+        }
+      }
+    }
+
+    const slots = this.#slotsFor(model);
+    const { longest, reusedChars } = longestSlot(slots, text);
+    const held = slots[longest].prompt;
+    if (bust === null && held !== null && conversationChars !== null && conversationChars - reusedChars >= MISS_MIN_LOST_CHARS) {
+      // The client kept its prefix but another conversation took the slot.
+      // (Empty slots mean a cold backend, which is nobody's eviction.)
+      bust = describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots));
+    }
+
+    // Share chunks with whichever reference matched more.
+    const stored = best !== null && bestChars > reusedChars
+      ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
+      : storePrompt(rendered, held, reusedChars, this.maxPromptChars);
+    const target = slotToLoad(slots, longest, reusedChars);
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock };
+    thread = this.#remember(thread, key, model, lastOrdinal, stored);
+
+    return {
+      session: thread.ordinal > 1 ? `${shortSessionId(key)}/${thread.ordinal}` : shortSessionId(key),
+      turn: thread.turn,
+      model: rendered.model,
+      promptChars: text.length,
+      reusedChars,
+      reuse: text.length > 0 ? reusedChars / text.length : 0,
+      conversationChars,
+      conversationReuse,
+      bust,
+      slot: target,
+    };
+  }
+
+  /** The backend lost its cache (model unloaded or restarted): forget what its slots held. */
+  clearBackend(model?: string): void {
+    if (model === undefined) this.#backends.clear();
+    else this.#backends.delete(model);
+  }
+
+  stats(): TrackerStats {
+    const prompts = new Set<StoredPrompt>();
+    for (const thread of this.#threads.values()) prompts.add(thread.prompt);
+    for (const slots of this.#backends.values()) {
+      for (const slot of slots) if (slot.prompt !== null) prompts.add(slot.prompt);
+    }
+    // Strings have no identity in JS, so equal chunks count once: the
+    // figure is what the tracker holds when sharing works as intended.
+    const chunks = new Set<string>();
+    for (const prompt of prompts) for (const chunk of prompt.chunks) chunks.add(chunk);
+    let chars = 0;
+    for (const chunk of chunks) chars += chunk.length;
+    return { conversations: this.#threads.size, models: this.#backends.size, prompts: prompts.size, chunks: chunks.size, chars };
+  }
+
+  /** Of this session's threads on this model, the one `text` shares most with (ties go to the most recent). */
+  #closestThread(key: string, model: string, text: string): { best: Thread | null; bestChars: number; lastOrdinal: number } {
+    let best: Thread | null = null;
+    let bestChars = -1;
+    let lastOrdinal = 0;
+    for (const thread of this.#threads.values()) {
+      if (thread.key !== key) continue;
+      lastOrdinal = Math.max(lastOrdinal, thread.ordinal);
+      if (thread.model !== model) continue;
+      const chars = commonPrefix(thread.prompt, text);
+      if (chars >= bestChars) {
+        best = thread;
+        bestChars = chars;
+      }
+    }
+    return { best, bestChars, lastOrdinal };
+  }
+
+  #slotsFor(model: string): Slot[] {
+    let slots = this.#backends.get(model);
+    if (slots === undefined) {
+      slots = Array.from({ length: this.slots }, () => ({ prompt: null, lastUsed: 0 }));
+    } else {
+      this.#backends.delete(model);
+    }
+    this.#backends.set(model, slots);
+    while (this.#backends.size > this.maxModels) this.#backends.delete(this.#backends.keys().next().value as string);
+    return slots;
+  }
+
+  #remember(thread: Thread | null, key: string, model: string, lastOrdinal: number, prompt: StoredPrompt): Thread {
+    if (thread !== null) {
+      thread.prompt = prompt;
+      thread.turn += 1;
+      this.#threads.delete(thread.id);
+      this.#threads.set(thread.id, thread);
+      return thread;
+    }
+    const ordinal = lastOrdinal + 1;
+    const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, prompt };
+    this.#threads.set(created.id, created);
+    while (this.#threads.size > this.maxConversations) this.#threads.delete(this.#threads.keys().next().value as string);
+    return created;
+  }
+}

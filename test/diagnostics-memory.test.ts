@@ -1,0 +1,64 @@
+// The tracker's heap use must not grow with the number of conversations seen:
+// measured after full garbage collections, once at 100 conversations and
+// again at 1,000, it must stay within 10%.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { CacheTracker, renderPrompt } from '../main/core/diagnostics/index.js';
+import { conversation, fullRequest } from './support/claude-code-bodies.js';
+import type { MessagesRequest } from './support/claude-code-bodies.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Heap in use once garbage is gone: the least of a few collections, to shed noise. */
+function settledHeap(): number {
+  let least = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 4; i++) {
+    gc();
+    least = Math.min(least, process.memoryUsage().heapUsed);
+  }
+  return least;
+}
+
+const template = fullRequest({ billing: null });
+
+/** Conversation `i`: its own first question, then two tool round trips with results of its own. */
+function turns(i: number): MessagesRequest[] {
+  const question = `Conversation ${i}: ${'what does this module do, and why? '.repeat(40)}`;
+  return [0, 1, 2].map((round) => ({ ...template, messages: conversation(round, 6000, question) }));
+}
+
+function feed(tracker: CacheTracker, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const key = `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    for (const body of turns(i)) tracker.observe({ key, rendered: renderPrompt(body), rewriteMode: 'drop' });
+  }
+}
+
+/**
+ * Compiles the code paths and builds V8's lazily made structures before the
+ * baseline. In a function of its own: a frame that held this tracker in an
+ * interpreter register would keep it alive through the measurements.
+ */
+function warmUp(): void {
+  feed(new CacheTracker(), 0, 300);
+}
+
+test('heap stays flat from 100 to 1,000 conversations, far below holding every prompt whole', (t) => {
+  warmUp();
+  const baseline = settledHeap();
+  const tracker = new CacheTracker({ maxConversations: 64 });
+  feed(tracker, 0, 100);
+  const at100 = settledHeap() - baseline;
+  feed(tracker, 100, 1000);
+  const at1000 = settledHeap() - baseline;
+
+  const promptBytes = renderPrompt(turns(0)[2]).text.length * 2;
+  t.diagnostic(`tracker heap: ${at100} bytes at 100 conversations, ${at1000} at 1,000 (one prompt: ${promptBytes} bytes)`);
+  assert.equal(tracker.stats().conversations, 64);
+  assert.ok(at100 > 64 * 2000, `the measure sees what is held (${at100} bytes)`);
+  assert.ok(Math.abs(at1000 - at100) <= at100 * 0.1, `${at100} bytes at 100 conversations, ${at1000} at 1,000`);
+  assert.ok(at1000 < 64 * promptBytes * 0.5, `${at1000} bytes held for 64 prompts of ${promptBytes} bytes each`);
+});

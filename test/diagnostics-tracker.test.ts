@@ -1,0 +1,318 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BILLING_REMEDIES, CacheTracker, EXCERPT_CHARS, REMEDIES, renderPrompt,
+} from '../main/core/diagnostics/index.js';
+import type { Bust, BustCause, Observation } from '../main/core/diagnostics/index.js';
+import type { RewriteMode } from '../main/core/rewrite/types.js';
+import {
+  DEFAULT_PROMPT, DEFAULT_SESSION_ID, contextReminder, conversation, fullRequest,
+} from './support/claude-code-bodies.js';
+import type { Message, MessagesRequest } from './support/claude-code-bodies.js';
+
+const OTHER_SESSION = '9b1e44d0-2c7a-4f3e-8d5b-0a6c1e9f7b23';
+
+function observe(tracker: CacheTracker, body: unknown, key = DEFAULT_SESSION_ID, rewriteMode: RewriteMode = 'drop'): Observation {
+  return tracker.observe({ key, rendered: renderPrompt(body), rewriteMode });
+}
+
+/** A body as the proxy forwards it under `--rewrite drop`: no billing line. */
+function forwarded(messages: Message[], extra: Parameters<typeof fullRequest>[0] = {}): MessagesRequest {
+  return fullRequest({ billing: null, messages, ...extra });
+}
+
+/** Turn 1 then turn 2 of one conversation; returns turn 2's bust, checked for shape. */
+function bustBetween(first: unknown, second: unknown, rewriteMode: RewriteMode = 'drop'): Bust {
+  const tracker = new CacheTracker();
+  assert.equal(observe(tracker, first, DEFAULT_SESSION_ID, rewriteMode).bust, null, 'turn 1 is never a miss');
+  const observation = observe(tracker, second, DEFAULT_SESSION_ID, rewriteMode);
+  assert.equal(observation.turn, 2);
+  const bust = observation.bust;
+  assert.ok(bust !== null, 'turn 2 is a miss');
+  assertCompact(bust);
+  return bust;
+}
+
+function assertCompact(bust: Bust): void {
+  assert.ok(bust.before.length <= EXCERPT_CHARS, `before is ${bust.before.length} chars`);
+  assert.ok(bust.after.length <= EXCERPT_CHARS, `after is ${bust.after.length} chars`);
+  assert.ok((bust.lead ?? '').length <= 24);
+  assert.notEqual(bust.before, bust.after);
+}
+
+function assertCause(bust: Bust, cause: BustCause, path: string | RegExp): void {
+  assert.equal(bust.cause, cause);
+  if (typeof path === 'string') assert.equal(bust.path, path);
+  else assert.match(bust.path, path);
+  if (cause !== 'billing-header' && cause !== 'slot-evicted') assert.equal(bust.remedy, REMEDIES[cause]);
+}
+
+function withTokensReminder(messages: Message[], index: number, text = '<system-reminder>\n118,204 tokens left in the context window.\n</system-reminder>'): Message[] {
+  const copy = structuredClone(messages);
+  const content = copy[index].content;
+  assert.ok(Array.isArray(content));
+  content.push({ type: 'text', text });
+  return copy;
+}
+
+describe('CacheTracker: turns that keep their prefix', () => {
+  test('a growing conversation is never a miss and its reuse is what the backend held', () => {
+    const tracker = new CacheTracker();
+    let previousChars = 0;
+    for (let turns = 0; turns < 4; turns++) {
+      const observation = observe(tracker, forwarded(conversation(turns)));
+      assert.equal(observation.turn, turns + 1);
+      assert.equal(observation.bust, null);
+      assert.equal(observation.session, DEFAULT_SESSION_ID.slice(0, 6));
+      assert.equal(observation.reusedChars, previousChars);
+      assert.equal(observation.reuse, previousChars / observation.promptChars);
+      assert.equal(observation.conversationReuse, turns === 0 ? null : 1);
+      assert.equal(observation.conversationChars, turns === 0 ? null : previousChars);
+      previousChars = observation.promptChars;
+    }
+  });
+
+  test('string and block-array forms of the same message are the same prefix', () => {
+    const tracker = new CacheTracker();
+    const first: Message[] = [{ role: 'user', content: [{ type: 'text', text: contextReminder() }, { type: 'text', text: DEFAULT_PROMPT }] }];
+    observe(tracker, forwarded(first));
+    const resumed: Message[] = [
+      { role: 'user', content: contextReminder() + DEFAULT_PROMPT },
+      { role: 'assistant', content: 'The rewrite keeps the prefix stable.' },
+      { role: 'user', content: 'Thanks.' },
+    ];
+    const second = observe(tracker, forwarded(resumed));
+    assert.equal(second.bust, null);
+    assert.equal(second.conversationReuse, 1);
+  });
+});
+
+describe('CacheTracker: every miss is named', () => {
+  test('billing-header with rewrite off: the cch and version suffix change every call', () => {
+    const bust = bustBetween(fullRequest({ call: 0 }), fullRequest({ call: 1, messages: conversation(1) }), 'off');
+    assertCause(bust, 'billing-header', 'system[0].text');
+    assert.equal(bust.remedy, BILLING_REMEDIES.rewriteOff);
+    assert.equal(bust.lead, 'cc_version=2.1.139.');
+  });
+
+  test('billing-header under drop: a variant the rewriter did not recognise', () => {
+    const line = (n: number): { line: string } => ({ line: `x-anthropic-billing-header: cc_version=3.0.0.a1b; cc_entrypoint=sdk-cli; cc_nonce=${n};` });
+    const bust = bustBetween(fullRequest({ billing: line(1) }), fullRequest({ billing: line(2), messages: conversation(1) }), 'drop');
+    assertCause(bust, 'billing-header', 'system[0].text');
+    assert.equal(bust.remedy, BILLING_REMEDIES.unknownVariant);
+  });
+
+  test('billing-header: the line disappears when the rewrite is turned on', () => {
+    const bust = bustBetween(fullRequest({ call: 0 }), forwarded(conversation(1)), 'drop');
+    assertCause(bust, 'billing-header', 'system[0].text');
+    assert.equal(bust.remedy, BILLING_REMEDIES.lineRemoved);
+  });
+
+  test('billing-header in a plain-string system prompt', () => {
+    const bust = bustBetween(fullRequest({ system: 'string', call: 0 }), fullRequest({ system: 'string', call: 1, messages: conversation(1) }), 'off');
+    assertCause(bust, 'billing-header', 'system');
+  });
+
+  test('tools-reordered: MCP tools arrive in another order', () => {
+    const second = forwarded(conversation(1));
+    const mcp = second.tools.splice(20);
+    second.tools.push(...mcp.reverse());
+    const bust = bustBetween(forwarded(conversation(0)), second);
+    assertCause(bust, 'tools-reordered', 'tools[20]');
+  });
+
+  test('tools-changed: an MCP server adds a tool', () => {
+    const second = forwarded(conversation(1));
+    second.tools.splice(12, 0, {
+      name: 'mcp__tracker__create_issue',
+      description: 'Creates an issue in the project tracker.',
+      input_schema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
+    });
+    const bust = bustBetween(forwarded(conversation(0)), second);
+    assertCause(bust, 'tools-changed', 'tools[12]');
+  });
+
+  test('date-changed: the date line rolls over at midnight', () => {
+    const bust = bustBetween(forwarded(conversation(1)), forwarded(conversation(2), { date: '2025-11-05' }));
+    assertCause(bust, 'date-changed', 'system[1].text');
+    assert.equal(bust.lead, '2025-11-0');
+    assert.equal(bust.before.slice(0, 2), '4.');
+    assert.equal(bust.after.slice(0, 2), '5.');
+  });
+
+  test('system-reminder: a "tokens left" reminder is dropped from an earlier turn', () => {
+    const first = forwarded(withTokensReminder(conversation(3), 2));
+    const bust = bustBetween(first, forwarded(withTokensReminder(conversation(4), 8)));
+    assertCause(bust, 'system-reminder', /^messages\[\d\]/);
+    assert.match(bust.before, /<system-reminder>/);
+  });
+
+  test('system-reminder: a reminder is inserted into an earlier turn', () => {
+    const bust = bustBetween(forwarded(conversation(3)), forwarded(withTokensReminder(conversation(4), 4)));
+    assertCause(bust, 'system-reminder', 'messages[4].content[2].text');
+    assert.match(bust.after, /^<system-reminder>/);
+  });
+
+  test('system-reminder: the "tokens left" count is rewritten in place', () => {
+    const first = forwarded(withTokensReminder(conversation(3), 2, '<system-reminder>\n120,000 tokens left\n</system-reminder>'));
+    const second = forwarded(withTokensReminder(conversation(4), 2, '<system-reminder>\n112,500 tokens left\n</system-reminder>'));
+    assertCause(bustBetween(first, second), 'system-reminder', 'messages[2].content[2].text');
+  });
+
+  test('system-changed: the instructions change mid-session', () => {
+    const second = forwarded(conversation(2));
+    const system = second.system as { text: string }[];
+    const half = Math.floor(system[1].text.length / 2);
+    system[1].text = `${system[1].text.slice(0, half)}\n# Output style: explanatory\n${system[1].text.slice(half)}`;
+    assertCause(bustBetween(forwarded(conversation(1)), second), 'system-changed', 'system[1].text');
+  });
+
+  test('history-rewritten: compaction replaces the history with a summary', () => {
+    const compacted: Message[] = [
+      { role: 'user', content: 'This session is being continued from a previous conversation that ran out of context. Summary: the proxy drops the billing block.' },
+      { role: 'assistant', content: 'Understood; continuing.' },
+      { role: 'user', content: 'Now add the tests.' },
+    ];
+    assertCause(bustBetween(forwarded(conversation(3)), forwarded(compacted)), 'history-rewritten', 'messages[0].content');
+  });
+
+  test('history-rewritten: --resume rebuilds the first message (an edit inside its context reminder)', () => {
+    const resumed = conversation(3);
+    const first = resumed[0].content;
+    assert.ok(Array.isArray(first) && first[0].type === 'text');
+    first[0].text = first[0].text.replace('# claudeMd', '# claudeMd\n# userMemory');
+    assertCause(bustBetween(forwarded(conversation(2)), forwarded(resumed)), 'history-rewritten', 'messages[0].content[0].text');
+  });
+
+  test('unknown: a turn that is not a Messages request at all', () => {
+    const second: Partial<MessagesRequest> = forwarded(conversation(1));
+    delete second.messages;
+    assertCause(bustBetween(forwarded(conversation(1)), second), 'unknown', /^tools\[23\]$|^messages\[0\]/);
+  });
+});
+
+describe('CacheTracker: backend slots', () => {
+  function interleave(slots: number): Observation[] {
+    const tracker = new CacheTracker({ slots });
+    return [
+      observe(tracker, forwarded(conversation(1)), DEFAULT_SESSION_ID),
+      observe(tracker, forwarded(conversation(1, 6000, 'Summarise the rewrite module.')), OTHER_SESSION),
+      observe(tracker, forwarded(conversation(2)), DEFAULT_SESSION_ID),
+      observe(tracker, forwarded(conversation(2, 6000, 'Summarise the rewrite module.')), OTHER_SESSION),
+    ];
+  }
+
+  test('two conversations on one slot evict each other: slot-evicted', () => {
+    const [, other, again, otherAgain] = interleave(1);
+    assert.equal(other.turn, 1);
+    assert.equal(other.bust, null, 'a first turn is never a miss');
+    assert.ok(other.reuse > 0.8, 'system and tools are shared');
+    for (const observation of [again, otherAgain]) {
+      assert.equal(observation.turn, 2);
+      assert.equal(observation.conversationReuse, 1);
+      assert.ok(observation.bust !== null);
+      assertCompact(observation.bust);
+      assertCause(observation.bust, 'slot-evicted', /^messages\[0\]\.content\[1\]\.text$/);
+      assert.equal(observation.bust.remedy, REMEDIES['slot-evicted']);
+      assert.ok(observation.reusedChars < (observation.conversationChars ?? 0));
+    }
+  });
+
+  test('on two slots each conversation keeps its own and nothing is missed', () => {
+    const observations = interleave(2);
+    for (const observation of observations) assert.equal(observation.bust, null);
+    const [first, other, again, otherAgain] = observations;
+    assert.notEqual(first.slot, other.slot);
+    assert.equal(again.slot, first.slot);
+    assert.equal(otherAgain.slot, other.slot);
+    assert.equal(again.reusedChars, again.conversationChars);
+    assert.equal(otherAgain.reusedChars, otherAgain.conversationChars);
+  });
+
+  test('a subagent under the same session is a conversation of its own', () => {
+    for (const slots of [1, 2]) {
+      const tracker = new CacheTracker({ slots });
+      observe(tracker, forwarded(conversation(1)));
+      observe(tracker, forwarded(conversation(2)));
+      const subagent = observe(tracker, forwarded(conversation(0, 6000, 'Find every caller of rewriteBody and list them.')));
+      assert.equal(subagent.session, `${DEFAULT_SESSION_ID.slice(0, 6)}/2`);
+      assert.equal(subagent.turn, 1);
+      assert.equal(subagent.bust, null);
+      const subagentAgain = observe(tracker, forwarded(conversation(1, 6000, 'Find every caller of rewriteBody and list them.')));
+      assert.equal(subagentAgain.turn, 2);
+      const main = observe(tracker, forwarded(conversation(3)));
+      assert.equal(main.session, DEFAULT_SESSION_ID.slice(0, 6));
+      assert.equal(main.turn, 3);
+      assert.equal(main.conversationReuse, 1);
+      assert.equal(main.bust?.cause ?? null, slots === 1 ? 'slot-evicted' : null);
+    }
+  });
+
+  test('each model has slots of its own', () => {
+    const tracker = new CacheTracker();
+    observe(tracker, forwarded(conversation(1)));
+    observe(tracker, forwarded(conversation(0), { model: 'qwen3:4b' }), OTHER_SESSION);
+    assert.equal(observe(tracker, forwarded(conversation(2))).bust, null);
+  });
+
+  test('clearBackend forgets what the slots held: a cold backend reuses nothing but evicted nobody', () => {
+    const tracker = new CacheTracker();
+    observe(tracker, forwarded(conversation(1)));
+    tracker.clearBackend();
+    const next = observe(tracker, forwarded(conversation(2)));
+    assert.equal(next.reusedChars, 0);
+    assert.equal(next.conversationReuse, 1);
+    assert.equal(next.bust, null);
+  });
+
+  test('with more conversations than slots the remedy asks for one more', () => {
+    const tracker = new CacheTracker({ slots: 2 });
+    const prompts = ['First question?', 'Second question?', 'Third question?'];
+    prompts.forEach((prompt, i) => observe(tracker, forwarded(conversation(1, 6000, prompt)), `${i}0000000-0000-4000-8000-000000000000`));
+    const again = observe(tracker, forwarded(conversation(2, 6000, prompts[0])), '00000000-0000-4000-8000-000000000000');
+    assert.equal(again.bust?.cause, 'slot-evicted');
+    assert.match(again.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=3/);
+  });
+});
+
+describe('CacheTracker: bounded memory', () => {
+  test('keeps at most maxConversations conversations, least recently used out', () => {
+    const tracker = new CacheTracker({ maxConversations: 64 });
+    const session = (i: number): string => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    const template = forwarded([]);
+    const body = (i: number, turns: number): MessagesRequest => ({ ...template, messages: conversation(turns, 500, `Question number ${i}: what does module ${i} do?`) });
+    let at100 = tracker.stats();
+    for (let i = 0; i < 1000; i++) {
+      observe(tracker, body(i, 0), session(i));
+      observe(tracker, body(i, 1), session(i));
+      if (i === 0) observe(tracker, body(0, 2), session(0));
+      if (i === 99) at100 = tracker.stats();
+    }
+    const at1000 = tracker.stats();
+    assert.equal(at100.conversations, 64);
+    assert.equal(at1000.conversations, 64);
+    assert.equal(at1000.models, 1);
+    assert.ok(at1000.prompts <= 64 + tracker.slots);
+    assert.ok(Math.abs(at1000.chars - at100.chars) <= at100.chars * 0.1, `${at100.chars} → ${at1000.chars} chars`);
+    assert.ok(Math.abs(at1000.chunks - at100.chunks) <= at100.chunks * 0.1, `${at100.chunks} → ${at1000.chunks} chunks`);
+    // Shared system + tools are held once, not once per conversation.
+    const onePrompt = renderPrompt(body(999, 1)).text.length;
+    assert.ok(at1000.chars < onePrompt * 8, `${at1000.chars} chars held for 64 conversations of ${onePrompt}`);
+    // The first conversation was evicted: it starts over.
+    assert.equal(observe(tracker, body(0, 3), session(0)).turn, 1);
+  });
+
+  test('stores at most maxPromptChars of a prompt and still tracks long conversations', () => {
+    const tracker = new CacheTracker({ maxPromptChars: 20_000 });
+    for (let turns = 0; turns < 4; turns++) {
+      const observation = observe(tracker, forwarded(conversation(turns)));
+      assert.equal(observation.bust, null);
+    }
+    assert.ok(tracker.stats().chars <= 20_000);
+  });
+
+  test('rejects nonsensical options', () => {
+    assert.throws(() => new CacheTracker({ slots: 0 }), RangeError);
+    assert.throws(() => new CacheTracker({ maxConversations: 1.5 }), RangeError);
+  });
+});
