@@ -1,0 +1,311 @@
+// A validating structural scanner over raw JSON bytes. It finds where values
+// sit without building them, so a rewrite can splice a few bytes and leave
+// every other byte of a large body exactly as the client sent it. It follows
+// the JSON grammar strictly (RFC 8259): any body it accepts, JSON.parse
+// accepts too, so malformed bodies are recognised and forwarded untouched.
+import { hasForbiddenControlByte } from './control-bytes.js';
+
+/** A half-open byte range [start, end) of one JSON value (strings include their quotes). */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface MemberSpan {
+  /** The key's string literal, quotes included. */
+  readonly key: Span;
+  readonly value: Span;
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const LOWER_U = 0x75;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const NOT_FOUND = -1;
+
+/** Bytes allowed after a backslash, besides `u`: " \ / b f n r t */
+const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+const LITERALS: readonly Buffer[] = [Buffer.from('true'), Buffer.from('false'), Buffer.from('null')];
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+function skipDigits(b: Uint8Array, i: number): number {
+  while (isDigit(b[i]!)) i++;
+  return i;
+}
+
+/** -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+function skipNumber(b: Uint8Array, i: number): number {
+  if (b[i] === MINUS) i++;
+  const first = b[i]!;
+  if (first === 0x30) i++;
+  else if (isDigit(first)) i = skipDigits(b, i + 1);
+  else return NOT_FOUND;
+  if (b[i] === DOT) {
+    if (!isDigit(b[i + 1]!)) return NOT_FOUND;
+    i = skipDigits(b, i + 1);
+  }
+  if (b[i] === LOWER_E || b[i] === UPPER_E) {
+    i++;
+    if (b[i] === PLUS || b[i] === MINUS) i++;
+    if (!isDigit(b[i]!)) return NOT_FOUND;
+    i = skipDigits(b, i);
+  }
+  return i;
+}
+
+function skipLiteral(b: Buffer, i: number): number {
+  for (const literal of LITERALS) {
+    if (b[i] === literal[0] && b.compare(literal, 0, literal.length, i, Math.min(i + literal.length, b.length)) === 0) {
+      return i + literal.length;
+    }
+  }
+  return NOT_FOUND;
+}
+
+/**
+ * The first position of one byte at or after a given offset, remembered so
+ * that a forward scan searches each stretch of the body once instead of once
+ * per string. Searches a latin1 view of the body (one char per byte, so
+ * offsets agree): String#indexOf is cheaper to call than Buffer#indexOf.
+ */
+class NextByte {
+  private readonly char: string;
+  private searchedFrom = Number.MAX_SAFE_INTEGER;
+  private found = NOT_FOUND;
+
+  constructor(private readonly text: string, byte: number) {
+    this.char = String.fromCharCode(byte);
+  }
+
+  from(offset: number): number {
+    if (offset < this.searchedFrom || (this.found !== NOT_FOUND && this.found < offset)) {
+      this.searchedFrom = offset;
+      this.found = this.text.indexOf(this.char, offset);
+    }
+    return this.found;
+  }
+}
+
+/**
+ * A scanner over one body. Positions passed in and returned are byte offsets.
+ * rootMembers validates the whole document; objectMembers and arrayElements
+ * then re-read parts of a document it has accepted.
+ */
+export class JsonScanner {
+  private readonly quote: NextByte;
+  private readonly backslash: NextByte;
+  /**
+   * Raw whitespace control bytes: valid between tokens, invalid inside
+   * strings. Empty for compact JSON (Claude Code's), so strings skip the check.
+   */
+  private readonly rawWhitespace: readonly NextByte[];
+
+  constructor(private readonly b: Buffer) {
+    const text = b.toString('latin1');
+    this.quote = new NextByte(text, QUOTE);
+    this.backslash = new NextByte(text, BACKSLASH);
+    this.rawWhitespace = [LF, CR, TAB].filter((byte) => b.includes(byte)).map((byte) => new NextByte(text, byte));
+  }
+
+  /**
+   * The top-level members of a document that is exactly one JSON object
+   * (surrounding whitespace allowed), or null for anything else: another
+   * type, malformed or truncated input, or trailing bytes.
+   */
+  rootMembers(): MemberSpan[] | null {
+    const b = this.b;
+    const root = this.objectMembers(this.skipWhitespace(0));
+    if (root === null || this.skipWhitespace(root.end) !== b.length) return null;
+    // One word-wise pass instead of a per-byte check inside every string.
+    if (hasForbiddenControlByte(b)) return null;
+    return root.members;
+  }
+
+  /** The members of the object whose `{` is at `i`, or null when it is malformed. */
+  objectMembers(i: number): { members: MemberSpan[]; end: number } | null {
+    const b = this.b;
+    if (b[i] !== OPEN_OBJECT) return null;
+    const members: MemberSpan[] = [];
+    i = this.skipWhitespace(i + 1);
+    if (b[i] === CLOSE_OBJECT) return { members, end: i + 1 };
+    for (;;) {
+      const keyEnd = this.skipKey(i);
+      const valueStart = this.skipColon(keyEnd);
+      const valueEnd = this.skipValue(valueStart);
+      if (valueEnd < 0) return null;
+      members.push({ key: { start: i, end: keyEnd }, value: { start: valueStart, end: valueEnd } });
+      i = this.skipWhitespace(valueEnd);
+      if (b[i] === CLOSE_OBJECT) return { members, end: i + 1 };
+      if (b[i] !== COMMA) return null;
+      i = this.skipWhitespace(i + 1);
+    }
+  }
+
+  /** The elements of the array whose `[` is at `i`, or null when it is malformed. */
+  arrayElements(i: number): { elements: Span[]; end: number } | null {
+    const b = this.b;
+    if (b[i] !== OPEN_ARRAY) return null;
+    const elements: Span[] = [];
+    i = this.skipWhitespace(i + 1);
+    if (b[i] === CLOSE_ARRAY) return { elements, end: i + 1 };
+    for (;;) {
+      const end = this.skipValue(i);
+      if (end < 0) return null;
+      elements.push({ start: i, end });
+      i = this.skipWhitespace(end);
+      if (b[i] === CLOSE_ARRAY) return { elements, end: i + 1 };
+      if (b[i] !== COMMA) return null;
+      i = this.skipWhitespace(i + 1);
+    }
+  }
+
+  /**
+   * `i` is at the first byte of a value (no leading whitespace); returns the
+   * index after it, or -1 when it is malformed or truncated. Iterative, so a
+   * deeply nested hostile body cannot overflow the call stack.
+   */
+  private skipValue(i: number): number {
+    const b = this.b;
+    // One entry per open container: true for an object, false for an array.
+    const open: boolean[] = [];
+    for (;;) {
+      // Here `i` is where a value must start.
+      if (i < 0 || i >= b.length) return NOT_FOUND;
+      const c = b[i];
+      if (c === OPEN_OBJECT) {
+        i = this.skipWhitespace(i + 1);
+        if (b[i] === CLOSE_OBJECT) {
+          i++;
+        } else {
+          open.push(true);
+          i = this.skipColon(this.skipKey(i));
+          continue;
+        }
+      } else if (c === OPEN_ARRAY) {
+        i = this.skipWhitespace(i + 1);
+        if (b[i] === CLOSE_ARRAY) {
+          i++;
+        } else {
+          open.push(false);
+          continue;
+        }
+      } else {
+        i = this.skipScalar(i);
+        if (i < 0) return NOT_FOUND;
+      }
+      // A value just ended: close containers until one expects another element.
+      for (;;) {
+        if (open.length === 0) return i;
+        i = this.skipWhitespace(i);
+        const inObject = open[open.length - 1]!;
+        const d = b[i];
+        if (d === COMMA) {
+          i = this.skipWhitespace(i + 1);
+          if (inObject) i = this.skipColon(this.skipKey(i));
+          break;
+        }
+        if (d !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return NOT_FOUND;
+        open.pop();
+        i++;
+      }
+    }
+  }
+
+  private skipWhitespace(i: number): number {
+    const b = this.b;
+    let c = b[i];
+    while (c === SPACE || c === LF || c === CR || c === TAB) c = b[++i];
+    return i;
+  }
+
+  /** `i` is at an opening quote; returns the index after the closing quote, or -1. */
+  private skipString(i: number): number {
+    const b = this.b;
+    let at = i + 1;
+    for (;;) {
+      const quote = this.quote.from(at);
+      if (quote < 0) return NOT_FOUND;
+      const escape = this.backslash.from(at);
+      const stop = escape >= 0 && escape < quote ? escape : quote;
+      if (this.rawWhitespace.length > 0 && this.rawWhitespaceWithin(at, stop)) return NOT_FOUND;
+      if (stop === quote) return quote + 1;
+      const kind = b[escape + 1];
+      if (kind === LOWER_U) {
+        if (!(isHexDigit(b[escape + 2]!) && isHexDigit(b[escape + 3]!) && isHexDigit(b[escape + 4]!) && isHexDigit(b[escape + 5]!))) return NOT_FOUND;
+        at = escape + 6;
+      } else if (kind !== undefined && SIMPLE_ESCAPES.has(kind)) {
+        at = escape + 2;
+      } else {
+        return NOT_FOUND;
+      }
+    }
+  }
+
+  /** Whether a raw tab, CR or LF lies in [start, end) (inside a string, where JSON forbids them). */
+  private rawWhitespaceWithin(start: number, end: number): boolean {
+    for (const next of this.rawWhitespace) {
+      const at = next.from(start);
+      if (at >= 0 && at < end) return true;
+    }
+    return false;
+  }
+
+  /** A string, number or literal at `i` (which is not whitespace); -1 when none is there. */
+  private skipScalar(i: number): number {
+    const c = this.b[i];
+    if (c === QUOTE) return this.skipString(i);
+    if (c === MINUS || isDigit(c!)) return skipNumber(this.b, i);
+    return skipLiteral(this.b, i);
+  }
+
+  /** `i` should be at a key's opening quote; returns the index after the key, or -1. */
+  private skipKey(i: number): number {
+    return this.b[i] === QUOTE ? this.skipString(i) : NOT_FOUND;
+  }
+
+  /** After a key (or -1): skips whitespace, `:` and whitespace; returns where the value starts, or -1. */
+  private skipColon(i: number): number {
+    if (i < 0) return NOT_FOUND;
+    i = this.skipWhitespace(i);
+    return this.b[i] === COLON ? this.skipWhitespace(i + 1) : NOT_FOUND;
+  }
+}
+
+/** Whether the key literal at `key` spells `name`, escapes decoded (`"sys\u0074em"` is `system`). */
+export function keyEquals(b: Buffer, key: Span, name: string): boolean {
+  const raw = b.subarray(key.start + 1, key.end - 1);
+  if (!raw.includes(BACKSLASH)) return raw.length === name.length && raw.toString('latin1') === name;
+  return JSON.parse(b.toString('utf8', key.start, key.end)) === name;
+}
+
+/** The value of the member named `name`, or undefined; null when the name occurs more than once (ambiguous). */
+export function findMember(b: Buffer, members: readonly MemberSpan[], name: string): Span | null | undefined {
+  let found: Span | undefined;
+  for (const member of members) {
+    if (!keyEquals(b, member.key, name)) continue;
+    if (found !== undefined) return null;
+    found = member.value;
+  }
+  return found;
+}

@@ -1,0 +1,159 @@
+// Stabilises a Claude Code /v1/messages body so its prompt prefix stays
+// byte-identical between calls (DESIGN §1): the billing line at the front of
+// `system` is dropped or frozen. Only those bytes change; everything else is
+// spliced through verbatim, and a body with no billing text costs one byte
+// search and no parse.
+import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
+import { findMember, JsonScanner, type Span } from './json-scan.js';
+import { decodeStringContents, encodeStringContents, splitFirstLine } from './json-string-line.js';
+import type { RewriteMode, RewriteResult } from './types.js';
+
+/**
+ * A JSON string that starts with the billing prefix, as raw bytes (Claude
+ * Code never escapes any of it). The quote makes the byte search skip text
+ * that merely mentions the header mid-string.
+ */
+const BILLING_LITERAL_START = Buffer.from(`"${BILLING_PREFIX}`, 'latin1');
+
+const QUOTE = 0x22;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+
+/** Replace bytes [start, end) of the input with `replacement`. */
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly replacement: string;
+}
+
+interface Rewrite {
+  readonly edits: Edit[];
+  readonly rules: Set<string>;
+}
+
+type ActiveMode = Exclude<RewriteMode, 'off'>;
+
+function unchanged(body: Buffer): RewriteResult {
+  return { body, changed: false, rule: null };
+}
+
+/** Whether the value at `literal` is a string that starts with the billing prefix. */
+function startsWithBillingPrefix(b: Buffer, literal: Span): boolean {
+  const end = literal.start + BILLING_LITERAL_START.length;
+  return end < literal.end && b.compare(BILLING_LITERAL_START, 0, BILLING_LITERAL_START.length, literal.start, end) === 0;
+}
+
+/** Drops or freezes the first line of a string literal that starts with the billing line. */
+function firstLineEdit(b: Buffer, literal: Span, mode: ActiveMode): Edit | null {
+  const line = splitFirstLine(b, literal);
+  if (mode === 'drop') return { start: line.lineStart, end: line.restStart, replacement: '' };
+  const normalized = encodeStringContents(normalizeBillingLine(decodeStringContents(b, line.lineStart, line.lineEnd)));
+  if (normalized === b.toString('utf8', line.lineStart, line.lineEnd)) return null;
+  return { start: line.lineStart, end: line.lineEnd, replacement: normalized };
+}
+
+function rewriteSystemString(b: Buffer, system: Span, mode: ActiveMode): Rewrite | null {
+  if (!startsWithBillingPrefix(b, system)) return null;
+  const edit = firstLineEdit(b, system, mode);
+  if (edit === null) return null;
+  return { edits: [edit], rules: new Set([mode === 'drop' ? 'billing-line-dropped' : 'billing-line-normalized']) };
+}
+
+/** The `text` literal of a system block that starts with the billing prefix, or null. */
+function billingText(b: Buffer, scanner: JsonScanner, element: Span): Span | null {
+  if (b[element.start] !== OPEN_OBJECT) return null;
+  const block = scanner.objectMembers(element.start);
+  const text = block === null ? null : findMember(b, block.members, 'text');
+  return text && startsWithBillingPrefix(b, text) ? text : null;
+}
+
+/** Whether the text holds nothing but its first line (so the whole block can go). */
+function isOnlyFirstLine(b: Buffer, text: Span): boolean {
+  const line = splitFirstLine(b, text);
+  return decodeStringContents(b, line.restStart, line.close).trim() === '';
+}
+
+/**
+ * Edits that remove the elements at `dropped` (ascending) so the result reads
+ * as if the array had been written without them: the first kept element takes
+ * the whitespace after `[`, every later one keeps the separator before it.
+ */
+function elementRemovals(elements: readonly Span[], dropped: readonly number[]): Edit[] {
+  const droppedSet = new Set(dropped);
+  const firstKept = elements.findIndex((_, index) => !droppedSet.has(index));
+  if (firstKept < 0) return [{ start: elements[0]!.start, end: elements[elements.length - 1]!.end, replacement: '' }];
+  const edits: Edit[] = [];
+  if (firstKept > 0) edits.push({ start: elements[0]!.start, end: elements[firstKept]!.start, replacement: '' });
+  for (const index of dropped) {
+    if (index > firstKept) edits.push({ start: elements[index - 1]!.end, end: elements[index]!.end, replacement: '' });
+  }
+  return edits;
+}
+
+function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode: ActiveMode): Rewrite | null {
+  const array = scanner.arrayElements(system.start);
+  if (array === null) return null;
+  const edits: Edit[] = [];
+  const dropped: number[] = [];
+  const rules = new Set<string>();
+  // The next occurrence of the prefix (b.length when there is none left):
+  // only blocks that contain it are parsed, and most never do.
+  let nextHit = -1;
+  array.elements.forEach((element, index) => {
+    if (nextHit < element.start) {
+      const hit = b.indexOf(BILLING_LITERAL_START, element.start);
+      nextHit = hit < 0 ? b.length : hit;
+    }
+    if (nextHit >= element.end) return;
+    const text = billingText(b, scanner, element);
+    if (text === null) return;
+    if (mode === 'drop' && isOnlyFirstLine(b, text)) {
+      dropped.push(index);
+      rules.add('billing-block-dropped');
+      return;
+    }
+    const edit = firstLineEdit(b, text, mode);
+    if (edit === null) return;
+    edits.push(edit);
+    rules.add(mode === 'drop' ? 'billing-line-dropped' : 'billing-line-normalized');
+  });
+  if (dropped.length > 0) edits.push(...elementRemovals(array.elements, dropped));
+  return rules.size === 0 ? null : { edits, rules };
+}
+
+function applyEdits(b: Buffer, edits: readonly Edit[]): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const edit of [...edits].sort((x, y) => x.start - y.start)) {
+    parts.push(b.subarray(at, edit.start));
+    if (edit.replacement !== '') parts.push(Buffer.from(edit.replacement, 'utf8'));
+    at = edit.end;
+  }
+  parts.push(b.subarray(at));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Drops (`drop`) or freezes (`normalize`) the billing line at the front of the
+ * body's top-level `system` (a block of the array, or the first line of a
+ * string). When nothing applies (mode `off`, no billing text in `system`, not
+ * a JSON object, malformed or ambiguous JSON) the very same Buffer comes back
+ * with `changed: false`; otherwise a new Buffer differing only in those bytes,
+ * and `rule` names what fired (comma-separated in the rare body where several did).
+ */
+export function rewriteRequestBody(body: Buffer, mode: RewriteMode): RewriteResult {
+  // Anything but the two active modes (`off`, or a bad value from settings) forwards as-is.
+  if ((mode !== 'drop' && mode !== 'normalize') || body.indexOf(BILLING_LITERAL_START) < 0) return unchanged(body);
+  const scanner = new JsonScanner(body);
+  const members = scanner.rootMembers();
+  if (members === null) return unchanged(body);
+  // A duplicated `system` key (null) is ambiguous between parsers: leave it alone.
+  const system = findMember(body, members, 'system');
+  if (!system) return unchanged(body);
+  const first = body[system.start];
+  const rewrite = first === QUOTE ? rewriteSystemString(body, system, mode)
+    : first === OPEN_ARRAY ? rewriteSystemArray(body, scanner, system, mode)
+      : null;
+  if (rewrite === null) return unchanged(body);
+  return { body: applyEdits(body, rewrite.edits), changed: true, rule: [...rewrite.rules].join(',') };
+}
