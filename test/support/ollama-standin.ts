@@ -61,7 +61,7 @@ export interface OllamaStandin {
 const DEFAULT_TIMING: StreamTiming = { prefillMs: 20, tokenDelayMs: 5, tokens: 8 };
 
 /** Roughly what a tokenizer would count for the prompt: one token per 4 chars. */
-function estimateInputTokens(body: unknown): number {
+export function estimateInputTokens(body: unknown): number {
   return Math.max(1, Math.round(JSON.stringify(body).length / 4));
 }
 
