@@ -27,7 +27,7 @@ export class CallLog {
       ...this.totals,
       reusedTokens: this.totals.reusedTokens + reused,
       // What the backend really had to prefill: the prompt minus what it reused.
-      processedTokens: this.totals.processedTokens + Math.max(0, processed),
+      processedTokens: this.totals.processedTokens + Math.max(0, processed - reused),
     };
   }
 

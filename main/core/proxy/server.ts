@@ -148,8 +148,9 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     app.set('query parser', false);
     app.use(this.trackExchange);
     app.use(this.guard);
-    app.use(uiRoutes());
-    app.use(statusRoutes({
+    // The proxy's own pages and APIs live under /_proxy; everything else skips their routers.
+    app.use(ownRoutesOnly(uiRoutes()));
+    app.use(ownRoutesOnly(statusRoutes({
       status: () => this.status(),
       subscribe: (listener) => {
         this.on('call', listener);
@@ -159,7 +160,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
         this.closeListeners.add(listener);
         return () => this.closeListeners.delete(listener);
       },
-    }));
+    })));
     app.post(MESSAGE_PATHS, express.raw({ type: () => true, limit: this.options.maxBodyBytes, inflate: true }), this.prepareMessageCall);
     app.use(createForwarder({
       target: this.options.target,
@@ -257,6 +258,12 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.addCall(record);
     this.emit('call', record);
   }
+}
+
+const OWN_PREFIX = '/_proxy';
+
+function ownRoutesOnly(router: express.Router): express.RequestHandler {
+  return (req, res, next) => (req.url.startsWith(OWN_PREFIX) ? router(req, res, next) : next());
 }
 
 export function createProxy(options: ProxyOptions): ProxyServer {
