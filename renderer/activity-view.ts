@@ -1,0 +1,216 @@
+// The Activity view: totals, the live table of calls (newest on top), the
+// reuse chart of the selected conversation, and the selected call's details.
+import type { CallRecord } from '../main/core/diagnostics/types.js';
+import { callKey, type CallStore } from './call-store.js';
+import { byId, h, replaceChildren, srOnly } from './dom.js';
+import { formatClock, formatCompact, formatCount, formatDuration, formatPercent, visibleWhitespace } from './format.js';
+import { reuseChart } from './reuse-chart.js';
+import { activityTotals, conversationCalls, isError, reusedTokens } from './stats.js';
+
+function statusLabel(status: number): string {
+  return status === 499 ? 'cancelled' : `HTTP ${status}`;
+}
+
+function causeCell(record: CallRecord): HTMLTableCellElement {
+  if (record.bust) {
+    const { cause, remedy } = record.bust;
+    // The title shows the remedy on hover; the hidden text gives it to screen readers.
+    return h('td', { class: 'cause' }, h('span', { class: 'badge miss', title: remedy }, cause, srOnly(`: ${remedy}`)));
+  }
+  if (isError(record)) return h('td', { class: 'cause' }, h('span', { class: 'badge error' }, statusLabel(record.status)));
+  return h('td', { class: 'cause muted' }, record.turn === 1 ? 'first turn' : '—');
+}
+
+function reuseBar(fraction: number, kind: string): HTMLSpanElement {
+  const fill = h('span', { class: 'fill' });
+  // Set through the CSSOM: the page's CSP forbids inline style attributes.
+  fill.style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
+  return h('span', { class: `meter ${kind}`, 'aria-hidden': 'true' }, fill);
+}
+
+function callRow(record: CallRecord): HTMLTableRowElement {
+  const kind = record.bust ? 'miss' : isError(record) ? 'error' : 'hit';
+  return h('tr', { 'data-key': callKey(record), 'data-kind': kind, tabindex: -1 },
+    h('td', { class: 'time' }, formatClock(record.time)),
+    h('td', { class: 'session' }, h('code', {}, record.session || '—')),
+    h('td', { class: 'num turn' }, String(record.turn)),
+    h('td', { class: 'model' }, record.model ?? '—'),
+    h('td', { class: 'num prompt', title: `${formatCount(record.promptChars)} characters` }, formatCompact(record.promptChars)),
+    h('td', { class: 'reuse' }, h('span', { class: 'reuse-cell' }, reuseBar(record.reuse, kind), h('span', { class: 'pct' }, formatPercent(record.reuse)))),
+    h('td', { class: 'num ttft' }, formatDuration(record.ttftMs)),
+    h('td', { class: 'num duration' }, formatDuration(record.durationMs)),
+    causeCell(record));
+}
+
+function fact(term: string, value: string): HTMLElement[] {
+  return [h('dt', {}, term), h('dd', {}, value)];
+}
+
+function tokens(n: number | null): string {
+  return n === null ? '—' : formatCount(n);
+}
+
+function detailOf(record: CallRecord): HTMLElement {
+  const facts = h('dl', { class: 'facts' },
+    ...fact('Time', formatClock(record.time)),
+    ...fact('Model', record.model ?? '—'),
+    ...fact('Path', record.path),
+    ...fact('Status', record.status === 200 ? '200 OK' : statusLabel(record.status)),
+    ...fact('Prompt', `${formatCount(record.promptChars)} chars`),
+    ...fact('Reused by the backend', formatPercent(record.reuse)),
+    ...fact('Begins with the previous turn', record.conversationReuse === null ? '— (first turn)' : formatPercent(record.conversationReuse)),
+    ...fact('Input tokens', tokens(record.inputTokens)),
+    ...fact('Reused tokens (est.)', formatCount(reusedTokens(record))),
+    ...fact('Output tokens', tokens(record.outputTokens)),
+    ...fact('First token', formatDuration(record.ttftMs)),
+    ...fact('Duration', formatDuration(record.durationMs)));
+  const title = h('h3', {}, `Turn ${record.turn} of conversation `, h('code', {}, record.session || '—'));
+  if (!record.bust) return h('div', { class: 'detail-body' }, title, facts);
+
+  const { cause, remedy, path, before, after, lead } = record.bust;
+  const shared = lead ? visibleWhitespace(lead) : '';
+  const excerpt = (label: string, text: string, mark: 'del' | 'ins'): HTMLElement[] => [
+    h('span', { class: 'excerpt-label' }, label),
+    h('code', { class: `excerpt-side ${mark === 'del' ? 'before' : 'after'}` }, '…', shared ? h('span', { class: 'lead' }, shared) : null, h(mark, {}, visibleWhitespace(text)), '…'),
+  ];
+  return h('div', { class: 'detail-body' }, title,
+    h('div', { class: 'bust', role: 'group', 'aria-label': 'Cache miss' },
+      h('p', { class: 'bust-cause' }, h('span', { class: 'badge miss' }, cause), ' ', remedy),
+      h('p', {}, 'The prompt diverged from the previous one at ', h('code', { class: 'path' }, path), ':'),
+      h('div', { class: 'excerpt' }, ...excerpt('before', before, 'del'), ...excerpt('→ after', after, 'ins'))),
+    facts);
+}
+
+export class ActivityView {
+  private readonly empty = byId('activity-empty');
+  private readonly live = byId('activity-live');
+  private readonly rows = byId<HTMLTableSectionElement>('calls-body');
+  private readonly chart = byId('chart');
+  private readonly chartSession = byId('chart-session');
+  private readonly detail = byId('detail');
+  /** The call the user picked; null follows the latest call's conversation. */
+  private selectedKey: string | null = null;
+  /** The row the user last focused: it keeps the table's one tab stop while new rows arrive above it. */
+  private focusKey: string | null = null;
+
+  constructor(private readonly store: CallStore) {
+    store.subscribe((change) => (change.type === 'added' ? this.added(change.record) : this.render()));
+    this.rows.addEventListener('click', (event) => {
+      const row = (event.target as Element).closest('tr');
+      if (row) this.select(row);
+    });
+    this.rows.addEventListener('keydown', (event) => this.onKey(event));
+    this.rows.addEventListener('focusin', (event) => {
+      this.focusKey = (event.target as Element).closest('tr')?.dataset['key'] ?? this.focusKey;
+    });
+    this.render();
+  }
+
+  private render(): void {
+    if (this.selectedKey !== null && !this.store.find(this.selectedKey)) this.selectedKey = null;
+    const hadFocus = this.rows.contains(document.activeElement);
+    this.rows.replaceChildren(...[...this.store.all].reverse().map(callRow));
+    this.markSelection();
+    if (hadFocus) this.rows.querySelector<HTMLTableRowElement>('tr[tabindex="0"]')?.focus();
+    this.refreshAround();
+  }
+
+  private added(record: CallRecord): void {
+    this.rows.prepend(callRow(record));
+    while (this.rows.rows.length > this.store.size) this.rows.lastElementChild?.remove();
+    this.markSelection();
+    this.refreshAround();
+  }
+
+  /** Everything but the rows: empty state, totals, chart, details. */
+  private refreshAround(): void {
+    const hasCalls = this.store.size > 0;
+    this.empty.hidden = hasCalls;
+    this.live.hidden = !hasCalls;
+    this.renderTotals();
+    this.renderChart();
+    this.renderDetail();
+  }
+
+  private renderTotals(): void {
+    const totals = activityTotals(this.store.all);
+    byId('total-calls').textContent = formatCount(totals.calls);
+    byId('total-misses').textContent = formatCount(totals.misses);
+    byId('total-errors').textContent = totals.errors > 0 ? `${formatCount(totals.errors)} failed` : '';
+    byId('total-reused').textContent = formatCount(totals.reusedTokens);
+    byId('total-saved').textContent = totals.savedMs === null ? '—' : `≈ ${formatDuration(totals.savedMs)}`;
+    byId('total-rate').textContent = totals.rate === null
+      ? 'Needs an uncached call to measure the prefill rate.'
+      : `At ${formatCount(totals.rate.tokensPerMs * 1000)} tokens/s, measured from ${totals.rate.calls} uncached call${totals.rate.calls === 1 ? '' : 's'}.`;
+    byId('totals-scope').textContent = this.store.size >= 200 ? 'Over the last 200 calls' : 'Since the proxy started';
+  }
+
+  private selected(): CallRecord | undefined {
+    return this.selectedKey === null ? undefined : this.store.find(this.selectedKey);
+  }
+
+  private renderChart(): void {
+    const focus = this.selected() ?? this.store.latest;
+    if (!focus) {
+      this.chart.replaceChildren();
+      this.chartSession.textContent = '';
+      return;
+    }
+    this.chartSession.textContent = focus.session || '—';
+    this.chart.replaceChildren(reuseChart(conversationCalls(this.store.all, focus.session), focus.session, this.selected()));
+  }
+
+  private renderDetail(): void {
+    const record = this.selected();
+    replaceChildren(this.detail, record
+      ? detailOf(record)
+      : h('p', { class: 'muted' }, 'Select a call (click it, or focus it and press Enter) to see its figures and, for a miss, where the prompt diverged.'));
+  }
+
+  private select(row: HTMLTableRowElement): void {
+    this.selectedKey = row.dataset['key'] ?? null;
+    this.markSelection(row);
+    this.renderChart();
+    this.renderDetail();
+  }
+
+  /**
+   * One row is in the tab order at a time (the last focused, else the selected, else the newest);
+   * the arrow keys move between rows, so 200 calls do not mean 200 tab stops.
+   */
+  private markSelection(focusable?: HTMLTableRowElement): void {
+    const rows = [...this.rows.rows];
+    const target = focusable ?? rows.find((row) => row.dataset['key'] === this.focusKey)
+      ?? rows.find((row) => row.dataset['key'] === this.selectedKey) ?? rows[0];
+    for (const row of rows) {
+      const isSelected = row.dataset['key'] === this.selectedKey;
+      row.toggleAttribute('aria-current', false);
+      if (isSelected) row.setAttribute('aria-current', 'true');
+      row.classList.toggle('selected', isSelected);
+      row.tabIndex = row === target ? 0 : -1;
+    }
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const row = (event.target as Element).closest('tr');
+    if (!row) return;
+    const rows = [...this.rows.rows];
+    const index = rows.indexOf(row);
+    const moveTo = (next: HTMLTableRowElement | undefined): void => {
+      if (!next) return;
+      event.preventDefault();
+      this.markSelection(next);
+      next.focus();
+    };
+    switch (event.key) {
+      case 'ArrowDown': return moveTo(rows[index + 1]);
+      case 'ArrowUp': return moveTo(rows[index - 1]);
+      case 'Home': return moveTo(rows[0]);
+      case 'End': return moveTo(rows.at(-1));
+      case 'Enter':
+      case ' ':
+        event.preventDefault();
+        this.select(row);
+    }
+  }
+}
