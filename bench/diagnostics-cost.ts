@@ -4,6 +4,7 @@
 // tracker already holds, as it is in real use.
 import { CacheTracker } from '../main/core/diagnostics/tracker.js';
 import { renderPrompt } from '../main/core/diagnostics/render.js';
+import { parseBodyBytes } from '../main/core/diagnostics/body-text.js';
 import { bareRequest, conversation, encodeBody, fullRequest, hugeRequest } from '../test/support/claude-code-bodies.js';
 import { timePerCall } from './stats.js';
 
@@ -22,15 +23,14 @@ export function measureDiagnostics(): DiagnosticsCost[] {
   ] as const;
   return cases.map(([label, request]) => {
     const body = encodeBody(request);
-    const text = body.toString('utf8');
-    const parsed: unknown = JSON.parse(text);
+    const parsed = parseBodyBytes(body);
     const tracker = new CacheTracker();
     let turn = 0;
     const diagnosticsMs = timePerCall(() => {
       // Alternate two keys' worth of the same prompt so every call compares against a full previous turn.
       tracker.observe({ key: `bench-${turn++ % 2}`, rendered: renderPrompt(parsed), rewriteMode: 'drop' });
     });
-    const parseMs = timePerCall(() => JSON.parse(text));
+    const parseMs = timePerCall(() => parseBodyBytes(body));
     return { label, bytes: body.length, parseMs, diagnosticsMs };
   });
 }

@@ -51,6 +51,15 @@ describe('every cause, named over HTTP', () => {
     }));
   }
 
+  test('two prompts that part inside a multi-byte character show whole characters', () => withProxy({}, async (h) => {
+    await post(h, forwarded(conversation(1, 500, 'Привет, 世界! Check ✓ twice')));
+    await post(h, forwarded(conversation(2, 500, 'Привет, 世界! Check ✗ twice')));
+    const bust = (await status(h)).recent[1]!.bust!;
+    assert.equal(bust.cause, 'history-rewritten');
+    assert.match(bust.before, /^✓ twice/);
+    assert.match(bust.after, /^✗ twice/);
+  }));
+
   for (const [slots, expected] of [[1, 'slot-evicted'], [2, null]] as const) {
     test(`two conversations interleaved on ${slots} slot(s) → ${expected ?? 'no miss'}`, () => withProxy({ slots }, async (h) => {
       await post(h, forwarded(conversation(1)), SESSION_A);

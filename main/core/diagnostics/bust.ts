@@ -131,13 +131,30 @@ function leadBefore(text: string, at: number): string {
 }
 
 /** Where `current` leaves `reference` (at offset `at`), in a few characters of each. */
+/**
+ * The proxy renders prompts byte-wise (see body-text.ts), so two prompts can
+ * part in the middle of a multi-byte character: start the excerpts at its
+ * first byte so both read as whole characters.
+ */
+export function characterStart(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && at - start < 3 && isContinuationByte(text.charCodeAt(start))) start--;
+  const lead = text.charCodeAt(start);
+  return start < at && lead >= 0xc0 && lead <= 0xf7 ? start : at;
+}
+
+function isContinuationByte(code: number): boolean {
+  return code >= 0x80 && code <= 0xbf;
+}
+
 export function describeBust(
   cause: BustCause,
   reference: StoredPrompt,
   current: RenderedPrompt,
-  at: number,
+  divergence: number,
   remedy: string,
 ): Bust {
+  const at = characterStart(current.text, divergence);
   const path = at < current.text.length ? pathAt(current, at) : pathAt(reference.layout, at);
   return {
     cause,

@@ -42,6 +42,7 @@ export interface CallRecord {
   readonly path: string;
   readonly status: number;
   readonly model: string | null;
+  /** Length of the rendered prompt, counted in UTF-8 bytes (what the backend's tokenizer reads). */
   readonly promptChars: number;
   /** Fraction (0..1) of this prompt the backend could reuse from its cache slots. */
   readonly reuse: number;

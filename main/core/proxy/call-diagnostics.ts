@@ -7,6 +7,7 @@ import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
 import { conversationKey } from '../diagnostics/conversation-key.js';
 import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
+import { parseBodyBytes, readableExcerpt } from '../diagnostics/body-text.js';
 import type { CallRecord } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { MessageCall } from './message-call.js';
@@ -79,7 +80,12 @@ export class CallDiagnostics {
       promptChars: o.promptChars,
       reuse: o.reuse,
       conversationReuse: o.conversationReuse,
-      bust: o.bust,
+      bust: o.bust && {
+        ...o.bust,
+        before: readableExcerpt(o.bust.before),
+        after: readableExcerpt(o.bust.after),
+        ...(o.bust.lead === undefined ? {} : { lead: readableExcerpt(o.bust.lead) }),
+      },
       ttftMs: call.firstContentAt === null ? null : Math.round(call.firstContentAt - call.startedAt),
       durationMs: Math.round(outcome.endedAt - call.startedAt),
       inputTokens,
@@ -96,7 +102,7 @@ export class CallDiagnostics {
     pending.analysis = null;
     let body: unknown;
     try {
-      body = JSON.parse(call.body.toString('utf8'));
+      body = parseBodyBytes(call.body);
     } catch {
       return null; // the backend will say what is wrong with it
     }
