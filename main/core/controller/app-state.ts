@@ -1,0 +1,48 @@
+// Pure: the pieces the controller tracks → the AppState the menu is built from.
+import type { CallRecord } from '../diagnostics/types.js';
+import type { AppState, LoginItemView, ProxyRunState } from '../menu/types.js';
+import type { KeepAliveState, OllamaState } from '../ollama/types.js';
+import type { Settings } from '../settings/schema.js';
+import type { Shell } from '../snippet/shells.js';
+import { shellFromEnv } from '../snippet/shells.js';
+
+export interface ProxyRun {
+  readonly state: ProxyRunState;
+  /** Where it listens while running. */
+  readonly address: { readonly host: string; readonly port: number } | null;
+  readonly error?: string;
+}
+
+export interface AppStateParts {
+  readonly settings: Readonly<Settings>;
+  readonly proxy: ProxyRun;
+  readonly ollama: OllamaState;
+  readonly keepAlive: KeepAliveState;
+  readonly lastCall: Pick<CallRecord, 'reuse' | 'bust'> | null;
+  readonly loginItem: LoginItemView;
+  readonly shellPath: string | undefined;
+  readonly os: NodeJS.Platform;
+}
+
+export function snippetShell(settings: Readonly<Settings>, shellPath: string | undefined, os: NodeJS.Platform): Shell {
+  return settings.shell === 'auto' ? shellFromEnv(shellPath, os) : settings.shell;
+}
+
+export function buildAppState(parts: AppStateParts): AppState {
+  const { settings, proxy, keepAlive } = parts;
+  return {
+    proxy: {
+      state: proxy.state,
+      host: proxy.address?.host ?? settings.host,
+      port: proxy.address?.port ?? settings.port,
+      target: settings.target,
+      ...(proxy.error === undefined ? {} : { error: proxy.error }),
+    },
+    ollama: parts.ollama,
+    keepAliveExpiresAt: keepAlive.enabled ? keepAlive.expiresAt : null,
+    lastCall: parts.lastCall,
+    settings: { rewrite: settings.rewrite, bare: settings.bare, model: settings.model, keepModelLoaded: settings.keepModelLoaded },
+    loginItem: parts.loginItem,
+    shell: snippetShell(settings, parts.shellPath, parts.os),
+  };
+}
