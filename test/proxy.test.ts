@@ -160,6 +160,21 @@ describe('streaming', () => {
     await aborted;
   });
 
+  test('a backend that crashes mid-stream cuts the client\'s stream too, instead of ending it cleanly', { timeout: 5000 }, async () => {
+    h.standin.timing = { prefillMs: 0, tokenDelayMs: 5, tokens: 4 };
+    h.standin.crashMidStream = true;
+    try {
+      const outcome = await send(h.url, { method: 'POST', path: '/v1/messages', headers: JSON_HEADERS, body: bareBody() }).then(
+        (res) => ({ cut: false, events: sseEvents(res.text).map((e) => e.event) }),
+        () => ({ cut: true, events: [] as string[] }),
+      );
+      assert.ok(outcome.cut, `the client saw a clean end: ${outcome.events.join(',')}`);
+    } finally {
+      h.standin.crashMidStream = false;
+    }
+    await assertStillServing(h);
+  });
+
   test('64 concurrent streams all complete intact', async () => {
     h.standin.timing = { prefillMs: 10, tokenDelayMs: 5, tokens: 5 };
     const results = await Promise.all(Array.from({ length: 64 }, (_, i) =>

@@ -53,6 +53,8 @@ export interface OllamaStandin {
   readonly inFlight: Set<RecordedRequest>;
   /** Answer every /v1/messages call with this HTTP error until cleared. */
   failWith: { status: number; type: string; message: string } | null;
+  /** Drop the connection right after the first text delta (a backend crash mid-stream). */
+  crashMidStream: boolean;
   close(): Promise<void>;
   /** Resolves when a request has been recorded as aborted, or rejects after ms. */
   waitForAbort(ms: number): Promise<RecordedRequest>;
@@ -92,6 +94,7 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     ],
     loaded: new Map((options.loaded ?? []).map((name) => [name, { expiresAt: new Date(Date.now() + 5 * 60_000) }])),
     failWith: null,
+    crashMidStream: false,
   };
 
   async function streamMessage(res: http.ServerResponse, model: string, inputTokens: number, rec: RecordedRequest): Promise<void> {
@@ -106,6 +109,7 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     for (let i = 0; i < tokens && !rec.aborted; i++) {
       await sleep(tokenDelayMs);
       sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: i === 0 ? 'Hello' : ' world' } });
+      if (state.crashMidStream) return void res.socket?.destroy();
     }
     if (rec.aborted) return;
     sse(res, 'content_block_stop', { index: 0 });

@@ -40,13 +40,17 @@ export class CallDiagnostics {
     this.tracker = new CacheTracker({ slots: options.slots });
   }
 
-  /**
-   * Registers a call as it is forwarded. The analysis runs right after the
-   * body has gone upstream, so it never delays the request; whatever needs it
-   * first (the usage rewrite, the record) forces it.
-   */
+  /** Registers a call before it is forwarded; nothing is computed yet. */
   begin(req: IncomingMessage, call: MessageCall, rewriteMode: RewriteMode): void {
     this.pending.set(call, { req, rewriteMode, receivedAt: new Date() });
+  }
+
+  /**
+   * Runs the analysis once the body has been handed to the OS, while the
+   * backend prefills, so it never delays the request. Whatever needs it
+   * earlier (the usage rewrite, the record) forces it.
+   */
+  forwarded(call: MessageCall): void {
     setImmediate(() => this.analyze(call));
   }
 

@@ -3,7 +3,6 @@
 // them, bodies streamed without buffering (SSE especially), usage figures
 // noted on the way for the diagnostics.
 import http from 'node:http';
-import { pipeline } from 'node:stream';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { sendAnthropicError } from './anthropic-error.js';
 import { endToEndHeaders } from './hop-by-hop.js';
@@ -21,6 +20,8 @@ export interface ForwarderHooks {
   readonly upstreamTimeoutMs: number;
   /** Null when the cache estimate should not be added to usage. */
   usageRewriter(req: http.IncomingMessage, call: MessageCall): UsageRewriter | null;
+  /** The whole request body has been handed to the OS. */
+  onBodySent(call: MessageCall): void;
   /** Answer for a count_tokens call the backend does not serve (Ollama: 404). */
   countTokensFallback(call: MessageCall): number;
   /** Token that authenticated the client to us; never passed on. */
@@ -32,6 +33,12 @@ function upstreamDownMessage(target: string, err: NodeJS.ErrnoException): string
   const why = err.code ?? err.message;
   return `llm-cache-proxy cannot reach the model backend at ${target} (${why}). ` +
     'Is Ollama running? Start it with `ollama serve` (or open the Ollama app), or point the proxy elsewhere with --target.';
+}
+
+/** A backend that dies mid-response: the client must see a cut, not a clean end. */
+function cutWithUpstream(proxyRes: http.IncomingMessage, res: http.ServerResponse): void {
+  proxyRes.on('error', () => res.destroy());
+  proxyRes.on('aborted', () => res.destroy());
 }
 
 function isJson(type: string | undefined): boolean {
@@ -54,6 +61,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     // pipe, not pipeline: on the small-call hot path pipeline's AbortSignal costs
     // more than the call; a client that leaves is handled in onProxyReq.
     proxyRes.pipe(res);
+    cutWithUpstream(proxyRes, res);
     const length = Number(proxyRes.headers['content-length']);
     if (Number.isFinite(length)) hooks.onResponseBytes(req, length);
     else proxyRes.on('data', (chunk: Buffer) => hooks.onResponseBytes(req, chunk.length));
@@ -69,8 +77,16 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     // Rewritten events change length, so the framing is Node's (chunked) either way.
     res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers, ['content-length']));
     res.flushHeaders();
-    proxyRes.on('data', (chunk: Buffer) => hooks.onResponseBytes(req, chunk.length));
-    pipeline(proxyRes, tap, res, () => { /* client gone: upstream is cut in onProxyReq */ });
+    proxyRes.on('data', (chunk: Buffer) => {
+      hooks.onResponseBytes(req, chunk.length);
+      const out = tap.write(chunk);
+      if (out.length > 0 && !res.write(out)) {
+        proxyRes.pause();
+        res.once('drain', () => proxyRes.resume());
+      }
+    });
+    proxyRes.on('end', () => res.end(tap.end()));
+    cutWithUpstream(proxyRes, res);
   }
 
   function answerJson(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
@@ -120,6 +136,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
           // We parse the stream to add usage; compressed SSE would defeat that.
           proxyReq.setHeader('accept-encoding', 'identity');
           writeBody(proxyReq, call);
+          proxyReq.once('finish', () => hooks.onBodySent(call));
         }
         // http-proxy only aborts upstream on the request's 'aborted' event, which
         // never fires once the body has been read: watch the response instead.

@@ -169,6 +169,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       stripAuth: Boolean(this.options.token),
       usageRewriter: (_req, call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
+      onBodySent: (call) => this.diagnostics.forwarded(call),
       onResponseBytes: (req, bytes) => {
         const exchange = this.exchanges.get(req);
         if (exchange) exchange.bytesOut += bytes;

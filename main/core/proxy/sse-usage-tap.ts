@@ -3,7 +3,6 @@
 // estimate to the usage objects of message_start and message_delta. Nothing
 // is held back except the unfinished tail of an event that may carry usage,
 // so every other byte leaves in the same tick it arrived.
-import { Transform, type TransformCallback } from 'node:stream';
 import { noteUsage, type ObservedUsage, type UsageRewriter } from './usage.js';
 
 export interface SseTapHooks {
@@ -19,7 +18,11 @@ const CONTENT_DELTA = /^(?:event: *content_block_delta|data: *\{"type": *"conten
 /** Enough of an event's start to tell which kind it is. */
 const SNIFF_CHARS = 48;
 
-export class SseUsageTap extends Transform {
+/**
+ * Not a Transform stream: at one event per token, two extra stream hops cost
+ * more than the parsing; the forwarder feeds it chunks and writes what it returns.
+ */
+export class SseUsageTap {
   private readonly decoder = new TextDecoder('utf-8');
   /** Unfinished event text not yet sent (only when it may carry usage). */
   private held = '';
@@ -28,24 +31,21 @@ export class SseUsageTap extends Transform {
   private passedEndedWithNewline = false;
   private sawContent = false;
 
-  constructor(private readonly hooks: SseTapHooks) {
-    super();
-  }
+  constructor(private readonly hooks: SseTapHooks) {}
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  /** What to send on for this chunk of the upstream's stream (possibly nothing yet). */
+  write(chunk: Buffer): Buffer | string {
     const out = this.process(this.decoder.decode(chunk, { stream: true }));
     // Observe-only mode forwards the upstream's own bytes, whatever we parsed.
-    if (this.hooks.rewriteUsage === null) this.push(chunk);
-    else if (out.length > 0) this.push(out);
-    done();
+    return this.hooks.rewriteUsage === null ? chunk : out;
   }
 
-  override _flush(done: TransformCallback): void {
+  /** What is left to send when the upstream's stream ends. */
+  end(): string {
     const tail = this.held + this.decoder.decode();
     this.held = '';
     const out = tail.length > 0 ? this.processEvent(tail) : '';
-    if (this.hooks.rewriteUsage !== null && out.length > 0) this.push(out);
-    done();
+    return this.hooks.rewriteUsage === null ? '' : out;
   }
 
   /** Splits text into events and returns what may be sent now. */
