@@ -35,9 +35,17 @@ export class SseUsageTap {
 
   /** What to send on for this chunk of the upstream's stream (possibly nothing yet). */
   write(chunk: Buffer): Buffer | string {
-    const out = this.process(this.decoder.decode(chunk, { stream: true }));
-    // Observe-only mode forwards the upstream's own bytes, whatever we parsed.
-    return this.hooks.rewriteUsage === null ? chunk : out;
+    const text = this.decoder.decode(chunk, { stream: true });
+    const out = this.process(text);
+    // Forward the upstream's own bytes whenever they stand as they came:
+    // always in observe-only mode, and for every event but the two with usage.
+    if (this.hooks.rewriteUsage === null || (out === text && !this.decoderHoldsBytes(chunk, text))) return chunk;
+    return out;
+  }
+
+  /** Whether the decoder kept the tail of a split character back from this chunk's text. */
+  private decoderHoldsBytes(chunk: Buffer, text: string): boolean {
+    return Buffer.byteLength(text) !== chunk.length;
   }
 
   /** What is left to send when the upstream's stream ends. */
