@@ -113,10 +113,11 @@ async function main(): Promise<void> {
     if (label.startsWith('77')) checks.push({ name: 'rewrite of a 77 KB body', value: changed, limit: 0.3, unit: 'ms', lowerIsBetter: true });
   }
 
-  console.log('\nDiagnostics per call (render + prefix tracking, after the JSON parse):');
+  console.log('\nDiagnostics per call (the JSON parse, then rendering and prefix tracking):');
   for (const row of measureDiagnostics()) {
-    console.log(`  ${row.label.padEnd(14)} ${kb(row.bytes).padStart(7)}   parse ${(row.parseMs * 1000).toFixed(0).padStart(5)} µs   diagnostics ${(row.diagnosticsMs * 1000).toFixed(0).padStart(5)} µs`);
-    if (row.label.startsWith('77')) checks.push({ name: 'diagnostics per 77 KB call', value: row.diagnosticsMs, limit: 0.5, unit: 'ms', lowerIsBetter: true });
+    const total = row.parseMs + row.diagnosticsMs;
+    console.log(`  ${row.label.padEnd(14)} ${kb(row.bytes).padStart(7)}   parse ${(row.parseMs * 1000).toFixed(0).padStart(5)} µs   render+track ${(row.diagnosticsMs * 1000).toFixed(0).padStart(5)} µs   total ${(total * 1000).toFixed(0).padStart(5)} µs`);
+    if (row.label.startsWith('77')) checks.push({ name: 'diagnostics per 77 KB call, parse included', value: total, limit: 0.5, unit: 'ms', lowerIsBetter: true });
   }
 
   // Fast enough to be CPU-bound, with the small pauses a real stream has.
