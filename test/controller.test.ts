@@ -12,9 +12,7 @@ import type { AppController } from '../main/core/controller/app-controller.js';
 import { createAppController } from '../main/core/controller/app-controller.js';
 import { LOGIN_ITEMS_SETTINGS_URL, OLLAMA_DOWNLOAD_URL } from '../main/core/controller/links.js';
 import type { SettingsStore } from '../main/core/controller/types.js';
-import type { AppState } from '../main/core/menu/types.js';
 import { buildTrayMenu, tooltip, trayIconVariant } from '../main/core/menu/tray-menu.js';
-import type { Clock, TimerHandle } from '../main/core/ollama/clock.js';
 import { openCliSettings } from '../main/core/settings/cli-settings.js';
 import type { Settings } from '../main/core/settings/schema.js';
 import { claudelSnippet } from '../main/core/snippet/claudel.js';
@@ -24,60 +22,15 @@ import { send, sseEvents } from './support/http-client.js';
 import type { SendResult } from './support/http-client.js';
 import type { OllamaStandin } from './support/ollama-standin.js';
 import { startOllamaStandin } from './support/ollama-standin.js';
+import { createManualClock, type ManualClock } from './support/manual-clock.js';
+import { freePort } from './support/free-port.js';
+import { untilState } from './support/controller-state.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
 const BILLING = 'x-anthropic-billing-header';
 
-interface ManualClock extends Clock {
-  advance(ms: number): void;
-}
 
-/** Timers fire only when a test moves time on, so polling never races an assertion. */
-function createManualClock(): ManualClock {
-  let now = Date.now();
-  let nextId = 0;
-  const timers = new Map<number, { at: number; callback: () => void }>();
-  return {
-    now: () => now,
-    setTimeout: (callback, ms) => {
-      timers.set(++nextId, { at: now + ms, callback });
-      return nextId;
-    },
-    clearTimeout: (handle: TimerHandle) => void timers.delete(handle as number),
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const due = [...timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        timers.delete(due[0]);
-        now = due[1].at;
-        due[1].callback();
-      }
-      now = end;
-    },
-  };
-}
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function untilState(controller: AppController, predicate: (state: AppState) => boolean): Promise<AppState> {
-  const current = controller.state();
-  if (predicate(current)) return Promise.resolve(current);
-  return new Promise((resolve) => {
-    const listener = (state: AppState): void => {
-      if (!predicate(state)) return;
-      controller.off('state', listener);
-      resolve(state);
-    };
-    controller.on('state', listener);
-  });
-}
 
 /** Starts a streamed call and resolves `firstChunk` once the first SSE bytes are back, i.e. mid-stream. */
 function streamCall(baseUrl: string, body = bareBody()): { firstChunk: Promise<void>; done: Promise<SendResult> } {

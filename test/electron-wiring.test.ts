@@ -5,43 +5,24 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import type { AddressInfo } from 'node:net';
-import type { AppController } from '../main/core/controller/app-controller.js';
 import { createAppController } from '../main/core/controller/app-controller.js';
-import type { AppState } from '../main/core/menu/types.js';
 import { buildTrayMenu, tooltip } from '../main/core/menu/tray-menu.js';
 import { openCliSettings } from '../main/core/settings/cli-settings.js';
 import { claudelSnippet } from '../main/core/snippet/claudel.js';
 import { trayIconPath } from '../main/app/tray-icons.js';
 import { wireTray } from '../main/app/tray.js';
 import { createFakeElectron, FakeLoginItem, FakePlatform } from './support/fake-electron.js';
+import { freePort } from './support/free-port.js';
+import { untilState } from './support/controller-state.js';
 
 const RESOURCES = '/app/resources';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-function untilState(controller: AppController, predicate: (state: AppState) => boolean): Promise<AppState> {
-  return new Promise((resolve) => {
-    const listener = (state: AppState): void => {
-      if (!predicate(state)) return;
-      controller.off('state', listener);
-      resolve(state);
-    };
-    controller.on('state', listener);
-  });
-}
 
 describe('tray wiring', { timeout: 10_000 }, () => {
   const cleanups: Array<() => Promise<void> | void> = [];

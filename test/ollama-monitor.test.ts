@@ -3,10 +3,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Clock, TimerHandle } from '../main/core/ollama/clock.js';
 import type { OllamaMonitor } from '../main/core/ollama/monitor.js';
 import type { KeepAlive } from '../main/core/ollama/keep-alive.js';
 import { createOllamaMonitor } from '../main/core/ollama/monitor.js';
@@ -16,50 +14,10 @@ import { backoffDelay, parseKeepAlive } from '../main/core/ollama/timing.js';
 import { sameModel } from '../main/core/ollama/model-name.js';
 import { startOllamaStandin } from './support/ollama-standin.js';
 import type { OllamaStandin } from './support/ollama-standin.js';
+import { createManualClock, type ManualClock } from './support/manual-clock.js';
+import { freePort } from './support/free-port.js';
 
-interface ManualClock extends Clock {
-  /** Delays of the timers still pending, soonest first. */
-  pendingDelays(): number[];
-  /** Moves time forward, firing due timers in order. */
-  advance(ms: number): void;
-}
 
-function createManualClock(start = Date.now()): ManualClock {
-  let now = start;
-  let nextId = 0;
-  const timers = new Map<number, { at: number; ms: number; callback: () => void }>();
-  const due = (): [number, { at: number; callback: () => void }] | undefined =>
-    [...timers].sort((a, b) => a[1].at - b[1].at)[0];
-  return {
-    now: () => now,
-    setTimeout(callback, ms) {
-      timers.set(++nextId, { at: now + ms, ms, callback });
-      return nextId;
-    },
-    clearTimeout(handle: TimerHandle) {
-      timers.delete(handle as number);
-    },
-    pendingDelays: () => [...timers.values()].sort((a, b) => a.at - b.at).map((t) => t.ms),
-    advance(ms) {
-      const end = now + ms;
-      for (let next = due(); next && next[1].at <= end; next = due()) {
-        timers.delete(next[0]);
-        now = next[1].at;
-        next[1].callback();
-      }
-      now = end;
-    },
-  };
-}
-
-/** A port nothing listens on (yet): Ollama "not running". */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Advances the clock and resolves with the state of the check it triggered. */
 async function tick(monitor: OllamaMonitor, clock: ManualClock, ms: number) {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import bytes from 'bytes';
 import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
-import { isLoopbackAddress } from '../core/proxy/request-guard.js';
+import { isLoopbackHost } from '../core/settings/validate.js';
 import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
 import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
 import { defaultSettings } from '../core/settings/schema.js';
@@ -115,7 +115,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
     const base = defaults.proxy;
     const host = values.host ?? base.host;
     const token = values.token ?? base.token;
-    if (!isLoopbackAddress(host) && !token) {
+    if (!isLoopbackHost(host) && !token) {
       throw new Error(`listening on ${host} exposes your model to the network; pass --token <secret> (clients send it as Authorization: Bearer) or use --host 127.0.0.1`);
     }
     const slots = values.slots === undefined ? base.slots ?? 1 : Number(values.slots);

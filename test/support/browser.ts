@@ -1,7 +1,7 @@
 // Real headless Chromium (Debian's package) driven by playwright-core, for the
 // renderer tests; plus a stand-in for the app's preload bridge, backed by the
 // same request handlers the app's IPC uses.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
@@ -32,32 +32,32 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   return path;
 }
 
+/** The app's real preload, as compiled (this file runs from dist/test/support/). */
+const PRELOAD = fileURLToPath(new URL('../../preload/index.cjs', import.meta.url));
+
 /**
- * What the preload does in the app, in page script: requests go to Node
- * through an exposed function (instead of IPC), pushes come from the test
- * through window.__uiPush (instead of webContents.send).
+ * Runs the app's own preload in the page with a stand-in for the two Electron
+ * APIs it uses: invoke() goes to Node through an exposed function (instead of
+ * IPC), and pushes come from the test through window.__uiPush (instead of
+ * webContents.send). So the page gets exactly the bridge the app would give it.
  */
-const BRIDGE_SCRIPT = `(() => {
-  const listeners = { call: new Set(), 'status-reset': new Set(), 'feed-state': new Set() };
-  const subscribe = (event, listener) => { listeners[event].add(listener); return () => listeners[event].delete(listener); };
-  const request = (method, ...args) => window.__uiRequest(method, args);
-  window.__uiPush = (event, payload) => { for (const listener of listeners[event]) listener(payload); };
-  window.llmCacheProxy = {
-    capabilities: { settings: true },
-    getStatus: () => request('getStatus'),
-    onCall: (listener) => subscribe('call', listener),
-    onStatusReset: (listener) => subscribe('status-reset', () => listener()),
-    onFeedState: (listener) => {
-      request('getStatus').then((status) => listener(status === null ? 'stopped' : 'live'));
-      return subscribe('feed-state', listener);
-    },
-    getSnippet: (shell) => request('getSnippet', shell),
-    copySnippet: (shell) => request('copySnippet', shell),
-    getSettings: () => request('getSettings'),
-    validateSettings: (patch) => request('validateSettings', patch),
-    applySettings: (patch) => request('applySettings', patch),
-  };
-})();`;
+function preloadScript(): string {
+  const fakeElectron = `
+    const PREFIX = 'llm-cache-proxy:';
+    const listeners = new Map();
+    window.__uiPush = (event, payload) => { for (const listener of listeners.get(PREFIX + event) ?? []) listener({}, payload); };
+    const electron = {
+      contextBridge: { exposeInMainWorld: (name, api) => { window[name] = api; } },
+      ipcRenderer: {
+        invoke: (channel, ...args) => window.__uiRequest(channel.slice(PREFIX.length), args),
+        on: (channel, listener) => { if (!listeners.has(channel)) listeners.set(channel, new Set()); listeners.get(channel).add(listener); },
+        removeListener: (channel, listener) => { listeners.get(channel)?.delete(listener); },
+      },
+    };
+    const fakeRequire = (name) => { if (name === 'electron') return electron; throw new Error('a sandboxed preload may only require electron, not ' + name); };`;
+  // The preload gets a scope of its own, as a CommonJS module would.
+  return `(() => {${fakeElectron}\n((require, exports) => {\n${readFileSync(PRELOAD, 'utf8')}\n})(fakeRequire, {});\n})();`;
+}
 
 /** Gives the page the app's bridge; call before the page loads. */
 export async function injectAppBridge(page: Page, handlers: UiRequestHandlers): Promise<void> {
@@ -65,5 +65,5 @@ export async function injectAppBridge(page: Page, handlers: UiRequestHandlers): 
     if (!Object.hasOwn(handlers, method)) throw new Error(`unknown bridge method ${method}`);
     return handlers[method as keyof UiRequestHandlers](...args);
   });
-  await page.addInitScript(BRIDGE_SCRIPT);
+  await page.addInitScript(preloadScript());
 }

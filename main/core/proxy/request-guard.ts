@@ -31,12 +31,6 @@ export function hostName(hostHeader: string): string {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
-/** Whether a listen address only accepts connections from this machine. */
-export function isLoopbackAddress(address: string): boolean {
-  const name = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
-}
-
 /** The origins a browser uses for pages the proxy serves itself (its UI). */
 export function ownOrigins(port: number): string[] {
   return [...LOOPBACK_NAMES].map((name) => `http://${name}:${port}`);
