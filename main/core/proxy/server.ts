@@ -146,11 +146,11 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     app.disable('x-powered-by');
     app.disable('etag');
     app.set('query parser', false);
-    app.use(this.trackExchange);
-    app.use(this.guard);
+    app.use(this.admit);
     // The proxy's own pages and APIs live under /_proxy; everything else skips their routers.
-    app.use(ownRoutesOnly(uiRoutes()));
-    app.use(ownRoutesOnly(statusRoutes({
+    const own = express.Router();
+    own.use(uiRoutes());
+    own.use(statusRoutes({
       status: () => this.status(),
       subscribe: (listener) => {
         this.on('call', listener);
@@ -160,7 +160,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
         this.closeListeners.add(listener);
         return () => this.closeListeners.delete(listener);
       },
-    })));
+    }));
+    app.use(ownRoutesOnly(own));
     app.post(MESSAGE_PATHS, express.raw({ type: () => true, limit: this.options.maxBodyBytes, inflate: true }), this.prepareMessageCall);
     app.use(createForwarder({
       target: this.options.target,
@@ -179,23 +180,19 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     return app;
   }
 
-  private readonly trackExchange = (req: Request, res: Response, next: NextFunction): void => {
+  /** Starts the request's log entry, then lets it in or refuses it (Host, Origin, token). */
+  private readonly admit = (req: Request, res: Response, next: NextFunction): void => {
     const exchange: Exchange = { startedAt: performance.now(), bytesIn: Number(req.headers['content-length'] ?? 0) || 0, bytesOut: 0 };
     this.exchanges.set(req, exchange);
-    const isFeed = req.path === '/_proxy/events';
-    if (!isFeed) this.inFlight.add(res);
+    // The live feed stays open for good: it must not hold up a graceful stop.
+    if (req.url !== '/_proxy/events') this.inFlight.add(res);
     res.once('close', () => {
       this.inFlight.delete(res);
       this.finishExchange(req, res, exchange);
     });
-    next();
-  };
-
-  private readonly guard = (req: Request, res: Response, next: NextFunction): void => {
     const verdict = checkRequest(req.headers, this.policy);
     if (verdict.ok) return next();
-    const exchange = this.exchanges.get(req);
-    if (exchange) exchange.note = verdict.reason;
+    exchange.note = verdict.reason;
     sendAnthropicError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.reason);
   };
 
