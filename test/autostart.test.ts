@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { needsProgram } from './support/requirements.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,15 +15,6 @@ const freshConfigHome = () => path.join(work, `config ${n++}`);
 
 before(() => { work = fs.mkdtempSync(path.join(os.tmpdir(), 'autostart-test-')); });
 after(() => fs.rmSync(work, { recursive: true, force: true }));
-
-function hasGio(): boolean {
-  try {
-    execFileSync('gio', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('XDG autostart', () => {
   test('enable writes the entry, disable removes it, both idempotent', async () => {
@@ -81,7 +73,7 @@ describe('XDG autostart', () => {
     assert.throws(() => autostartFileName('!!!'), TypeError);
   });
 
-  test('a real launcher (GLib gio) runs the entry with every argument intact', { skip: hasGio() ? false : 'gio (libglib2.0-bin) is not installed' }, async () => {
+  test('a real launcher (GLib gio) runs the entry with every argument intact', { skip: needsProgram('gio', ['version']) }, async () => {
     const configHome = freshConfigHome();
     const appDir = path.join(work, 'My Apps', `it's (here) & $there`);
     fs.mkdirSync(appDir, { recursive: true });

@@ -20,7 +20,8 @@ import { rendererPageUrl } from '../main/core/ui/paths.js';
 import { isTrustedSender } from '../main/core/ui/sender-check.js';
 import type { UiHost } from '../main/core/ui/service.js';
 import { UiService, uiRequestHandlers } from '../main/core/ui/service.js';
-import { injectAppBridge, launchChromium, saveScreenshot } from './support/browser.js';
+import { CHROMIUM_PATH, injectAppBridge, launchChromium, saveScreenshot } from './support/browser.js';
+import { needsFile } from './support/requirements.js';
 import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
 import { send } from './support/http-client.js';
 import type { Harness } from './support/proxy-harness.js';
@@ -37,11 +38,12 @@ let harness: Harness;
 /** The proxy started on the same port to test reconnection. */
 let replacement: ProxyServer | null = null;
 
+const skipBrowser = needsFile(CHROMIUM_PATH, `Chromium (${CHROMIUM_PATH}; set CHROMIUM_PATH)`);
+
 before(async () => {
-  [browser, harness] = await Promise.all([
-    launchChromium(),
-    startHarness({ rewrite: 'off' }, { timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 3 } }),
-  ]);
+  // One after the other: if Chromium fails to start, `after` still finds the harness to close.
+  harness = await startHarness({ rewrite: 'off' }, { timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 3 } });
+  if (!skipBrowser) browser = await launchChromium();
 });
 
 after(async () => {
@@ -204,7 +206,7 @@ describe('The app bridge\'s main side, without Electron', () => {
   });
 });
 
-describe('Settings view on the app bridge, backed by the real settings module', () => {
+describe('Settings view on the app bridge, backed by the real settings module', { skip: skipBrowser }, () => {
   const BUSY_PORT = 11500;
   const controller = new RecordingController(BUSY_PORT);
   const copied: string[] = [];
@@ -290,7 +292,7 @@ describe('Settings view on the app bridge, backed by the real settings module', 
   });
 });
 
-describe('Activity view in a browser, served by the headless proxy', () => {
+describe('Activity view in a browser, served by the headless proxy', { skip: skipBrowser }, () => {
   let context: BrowserContext;
   let page: Page;
   let problems: string[];

@@ -3,6 +3,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { needsProgram } from './support/requirements.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,7 +63,8 @@ after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('claudel snippet in real shells', () => {
   for (const shell of SHELLS) {
-    test(`${shell}: environment for one call, arguments intact, --bare on`, () => {
+    const skip = needsProgram(shell, shell === 'fish' ? ['--version'] : ['-c', 'true']);
+    test(`${shell}: environment for one call, arguments intact, --bare on`, { skip }, () => {
       const snippet = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: ODD_MODEL, bare: true });
       const { report, leaked } = runClaudel(shell, snippet, ODD_ARGS);
       assert.deepEqual(report.env, {
@@ -80,7 +82,7 @@ describe('claudel snippet in real shells', () => {
       assert.equal(leaked, 'leaked:', 'variables are set for that call only');
     });
 
-    test(`${shell}: --bare off, no arguments, IPv6 host`, () => {
+    test(`${shell}: --bare off, no arguments, IPv6 host`, { skip }, () => {
       const snippet = claudelSnippet({ shell, port: 8080, host: '::1', model: 'qwen3-coder:30b', bare: false });
       const { report } = runClaudel(shell, snippet, []);
       assert.deepEqual(report.args, []);
