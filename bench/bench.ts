@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { rewriteRequestBody } from '../main/core/rewrite/index.js';
 import { bareBody, fullBody, hugeBody } from '../test/support/claude-code-bodies.js';
 import { measureDiagnostics } from './diagnostics-cost.js';
+import { measureSseTap } from './sse-tap-cost.js';
 import { median, timePerCall, type Check, checkLine } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -119,6 +120,11 @@ async function main(): Promise<void> {
     console.log(`  ${row.label.padEnd(14)} ${kb(row.bytes).padStart(7)}   parse ${(row.parseMs * 1000).toFixed(0).padStart(5)} µs   render+track ${(row.diagnosticsMs * 1000).toFixed(0).padStart(5)} µs   total ${(total * 1000).toFixed(0).padStart(5)} µs`);
     if (row.label.startsWith('77')) checks.push({ name: 'diagnostics per 77 KB call, parse included', value: total, limit: 0.5, unit: 'ms', lowerIsBetter: true });
   }
+
+  console.log('\nSSE tap, per event (adds the cache estimate to usage events, passes the rest):');
+  const tapCost = measureSseTap();
+  console.log(`  content delta ${(tapCost.deltaMs * 1000).toFixed(1).padStart(6)} µs   usage event ${(tapCost.usageMs * 1000).toFixed(1).padStart(6)} µs`);
+  checks.push({ name: 'delay an SSE event suffers in the tap (worst kind)', value: Math.max(tapCost.deltaMs, tapCost.usageMs), limit: 1, unit: 'ms', lowerIsBetter: true });
 
   // Fast enough to be CPU-bound, with the small pauses a real stream has.
   const standin = await startProcess(STANDIN, ['--port', '0', '--prefill-ms', '2', '--token-delay-ms', '1', '--tokens', '16'], /listening on (http:\/\/\S+)/);
