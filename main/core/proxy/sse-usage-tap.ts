@@ -15,6 +15,16 @@ export interface SseTapHooks {
 
 const USAGE_EVENT = /^(?:event: *(?:message_start|message_delta)|data: *\{"type": *"(?:message_start|message_delta)")/;
 const CONTENT_DELTA = /^(?:event: *content_block_delta|data: *\{"type": *"content_block_delta")/;
+/** Every event that carries usage names itself with this (as do message_stop and errors). */
+const USAGE_MARK = Buffer.from('message_');
+const LF = 0x0a;
+
+/** Whether a chunk ends between events, so nothing of it (not even half a character) is left over. */
+function endsOnEventBoundary(chunk: Buffer): boolean {
+  const n = chunk.length;
+  return n >= 2 && chunk[n - 1] === LF && (chunk[n - 2] === LF || (n >= 4 && chunk[n - 3] === LF && chunk[n - 2] === 0x0d));
+}
+
 /** Enough of an event's start to tell which kind it is. */
 const SNIFF_CHARS = 48;
 
@@ -35,6 +45,9 @@ export class SseUsageTap {
 
   /** What to send on for this chunk of the upstream's stream (possibly nothing yet). */
   write(chunk: Buffer): Buffer | string {
+    // Most chunks are whole text deltas: once content flows, a chunk of whole
+    // events that names no message_* event can go on without being decoded.
+    if (this.sawContent && this.held === '' && !this.midPassedEvent && endsOnEventBoundary(chunk) && chunk.indexOf(USAGE_MARK) === -1) return chunk;
     const text = this.decoder.decode(chunk, { stream: true });
     const out = this.process(text);
     // Forward the upstream's own bytes whenever they stand as they came:
