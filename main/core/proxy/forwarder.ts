@@ -10,7 +10,10 @@ import { callOf, type MessageCall } from './message-call.js';
 import { SseUsageTap } from './sse-usage-tap.js';
 import { noteUsage, type UsageRewriter } from './usage.js';
 
-/** Loopback connects succeed or fail in microseconds; anything slower is a dead address. */
+/**
+ * A live backend, on loopback or the LAN, accepts within milliseconds; past
+ * this the address is dead, and the client should hear so within a second.
+ */
 const CONNECT_TIMEOUT_MS = 900;
 
 export interface ForwarderHooks {
@@ -24,7 +27,7 @@ export interface ForwarderHooks {
   onBodySent(call: MessageCall): void;
   /** Answer for a count_tokens call the backend does not serve (Ollama: 404). */
   countTokensFallback(call: MessageCall): number;
-  /** Token that authenticated the client to us; never passed on. */
+  /** Clients authenticate to the proxy with a token, which must not reach the backend. */
   readonly stripAuth: boolean;
   onResponseBytes(req: http.IncomingMessage, bytes: number): void;
 }
@@ -92,7 +95,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
   function answerJson(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
     const chunks: Buffer[] = [];
     proxyRes.on('data', (chunk: Buffer) => { chunks.push(chunk); hooks.onResponseBytes(req, chunk.length); });
-    proxyRes.on('error', () => res.destroy());
+    cutWithUpstream(proxyRes, res);
     proxyRes.on('end', () => {
       let body = Buffer.concat(chunks);
       try {
