@@ -46,6 +46,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   constructor(private readonly options: ProxyOptions) {
     super();
     this.rewriteMode = options.rewrite;
+    this.policy = this.buildPolicy(options.port);
     this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true });
   }
 
@@ -89,6 +90,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
         server.once('error', reject);
         server.listen(this.options.port, this.options.host, () => {
           server.off('error', reject);
+          // Before the first request can be read: own origins name the real port.
+          this.policy = this.buildPolicy((server.address() as AddressInfo).port);
           resolve();
         });
       });
@@ -99,7 +102,6 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     const { port } = server.address() as AddressInfo;
     this.address = { host: this.options.host, port };
     this.startedAt = performance.now();
-    this.policy = this.buildPolicy(port);
     return this.address;
   }
 
@@ -127,7 +129,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     }
   }
 
-  private policy: GuardPolicy = { allowHosts: [], allowOrigins: [], token: undefined };
+  private policy: GuardPolicy;
 
   private buildPolicy(port: number): GuardPolicy {
     const { allowHosts = [], allowOrigins = [], token, host } = this.options;
