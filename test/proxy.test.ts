@@ -8,6 +8,11 @@ import { startHarness, type Harness } from './support/proxy-harness.js';
 import { send, sseEvents } from './support/http-client.js';
 import { bareBody, fullBody, bareRequest, encodeBody } from './support/claude-code-bodies.js';
 import { createProxy } from '../main/core/proxy/server.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** A real request, captured from `claude -p --bare "hi"` (this file runs from dist/test/). */
+const CAPTURE = fileURLToPath(new URL('../../test/fixtures/claude-code-2.1.139-bare.json', import.meta.url));
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
 
@@ -60,6 +65,17 @@ describe('forwarding', () => {
     assert.equal(upstream.system.length, bareRequest().system!.length - 1);
     assert.equal(Number(rec.headers['content-length']), rec.body.length);
     assert.equal(rec.headers['transfer-encoding'], undefined);
+  });
+
+  test('a request captured from Claude Code 2.1.139 --bare loses its billing block and nothing else', async () => {
+    const captured = JSON.parse(readFileSync(CAPTURE, 'utf8')) as { url: string; headers: Record<string, string>; body: { system: Array<{ text: string }> } };
+    const body = Buffer.from(JSON.stringify(captured.body));
+    const res = await send(h.url, { method: 'POST', path: captured.url, headers: captured.headers, body });
+    assert.equal(res.status, 200);
+    const forwarded = h.standin.requests.at(-1)!.body;
+    const expected = { ...captured.body, system: captured.body.system.slice(1) };
+    assert.match(captured.body.system[0]!.text, /^x-anthropic-billing-header: cc_version=2\.1\.139\.\w+; cc_entrypoint=sdk-cli; cch=\w+;$/);
+    assert.ok(forwarded.equals(Buffer.from(JSON.stringify(expected))), 'the same bytes as the body without its first system block');
   });
 
   test('a body with nothing to rewrite reaches the backend byte for byte', async () => {
