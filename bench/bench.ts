@@ -128,7 +128,9 @@ async function main(): Promise<void> {
 
   // Fast enough to be CPU-bound, with the small pauses a real stream has.
   const standin = await startProcess(STANDIN, ['--port', '0', '--prefill-ms', '2', '--token-delay-ms', '1', '--tokens', '16'], /listening on (http:\/\/\S+)/);
-  const proxy = await startProcess(CLI, ['--port', '0', '--target', standin.url, '--log-level', 'warn'], /listening on (http:\/\/\S+) ->/);
+  // BENCH_PROXY_ARGS adds flags, e.g. "--rewrite off --no-cache-usage" to see what the rewrite and the usage tap cost.
+  const extraArgs = (process.env.BENCH_PROXY_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const proxy = await startProcess(CLI, ['--port', '0', '--target', standin.url, '--log-level', 'warn', ...extraArgs], /listening on (http:\/\/\S+) ->/);
   try {
     const big = fullBody({ billing: 'cch' });
     const messages: Call = { method: 'POST', path: '/v1/messages?beta=true', body: big, headers: { 'content-type': 'application/json', 'content-length': big.length } };
