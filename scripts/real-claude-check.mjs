@@ -43,7 +43,7 @@ function claude(proxyUrl, args) {
   return JSON.parse(output).usage;
 }
 
-async function session(standinUrl, rewrite, { lastTurnArgs = [], beforeTurns = async () => {} } = {}) {
+async function session(standinUrl, rewrite, { lastTurnArgs = [], beforeTurns = async () => {}, afterTurns = async () => {} } = {}) {
   const proxy = await startProcess(join(root, 'dist/main/cli.js'), ['--port', '0', '--target', standinUrl, '--rewrite', rewrite, '--explain', '--log-level', 'warn'],
     /listening on (http:\/\/\S+) ->/, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: join(work, `config-${rewrite}`) });
   await beforeTurns(proxy.url);
@@ -54,6 +54,7 @@ async function session(standinUrl, rewrite, { lastTurnArgs = [], beforeTurns = a
     claude(proxy.url, ['--resume', id, ...lastTurnArgs, 'Summarise in one line.']),
   ];
   const status = await (await fetch(`${proxy.url}/_proxy/status`)).json();
+  await afterTurns();
   proxy.child.kill('SIGTERM');
   console.log(`\n--rewrite ${rewrite}${lastTurnArgs.length ? ` (turn 3 with ${lastTurnArgs.join(' ')})` : ''}`);
   for (const line of proxy.output().split('\n').filter((l) => / turn \d+:/.test(l))) console.log(`  ${line}`);
@@ -73,14 +74,17 @@ try {
     const { launchChromium } = await import('../dist/test/support/browser.js');
     const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const shot = join(root, 'test-artifacts', 'live-claude-session.png');
     await session(standin.url, 'drop', {
       lastTurnArgs: ['--append-system-prompt', 'Answer in French.'],
       beforeTurns: (url) => page.goto(`${url}/_proxy/ui`),
+      // While the proxy still runs, so the page shows its live feed.
+      afterTurns: async () => {
+        await page.waitForFunction(() => globalThis.document.querySelectorAll('tbody tr').length >= 3, null, { timeout: 10_000 });
+        await page.locator('tbody tr').first().click();
+        await page.screenshot({ path: shot, fullPage: true });
+      },
     });
-    await page.waitForFunction(() => globalThis.document.querySelectorAll('tbody tr').length >= 3, null, { timeout: 10_000 });
-    await page.locator('tbody tr').first().click();
-    const shot = join(root, 'test-artifacts', 'live-claude-session.png');
-    await page.screenshot({ path: shot, fullPage: true });
     console.log(`\nscreenshot of /_proxy/ui during the third run: ${shot}`);
     await browser.close();
   }
