@@ -8,7 +8,7 @@ import { sendAnthropicError } from './anthropic-error.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { callOf, type MessageCall } from './message-call.js';
 import { SseUsageTap } from './sse-usage-tap.js';
-import { noteUsage, type UsageRewriter } from './usage.js';
+import { takeUsage, type UsageRewriter } from './usage.js';
 
 /**
  * A live backend, on loopback or the LAN, accepts within milliseconds; past
@@ -22,7 +22,7 @@ export interface ForwarderHooks {
   /** 0 means never: prefill of a long prompt can take minutes. */
   readonly upstreamTimeoutMs: number;
   /** Null when the cache estimate should not be added to usage. */
-  usageRewriter(req: http.IncomingMessage, call: MessageCall): UsageRewriter | null;
+  usageRewriter(call: MessageCall): UsageRewriter | null;
   /** The whole request body has been handed to the OS. */
   onBodySent(call: MessageCall): void;
   /** Answer for a count_tokens call the backend does not serve (Ollama: 404). */
@@ -71,7 +71,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
   }
 
   function streamEvents(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
-    const rewriteUsage = hooks.usageRewriter(req, call);
+    const rewriteUsage = hooks.usageRewriter(call);
     const tap = new SseUsageTap({
       observed: call.observed,
       rewriteUsage,
@@ -100,11 +100,10 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
       let body = Buffer.concat(chunks);
       try {
         const message = JSON.parse(body.toString('utf8')) as { usage?: Record<string, unknown> };
-        noteUsage(call.observed, message.usage);
-        const rewriteUsage = hooks.usageRewriter(req, call);
-        if (rewriteUsage && message.usage) {
-          message.usage = rewriteUsage(message.usage);
-          body = Buffer.from(JSON.stringify(message));
+        const usage = message.usage;
+        if (usage && typeof usage === 'object') {
+          message.usage = takeUsage(call.observed, hooks.usageRewriter(call), usage);
+          if (message.usage !== usage) body = Buffer.from(JSON.stringify(message));
         }
       } catch {
         // Not the JSON we expected: hand it back exactly as received.

@@ -85,21 +85,22 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       socket.once('close', () => this.sockets.delete(socket));
     });
     this.server = server;
+    let port: number;
     try {
-      await new Promise<void>((resolve, reject) => {
+      port = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.options.port, this.options.host, () => {
           server.off('error', reject);
+          const bound = (server.address() as AddressInfo).port;
           // Before the first request can be read: own origins name the real port.
-          this.policy = this.buildPolicy((server.address() as AddressInfo).port);
-          resolve();
+          this.policy = this.buildPolicy(bound);
+          resolve(bound);
         });
       });
     } catch (err) {
       this.server = null;
       throw err;
     }
-    const { port } = server.address() as AddressInfo;
     this.address = { host: this.options.host, port };
     this.startedAt = performance.now();
     return this.address;
@@ -170,7 +171,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       agent: this.agent,
       upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 0,
       stripAuth: Boolean(this.options.token),
-      usageRewriter: (_req, call) => this.diagnostics.usageRewriter(call),
+      usageRewriter: (call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
       onBodySent: (call) => this.diagnostics.forwarded(call),
       onResponseBytes: (req, bytes) => {

@@ -3,7 +3,7 @@
 // estimate to the usage objects of message_start and message_delta. Nothing
 // is held back except the unfinished tail of an event that may carry usage,
 // so every other byte leaves in the same tick it arrived.
-import { noteUsage, type ObservedUsage, type UsageRewriter } from './usage.js';
+import { takeUsage, type ObservedUsage, type UsageRewriter } from './usage.js';
 
 export interface SseTapHooks {
   /** Called once, when the first content_block_delta passes. */
@@ -18,15 +18,14 @@ const CONTENT_DELTA = /^(?:event: *content_block_delta|data: *\{"type": *"conten
 /** Every event that carries usage names itself with this (as do message_stop and errors). */
 const USAGE_MARK = Buffer.from('message_');
 const LF = 0x0a;
+/** Enough of an event's start to tell which kind it is. */
+const SNIFF_CHARS = 48;
 
 /** Whether a chunk ends between events, so nothing of it (not even half a character) is left over. */
 function endsOnEventBoundary(chunk: Buffer): boolean {
   const n = chunk.length;
   return n >= 2 && chunk[n - 1] === LF && (chunk[n - 2] === LF || (n >= 4 && chunk[n - 3] === LF && chunk[n - 2] === 0x0d));
 }
-
-/** Enough of an event's start to tell which kind it is. */
-const SNIFF_CHARS = 48;
 
 /**
  * Not a Transform stream: at one event per token, two extra stream hops cost
@@ -130,9 +129,9 @@ export class SseUsageTap {
     }
     const holder = data.type === 'message_start' ? data.message : data;
     if (!holder || typeof holder.usage !== 'object' || holder.usage === null) return event;
-    noteUsage(this.hooks.observed, holder.usage);
-    if (this.hooks.rewriteUsage === null) return event;
-    holder.usage = this.hooks.rewriteUsage(holder.usage as Record<string, unknown>);
+    const usage = holder.usage as Record<string, unknown>;
+    holder.usage = takeUsage(this.hooks.observed, this.hooks.rewriteUsage, usage);
+    if (holder.usage === usage) return event;
     return `${event.slice(0, dataStart)}data: ${JSON.stringify(data)}${lineEnd === -1 ? '' : event.slice(lineEnd)}`;
   }
 }

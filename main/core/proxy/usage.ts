@@ -22,7 +22,16 @@ export function cacheUsageRewriter(reuse: () => number): UsageRewriter {
   };
 }
 
-export function noteUsage(observed: ObservedUsage, usage: unknown): void {
+/**
+ * Notes a usage object the backend sent and returns it as it should go on to
+ * the client: rewritten when a rewriter is given, else the same object.
+ */
+export function takeUsage(observed: ObservedUsage, rewrite: UsageRewriter | null, usage: Record<string, unknown>): Record<string, unknown> {
+  noteUsage(observed, usage);
+  return rewrite ? rewrite(usage) : usage;
+}
+
+function noteUsage(observed: ObservedUsage, usage: unknown): void {
   if (usage === null || typeof usage !== 'object') return;
   const u = usage as Record<string, unknown>;
   if (typeof u.input_tokens === 'number') observed.inputTokens = u.input_tokens;
