@@ -34,7 +34,6 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     if (config.jsonLogs) logger.info('request', { method: e.method, path: e.path, ...fields });
     else logger.info(`${e.method} ${e.path}`, fields);
   });
-  proxy.on('warning', (message) => logger.warn(message));
   if (config.explain) proxy.on('call', (record) => io.stdout(formatExplainLine(record) + '\n'));
 
   let address: { host: string; port: number };

@@ -315,12 +315,9 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   async #listen(options: ProxyOptions): Promise<ProxyController> {
     const proxy = createProxy(options);
     const onCall = (record: CallRecord): void => this.#onCall(record);
-    const onWarning = (message: string): void => this.#notify(message);
     proxy.on('call', onCall);
-    proxy.on('warning', onWarning);
     const detach = (): void => {
       proxy.off('call', onCall);
-      proxy.off('warning', onWarning);
     };
     try {
       const address = await proxy.start();

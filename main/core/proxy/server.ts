@@ -238,11 +238,11 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
 
   private finishExchange(req: http.IncomingMessage, res: http.ServerResponse, exchange: Exchange): void {
     const call = callOf(req);
-    const status = res.headersSent ? res.statusCode : 499;
     const entry: RequestLogEntry = {
       method: req.method ?? '',
       path: req.url ?? '',
-      status: res.writableFinished ? status : 499,
+      // 499, as nginx logs it: the client left before the whole response was sent.
+      status: res.writableFinished ? res.statusCode : 499,
       durationMs: performance.now() - exchange.startedAt,
       bytesIn: exchange.bytesIn,
       bytesOut: exchange.bytesOut,

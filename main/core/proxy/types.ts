@@ -44,8 +44,6 @@ export interface RequestLogEntry {
 export interface ProxyEvents {
   request: [entry: RequestLogEntry];
   call: [record: CallRecord];
-  /** Something the operator should see (e.g. the backend's context is smaller than the prompt). */
-  warning: [message: string];
 }
 
 export interface ProxyController {
