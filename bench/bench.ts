@@ -3,31 +3,18 @@
 // ratios, because absolute times on a shared 2-core machine mean little.
 // The targets from the issues are checked here, not in the tests.
 import http from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { rewriteRequestBody } from '../main/core/rewrite/index.js';
 import { bareBody, fullBody, hugeBody } from '../test/support/claude-code-bodies.js';
 import { measureDiagnostics } from './diagnostics-cost.js';
 import { measureSseTap } from './sse-tap-cost.js';
+import { startNodeProcess } from '../test/support/node-process.js';
 import { median, timePerCall, type Check, checkLine } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
 const STANDIN = fileURLToPath(new URL('../test/support/standin-cli.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
-
-function startProcess(script: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = ready.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
-  });
-}
 
 interface Call { method: string; path: string; body?: Buffer; headers?: http.OutgoingHttpHeaders }
 
@@ -127,10 +114,10 @@ async function main(): Promise<void> {
   checks.push({ name: 'delay an SSE event suffers in the tap (worst kind)', value: Math.max(tapCost.deltaMs, tapCost.usageMs), limit: 1, unit: 'ms', lowerIsBetter: true });
 
   // Fast enough to be CPU-bound, with the small pauses a real stream has.
-  const standin = await startProcess(STANDIN, ['--port', '0', '--prefill-ms', '2', '--token-delay-ms', '1', '--tokens', '16'], /listening on (http:\/\/\S+)/);
+  const standin = await startNodeProcess(STANDIN, ['--port', '0', '--prefill-ms', '2', '--token-delay-ms', '1', '--tokens', '16'], /listening on (http:\/\/\S+)/);
   // BENCH_PROXY_ARGS adds flags, e.g. "--rewrite off --no-cache-usage" to see what the rewrite and the usage tap cost.
   const extraArgs = (process.env.BENCH_PROXY_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const proxy = await startProcess(CLI, ['--port', '0', '--target', standin.url, '--log-level', 'warn', ...extraArgs], /listening on (http:\/\/\S+) ->/);
+  const proxy = await startNodeProcess(CLI, ['--port', '0', '--target', standin.url, '--log-level', 'warn', ...extraArgs], /listening on (http:\/\/\S+) ->/);
   try {
     const big = fullBody({ billing: 'cch' });
     const messages: Call = { method: 'POST', path: '/v1/messages?beta=true', body: big, headers: { 'content-type': 'application/json', 'content-length': big.length } };

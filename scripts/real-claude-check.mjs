@@ -9,7 +9,7 @@
 // provoke a named miss.
 //
 //   npm run build && CLAUDE_BIN=$(npm root -g)/@anthropic-ai/claude-code/cli.js node scripts/real-claude-check.mjs
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,21 +17,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { startNodeProcess } = await import('../dist/test/support/node-process.js');
 const claudeBin = process.env.CLAUDE_BIN ?? 'claude';
 const work = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-real-claude-'));
-
-function startProcess(script, args, ready, env = process.env) {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = ready.exec(out);
-      if (match) resolve({ child, url: match[1], output: () => out });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
 
 function claude(proxyUrl, args) {
   const env = {
@@ -44,7 +32,7 @@ function claude(proxyUrl, args) {
 }
 
 async function session(standinUrl, rewrite, { lastTurnArgs = [], beforeTurns = async () => {}, afterTurns = async () => {} } = {}) {
-  const proxy = await startProcess(join(root, 'dist/main/cli.js'), ['--port', '0', '--target', standinUrl, '--rewrite', rewrite, '--explain', '--log-level', 'warn'],
+  const proxy = await startNodeProcess(join(root, 'dist/main/cli.js'), ['--port', '0', '--target', standinUrl, '--rewrite', rewrite, '--explain', '--log-level', 'warn'],
     /listening on (http:\/\/\S+) ->/, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: join(work, `config-${rewrite}`) });
   await beforeTurns(proxy.url);
   const id = randomUUID();
@@ -65,7 +53,7 @@ async function session(standinUrl, rewrite, { lastTurnArgs = [], beforeTurns = a
   });
 }
 
-const standin = await startProcess(join(root, 'dist/test/support/standin-cli.js'), ['--port', '0', '--prefill-ms', '200', '--token-delay-ms', '20', '--tokens', '12'], /listening on (http:\/\/\S+)/);
+const standin = await startNodeProcess(join(root, 'dist/test/support/standin-cli.js'), ['--port', '0', '--prefill-ms', '200', '--token-delay-ms', '20', '--tokens', '12'], /listening on (http:\/\/\S+)/);
 try {
   await session(standin.url, 'off');
   await session(standin.url, 'drop');
