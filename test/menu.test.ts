@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { AppState, MenuItemModel } from '../main/core/menu/types.js';
 import type { OllamaState } from '../main/core/ollama/types.js';
 import { buildTrayMenu, tooltip, trayIconVariant } from '../main/core/menu/tray-menu.js';
-import { contextSize, percent } from '../main/core/menu/format.js';
+import { contextSize } from '../main/core/menu/format.js';
+import { percent } from '../main/core/diagnostics/percent.js';
 
 const CHECKED_AT = new Date(2025, 5, 1, 13, 0);
 

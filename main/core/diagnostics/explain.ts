@@ -1,6 +1,7 @@
 // One readable line per call for --explain and the activity feed: how much
 // of the prompt the backend reused, or where and why the cache was missed.
 import type { CallRecord } from './types.js';
+import { percent } from './percent.js';
 
 const FRAGMENT_CHARS = 24;
 const TOKEN_DELIMITER = /[\s;,"'<>()[\]{}|]/;
@@ -28,11 +29,6 @@ function fragment(lead: string, excerpt: string): string {
   return escape(lead + token);
 }
 
-function percent(fraction: number): string {
-  // Rounded down, so 100% is only shown when nothing was recomputed.
-  const value = Math.floor(Math.min(1, Math.max(0, fraction)) * 1000) / 10;
-  return Number.isInteger(value) ? `${value}%` : `${value.toFixed(1)}%`;
-}
 
 export function formatExplainLine(record: CallRecord): string {
   const head = `${record.session} turn ${record.turn}`;
@@ -44,5 +40,5 @@ export function formatExplainLine(record: CallRecord): string {
     return `${head}: CACHE MISS at ${where}: ${fragment(lead, bust.before)} → ${fragment(lead, bust.after)} (${bust.cause}: ${bust.remedy})${status}`;
   }
   const firstToken = record.ttftMs === null ? '' : `, first token ${(record.ttftMs / 1000).toFixed(1)} s`;
-  return `${head}: reused ${percent(record.reuse)} of ${record.promptChars.toLocaleString('en-US')} chars${firstToken}${status}`;
+  return `${head}: reused ${percent(record.reuse)}% of ${record.promptChars.toLocaleString('en-US')} chars${firstToken}${status}`;
 }

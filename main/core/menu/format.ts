@@ -14,12 +14,6 @@ export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** 0.9987 → `99.8`: rounded down, so a near miss never reads as 100. */
-export function percent(fraction: number): string {
-  const clamped = Math.min(1, Math.max(0, fraction));
-  // The epsilon absorbs float noise such as 0.29 * 1000 = 289.99999999999994.
-  return String(Math.floor(clamped * 1000 + 1e-9) / 10);
-}
 
 /** 65536 → `64K`, 4096 → `4K`, 512 → `512`. */
 export function contextSize(tokens: number): string {

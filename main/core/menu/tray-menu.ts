@@ -4,7 +4,8 @@ import type { RewriteMode } from '../rewrite/types.js';
 import type { LoadedModel } from '../ollama/types.js';
 import type { Shell } from '../snippet/shells.js';
 import { sameModel } from '../ollama/model-name.js';
-import { clockTime, contextSize, hostOf, hostPort, percent } from './format.js';
+import { clockTime, contextSize, hostOf, hostPort } from './format.js';
+import { percent } from '../diagnostics/percent.js';
 
 /** Ollama sets a negative keep_alive's expiry centuries ahead; past this it reads as "kept loaded". */
 const FOREVER_MS = 10 * 365 * 24 * 3_600_000;
