@@ -245,7 +245,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       status: res.writableFinished ? res.statusCode : 499,
       durationMs: performance.now() - exchange.startedAt,
       bytesIn: exchange.bytesIn,
-      bytesOut: exchange.bytesOut,
+      // Forwarded bodies are counted as they stream; the proxy's own answers (errors, status) state their length.
+      bytesOut: exchange.bytesOut || Number(res.getHeader('content-length') ?? 0) || 0,
       rewritten: call?.rewritten ?? false,
       rule: call?.rule ?? null,
       ...(exchange.note ? { note: exchange.note } : {}),
