@@ -1,6 +1,6 @@
 // The headless CLI as a user runs it: a real process, real flags, real
 // signals, real ports.
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
@@ -25,8 +25,15 @@ interface Running {
 
 const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-'));
 
+/** Every CLI a test started; one still running after its test (say, an assertion failed) is killed. */
+const started: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 function run(args: string[], configDir = CONFIG_DIR): Running {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe', env: { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir } });
+  started.push(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
@@ -69,6 +76,9 @@ describe('llm-cache-proxy (headless CLI)', () => {
     assert.match(line[0], /in=[\d.]+KB out=[\d.]+KB/);
     assert.match(line[0], /rewritten=billing-block-dropped/);
     assert.match(cli.stdout(), /HEAD \/ status=200 .* rewritten=no/);
+    await send(url, { path: '/_proxy/status' });
+    const own = await cli.waitFor(/^.*GET \/_proxy\/status .*$/m);
+    assert.doesNotMatch(own[0], /out=0B/, 'the proxy\'s own answers count their bytes too');
     assert.doesNotMatch(cli.stdout(), /You are a Claude agent|Today's date|cc_version/, 'no prompt text in logs');
 
     // A stream in flight when SIGTERM arrives still finishes.
