@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { rewriteRequestBody } from '../rewrite/index.js';
+import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
 import { VERSION } from '../version.js';
@@ -36,6 +36,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   // Reusing upstream connections is most of the proxy's speed on small calls.
   private agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
   private readonly log = new CallLog();
+  // Each turn's body mostly repeats the last one: its scan re-reads only the new bytes.
+  private readonly scanMemo = new ScanMemo();
   private readonly diagnostics: CallDiagnostics;
   private readonly exchanges = new WeakMap<http.IncomingMessage, Exchange>();
   private readonly inFlight = new Set<http.ServerResponse>();
@@ -202,7 +204,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = rewriteRequestBody(raw, this.rewriteMode);
+    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo);
     const exchange = this.exchanges.get(req);
     if (exchange) exchange.bytesIn = raw.length;
     const call: MessageCall = {

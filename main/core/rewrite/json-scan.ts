@@ -3,6 +3,10 @@
 // every other byte of a large body exactly as the client sent it. It follows
 // the JSON grammar strictly (RFC 8259): any body it accepts, JSON.parse
 // accepts too, so malformed bodies are recognised and forwarded untouched.
+//
+// Claude Code resends almost the same body every turn, so a scan can lean on
+// the previous one (see scan-memo.ts): where the two bodies agree byte for
+// byte, values the earlier scan accepted are skipped instead of re-read.
 import { hasForbiddenControlByte } from './control-bytes.js';
 
 /** A half-open byte range [start, end) of one JSON value (strings include their quotes). */
@@ -10,6 +14,29 @@ export interface Span {
   readonly start: number;
   readonly end: number;
 }
+
+/** A body the scanner accepted, with what the next scan may reuse of it. */
+export interface AcceptedScan {
+  readonly body: Buffer;
+  /** Start → end of every value at REUSE_DEPTH (the items of the root's members). */
+  readonly spans: ReadonlyMap<number, number>;
+}
+
+/** Where a body agrees byte for byte with one scanned before. */
+export interface Reuse {
+  readonly base: AcceptedScan;
+  /** Bytes [0, prefix) are the same in both. */
+  readonly prefix: number;
+  /** The last `suffix` bytes are the same in both. */
+  readonly suffix: number;
+}
+
+/**
+ * Values nested this deep (root = 0) are recorded and reused: one message,
+ * one tool, one system block, one metadata field. Deeper would cost a lookup
+ * per small value; shallower would make one changed message re-read them all.
+ */
+const REUSE_DEPTH = 2;
 
 export interface MemberSpan {
   /** The key's string literal, quotes included. */
@@ -113,19 +140,31 @@ class NextByte {
  * then re-read parts of a document it has accepted.
  */
 export class JsonScanner {
-  private readonly quote: NextByte;
-  private readonly backslash: NextByte;
-  /**
-   * Raw whitespace control bytes: valid between tokens, invalid inside
-   * strings. Empty for compact JSON (Claude Code's), so strings skip the check.
-   */
-  private readonly rawWhitespace: readonly NextByte[];
+  private searches: { quote: NextByte; backslash: NextByte; rawWhitespace: readonly NextByte[] } | null = null;
+  private readonly spans = new Map<number, number>();
+  /** Values taken from an earlier scan rather than read (the rewrite's own re-reads not counted). */
+  reusedValues = 0;
 
-  constructor(private readonly b: Buffer) {
+  constructor(private readonly b: Buffer, private readonly reuse: Reuse | null = null) {}
+
+  /** The byte searches over a latin1 view of the body, made on the first string (a reused scan may need few). */
+  private get search(): { quote: NextByte; backslash: NextByte; rawWhitespace: readonly NextByte[] } {
+    if (this.searches) return this.searches;
+    const b = this.b;
     const text = b.toString('latin1');
-    this.quote = new NextByte(text, QUOTE);
-    this.backslash = new NextByte(text, BACKSLASH);
-    this.rawWhitespace = [LF, CR, TAB].filter((byte) => b.includes(byte)).map((byte) => new NextByte(text, byte));
+    this.searches = {
+      quote: new NextByte(text, QUOTE),
+      backslash: new NextByte(text, BACKSLASH),
+      // Raw whitespace control bytes: valid between tokens, invalid inside
+      // strings. None in compact JSON (Claude Code's), so strings skip the check.
+      rawWhitespace: [LF, CR, TAB].filter((byte) => b.includes(byte)).map((byte) => new NextByte(text, byte)),
+    };
+    return this.searches;
+  }
+
+  /** What the next scan may reuse; only meaningful once rootMembers has accepted the body. */
+  accepted(): AcceptedScan {
+    return { body: this.b, spans: this.spans };
   }
 
   /**
@@ -135,15 +174,17 @@ export class JsonScanner {
    */
   rootMembers(): MemberSpan[] | null {
     const b = this.b;
-    const root = this.objectMembers(this.skipWhitespace(0));
+    const root = this.objectMembers(this.skipWhitespace(0), 0);
     if (root === null || this.skipWhitespace(root.end) !== b.length) return null;
-    // One word-wise pass instead of a per-byte check inside every string.
-    if (hasForbiddenControlByte(b)) return null;
+    // One word-wise pass instead of a per-byte check inside every string; the
+    // bytes shared with an accepted body are known to be clean already.
+    const clean = this.reuse === null ? b : b.subarray(this.reuse.prefix, Math.max(this.reuse.prefix, b.length - this.reuse.suffix));
+    if (hasForbiddenControlByte(clean)) return null;
     return root.members;
   }
 
-  /** The members of the object whose `{` is at `i`, or null when it is malformed. */
-  objectMembers(i: number): { members: MemberSpan[]; end: number } | null {
+  /** The members of the object whose `{` is at `i`, nested `depth` deep, or null when it is malformed. */
+  objectMembers(i: number, depth: number): { members: MemberSpan[]; end: number } | null {
     const b = this.b;
     if (b[i] !== OPEN_OBJECT) return null;
     const members: MemberSpan[] = [];
@@ -152,7 +193,7 @@ export class JsonScanner {
     for (;;) {
       const keyEnd = this.skipKey(i);
       const valueStart = this.skipColon(keyEnd);
-      const valueEnd = this.skipValue(valueStart);
+      const valueEnd = this.skipValue(valueStart, depth + 1);
       if (valueEnd < 0) return null;
       members.push({ key: { start: i, end: keyEnd }, value: { start: valueStart, end: valueEnd } });
       i = this.skipWhitespace(valueEnd);
@@ -162,15 +203,15 @@ export class JsonScanner {
     }
   }
 
-  /** The elements of the array whose `[` is at `i`, or null when it is malformed. */
-  arrayElements(i: number): { elements: Span[]; end: number } | null {
+  /** The elements of the array whose `[` is at `i`, nested `depth` deep, or null when it is malformed. */
+  arrayElements(i: number, depth: number): { elements: Span[]; end: number } | null {
     const b = this.b;
     if (b[i] !== OPEN_ARRAY) return null;
     const elements: Span[] = [];
     i = this.skipWhitespace(i + 1);
     if (b[i] === CLOSE_ARRAY) return { elements, end: i + 1 };
     for (;;) {
-      const end = this.skipValue(i);
+      const end = this.skipValue(i, depth + 1);
       if (end < 0) return null;
       elements.push({ start: i, end });
       i = this.skipWhitespace(end);
@@ -181,19 +222,27 @@ export class JsonScanner {
   }
 
   /**
-   * `i` is at the first byte of a value (no leading whitespace); returns the
-   * index after it, or -1 when it is malformed or truncated. Iterative, so a
-   * deeply nested hostile body cannot overflow the call stack.
+   * `i` is at the first byte of a value nested `depth` deep (no leading
+   * whitespace); returns the index after it, or -1 when it is malformed or
+   * truncated. Iterative, so a deeply nested hostile body cannot overflow the
+   * call stack.
    */
-  private skipValue(i: number): number {
+  private skipValue(i: number, depth: number): number {
     const b = this.b;
     // One entry per open container: true for an object, false for an array.
     const open: boolean[] = [];
+    // Where the value being read at REUSE_DEPTH began, to record its span.
+    let reusableStart = NOT_FOUND;
     for (;;) {
       // Here `i` is where a value must start.
       if (i < 0 || i >= b.length) return NOT_FOUND;
       const c = b[i];
-      if (c === OPEN_OBJECT) {
+      const known = depth + open.length === REUSE_DEPTH ? this.knownEnd(i) : NOT_FOUND;
+      if (known !== NOT_FOUND) {
+        this.spans.set(i, known);
+        i = known;
+      } else if (c === OPEN_OBJECT) {
+        if (depth + open.length === REUSE_DEPTH) reusableStart = i;
         i = this.skipWhitespace(i + 1);
         if (b[i] === CLOSE_OBJECT) {
           i++;
@@ -203,6 +252,7 @@ export class JsonScanner {
           continue;
         }
       } else if (c === OPEN_ARRAY) {
+        if (depth + open.length === REUSE_DEPTH) reusableStart = i;
         i = this.skipWhitespace(i + 1);
         if (b[i] === CLOSE_ARRAY) {
           i++;
@@ -211,11 +261,16 @@ export class JsonScanner {
           continue;
         }
       } else {
+        if (depth + open.length === REUSE_DEPTH) reusableStart = i;
         i = this.skipScalar(i);
         if (i < 0) return NOT_FOUND;
       }
       // A value just ended: close containers until one expects another element.
       for (;;) {
+        if (reusableStart !== NOT_FOUND && depth + open.length === REUSE_DEPTH) {
+          this.spans.set(reusableStart, i);
+          reusableStart = NOT_FOUND;
+        }
         if (open.length === 0) return i;
         i = this.skipWhitespace(i);
         const inObject = open[open.length - 1]!;
@@ -232,6 +287,37 @@ export class JsonScanner {
     }
   }
 
+  /**
+   * The end of a value at REUSE_DEPTH starting at `i` that needs no reading:
+   * one this scan already read (the rewrite re-reads `system`), or one an
+   * accepted body holds with the same bytes, terminating byte included.
+   * In the shared prefix the scan has reached `i` exactly as the earlier one
+   * did; in the shared suffix the value is the same bytes, and a value's
+   * validity and end depend on nothing before it. -1 when neither applies.
+   */
+  private knownEnd(i: number): number {
+    const own = this.spans.get(i);
+    if (own !== undefined) return own;
+    const reused = this.reusedEnd(i);
+    if (reused !== NOT_FOUND) this.reusedValues++;
+    return reused;
+  }
+
+  private reusedEnd(i: number): number {
+    const reuse = this.reuse;
+    if (reuse === null) return NOT_FOUND;
+    const spans = reuse.base.spans;
+    if (i < reuse.prefix) {
+      const end = spans.get(i);
+      return end !== undefined && end < reuse.prefix ? end : NOT_FOUND;
+    }
+    const baseLength = reuse.base.body.length;
+    const shift = this.b.length - baseLength;
+    if (i - shift < baseLength - reuse.suffix) return NOT_FOUND;
+    const end = spans.get(i - shift);
+    return end !== undefined && end < baseLength ? end + shift : NOT_FOUND;
+  }
+
   private skipWhitespace(i: number): number {
     const b = this.b;
     let c = b[i];
@@ -242,13 +328,14 @@ export class JsonScanner {
   /** `i` is at an opening quote; returns the index after the closing quote, or -1. */
   private skipString(i: number): number {
     const b = this.b;
+    const search = this.search;
     let at = i + 1;
     for (;;) {
-      const quote = this.quote.from(at);
+      const quote = search.quote.from(at);
       if (quote < 0) return NOT_FOUND;
-      const escape = this.backslash.from(at);
+      const escape = search.backslash.from(at);
       const stop = escape >= 0 && escape < quote ? escape : quote;
-      if (this.rawWhitespace.length > 0 && this.rawWhitespaceWithin(at, stop)) return NOT_FOUND;
+      if (search.rawWhitespace.length > 0 && this.rawWhitespaceWithin(at, stop)) return NOT_FOUND;
       if (stop === quote) return quote + 1;
       const kind = b[escape + 1];
       if (kind === LOWER_U) {
@@ -264,7 +351,7 @@ export class JsonScanner {
 
   /** Whether a raw tab, CR or LF lies in [start, end) (inside a string, where JSON forbids them). */
   private rawWhitespaceWithin(start: number, end: number): boolean {
-    for (const next of this.rawWhitespace) {
+    for (const next of this.search.rawWhitespace) {
       const at = next.from(start);
       if (at >= 0 && at < end) return true;
     }

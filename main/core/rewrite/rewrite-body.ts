@@ -5,6 +5,7 @@
 // search and no parse.
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
 import { findMember, JsonScanner, type Span } from './json-scan.js';
+import type { ScanMemo } from './scan-memo.js';
 import { decodeStringContents, encodeStringContents, splitFirstLine } from './json-string-line.js';
 import type { RewriteMode, RewriteResult } from './types.js';
 
@@ -62,7 +63,8 @@ function rewriteSystemString(b: Buffer, system: Span, mode: ActiveMode): Rewrite
 /** The `text` literal of a system block that starts with the billing prefix, or null. */
 function billingText(b: Buffer, scanner: JsonScanner, element: Span): Span | null {
   if (b[element.start] !== OPEN_OBJECT) return null;
-  const block = scanner.objectMembers(element.start);
+  // A block of the root's `system` array: nested two deep.
+  const block = scanner.objectMembers(element.start, 2);
   const text = block === null ? null : findMember(b, block.members, 'text');
   return text && startsWithBillingPrefix(b, text) ? text : null;
 }
@@ -91,18 +93,20 @@ function elementRemovals(elements: readonly Span[], dropped: readonly number[]):
 }
 
 function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode: ActiveMode): Rewrite | null {
-  const array = scanner.arrayElements(system.start);
+  const array = scanner.arrayElements(system.start, 1);
   if (array === null) return null;
   const edits: Edit[] = [];
   const dropped: number[] = [];
   const rules = new Set<string>();
-  // The next occurrence of the prefix (b.length when there is none left):
-  // only blocks that contain it are parsed, and most never do.
+  // The next occurrence of the prefix within `system` (its end when there is
+  // none left): only blocks that contain it are parsed, and most never do.
+  // The search stops at the array's end, not the body's, which is mostly tools.
+  const systemBytes = b.subarray(0, system.end);
   let nextHit = -1;
   array.elements.forEach((element, index) => {
     if (nextHit < element.start) {
-      const hit = b.indexOf(BILLING_LITERAL_START, element.start);
-      nextHit = hit < 0 ? b.length : hit;
+      const hit = systemBytes.indexOf(BILLING_LITERAL_START, element.start);
+      nextHit = hit < 0 ? system.end : hit;
     }
     if (nextHit >= element.end) return;
     const text = billingText(b, scanner, element);
@@ -140,13 +144,17 @@ function applyEdits(b: Buffer, edits: readonly Edit[]): Buffer {
  * a JSON object, malformed or ambiguous JSON) the very same Buffer comes back
  * with `changed: false`; otherwise a new Buffer differing only in those bytes,
  * and `rule` names what fired (comma-separated in the rare body where several did).
+ *
+ * With a memo, the scan reuses what it accepted of recent bodies wherever
+ * this one has the same bytes, and remembers this one for the next.
  */
-export function rewriteRequestBody(body: Buffer, mode: RewriteMode): RewriteResult {
+export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMemo | null = null): RewriteResult {
   // Anything but the two active modes (`off`, or a bad value from settings) forwards as-is.
   if ((mode !== 'drop' && mode !== 'normalize') || body.indexOf(BILLING_LITERAL_START) < 0) return unchanged(body);
-  const scanner = new JsonScanner(body);
+  const scanner = new JsonScanner(body, memo?.reuseFor(body) ?? null);
   const members = scanner.rootMembers();
   if (members === null) return unchanged(body);
+  memo?.remember(scanner.accepted());
   // A duplicated `system` key (null) is ambiguous between parsers: leave it alone.
   const system = findMember(body, members, 'system');
   if (!system) return unchanged(body);
