@@ -3,7 +3,7 @@
 // them, bodies streamed without buffering (SSE especially), usage figures
 // noted on the way for the diagnostics.
 import http from 'node:http';
-import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
 import { sendAnthropicError } from './anthropic-error.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { callOf, type MessageCall } from './message-call.js';
@@ -126,6 +126,12 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     agent: hooks.agent,
     selfHandleResponse: true,
     xfwd: false,
+    // The default logger plugin builds a URL for every response only to hand
+    // it to a no-op logger; we log each request ourselves. Kept: the `on`
+    // handlers below, and the error listeners that keep a socket error from
+    // being thrown.
+    ejectPlugins: true,
+    plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
     ...(hooks.upstreamTimeoutMs > 0 ? { proxyTimeout: hooks.upstreamTimeoutMs } : {}),
     on: {
       proxyReq: (proxyReq, req, res) => {
