@@ -62,19 +62,34 @@ async function throughput(base: string, call: Call, concurrency: number, ms: num
   return (done / elapsed) * 1000;
 }
 
-/** Median latency and median time to first byte of sequential calls. */
-async function latency(base: string, call: Call, count: number): Promise<{ total: number; firstByte: number }> {
+interface LatencySamples { totals: number[]; firstBytes: number[] }
+
+/** Sequential calls on one kept-alive connection, each sample added to `into`. */
+async function sequentialCalls(base: string, call: Call, count: number, into: LatencySamples): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   await request(agent, base, call);
-  const totals: number[] = [];
-  const firsts: number[] = [];
   for (let i = 0; i < count; i++) {
     const [total, first] = await request(agent, base, call);
-    totals.push(total);
-    firsts.push(first);
+    into.totals.push(total);
+    into.firstBytes.push(first);
   }
   agent.destroy();
-  return { total: median(totals), firstByte: median(firsts) };
+}
+
+/**
+ * Median latency and time to first byte of `count` sequential calls each way,
+ * made in alternating rounds so that a slow spell of a noisy machine falls
+ * on both sides rather than on whichever went second.
+ */
+async function compareLatency(direct: string, proxied: string, call: Call, count: number): Promise<{ direct: LatencySamples; proxy: LatencySamples }> {
+  const d: LatencySamples = { totals: [], firstBytes: [] };
+  const p: LatencySamples = { totals: [], firstBytes: [] };
+  const perRound = Math.ceil(count / ROUNDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    await sequentialCalls(direct, call, perRound, d);
+    await sequentialCalls(proxied, call, perRound, p);
+  }
+  return { direct: d, proxy: p };
 }
 
 /** Alternates direct and proxied rounds so drift on a noisy machine hits both alike. */
@@ -150,10 +165,11 @@ async function main(): Promise<void> {
     checks.push({ name: '77 KB streaming throughput ratio', value: stream.ratio, limit: 0.9, unit: '×', lowerIsBetter: false });
     checks.push({ name: 'small GET throughput ratio', value: small.ratio, limit: 0.15, unit: '×', lowerIsBetter: false });
 
-    console.log('\nLatency, one call at a time (median of 300):');
+    console.log(`\nLatency, one call at a time (median of 300 each way, in ${ROUNDS} alternating rounds):`);
     for (const [label, call] of [['GET /api/version', version], ['77 KB streaming /v1/messages', messages]] as const) {
-      const d = await latency(standin.url, call, 300);
-      const p = await latency(proxy.url, call, 300);
+      const samples = await compareLatency(standin.url, proxy.url, call, 300);
+      const d = { total: median(samples.direct.totals), firstByte: median(samples.direct.firstBytes) };
+      const p = { total: median(samples.proxy.totals), firstByte: median(samples.proxy.firstBytes) };
       console.log(`  ${label.padEnd(30)} direct ${d.total.toFixed(2)} ms   proxy ${p.total.toFixed(2)} ms   added ${(p.total - d.total).toFixed(2)} ms   first byte +${(p.firstByte - d.firstByte).toFixed(2)} ms`);
       checks.push({ name: `added latency, ${label}`, value: p.total - d.total, limit: 1, unit: 'ms', lowerIsBetter: true });
       if (label.includes('streaming')) checks.push({ name: 'first SSE byte delay vs direct', value: p.firstByte - d.firstByte, limit: 50, unit: 'ms', lowerIsBetter: true });
