@@ -1,6 +1,7 @@
 // The per-request state of a /v1/messages (or count_tokens) call: the body as
 // forwarded, what the rewrite did, and the timings the diagnostics need.
 import type { IncomingMessage } from 'node:http';
+import type { MemberSpan } from '../rewrite/json-scan.js';
 import type { ObservedUsage } from './usage.js';
 
 export interface MessageCall {
@@ -9,6 +10,8 @@ export interface MessageCall {
   readonly countTokens: boolean;
   /** The bytes forwarded upstream (decoded, rewritten if a rule fired). */
   readonly body: Buffer;
+  /** Where the body's top-level members lie, when the rewrite read it; null when it did not. */
+  readonly members: readonly MemberSpan[] | null;
   readonly rewritten: boolean;
   readonly rule: string | null;
   firstContentAt: number | null;

@@ -212,6 +212,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       path: req.path,
       countTokens: isCountTokensPath(req.path),
       body: result.body,
+      members: result.members,
       rewritten: result.changed,
       rule: result.rule,
       firstContentAt: null,

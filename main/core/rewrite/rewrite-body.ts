@@ -4,7 +4,7 @@
 // spliced through verbatim, and a body with no billing text costs one byte
 // search and no parse.
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
-import { findMember, JsonScanner, type Span } from './json-scan.js';
+import { findMember, JsonScanner, type MemberSpan, type Span } from './json-scan.js';
 import type { ScanMemo } from './scan-memo.js';
 import { decodeStringContents, encodeStringContents, splitFirstLine } from './json-string-line.js';
 import type { RewriteMode, RewriteResult } from './types.js';
@@ -34,8 +34,8 @@ interface Rewrite {
 
 type ActiveMode = Exclude<RewriteMode, 'off'>;
 
-function unchanged(body: Buffer): RewriteResult {
-  return { body, changed: false, rule: null };
+function unchanged(body: Buffer, members: readonly MemberSpan[] | null = null): RewriteResult {
+  return { body, members, changed: false, rule: null };
 }
 
 /** Whether the value at `literal` is a string that starts with the billing prefix. */
@@ -128,13 +128,32 @@ function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode:
 function applyEdits(b: Buffer, edits: readonly Edit[]): Buffer {
   const parts: Buffer[] = [];
   let at = 0;
-  for (const edit of [...edits].sort((x, y) => x.start - y.start)) {
+  for (const edit of edits) {
     parts.push(b.subarray(at, edit.start));
     if (edit.replacement !== '') parts.push(Buffer.from(edit.replacement, 'utf8'));
     at = edit.end;
   }
   parts.push(b.subarray(at));
   return Buffer.concat(parts);
+}
+
+/**
+ * The members' spans after `edits` (sorted, all inside one member's value):
+ * an offset moves by what the edits before it removed or added.
+ */
+function shiftMembers(members: readonly MemberSpan[], edits: readonly Edit[]): MemberSpan[] {
+  const shift = (offset: number): number => {
+    let moved = offset;
+    for (const edit of edits) {
+      if (edit.end > offset) break;
+      moved += Buffer.byteLength(edit.replacement) - (edit.end - edit.start);
+    }
+    return moved;
+  };
+  return members.map(({ key, value }) => ({
+    key: { start: shift(key.start), end: shift(key.end) },
+    value: { start: shift(value.start), end: shift(value.end) },
+  }));
 }
 
 /**
@@ -157,11 +176,12 @@ export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMe
   memo?.remember(scanner.accepted());
   // A duplicated `system` key (null) is ambiguous between parsers: leave it alone.
   const system = findMember(body, members, 'system');
-  if (!system) return unchanged(body);
+  if (!system) return unchanged(body, members);
   const first = body[system.start];
   const rewrite = first === QUOTE ? rewriteSystemString(body, system, mode)
     : first === OPEN_ARRAY ? rewriteSystemArray(body, scanner, system, mode)
       : null;
-  if (rewrite === null) return unchanged(body);
-  return { body: applyEdits(body, rewrite.edits), changed: true, rule: [...rewrite.rules].join(',') };
+  if (rewrite === null) return unchanged(body, members);
+  const edits = [...rewrite.edits].sort((x, y) => x.start - y.start);
+  return { body: applyEdits(body, edits), members: shiftMembers(members, edits), changed: true, rule: [...rewrite.rules].join(',') };
 }
