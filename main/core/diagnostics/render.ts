@@ -117,9 +117,37 @@ function renderSystem(b: Builder, system: unknown): TextSpan | null {
   return billing;
 }
 
+/** What rendering one tools array did to a Builder, to do again without the work. */
+interface RenderedTools {
+  readonly steps: readonly (readonly ['mark' | 'add', string])[];
+  readonly names: readonly string[];
+}
+
+/**
+ * Renders by tools array: the body parser hands back the same array while
+ * the client resends the same definitions, and stringifying 20-odd JSON
+ * schemas is most of a call's rendering.
+ */
+const renderedTools = new WeakMap<object, RenderedTools>();
+
 function renderTools(b: Builder, tools: unknown): string[] {
+  if (!Array.isArray(tools) || tools.length === 0) return [];
+  let rendered = renderedTools.get(tools);
+  if (rendered === undefined) {
+    const steps: ['mark' | 'add', string][] = [];
+    const names = renderToolList({ mark: (path) => steps.push(['mark', path]), add: (text) => steps.push(['add', text]) }, tools);
+    rendered = { steps, names };
+    renderedTools.set(tools, rendered);
+  }
+  for (const [step, value] of rendered.steps) {
+    if (step === 'mark') b.mark(value);
+    else b.add(value);
+  }
+  return [...rendered.names];
+}
+
+function renderToolList(b: Pick<Builder, 'mark' | 'add'>, tools: readonly unknown[]): string[] {
   const names: string[] = [];
-  if (!Array.isArray(tools) || tools.length === 0) return names;
   b.mark('tools');
   b.add('\n<|tools|>\n');
   tools.forEach((tool, i) => {
@@ -132,7 +160,7 @@ function renderTools(b: Builder, tools: unknown): string[] {
     }
     names.push(typeof tool.name === 'string' ? tool.name : '');
     // The description is most of a tool's bytes: adding it as is spares
-    // JSON.stringify escaping it on every request.
+    // JSON.stringify escaping it.
     const { cache_control: _ignored, description, ...rest } = tool;
     if (typeof description === 'string') {
       b.add(stringify(rest));

@@ -7,7 +7,8 @@ import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
 import { conversationKey } from '../diagnostics/conversation-key.js';
 import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
-import { parseBodyBytes, readableExcerpt } from '../diagnostics/body-text.js';
+import { readableExcerpt } from '../diagnostics/body-text.js';
+import { BodyParser } from '../diagnostics/body-parser.js';
 import type { CallRecord } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { MessageCall } from './message-call.js';
@@ -34,6 +35,7 @@ interface Pending {
 export class CallDiagnostics {
   private readonly tracker: CacheTracker;
   private readonly calibrator = new TokenCalibrator();
+  private readonly parser = new BodyParser();
   private readonly pending = new WeakMap<MessageCall, Pending>();
 
   constructor(private readonly options: CallDiagnosticsOptions) {
@@ -106,7 +108,7 @@ export class CallDiagnostics {
     pending.analysis = null;
     let body: unknown;
     try {
-      body = parseBodyBytes(call.body);
+      body = this.parser.parse(call.body, call.members);
     } catch {
       return null; // the backend will say what is wrong with it
     }
