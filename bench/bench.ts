@@ -135,11 +135,10 @@ async function main(): Promise<void> {
     if (label.startsWith('77')) checks.push({ name: 'rewrite of a 77 KB body (whole scan)', value: first, limit: 0.3, unit: 'ms', lowerIsBetter: true });
   }
 
-  console.log('\nDiagnostics per call (the JSON parse, then rendering and prefix tracking):');
+  console.log('\nDiagnostics per call (JSON parse, rendering, prefix tracking): a first call, then the next turn:');
   for (const row of measureDiagnostics()) {
-    const total = row.parseMs + row.diagnosticsMs;
-    console.log(`  ${row.label.padEnd(14)} ${kb(row.bytes).padStart(7)}   parse ${(row.parseMs * 1000).toFixed(0).padStart(5)} µs   render+track ${(row.diagnosticsMs * 1000).toFixed(0).padStart(5)} µs   total ${(total * 1000).toFixed(0).padStart(5)} µs`);
-    if (row.label.startsWith('77')) checks.push({ name: 'diagnostics per 77 KB call, parse included', value: total, limit: 0.5, unit: 'ms', lowerIsBetter: true });
+    console.log(`  ${row.label.padEnd(14)} ${kb(row.bytes).padStart(7)}   first ${us(row.wholeMs)}   next turn ${us(row.nextTurnMs)}`);
+    if (row.label.startsWith('77')) checks.push({ name: 'diagnostics per 77 KB call, whole parse included', value: row.wholeMs, limit: 0.5, unit: 'ms', lowerIsBetter: true });
   }
 
   console.log('\nSSE tap, per event (adds the cache estimate to usage events, passes the rest):');
