@@ -27,6 +27,8 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
   const proxy = createProxy(config.proxy);
 
   proxy.on('request', (e) => {
+    // --log-level warn is for heavy traffic: don't format lines nobody will see.
+    if (!logger.enabled('info')) return;
     const fields = {
       status: e.status, ms: Math.round(e.durationMs), in: kb(e.bytesIn), out: kb(e.bytesOut),
       rewritten: e.rewritten ? e.rule ?? 'yes' : 'no', ...(e.note ? { note: e.note } : {}),
