@@ -36,8 +36,8 @@ export interface Check {
   readonly lowerIsBetter: boolean;
 }
 
+/** Three decimals throughout: a ratio of 0.8996 must not read as a failing 0.90. */
 export function checkLine(c: Check): string {
   const ok = c.lowerIsBetter ? c.value <= c.limit : c.value >= c.limit;
-  const digits = c.unit === '×' ? 2 : 3;
-  return `${ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value.toFixed(digits)} ${c.unit} (target ${c.lowerIsBetter ? '≤' : '≥'} ${c.limit} ${c.unit})`;
+  return `${ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value.toFixed(3)} ${c.unit} (target ${c.lowerIsBetter ? '≤' : '≥'} ${c.limit} ${c.unit})`;
 }
