@@ -44,7 +44,7 @@ export class BodyParser {
     if (members === null) return parseBodyBytes(body);
     const parsed: Record<string, unknown> = {};
     for (const { key, value } of members) {
-      const name = JSON.parse(body.toString('latin1', key.start, key.end)) as string;
+      const name = parseBodyBytes(body.subarray(key.start, key.end)) as string;
       // As JSON.parse does: `__proto__` is an own property, and a repeated
       // key keeps its first place with its last value.
       Object.defineProperty(parsed, name, { value: this.value(body.subarray(value.start, value.end)), writable: true, enumerable: true, configurable: true });
@@ -54,7 +54,7 @@ export class BodyParser {
 
   private value(bytes: Buffer): unknown {
     const { minBytes, maxBytes, values } = this.limits;
-    if (bytes.length < minBytes || bytes.length > maxBytes) return JSON.parse(bytes.toString('latin1'));
+    if (bytes.length < minBytes || bytes.length > maxBytes) return parseBodyBytes(bytes);
     const index = this.kept.findIndex((kept) => kept.bytes.length === bytes.length && kept.bytes.equals(bytes));
     if (index >= 0) {
       const hit = this.kept[index]!;
@@ -63,7 +63,7 @@ export class BodyParser {
       this.reused++;
       return hit.value;
     }
-    const value: unknown = JSON.parse(bytes.toString('latin1'));
+    const value: unknown = parseBodyBytes(bytes);
     this.kept.unshift({ bytes, value });
     if (this.kept.length > values) this.kept.pop();
     return value;

@@ -6,7 +6,7 @@
 // string to two bytes per character. Only the short excerpts shown to people
 // are turned back into real text.
 
-/** Parses a request body for the diagnostics; throws on malformed JSON like JSON.parse. */
+/** Parses a request body (or one value of it) for the diagnostics; throws on malformed JSON like JSON.parse. */
 export function parseBodyBytes(body: Buffer): unknown {
   return JSON.parse(body.toString('latin1'));
 }
