@@ -12,6 +12,7 @@ import {
   type BillingVariant,
   type MessagesRequest,
 } from './support/claude-code-bodies.js';
+import { JSON_NOISE, seededRandom } from './support/corruption.js';
 
 /** What normalize turns each variant's line into, whatever its volatile values. */
 const NORMALIZED: Record<BillingVariant, string> = {
@@ -302,13 +303,9 @@ describe('rewriteRequestBody: malformed bodies are forwarded untouched', () => {
     // Deterministic byte flips: whenever JSON.parse rejects the input, the
     // body must come back untouched; whenever it is rewritten, both input and
     // output must parse, and the output must equal the input minus the block.
-    let seed = 0x2f6b;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
+    const random = seededRandom(0x2f6b);
     const base = bareBody({ messages: [{ role: 'user', content: 'caf\u00e9 🚀 "q" \\ 数据' }] });
-    const alphabet = Buffer.from('{}[]":,\\ ntfrue0123456789-+.eEx\u0001\n\t');
+    const alphabet = JSON_NOISE;
     let rewritten = 0;
     for (let trial = 0; trial < 1500; trial++) {
       const input = Buffer.from(base);

@@ -8,13 +8,7 @@ import { hasForbiddenControlByte } from '../main/core/rewrite/control-bytes.js';
 import { JsonScanner } from '../main/core/rewrite/json-scan.js';
 import { ScanMemo, sharedPrefixLength, sharedSuffixLength } from '../main/core/rewrite/scan-memo.js';
 import { bareBody, conversation, fullBody } from './support/claude-code-bodies.js';
-
-function seededRandom(seed: number): (n: number) => number {
-  return (n) => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return (seed >>> 8) % n;
-  };
-}
+import { JSON_NOISE, seededRandom } from './support/corruption.js';
 
 function memoOf(...bodies: Buffer[]): ScanMemo {
   const memo = new ScanMemo();
@@ -99,7 +93,7 @@ describe('ScanMemo', () => {
     // Flips, deletions and insertions shift the bytes after them, which
     // exercises reuse from the shared suffix as well as the prefix.
     const random = seededRandom(0x51ce);
-    const alphabet = Buffer.from('{}[]":,\\ ntfrue0123456789-+.eEx\u0001\n\t');
+    const alphabet = JSON_NOISE;
     const bases = [0, 1, 2].map((call) => bareBody({ call, messages: conversation(1, 300) }));
     let accepted = 0;
     let reusedSomething = 0;
