@@ -102,6 +102,18 @@ describe('llm-cache-proxy (headless CLI)', () => {
     assert.equal(await cli.exited, 0);
   });
 
+  test('--log-level warn writes no request lines, in text or JSON', async () => {
+    for (const extra of [[], ['--json-logs']]) {
+      const cli = run(['--port', '0', '--target', standin.url, '--log-level', 'warn', ...extra]);
+      const [, port] = await cli.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      const res = await send(`http://127.0.0.1:${port}`, { path: '/api/version' });
+      assert.equal(res.status, 200);
+      cli.child.kill('SIGINT');
+      assert.equal(await cli.exited, 0);
+      assert.doesNotMatch(cli.stdout(), /api\/version/, `no request line with ${extra.join(' ') || 'text logs'}`);
+    }
+  });
+
   test('a busy port is a one-line error and exit code 2', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
