@@ -90,32 +90,18 @@ async function throughput(base: string, call: Call, concurrency: number, ms: num
 
 interface LatencySamples { totals: number[]; firstBytes: number[] }
 
-/** Sequential calls on one kept-alive connection, each sample added to `into`. */
-async function sequentialCalls(base: string, call: Call, count: number, into: LatencySamples): Promise<void> {
+/** Sequential calls on one kept-alive connection (after one to open it). */
+async function sequentialCalls(base: string, call: Call, count: number): Promise<LatencySamples> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const samples: LatencySamples = { totals: [], firstBytes: [] };
   await request(agent, base, call);
   for (let i = 0; i < count; i++) {
     const [total, first] = await request(agent, base, call);
-    into.totals.push(total);
-    into.firstBytes.push(first);
+    samples.totals.push(total);
+    samples.firstBytes.push(first);
   }
   agent.destroy();
-}
-
-/**
- * Median latency and time to first byte of `count` sequential calls each way,
- * made in alternating rounds so that a slow spell of a noisy machine falls
- * on both sides rather than on whichever went second.
- */
-async function compareLatency(direct: string, proxied: string, call: Call, count: number): Promise<{ direct: LatencySamples; proxy: LatencySamples }> {
-  const d: LatencySamples = { totals: [], firstBytes: [] };
-  const p: LatencySamples = { totals: [], firstBytes: [] };
-  const perRound = Math.ceil(count / ROUNDS);
-  for (let round = 0; round < ROUNDS; round++) {
-    await sequentialCalls(direct, call, perRound, d);
-    await sequentialCalls(proxied, call, perRound, p);
-  }
-  return { direct: d, proxy: p };
+  return samples;
 }
 
 interface Route {
@@ -124,22 +110,43 @@ interface Route {
 }
 
 /**
- * Median requests per second through each route, measured in alternating
- * rounds so that drift on a noisy machine hits every route alike.
+ * Measures every route once per round, ROUNDS times, so that a slow spell of
+ * a noisy machine falls on all of them alike rather than on whichever went
+ * last. Returns each route's measurements, in the order of `routes`.
  */
-async function compareRoutes(routes: readonly Route[], call: Call, concurrency: number, roundMs: number): Promise<Map<string, number>> {
-  const samples = routes.map((): number[] => []);
-  for (const route of routes) await throughput(route.url, call, concurrency, 300);
+async function inAlternatingRounds<T>(routes: readonly Route[], measure: (route: Route) => Promise<T>): Promise<T[][]> {
+  const samples = routes.map((): T[] => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, route] of routes.entries()) samples[i]!.push(await throughput(route.url, call, concurrency, roundMs));
+    for (const [i, route] of routes.entries()) samples[i]!.push(await measure(route));
   }
-  return new Map(routes.map((route, i) => [route.name, median(samples[i]!)]));
+  return samples;
+}
+
+interface Latency {
+  readonly total: number;
+  readonly firstByte: number;
+}
+
+/** Median latency and time to first byte of `count` sequential calls through each route. */
+async function compareLatency(routes: readonly Route[], call: Call, count: number): Promise<Map<string, Latency>> {
+  const rounds = await inAlternatingRounds(routes, (route) => sequentialCalls(route.url, call, Math.ceil(count / ROUNDS)));
+  return new Map(routes.map((route, i) => [route.name, {
+    total: median(rounds[i]!.flatMap((batch) => batch.totals)),
+    firstByte: median(rounds[i]!.flatMap((batch) => batch.firstBytes)),
+  }]));
+}
+
+/** Median requests per second through each route. */
+async function compareThroughput(routes: readonly Route[], call: Call, concurrency: number, roundMs: number): Promise<Map<string, number>> {
+  for (const route of routes) await throughput(route.url, call, concurrency, 300);
+  const rounds = await inAlternatingRounds(routes, (route) => throughput(route.url, call, concurrency, roundMs));
+  return new Map(routes.map((route, i) => [route.name, median(rounds[i]!)]));
 }
 
 /** Prints one throughput row; returns the proxy's ratio to direct. */
 async function compare(label: string, routes: { direct: string; proxy: string; bare?: string }, call: Call, concurrency: number, roundMs = ROUND_MS): Promise<number> {
   const list = Object.entries(routes).map(([name, url]) => ({ name, url }));
-  const rates = await compareRoutes(list, call, concurrency, roundMs);
+  const rates = await compareThroughput(list, call, concurrency, roundMs);
   const direct = rates.get('direct')!;
   const proxy = rates.get('proxy')!;
   const bare = rates.get('bare');
@@ -221,10 +228,11 @@ async function main(): Promise<void> {
 
     console.log(`\nLatency, one call at a time, ${describePace(STRESS_PACE)} (median of 300 each way, in ${ROUNDS} alternating rounds):`);
     for (const [label, call] of [['GET /api/version', version], ['77 KB streaming /v1/messages', messages]] as const) {
-      const samples = await compareLatency(stress, stressProxy, call, 300);
-      const d = { total: median(samples.direct.totals), firstByte: median(samples.direct.firstBytes) };
-      const p = { total: median(samples.proxy.totals), firstByte: median(samples.proxy.firstBytes) };
-      console.log(`  ${label.padEnd(30)} direct ${d.total.toFixed(2)} ms   proxy ${p.total.toFixed(2)} ms   added ${(p.total - d.total).toFixed(2)} ms   first byte +${(p.firstByte - d.firstByte).toFixed(2)} ms`);
+      const latency = await compareLatency([{ name: 'direct', url: stress }, { name: 'proxy', url: stressProxy }, { name: 'bare', url: bare }], call, 300);
+      const d = latency.get('direct')!;
+      const p = latency.get('proxy')!;
+      const floor = latency.get('bare')!.total - d.total;
+      console.log(`  ${label.padEnd(30)} direct ${d.total.toFixed(2)} ms   proxy ${p.total.toFixed(2)} ms   added ${(p.total - d.total).toFixed(2)} ms   first byte +${(p.firstByte - d.firstByte).toFixed(2)} ms   (bare Node proxy +${floor.toFixed(2)} ms)`);
       checks.push({ name: `added latency, ${label}`, value: p.total - d.total, limit: 1, unit: 'ms', lowerIsBetter: true });
       if (label.includes('streaming')) checks.push({ name: 'first SSE byte delay vs direct', value: p.firstByte - d.firstByte, limit: 50, unit: 'ms', lowerIsBetter: true });
     }
