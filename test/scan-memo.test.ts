@@ -150,7 +150,8 @@ describe('hasForbiddenControlByte', () => {
   test('finds each control byte at every position and alignment, and nothing else', () => {
     const storage = Buffer.alloc(64 + 3, 'a');
     for (let offset = 0; offset < 4; offset++) {
-      for (let length = 0; length <= 19; length++) {
+      // Up to ten words: two groups of four tested together, and single words after them.
+      for (let length = 0; length <= 43; length++) {
         const view = storage.subarray(offset, offset + length);
         assert.equal(hasForbiddenControlByte(view), false);
         for (let at = 0; at < length; at++) {
@@ -162,6 +163,17 @@ describe('hasForbiddenControlByte', () => {
           view[at] = 0x61;
         }
       }
+    }
+  });
+
+  test('looks past words whose low bytes are only tab, CR and LF', () => {
+    // Every group holds allowed whitespace, so each is looked at closely; the forbidden byte is in none but one.
+    const body = Buffer.from('\t'.padEnd(16, 'a').repeat(64));
+    assert.equal(hasForbiddenControlByte(body), false);
+    for (const at of [1, 15, 16, 17, 500, body.length - 1]) {
+      const copy = Buffer.from(body);
+      copy[at] = 0x1f;
+      assert.equal(hasForbiddenControlByte(copy), true, `at ${at}`);
     }
   });
 });

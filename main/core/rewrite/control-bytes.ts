@@ -16,26 +16,40 @@ function anyForbidden(b: Uint8Array, start: number, end: number): boolean {
   return false;
 }
 
+/** Words tested together: one branch for sixteen bytes. */
+const GROUP = 4;
+
 /**
- * The index of the first word at or after `from` holding a byte below 0x20,
- * or -1. Exact, with no false hits: `(x & 0x7f) + 0x60` sets a byte's top bit
- * iff its low seven bits are ≥ 0x20, and or-ing `x` back in covers bytes ≥ 0x80.
+ * HIGH_BITS exactly when none of the word's four bytes is below 0x20:
+ * `(x & 0x7f) + 0x60` sets a byte's top bit iff its low seven bits are
+ * ≥ 0x20, and or-ing `x` back in covers bytes ≥ 0x80.
+ */
+function topBitsOfBytesFromSpace(x: number): number {
+  return (((x & 0x7f7f7f7f) + 0x60606060) | x) & HIGH_BITS;
+}
+
+/**
+ * The index of the first word at or after `from` such that it, or one of the
+ * GROUP - 1 words after it, holds a byte below 0x20; -1 when none does.
  * The loop is its own function, with nothing after it, so that the code V8
  * compiles while it runs (on-stack replacement) never reaches code it has no
  * type feedback for: such a path deoptimised on every request.
  */
-function nextWordBelowSpace(words: Int32Array, from: number): number {
-  for (let w = from; w < words.length; w++) {
-    const x = words[w]!;
-    if (((((x & 0x7f7f7f7f) + 0x60606060) | x) & HIGH_BITS) !== HIGH_BITS) return w;
+function nextWordsBelowSpace(words: Int32Array, from: number): number {
+  const grouped = from + ((words.length - from) & -GROUP);
+  let w = from;
+  for (; w < grouped; w += GROUP) {
+    const all = topBitsOfBytesFromSpace(words[w]!) & topBitsOfBytesFromSpace(words[w + 1]!) & topBitsOfBytesFromSpace(words[w + 2]!) & topBitsOfBytesFromSpace(words[w + 3]!);
+    if (all !== HIGH_BITS) return w;
   }
+  for (; w < words.length; w++) if (topBitsOfBytesFromSpace(words[w]!) !== HIGH_BITS) return w;
   return -1;
 }
 
 /**
- * Whether `b` holds a control byte other than tab, CR or LF. Tests four bytes
- * at a time, which is a few times faster than a regex or a byte loop on a
- * large body, and looks closer only at words that hold a byte below 0x20.
+ * Whether `b` holds a control byte other than tab, CR or LF. Tests sixteen
+ * bytes at a time, which is several times faster than a regex or a byte loop
+ * on a large body, and looks closer only at words that hold a byte below 0x20.
  */
 export function hasForbiddenControlByte(b: Uint8Array): boolean {
   const head = Math.min((4 - (b.byteOffset & 3)) & 3, b.length);
@@ -45,8 +59,8 @@ export function hasForbiddenControlByte(b: Uint8Array): boolean {
   // A view too short for one aligned word would also have an unaligned start.
   if (wordCount === 0) return false;
   const words = new Int32Array(b.buffer, b.byteOffset + head, wordCount);
-  for (let w = nextWordBelowSpace(words, 0); w >= 0; w = nextWordBelowSpace(words, w + 1)) {
-    if (anyForbidden(b, head + w * 4, head + w * 4 + 4)) return true;
+  for (let w = nextWordsBelowSpace(words, 0); w >= 0; w = nextWordsBelowSpace(words, w + GROUP)) {
+    if (anyForbidden(b, head + w * 4, Math.min(head + (w + GROUP) * 4, tail))) return true;
   }
   return false;
 }
