@@ -35,8 +35,8 @@ export function measureDiagnostics(): DiagnosticsCost[] {
     const observe = (body: unknown): void => void tracker.observe({ key: `bench-${turn % 2}`, rendered: renderPrompt(body), rewriteMode: 'drop' });
     const wholeMs = timePerCall(() => observe(parseBodyBytes(turns[turn++ % turns.length]!.body)));
     const nextTurnMs = timePerCall(() => {
-      const { body, members } = turns[turn++ % turns.length]!;
-      observe(parser.parse(body, members));
+      const { pieces, members } = turns[turn++ % turns.length]!;
+      observe(parser.parse(pieces, members));
     });
     return { label, bytes: turns[0]!.body.length, wholeMs, nextTurnMs };
   });

@@ -60,7 +60,7 @@ describe('BodyParser', () => {
     ];
     for (const body of bodies) {
       const parser = new BodyParser({ minBytes: 1 });
-      const parsed = parser.parse(body, membersOf(body));
+      const parsed = parser.parse([body], membersOf(body));
       assert.deepEqual(parsed, parseBodyBytes(body));
       assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
       assert.deepEqual(Object.keys(parsed as object), Object.keys(parseBodyBytes(body) as object));
@@ -70,15 +70,16 @@ describe('BodyParser', () => {
 
   test('without member spans it parses the whole body, and still throws on malformed JSON', () => {
     const parser = new BodyParser();
-    assert.deepEqual(parser.parse(bareBody(), null), parseBodyBytes(bareBody()));
-    assert.throws(() => parser.parse(Buffer.from('{"a":'), null), SyntaxError);
+    assert.deepEqual(parser.parse([bareBody()], null), parseBodyBytes(bareBody()));
+    assert.throws(() => parser.parse([Buffer.from('{"a":'), Buffer.from('1')], null), SyntaxError);
+    assert.deepEqual(parser.parse([Buffer.from('{"a":'), Buffer.from('1}')], null), { a: 1 }, 'pieces are read as one body');
   });
 
   test("hands back the previous turn's tools and system, and parses the new messages", () => {
     const parser = new BodyParser();
     const memo = new ScanMemo();
     const turns = [0, 1, 2].map((n) => rewriteRequestBody(fullBody({ call: n, messages: conversation(n, 3000) }), 'drop', memo));
-    const parsed = turns.map((turn) => parser.parse(turn.body, turn.members) as ReturnType<typeof fullRequest>);
+    const parsed = turns.map((turn) => parser.parse(turn.pieces, turn.members) as ReturnType<typeof fullRequest>);
     turns.forEach((turn, n) => assert.deepEqual(parsed[n], parseBodyBytes(turn.body), `turn ${n}`));
     assert.equal(parsed[1]!.tools, parsed[0]!.tools, 'the same tools object');
     assert.equal(parsed[2]!.system, parsed[0]!.system, 'the same system text, billing block dropped');
@@ -92,8 +93,8 @@ describe('BodyParser', () => {
     const first = encodeBody(request);
     request.tools[3]!.description += '.';
     const second = encodeBody(request);
-    const a = parser.parse(first, membersOf(first)) as typeof request;
-    const b = parser.parse(second, membersOf(second)) as typeof request;
+    const a = parser.parse([first], membersOf(first)) as typeof request;
+    const b = parser.parse([second], membersOf(second)) as typeof request;
     assert.notEqual(b.tools, a.tools);
     // The diagnostics read text as its UTF-8 bytes, one character per byte.
     assert.equal(b.tools[3]!.description, Buffer.from(request.tools[3]!.description).toString('latin1'));
@@ -102,7 +103,7 @@ describe('BodyParser', () => {
   test('keeps only a few values, most recently used first', () => {
     const parser = new BodyParser({ values: 2, minBytes: 1 });
     const bodies = ['{"a":[1]}', '{"a":[2]}', '{"a":[3]}'].map((t) => Buffer.from(t));
-    const parse = (body: Buffer): unknown => (parser.parse(body, membersOf(body)) as { a: unknown }).a;
+    const parse = (body: Buffer): unknown => (parser.parse([body], membersOf(body)) as { a: unknown }).a;
     const one = parse(bodies[0]!);
     parse(bodies[1]!);
     assert.equal(parse(bodies[0]!), one, 'still kept, and now the most recent');

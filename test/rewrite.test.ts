@@ -76,6 +76,7 @@ describe('rewriteRequestBody: every billing variant × system form × mode', () 
               // Byte identity: the output is exactly what encoding the expected
               // object gives, so nothing outside the billing line moved.
               assert.equal(result.body.toString('utf8'), encode(expected).toString('utf8'));
+              if (mode === 'drop') assert.ok(result.pieces.every((piece) => piece.buffer === input.buffer), 'dropping copies nothing: every piece is a view of the input');
               if (mode === 'normalize') {
                 const text = Array.isArray(expected.system) ? expected.system[0]!.text : expected.system!.split('\n')[0];
                 assert.equal(text, NORMALIZED[variant]);

@@ -5,6 +5,7 @@
 // parsed before: neither its parse nor its rendering (see render.ts) is
 // redone. Parsed values are shared between calls, so they are read-only.
 import type { MemberSpan } from '../rewrite/json-scan.js';
+import { joinPieces, sliceOfPieces } from '../rewrite/pieces.js';
 import { parseBodyBytes } from './body-text.js';
 
 export interface BodyParserLimits {
@@ -36,18 +37,19 @@ export class BodyParser {
   }
 
   /**
-   * The body parsed as JSON.parse would parse its bytes read as latin1 (see
-   * body-text.ts); throws on malformed JSON. `members`, when given, must be
-   * where a JSON scanner found the top-level members of a well-formed object.
+   * The body (its pieces laid end to end, see rewrite/pieces.ts) parsed as
+   * JSON.parse would parse its bytes read as latin1 (see body-text.ts);
+   * throws on malformed JSON. `members`, when given, must be where a JSON
+   * scanner found the top-level members of a well-formed object.
    */
-  parse(body: Buffer, members: readonly MemberSpan[] | null): unknown {
-    if (members === null) return parseBodyBytes(body);
+  parse(pieces: readonly Buffer[], members: readonly MemberSpan[] | null): unknown {
+    if (members === null) return parseBodyBytes(joinPieces(pieces));
     const parsed: Record<string, unknown> = {};
     for (const { key, value } of members) {
-      const name = parseBodyBytes(body.subarray(key.start, key.end)) as string;
+      const name = parseBodyBytes(sliceOfPieces(pieces, key.start, key.end)) as string;
       // As JSON.parse does: `__proto__` is an own property, and a repeated
       // key keeps its first place with its last value.
-      Object.defineProperty(parsed, name, { value: this.value(body.subarray(value.start, value.end)), writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(parsed, name, { value: this.value(sliceOfPieces(pieces, value.start, value.end)), writable: true, enumerable: true, configurable: true });
     }
     return parsed;
   }

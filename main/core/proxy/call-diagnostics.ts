@@ -63,7 +63,7 @@ export class CallDiagnostics {
 
   estimateTokens(call: MessageCall): number {
     const analysis = this.analyze(call);
-    if (!analysis) return this.calibrator.estimate(null, call.body.length);
+    if (!analysis) return this.calibrator.estimate(null, call.bodyLength);
     return this.calibrator.estimate(analysis.rendered.model, analysis.rendered.text.length);
   }
 
@@ -108,7 +108,7 @@ export class CallDiagnostics {
     pending.analysis = null;
     let body: unknown;
     try {
-      body = this.parser.parse(call.body, call.members);
+      body = this.parser.parse(call.pieces, call.members);
     } catch {
       return null; // the backend will say what is wrong with it
     }

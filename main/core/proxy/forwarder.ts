@@ -55,8 +55,11 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     // The body was read (and decoded) to rewrite it: describe the bytes we send, not the ones we got.
     proxyReq.removeHeader('transfer-encoding');
     proxyReq.removeHeader('content-encoding');
-    proxyReq.setHeader('content-length', call.body.length);
-    proxyReq.write(call.body);
+    proxyReq.setHeader('content-length', call.bodyLength);
+    // Corked, the headers and every piece leave in one write.
+    proxyReq.cork();
+    for (const piece of call.pieces) proxyReq.write(piece);
+    proxyReq.uncork();
   }
 
   function passThrough(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -8,8 +8,9 @@ export interface MessageCall {
   readonly startedAt: number;
   readonly path: string;
   readonly countTokens: boolean;
-  /** The bytes forwarded upstream (decoded, rewritten if a rule fired). */
-  readonly body: Buffer;
+  /** The bytes forwarded upstream (decoded, rewritten if a rule fired), laid end to end (see rewrite/pieces.ts). */
+  readonly pieces: readonly Buffer[];
+  readonly bodyLength: number;
   /** Where the body's top-level members lie, when the rewrite read it; null when it did not. */
   readonly members: readonly MemberSpan[] | null;
   readonly rewritten: boolean;

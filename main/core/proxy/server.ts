@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
+import { piecesLength, rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
 import { VERSION } from '../version.js';
@@ -211,7 +211,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       startedAt: exchange?.startedAt ?? performance.now(),
       path: req.path,
       countTokens: isCountTokensPath(req.path),
-      body: result.body,
+      pieces: result.pieces,
+      bodyLength: piecesLength(result.pieces),
       members: result.members,
       rewritten: result.changed,
       rule: result.rule,

@@ -5,6 +5,7 @@
 // search and no parse.
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
 import { findMember, JsonScanner, type MemberSpan, type Span } from './json-scan.js';
+import { joinPieces } from './pieces.js';
 import type { ScanMemo } from './scan-memo.js';
 import { decodeStringContents, encodeStringContents, splitFirstLine } from './json-string-line.js';
 import type { RewriteMode, RewriteResult } from './types.js';
@@ -35,7 +36,21 @@ interface Rewrite {
 type ActiveMode = Exclude<RewriteMode, 'off'>;
 
 function unchanged(body: Buffer, members: readonly MemberSpan[] | null = null): RewriteResult {
-  return { body, members, changed: false, rule: null };
+  return { pieces: [body], body, members, changed: false, rule: null };
+}
+
+function rewritten(pieces: readonly Buffer[], members: readonly MemberSpan[], rule: string): RewriteResult {
+  let joined: Buffer | null = null;
+  return {
+    pieces,
+    // Only a caller that needs one Buffer pays for the copy (tests, mostly).
+    get body(): Buffer {
+      return (joined ??= joinPieces(pieces));
+    },
+    members,
+    changed: true,
+    rule,
+  };
 }
 
 /** Whether the value at `literal` is a string that starts with the billing prefix. */
@@ -125,16 +140,17 @@ function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode:
   return rules.size === 0 ? null : { edits, rules };
 }
 
-function applyEdits(b: Buffer, edits: readonly Edit[]): Buffer {
+/** The body with `edits` applied, as views of it around the edits (no empty pieces). */
+function applyEdits(b: Buffer, edits: readonly Edit[]): Buffer[] {
   const parts: Buffer[] = [];
   let at = 0;
   for (const edit of edits) {
-    parts.push(b.subarray(at, edit.start));
+    if (edit.start > at) parts.push(b.subarray(at, edit.start));
     if (edit.replacement !== '') parts.push(Buffer.from(edit.replacement, 'utf8'));
     at = edit.end;
   }
-  parts.push(b.subarray(at));
-  return Buffer.concat(parts);
+  if (at < b.length) parts.push(b.subarray(at));
+  return parts;
 }
 
 /**
@@ -161,8 +177,8 @@ function shiftMembers(members: readonly MemberSpan[], edits: readonly Edit[]): M
  * body's top-level `system` (a block of the array, or the first line of a
  * string). When nothing applies (mode `off`, no billing text in `system`, not
  * a JSON object, malformed or ambiguous JSON) the very same Buffer comes back
- * with `changed: false`; otherwise a new Buffer differing only in those bytes,
- * and `rule` names what fired (comma-separated in the rare body where several did).
+ * with `changed: false`; otherwise bytes differing only there, as views of
+ * the body around the edits, and `rule` names what fired (comma-separated in the rare body where several did).
  *
  * With a memo, the scan reuses what it accepted of recent bodies wherever
  * this one has the same bytes, and remembers this one for the next.
@@ -183,5 +199,5 @@ export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMe
       : null;
   if (rewrite === null) return unchanged(body, members);
   const edits = [...rewrite.edits].sort((x, y) => x.start - y.start);
-  return { body: applyEdits(body, edits), members: shiftMembers(members, edits), changed: true, rule: [...rewrite.rules].join(',') };
+  return rewritten(applyEdits(body, edits), shiftMembers(members, edits), [...rewrite.rules].join(','));
 }
