@@ -109,6 +109,17 @@ interface Route {
   readonly url: string;
 }
 
+/** The routes one row compares: always direct and proxy, and the bare proxy where it applies. */
+interface Routes {
+  readonly direct: string;
+  readonly proxy: string;
+  readonly bare?: string;
+}
+
+function routeList(routes: Routes): Route[] {
+  return Object.entries(routes).map(([name, url]: [string, string]) => ({ name, url }));
+}
+
 /**
  * Measures every route once per round, ROUNDS times, so that a slow spell of
  * a noisy machine falls on all of them alike rather than on whichever went
@@ -128,25 +139,26 @@ interface Latency {
 }
 
 /** Median latency and time to first byte of `count` sequential calls through each route. */
-async function compareLatency(routes: readonly Route[], call: Call, count: number): Promise<Map<string, Latency>> {
-  const rounds = await inAlternatingRounds(routes, (route) => sequentialCalls(route.url, call, Math.ceil(count / ROUNDS)));
-  return new Map(routes.map((route, i) => [route.name, {
+async function compareLatency(routes: Routes, call: Call, count: number): Promise<Map<string, Latency>> {
+  const list = routeList(routes);
+  const rounds = await inAlternatingRounds(list, (route) => sequentialCalls(route.url, call, Math.ceil(count / ROUNDS)));
+  return new Map(list.map((route, i) => [route.name, {
     total: median(rounds[i]!.flatMap((batch) => batch.totals)),
     firstByte: median(rounds[i]!.flatMap((batch) => batch.firstBytes)),
   }]));
 }
 
 /** Median requests per second through each route. */
-async function compareThroughput(routes: readonly Route[], call: Call, concurrency: number, roundMs: number): Promise<Map<string, number>> {
-  for (const route of routes) await throughput(route.url, call, concurrency, 300);
-  const rounds = await inAlternatingRounds(routes, (route) => throughput(route.url, call, concurrency, roundMs));
-  return new Map(routes.map((route, i) => [route.name, median(rounds[i]!)]));
+async function compareThroughput(routes: Routes, call: Call, concurrency: number, roundMs: number): Promise<Map<string, number>> {
+  const list = routeList(routes);
+  for (const route of list) await throughput(route.url, call, concurrency, 300);
+  const rounds = await inAlternatingRounds(list, (route) => throughput(route.url, call, concurrency, roundMs));
+  return new Map(list.map((route, i) => [route.name, median(rounds[i]!)]));
 }
 
 /** Prints one throughput row; returns the proxy's ratio to direct. */
-async function compare(label: string, routes: { direct: string; proxy: string; bare?: string }, call: Call, concurrency: number, roundMs = ROUND_MS): Promise<number> {
-  const list = Object.entries(routes).map(([name, url]) => ({ name, url }));
-  const rates = await compareThroughput(list, call, concurrency, roundMs);
+async function compare(label: string, routes: Routes, call: Call, concurrency: number, roundMs = ROUND_MS): Promise<number> {
+  const rates = await compareThroughput(routes, call, concurrency, roundMs);
   const direct = rates.get('direct')!;
   const proxy = rates.get('proxy')!;
   const bare = rates.get('bare');
@@ -228,7 +240,7 @@ async function main(): Promise<void> {
 
     console.log(`\nLatency, one call at a time, ${describePace(STRESS_PACE)} (median of 300 each way, in ${ROUNDS} alternating rounds):`);
     for (const [label, call] of [['GET /api/version', version], ['77 KB streaming /v1/messages', messages]] as const) {
-      const latency = await compareLatency([{ name: 'direct', url: stress }, { name: 'proxy', url: stressProxy }, { name: 'bare', url: bare }], call, 300);
+      const latency = await compareLatency({ direct: stress, proxy: stressProxy, bare }, call, 300);
       const d = latency.get('direct')!;
       const p = latency.get('proxy')!;
       const floor = latency.get('bare')!.total - d.total;

@@ -29,7 +29,6 @@ function fragment(lead: string, excerpt: string): string {
   return escape(lead + token);
 }
 
-
 export function formatExplainLine(record: CallRecord): string {
   const head = `${record.session} turn ${record.turn}`;
   const status = record.status >= 400 ? ` [HTTP ${record.status}]` : '';

@@ -14,7 +14,6 @@ export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-
 /** 65536 → `64K`, 4096 → `4K`, 512 → `512`. */
 export function contextSize(tokens: number): string {
   return tokens >= 1024 ? `${Math.round(tokens / 1024)}K` : String(tokens);

@@ -11,6 +11,7 @@ import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import type { CallRecord } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
+import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 
@@ -63,7 +64,7 @@ export class CallDiagnostics {
 
   estimateTokens(call: MessageCall): number {
     const analysis = this.analyze(call);
-    if (!analysis) return this.calibrator.estimate(null, call.bodyLength);
+    if (!analysis) return this.calibrator.estimate(null, piecesLength(call.pieces));
     return this.calibrator.estimate(analysis.rendered.model, analysis.rendered.text.length);
   }
 

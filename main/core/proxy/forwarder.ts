@@ -6,6 +6,7 @@ import http from 'node:http';
 import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
 import { sendAnthropicError } from './anthropic-error.js';
 import { endToEndHeaders } from './hop-by-hop.js';
+import { piecesLength } from '../rewrite/index.js';
 import { callOf, type MessageCall } from './message-call.js';
 import { SseUsageTap } from './sse-usage-tap.js';
 import { takeUsage, type UsageRewriter } from './usage.js';
@@ -55,7 +56,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     // The body was read (and decoded) to rewrite it: describe the bytes we send, not the ones we got.
     proxyReq.removeHeader('transfer-encoding');
     proxyReq.removeHeader('content-encoding');
-    proxyReq.setHeader('content-length', call.bodyLength);
+    proxyReq.setHeader('content-length', piecesLength(call.pieces));
     // Corked, the headers and every piece leave in one write.
     proxyReq.cork();
     for (const piece of call.pieces) proxyReq.write(piece);

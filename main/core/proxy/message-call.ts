@@ -10,7 +10,6 @@ export interface MessageCall {
   readonly countTokens: boolean;
   /** The bytes forwarded upstream (decoded, rewritten if a rule fired), laid end to end (see rewrite/pieces.ts). */
   readonly pieces: readonly Buffer[];
-  readonly bodyLength: number;
   /** Where the body's top-level members lie, when the rewrite read it; null when it did not. */
   readonly members: readonly MemberSpan[] | null;
   readonly rewritten: boolean;

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { piecesLength, rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
+import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
 import { VERSION } from '../version.js';
@@ -212,7 +212,6 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       path: req.path,
       countTokens: isCountTokensPath(req.path),
       pieces: result.pieces,
-      bodyLength: piecesLength(result.pieces),
       members: result.members,
       rewritten: result.changed,
       rule: result.rule,
