@@ -10,7 +10,8 @@ import { estimateInputTokens } from './support/ollama-standin.js';
 import { BUST_SCENARIOS, forwarded } from './support/bust-scenarios.js';
 import { conversation, encodeBody, fullRequest } from './support/claude-code-bodies.js';
 import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
-import type { ProxyOptions } from '../main/core/proxy/types.js';
+import type { ProxyOptions, RequestLogEntry } from '../main/core/proxy/types.js';
+import { once } from 'node:events';
 
 const HEADERS = { 'content-type': 'application/json' };
 const SESSION_A = '3f9c2a71-5d4e-4b8a-9c1f-7e2d6a0b8c45';
@@ -115,8 +116,10 @@ describe('cache figures handed back to Claude Code', () => {
 
   test('count_tokens, which Ollama does not serve, is answered with an estimate calibrated on real calls', () => withProxy({}, async (h) => {
     const body = forwarded(conversation(1));
+    const logged = once(h.proxy, 'request') as Promise<[RequestLogEntry]>;
     const cold = await post(h, body, SESSION_A, '/v1/messages/count_tokens');
     assert.equal(cold.status, 200);
+    assert.equal((await logged)[0].bytesOut, cold.body.length, 'the request log counts the estimate the proxy sent');
     assert.ok((JSON.parse(cold.text) as { input_tokens: number }).input_tokens > 1000);
     await post(h, body);
     const backendInput = estimateInputTokens(body);

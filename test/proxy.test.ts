@@ -8,6 +8,8 @@ import { startHarness, type Harness } from './support/proxy-harness.js';
 import { send, sseEvents } from './support/http-client.js';
 import { bareBody, fullBody, bareRequest, encodeBody } from './support/claude-code-bodies.js';
 import { createProxy } from '../main/core/proxy/server.js';
+import type { RequestLogEntry } from '../main/core/proxy/types.js';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -220,9 +222,12 @@ describe('errors', () => {
     const { port } = await proxy.start();
     try {
       for (const [method, path] of [['HEAD', '/'], ['POST', '/v1/messages'], ['GET', '/api/version']]) {
+        const logged = once(proxy, 'request') as Promise<[RequestLogEntry]>;
         const res = await send(`http://127.0.0.1:${port}`, { method, path, headers: JSON_HEADERS, body: method === 'POST' ? bareBody() : undefined });
         assert.equal(res.status, 502, `${method} ${path}`);
         if (method === 'HEAD') continue;
+        const [entry] = await logged;
+        assert.equal(entry.bytesOut, Buffer.byteLength(res.text), `the request log counts the error body of ${method} ${path}`);
         const err = JSON.parse(res.text) as { type: string; error: { type: string; message: string } };
         assert.equal(err.type, 'error');
         assert.equal(err.error.type, 'api_error');

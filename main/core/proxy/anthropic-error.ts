@@ -24,10 +24,11 @@ export function sendAnthropicError(res: ServerResponse, status: number, type: An
     return;
   }
   const body = anthropicErrorBody(type, message);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'x-llm-cache-proxy': 'error',
-  });
+  // Set one by one rather than passed to writeHead, so that getHeader() sees
+  // them: the request log reads the length of the proxy's own answers there.
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.setHeader('x-llm-cache-proxy', 'error');
+  res.writeHead(status);
   res.end(body);
 }

@@ -117,11 +117,12 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     });
   }
 
-  function answerCountTokens(proxyRes: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
+  function answerCountTokens(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
     proxyRes.resume();
-    const body = JSON.stringify({ input_tokens: hooks.countTokensFallback(call) });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-llm-cache-proxy': 'count-tokens-estimate' });
+    const body = Buffer.from(JSON.stringify({ input_tokens: hooks.countTokensFallback(call) }));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'x-llm-cache-proxy': 'count-tokens-estimate' });
     res.end(body);
+    hooks.onResponseBytes(req, body.length);
   }
 
   return createProxyMiddleware({
@@ -170,7 +171,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
         const call = callOf(req);
         const status = proxyRes.statusCode ?? 502;
         if (!call) return passThrough(proxyRes, req, res);
-        if (call.countTokens && status === 404) return answerCountTokens(proxyRes, res, call);
+        if (call.countTokens && status === 404) return answerCountTokens(proxyRes, req, res, call);
         const type = proxyRes.headers['content-type'];
         if (status === 200 && type?.startsWith('text/event-stream')) return streamEvents(proxyRes, req, res, call);
         if (status === 200 && isJson(type) && !call.countTokens) return answerJson(proxyRes, req, res, call);
