@@ -203,6 +203,28 @@ describe('rewriteRequestBody: raw bytes are spliced, never re-encoded', () => {
     const result = rewriteRequestBody(Buffer.from(String.raw`{"sys\u0074em":[${billingBlock},"a"]}`), 'drop');
     assert.equal(result.body.toString('utf8'), String.raw`{"sys\u0074em":["a"]}`);
   });
+
+  const keys: { key: string; names: boolean }[] = [
+    { key: '"system"', names: true },
+    { key: String.raw`"\u0073\u0079\u0073\u0074\u0065\u006d"`, names: true },
+    { key: String.raw`"\u0073\u0079\u0073\u0074\u0065\u006d "`, names: false },
+    { key: String.raw`"sys\/tem"`, names: false },
+    { key: '"System"', names: false },
+    { key: '"systen"', names: false },
+    { key: '"syste"', names: false },
+    { key: '"systems"', names: false },
+    { key: '"sÿstem"', names: false },
+    { key: '""', names: false },
+    { key: `"${'s'.repeat(100)}"`, names: false },
+  ];
+  for (const { key, names } of keys) {
+    test(`the key ${key.length > 40 ? `${key.slice(0, 12)}…(${key.length} bytes)` : key} ${names ? 'names' : 'does not name'} system`, () => {
+      const body = `{${key}:[${billingBlock},"a"]}`;
+      const result = rewriteRequestBody(Buffer.from(body), 'drop');
+      assert.equal(result.changed, names);
+      assert.equal(result.body.toString('utf8'), names ? `{${key}:["a"]}` : body);
+    });
+  }
 });
 
 describe('rewriteRequestBody: leaves alone what is not the billing line of system', () => {

@@ -377,11 +377,28 @@ export class JsonScanner {
   }
 }
 
-/** Whether the key literal at `key` spells `name`, escapes decoded (`"sys\u0074em"` is `system`). */
+/** The most bytes one UTF-16 unit of a name can take in a key literal: a `\uXXXX` escape. */
+const MAX_BYTES_PER_NAME_UNIT = 6;
+
+/**
+ * Whether the key literal at `key` spells `name`, escapes decoded
+ * (`"sys\u0074em"` is `system`). Keys are short, so it reads bytes in a
+ * loop: each Buffer native (subarray, includes, toString) costs a
+ * microsecond or more once the proxy's code has gone cold between calls.
+ */
 export function keyEquals(b: Buffer, key: Span, name: string): boolean {
-  const raw = b.subarray(key.start + 1, key.end - 1);
-  if (!raw.includes(BACKSLASH)) return raw.length === name.length && raw.toString('latin1') === name;
-  return JSON.parse(b.toString('utf8', key.start, key.end)) === name;
+  const start = key.start + 1;
+  const end = key.end - 1;
+  // Too long to spell the name even escaped: no need to read it.
+  if (end - start > name.length * MAX_BYTES_PER_NAME_UNIT) return false;
+  for (let i = start; i < end; i++) {
+    if (b[i] === BACKSLASH) return JSON.parse(b.toString('utf8', key.start, key.end)) === name;
+  }
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    if (b[start + i] !== name.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** The value of the member named `name`, or undefined; null when the name occurs more than once (ambiguous). */

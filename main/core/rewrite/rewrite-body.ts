@@ -25,8 +25,10 @@ const OPEN_ARRAY = 0x5b;
 interface Edit {
   readonly start: number;
   readonly end: number;
-  readonly replacement: string;
+  readonly replacement: Buffer;
 }
+
+const NOTHING = Buffer.alloc(0);
 
 interface Rewrite {
   readonly edits: Edit[];
@@ -62,10 +64,10 @@ function startsWithBillingPrefix(b: Buffer, literal: Span): boolean {
 /** Drops or freezes the first line of a string literal that starts with the billing line. */
 function firstLineEdit(b: Buffer, literal: Span, mode: ActiveMode): Edit | null {
   const line = splitFirstLine(b, literal);
-  if (mode === 'drop') return { start: line.lineStart, end: line.restStart, replacement: '' };
+  if (mode === 'drop') return { start: line.lineStart, end: line.restStart, replacement: NOTHING };
   const normalized = encodeStringContents(normalizeBillingLine(decodeStringContents(b, line.lineStart, line.lineEnd)));
   if (normalized === b.toString('utf8', line.lineStart, line.lineEnd)) return null;
-  return { start: line.lineStart, end: line.lineEnd, replacement: normalized };
+  return { start: line.lineStart, end: line.lineEnd, replacement: Buffer.from(normalized, 'utf8') };
 }
 
 function rewriteSystemString(b: Buffer, system: Span, mode: ActiveMode): Rewrite | null {
@@ -98,11 +100,11 @@ function isOnlyFirstLine(b: Buffer, text: Span): boolean {
 function elementRemovals(elements: readonly Span[], dropped: readonly number[]): Edit[] {
   const droppedSet = new Set(dropped);
   const firstKept = elements.findIndex((_, index) => !droppedSet.has(index));
-  if (firstKept < 0) return [{ start: elements[0]!.start, end: elements[elements.length - 1]!.end, replacement: '' }];
+  if (firstKept < 0) return [{ start: elements[0]!.start, end: elements[elements.length - 1]!.end, replacement: NOTHING }];
   const edits: Edit[] = [];
-  if (firstKept > 0) edits.push({ start: elements[0]!.start, end: elements[firstKept]!.start, replacement: '' });
+  if (firstKept > 0) edits.push({ start: elements[0]!.start, end: elements[firstKept]!.start, replacement: NOTHING });
   for (const index of dropped) {
-    if (index > firstKept) edits.push({ start: elements[index - 1]!.end, end: elements[index]!.end, replacement: '' });
+    if (index > firstKept) edits.push({ start: elements[index - 1]!.end, end: elements[index]!.end, replacement: NOTHING });
   }
   return edits;
 }
@@ -146,7 +148,7 @@ function applyEdits(b: Buffer, edits: readonly Edit[]): Buffer[] {
   let at = 0;
   for (const edit of edits) {
     if (edit.start > at) parts.push(b.subarray(at, edit.start));
-    if (edit.replacement !== '') parts.push(Buffer.from(edit.replacement, 'utf8'));
+    if (edit.replacement.length > 0) parts.push(edit.replacement);
     at = edit.end;
   }
   if (at < b.length) parts.push(b.subarray(at));
@@ -162,7 +164,7 @@ function shiftMembers(members: readonly MemberSpan[], edits: readonly Edit[]): M
     let moved = offset;
     for (const edit of edits) {
       if (edit.end > offset) break;
-      moved += Buffer.byteLength(edit.replacement) - (edit.end - edit.start);
+      moved += edit.replacement.length - (edit.end - edit.start);
     }
     return moved;
   };
