@@ -6,8 +6,9 @@
 // Streaming throughput is measured at two paces. At a fast local model's,
 // the ratio is what a user would see, and it is checked. At a stress pace
 // five times faster, it mostly measures CPU per call on two cores shared by
-// client, stand-in and proxy; a bare Node proxy runs in the same rounds to
-// show how much of that share is the machine's floor.
+// client, stand-in and proxy. Two reference proxies run in the same rounds
+// (bench/reference-proxy.ts): a bare Node one, the machine's floor, and plain
+// Express + http-proxy-middleware, the floor of the stack the proxy is built on.
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { rewriteRequestBody, ScanMemo } from '../main/core/rewrite/index.js';
@@ -21,7 +22,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
 const STANDIN = fileURLToPath(new URL('../test/support/standin-cli.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
-const BARE_PROXY = fileURLToPath(new URL('./bare-proxy.js', import.meta.url));
+const REFERENCE_PROXY = fileURLToPath(new URL('./reference-proxy.js', import.meta.url));
 
 interface Pace {
   readonly prefillMs: number;
@@ -109,11 +110,23 @@ interface Route {
   readonly url: string;
 }
 
-/** The routes one row compares: always direct and proxy, and the bare proxy where it applies. */
+/** The routes one row compares: always direct and proxy, and the reference proxies where they apply. */
 interface Routes {
   readonly direct: string;
   readonly proxy: string;
   readonly bare?: string;
+  readonly framework?: string;
+}
+
+const REFERENCES = { bare: 'bare Node proxy', framework: 'plain Express + hpm' } as const;
+
+/** "(bare Node proxy 0.95×, plain Express + hpm 0.91×)" for the references measured, or nothing. */
+function referenceNote(measured: ReadonlyMap<string, number>, describe: (value: number) => string): string {
+  const notes = Object.entries(REFERENCES).flatMap(([name, label]) => {
+    const value = measured.get(name);
+    return value === undefined ? [] : [`${label} ${describe(value)}`];
+  });
+  return notes.length === 0 ? '' : `   (${notes.join(', ')})`;
 }
 
 function routeList(routes: Routes): Route[] {
@@ -161,9 +174,8 @@ async function compare(label: string, routes: Routes, call: Call, concurrency: n
   const rates = await compareThroughput(routes, call, concurrency, roundMs);
   const direct = rates.get('direct')!;
   const proxy = rates.get('proxy')!;
-  const bare = rates.get('bare');
-  const floor = bare === undefined ? '' : `   (bare Node proxy ${(bare / direct).toFixed(2)}×)`;
-  console.log(`  ${label.padEnd(48)} direct ${direct.toFixed(0).padStart(6)} req/s   proxy ${proxy.toFixed(0).padStart(6)} req/s   ratio ${(proxy / direct).toFixed(2)}×${floor}`);
+  const floors = referenceNote(rates, (rate) => `${(rate / direct).toFixed(2)}×`);
+  console.log(`  ${label.padEnd(48)} direct ${direct.toFixed(0).padStart(6)} req/s   proxy ${proxy.toFixed(0).padStart(6)} req/s   ratio ${(proxy / direct).toFixed(2)}×${floors}`);
   return proxy / direct;
 }
 
@@ -222,7 +234,9 @@ async function main(): Promise<void> {
     const proxyArgs = (target: string): string[] => ['--target', target, '--log-level', 'warn', ...extraArgs];
     const pacedProxy = await start(CLI, proxyArgs(paced));
     const stressProxy = await start(CLI, proxyArgs(stress));
-    const bare = await start(BARE_PROXY, ['--target', stress]);
+    const bare = await start(REFERENCE_PROXY, ['--kind', 'bare', '--target', stress]);
+    const framework = await start(REFERENCE_PROXY, ['--kind', 'framework', '--target', stress]);
+    const stressRoutes: Routes = { direct: stress, proxy: stressProxy, bare, framework };
 
     // Each call carries its own billing values (cch, version suffix), as Claude Code's do:
     // an identical body every time would flatter anything that remembers the last one.
@@ -230,21 +244,22 @@ async function main(): Promise<void> {
     const messages: Call = { method: 'POST', path: '/v1/messages?beta=true', bodies: bigBodies, headers: { 'content-type': 'application/json' } };
     const version: Call = { method: 'GET', path: '/api/version' };
 
-    console.log('\nThroughput, proxy vs direct (and a bare Node proxy, the floor on this machine):');
+    console.log('\nThroughput, proxy vs direct (and the reference proxies: the floors of this machine and of the stack):');
     // A paced call lasts some 100 ms, so its rounds are longer to count as many calls.
     const pacedRatio = await compare(`77 KB streaming ×4, ${describePace(LOCAL_MODEL_PACE)}`, { direct: paced, proxy: pacedProxy }, messages, 4, ROUND_MS * 2);
-    await compare(`77 KB streaming ×4, ${describePace(STRESS_PACE)}`, { direct: stress, proxy: stressProxy, bare }, messages, 4);
-    const small = await compare('GET /api/version ×16', { direct: stress, proxy: stressProxy, bare }, version, 16);
+    await compare(`77 KB streaming ×4, ${describePace(STRESS_PACE)}`, stressRoutes, messages, 4);
+    const small = await compare('GET /api/version ×16', stressRoutes, version, 16);
     checks.push({ name: `77 KB streaming throughput ratio, ${describePace(LOCAL_MODEL_PACE)}`, value: pacedRatio, limit: 0.9, unit: '×', lowerIsBetter: false });
     checks.push({ name: 'small GET throughput ratio', value: small, limit: 0.15, unit: '×', lowerIsBetter: false });
 
     console.log(`\nLatency, one call at a time, ${describePace(STRESS_PACE)} (median of 300 each way, in ${ROUNDS} alternating rounds):`);
     for (const [label, call] of [['GET /api/version', version], ['77 KB streaming /v1/messages', messages]] as const) {
-      const latency = await compareLatency({ direct: stress, proxy: stressProxy, bare }, call, 300);
+      const latency = await compareLatency(stressRoutes, call, 300);
       const d = latency.get('direct')!;
       const p = latency.get('proxy')!;
-      const floor = latency.get('bare')!.total - d.total;
-      console.log(`  ${label.padEnd(30)} direct ${d.total.toFixed(2)} ms   proxy ${p.total.toFixed(2)} ms   added ${(p.total - d.total).toFixed(2)} ms   first byte +${(p.firstByte - d.firstByte).toFixed(2)} ms   (bare Node proxy +${floor.toFixed(2)} ms)`);
+      const added = new Map([...latency].map(([name, { total }]) => [name, total - d.total]));
+      const floors = referenceNote(added, (ms) => `+${ms.toFixed(2)} ms`);
+      console.log(`  ${label.padEnd(30)} direct ${d.total.toFixed(2)} ms   proxy ${p.total.toFixed(2)} ms   added ${(p.total - d.total).toFixed(2)} ms   first byte +${(p.firstByte - d.firstByte).toFixed(2)} ms${floors}`);
       checks.push({ name: `added latency, ${label}`, value: p.total - d.total, limit: 1, unit: 'ms', lowerIsBetter: true });
       if (label.includes('streaming')) checks.push({ name: 'first SSE byte delay vs direct', value: p.firstByte - d.firstByte, limit: 50, unit: 'ms', lowerIsBetter: true });
     }
