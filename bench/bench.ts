@@ -16,7 +16,7 @@ import { bareBody, fullBody, hugeBody } from '../test/support/claude-code-bodies
 import { measureDiagnostics } from './diagnostics-cost.js';
 import { measureSseTap } from './sse-tap-cost.js';
 import { startNodeProcess, type StartedProcess } from '../test/support/node-process.js';
-import { median, timePerCall, type Check, checkLine } from './stats.js';
+import { median, passes, timePerCall, type Check, checkLine } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
 
   console.log('\nTargets:');
   for (const check of checks) console.log(`  ${checkLine(check)}`);
-  const failed = checks.filter((c) => (c.lowerIsBetter ? c.value > c.limit : c.value < c.limit));
+  const failed = checks.filter((c) => !passes(c));
   console.log(`\n${checks.length - failed.length} passed, ${failed.length} failed`);
   if (failed.length > 0 && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 }

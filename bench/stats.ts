@@ -36,8 +36,12 @@ export interface Check {
   readonly lowerIsBetter: boolean;
 }
 
+/** Whether a measured value meets its target; a value exactly at the limit does. */
+export function passes(c: Check): boolean {
+  return c.lowerIsBetter ? c.value <= c.limit : c.value >= c.limit;
+}
+
 /** Three decimals throughout: a ratio of 0.8996 must not read as a failing 0.90. */
 export function checkLine(c: Check): string {
-  const ok = c.lowerIsBetter ? c.value <= c.limit : c.value >= c.limit;
-  return `${ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value.toFixed(3)} ${c.unit} (target ${c.lowerIsBetter ? '≤' : '≥'} ${c.limit} ${c.unit})`;
+  return `${passes(c) ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value.toFixed(3)} ${c.unit} (target ${c.lowerIsBetter ? '≤' : '≥'} ${c.limit} ${c.unit})`;
 }
