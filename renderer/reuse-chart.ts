@@ -16,12 +16,12 @@ export type BarKind = 'hit' | 'miss' | 'first' | 'error';
 export function barKind(call: CallRecord): BarKind {
   if (call.status >= 400) return 'error';
   if (call.bust !== null) return 'miss';
-  return call.turn === 1 ? 'first' : 'hit';
+  return call.turn === 1 && call.call === 1 ? 'first' : 'hit';
 }
 
 function describeBar(call: CallRecord): string {
   const cause = call.bust ? ` (miss: ${call.bust.cause})` : call.status >= 400 ? ` (HTTP ${call.status})` : '';
-  return `turn ${call.turn}: ${formatPercent(call.reuse)} reused${cause}`;
+  return `turn ${call.turn} · call ${call.call}: ${formatPercent(call.reuse)} reused${cause}`;
 }
 
 /** `calls` in turn order, all from one conversation; `selected` gets a highlight behind its bar. */

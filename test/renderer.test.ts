@@ -354,14 +354,15 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     const rows = await tableRows(page);
     assert.deepEqual(rows.map((row) => row.key), [...records].reverse().map((record) => `${record.id}@${record.time}`), 'one row per call, newest first');
     for (const [row, record] of rows.map((row, i) => [row, records[records.length - 1 - i]!] as const)) {
-      assert.equal(row.turn, String(record.turn));
+      assert.equal(row.turn, `${record.turn} · ${record.call}`);
       assert.equal(row.session, record.session);
       assert.ok(Math.abs(percentOf(row.reuse) - record.reuse * 100) <= 0.5, `row shows ${row.reuse} for reuse ${record.reuse}`);
     }
 
     const [third, second, first] = rows as [Row, Row, Row];
     const [, secondRecord, thirdRecord] = records as [CallRecord, CallRecord, CallRecord];
-    assert.deepEqual([first.turn, second.turn, third.turn], ['1', '2', '3']);
+    // One user prompt and two tool results: one user turn of three model calls.
+    assert.deepEqual([first.turn, second.turn, third.turn], ['1 · 1', '1 · 2', '1 · 3']);
     assert.equal(first.session, DEFAULT_SESSION_ID.slice(0, first.session.length));
     assert.equal(first.cause, 'first turn');
     assert.equal(second.cause, '—');
@@ -379,7 +380,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     assert.match(await page.locator('#total-saved').innerText(), /^≈ \d/, 'turn 1 was uncached, so the prefill rate is known');
     assert.equal(await page.locator('#chart-session').innerText(), first.session);
     assert.deepEqual(await page.locator('#chart g.bar').evaluateAll((bars) => bars.map((bar) => bar.getAttribute('data-kind'))), ['first', 'hit', 'miss']);
-    assert.match(await page.locator('#chart svg').getAttribute('aria-label') ?? '', /turn 3: .*% reused \(miss: billing-header\)/);
+    assert.match(await page.locator('#chart svg').getAttribute('aria-label') ?? '', /turn 1 · call 3: .*% reused \(miss: billing-header\)/);
   });
 
   test('rows work from the keyboard, and a miss shows where the prompt diverged', async () => {
@@ -389,7 +390,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     assert.equal(await rows.nth(1).getAttribute('aria-current'), 'true');
-    assert.match(await page.locator('#detail h3').innerText(), /^Turn 2 of conversation/);
+    assert.match(await page.locator('#detail h3').innerText(), /^Turn 1 · call 2 of conversation/);
 
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press(' ');

@@ -13,13 +13,20 @@
 // session holds several conversations ("threads"): a single-message prompt
 // whose first message is new starts another thread rather than counting as
 // the session's history being rewritten.
+//
+// Side calls (a title, a one-off question: see side-call.ts) are no
+// conversation: they take a slot and nothing else, and a main call whose slot
+// one of them took is told so by name.
+//
+// A call that got no answer from the backend is taken back (forget()): it
+// reused nothing, and the conversation's baseline and the slots stay as they were.
 import type { RewriteMode } from '../rewrite/types.js';
 import type { Bust } from './types.js';
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
 import { commonPrefix, readStored, storePrompt } from './stored-prompt.js';
 import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
-import { remedyFor, slotEvictedRemedy } from './remedies.js';
+import { REMEDIES, remedyFor, slotEvictedRemedy } from './remedies.js';
 import { shortSessionId } from './conversation-key.js';
 
 export interface CacheTrackerOptions {
@@ -39,13 +46,20 @@ export interface ObserveInput {
   /** The body as forwarded to the backend (after the rewrite), rendered. */
   readonly rendered: RenderedPrompt;
   readonly rewriteMode: RewriteMode;
+  /** The call opens a user turn (see turns.ts) rather than continuing a tool loop; default true. */
+  readonly userTurn?: boolean;
+  /** A side call (see side-call.ts): it takes a slot but belongs to no conversation. */
+  readonly side?: boolean;
 }
 
 export interface Observation {
   /** Short display id of the conversation (never prompt text). */
   readonly session: string;
-  /** 1-based turn within the conversation. */
+  /** 1-based user turn within the conversation; 0 for a side call. */
   readonly turn: number;
+  /** 1-based model call within the user turn (a tool loop makes several); 0 for a side call. */
+  readonly call: number;
+  readonly side: boolean;
   readonly model: string | null;
   readonly promptChars: number;
   /** Characters of this prompt the backend holds in a cache slot. */
@@ -78,12 +92,26 @@ interface Thread {
   readonly model: string;
   readonly ordinal: number;
   turn: number;
+  call: number;
   prompt: StoredPrompt;
 }
 
 interface Slot {
   prompt: StoredPrompt | null;
   lastUsed: number;
+  /** The prompt came from a side call. */
+  side?: boolean;
+}
+
+/** What observe() changed, so that forget() can put it back. */
+interface Undo {
+  readonly stored: StoredPrompt;
+  readonly slots: Slot[];
+  readonly target: number;
+  readonly slotBefore: Slot;
+  readonly thread: Thread | null;
+  /** The thread's state before; null when observe() created it. */
+  readonly threadBefore: { prompt: StoredPrompt; turn: number; call: number } | null;
 }
 
 const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxModels: 8 };
@@ -140,6 +168,7 @@ export class CacheTracker {
   /** Insertion order is recency: the first entry is the least recently used. */
   readonly #threads = new Map<string, Thread>();
   readonly #backends = new Map<string, Slot[]>();
+  readonly #undo = new WeakMap<Observation, Undo>();
   #clock = 0;
 
   constructor(options: CacheTrackerOptions = {}) {
@@ -150,6 +179,7 @@ export class CacheTracker {
   }
 
   observe(input: ObserveInput): Observation {
+    if (input.side === true) return this.#observeSide(input);
     const { key, rendered, rewriteMode } = input;
     const text = rendered.text;
     const model = rendered.model ?? '';
@@ -181,7 +211,9 @@ export class CacheTracker {
     if (bust === null && held !== null && conversationChars !== null && conversationChars - reusedChars >= MISS_MIN_LOST_CHARS) {
       // The client kept its prefix but another conversation took the slot.
       // (Empty slots mean a cold backend, which is nobody's eviction.)
-      bust = describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots));
+      bust = slots[longest].side === true
+        ? describeBust('side-call-evicted', held, rendered, reusedChars, REMEDIES['side-call-evicted'])
+        : describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots));
     }
 
     // Share chunks with whichever reference matched more.
@@ -189,12 +221,16 @@ export class CacheTracker {
       ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
       : storePrompt(rendered, held, reusedChars, this.maxPromptChars);
     const target = slotToLoad(slots, longest, reusedChars);
+    const slotBefore = slots[target];
     slots[target] = { prompt: stored, lastUsed: ++this.#clock };
-    thread = this.#remember(thread, key, model, lastOrdinal, stored);
+    const threadBefore = thread === null ? null : { prompt: thread.prompt, turn: thread.turn, call: thread.call };
+    thread = this.#remember(thread, key, model, lastOrdinal, stored, input.userTurn ?? true);
 
-    return {
+    const observation: Observation = {
       session: thread.ordinal > 1 ? `${shortSessionId(key)}/${thread.ordinal}` : shortSessionId(key),
       turn: thread.turn,
+      call: thread.call,
+      side: false,
       model: rendered.model,
       promptChars: text.length,
       reusedChars,
@@ -204,6 +240,56 @@ export class CacheTracker {
       bust,
       slot: target,
     };
+    this.#undo.set(observation, { stored, slots, target, slotBefore, thread, threadBefore });
+    return observation;
+  }
+
+  /**
+   * Takes back what observe() recorded for a call the backend never answered
+   * (refused, failed, unreachable): the slot and the conversation hold what
+   * they held before, unless a later call has replaced it since.
+   */
+  forget(observation: Observation): void {
+    const undo = this.#undo.get(observation);
+    if (undo === undefined) return;
+    this.#undo.delete(observation);
+    if (undo.slots[undo.target]?.prompt === undo.stored) undo.slots[undo.target] = undo.slotBefore;
+    const thread = undo.thread;
+    if (thread === null || thread.prompt !== undo.stored) return;
+    if (undo.threadBefore === null) {
+      this.#threads.delete(thread.id);
+    } else {
+      thread.prompt = undo.threadBefore.prompt;
+      thread.turn = undo.threadBefore.turn;
+      thread.call = undo.threadBefore.call;
+    }
+  }
+
+  /** A side call takes the slot it lands in and touches no conversation. */
+  #observeSide(input: ObserveInput): Observation {
+    const { key, rendered } = input;
+    const slots = this.#slotsFor(rendered.model ?? '');
+    const { longest, reusedChars } = longestSlot(slots, rendered.text);
+    const stored = storePrompt(rendered, slots[longest].prompt, reusedChars, this.maxPromptChars);
+    const target = slotToLoad(slots, longest, reusedChars);
+    const slotBefore = slots[target];
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true };
+    const observation: Observation = {
+      session: shortSessionId(key),
+      turn: 0,
+      call: 0,
+      side: true,
+      model: rendered.model,
+      promptChars: rendered.text.length,
+      reusedChars,
+      reuse: rendered.text.length > 0 ? reusedChars / rendered.text.length : 0,
+      conversationChars: null,
+      conversationReuse: null,
+      bust: null,
+      slot: target,
+    };
+    this.#undo.set(observation, { stored, slots, target, slotBefore, thread: null, threadBefore: null });
+    return observation;
   }
 
   /** The backend lost its cache (model unloaded or restarted): forget what its slots held. */
@@ -257,16 +343,21 @@ export class CacheTracker {
     return slots;
   }
 
-  #remember(thread: Thread | null, key: string, model: string, lastOrdinal: number, prompt: StoredPrompt): Thread {
+  #remember(thread: Thread | null, key: string, model: string, lastOrdinal: number, prompt: StoredPrompt, userTurn: boolean): Thread {
     if (thread !== null) {
       thread.prompt = prompt;
-      thread.turn += 1;
+      if (userTurn) {
+        thread.turn += 1;
+        thread.call = 1;
+      } else {
+        thread.call += 1;
+      }
       this.#threads.delete(thread.id);
       this.#threads.set(thread.id, thread);
       return thread;
     }
     const ordinal = lastOrdinal + 1;
-    const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, prompt };
+    const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, call: 1, prompt };
     this.#threads.set(created.id, created);
     while (this.#threads.size > this.maxConversations) this.#threads.delete(this.#threads.keys().next().value as string);
     return created;

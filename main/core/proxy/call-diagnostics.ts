@@ -9,6 +9,8 @@ import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
+import { startsUserTurn } from '../diagnostics/turns.js';
+import { isSideCall } from '../diagnostics/side-call.js';
 import type { CallRecord } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
@@ -73,31 +75,38 @@ export class CallDiagnostics {
     const analysis = this.analyze(call);
     if (!pending || !analysis?.observation) return null;
     const o = analysis.observation;
-    const { inputTokens, outputTokens } = call.observed;
-    if (outcome.status === 200 && inputTokens !== null) this.calibrator.record(o.model, o.promptChars, inputTokens);
-    const cacheRead = inputTokens === null ? null : estimateCacheRead(inputTokens, o.reuse).cacheRead;
+    const answered = backendAnswered(outcome.status, call);
+    // What never reached the backend's cache must not become the baseline the next call is held against.
+    if (!answered) this.tracker.forget(o);
+    const figures = reuseFigures(call, o.reuse, answered);
+    if (outcome.status === 200 && figures.inputTokens !== null) this.calibrator.record(o.model, o.promptChars, figures.inputTokens);
+    const bust = answered ? o.bust : null;
     return {
       id: outcome.id,
       time: pending.receivedAt.toISOString(),
       session: o.session,
       turn: o.turn,
+      call: o.call,
+      sideCall: o.side,
       path: call.path,
       status: outcome.status,
       model: o.model,
       promptChars: o.promptChars,
-      reuse: o.reuse,
+      reuse: figures.reuse,
+      reuseSource: figures.source,
+      answered,
       conversationReuse: o.conversationReuse,
-      bust: o.bust && {
-        ...o.bust,
-        before: readableExcerpt(o.bust.before),
-        after: readableExcerpt(o.bust.after),
-        ...(o.bust.lead === undefined ? {} : { lead: readableExcerpt(o.bust.lead) }),
+      bust: bust && {
+        ...bust,
+        before: readableExcerpt(bust.before),
+        after: readableExcerpt(bust.after),
+        ...(bust.lead === undefined ? {} : { lead: readableExcerpt(bust.lead) }),
       },
       ttftMs: call.firstContentAt === null ? null : Math.round(call.firstContentAt - call.startedAt),
       durationMs: Math.round(outcome.endedAt - call.startedAt),
-      inputTokens,
-      outputTokens,
-      cacheReadTokens: cacheRead,
+      inputTokens: figures.inputTokens,
+      outputTokens: call.observed.outputTokens,
+      cacheReadTokens: figures.cacheRead,
       rewritten: call.rewritten,
     };
   }
@@ -117,10 +126,49 @@ export class CallDiagnostics {
     const rendered = renderPrompt(body);
     const observation = call.countTokens
       ? null
-      : this.tracker.observe({ key: conversationKey(pending.req.headers, body, clientOf(pending.req)), rendered, rewriteMode: pending.rewriteMode });
+      : this.tracker.observe({
+        key: conversationKey(pending.req.headers, body, clientOf(pending.req)),
+        rendered,
+        rewriteMode: pending.rewriteMode,
+        userTurn: startsUserTurn(body),
+        side: isSideCall(body),
+      });
     pending.analysis = { rendered, observation };
     return pending.analysis;
   }
+}
+
+/**
+ * Whether the backend answered the call, so that it read the prompt into its
+ * cache: a success, or any call whose response began (usage arrived) before
+ * it ended. A refusal, an error status or an unreachable backend (the
+ * proxy's own 502) reused nothing.
+ */
+function backendAnswered(status: number, call: MessageCall): boolean {
+  return (status >= 200 && status < 400) || call.observed.inputTokens !== null;
+}
+
+interface ReuseFigures {
+  readonly reuse: number;
+  readonly source: 'backend' | 'estimate';
+  /** The whole prompt in tokens. */
+  readonly inputTokens: number | null;
+  readonly cacheRead: number | null;
+}
+
+/**
+ * The backend's own cache figure where its usage carries one (Anthropic's
+ * meaning: input_tokens were evaluated, cache_read_input_tokens reused), else
+ * the estimate applied to the tokens it reported.
+ */
+function reuseFigures(call: MessageCall, estimate: number, answered: boolean): ReuseFigures {
+  const { inputTokens, cacheReadTokens, cacheCreationTokens } = call.observed;
+  if (answered && typeof cacheReadTokens === 'number') {
+    const total = (inputTokens ?? 0) + cacheReadTokens + (cacheCreationTokens ?? 0);
+    return { reuse: total > 0 ? cacheReadTokens / total : 0, source: 'backend', inputTokens: total, cacheRead: cacheReadTokens };
+  }
+  const reuse = answered ? estimate : 0;
+  return { reuse, source: 'estimate', inputTokens, cacheRead: inputTokens === null || !answered ? null : estimateCacheRead(inputTokens, reuse).cacheRead };
 }
 
 /** Who is calling, for conversations without a session id: address and user agent. */
