@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseServeArgs } from '../main/cli/serve-args.js';
+import { BUILTIN_DEFAULTS, parseServeArgs } from '../main/cli/serve-args.js';
 import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { send, sseEvents } from './support/http-client.js';
 import { bareBody } from './support/claude-code-bodies.js';
@@ -185,14 +185,14 @@ describe('parseServeArgs', () => {
     if (parsed.kind !== 'serve') return;
     assert.deepEqual(
       { ...parsed.config.proxy },
-      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0 },
+      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, sideModel: '', upstreamTimeoutMs: 0 },
     );
     assert.equal(parsed.config.logLevel, 'info');
   });
 
   test('every flag', () => {
     const parsed = parseServeArgs(['--port', '8080', '--host', '0.0.0.0', '--token', 't', '--target', 'http://gpu-box:11434/', '--rewrite', 'normalize', '--max-body', '2mb',
-      '--allow-origin', 'https://a.example', '--allow-origin', 'https://b.example', '--allow-host', 'gpu-box', '--slots', '2', '--no-cache-usage', '--upstream-timeout', '600',
+      '--allow-origin', 'https://a.example', '--allow-origin', 'https://b.example', '--allow-host', 'gpu-box', '--slots', '2', '--side-model', 'qwen3:4b', '--no-cache-usage', '--upstream-timeout', '600',
       '--log-level', 'debug', '--json-logs', '--explain']);
     assert.equal(parsed.kind, 'serve');
     if (parsed.kind !== 'serve') return;
@@ -204,11 +204,21 @@ describe('parseServeArgs', () => {
     assert.deepEqual(p.allowOrigins, ['https://a.example', 'https://b.example']);
     assert.deepEqual(p.allowHosts, ['gpu-box']);
     assert.equal(p.slots, 2);
+    assert.equal(p.sideModel, 'qwen3:4b');
     assert.equal(p.cacheUsage, false);
     assert.equal(p.upstreamTimeoutMs, 600_000);
     assert.equal(parsed.config.logLevel, 'debug');
     assert.equal(parsed.config.jsonLogs, true);
     assert.equal(parsed.config.explain, true);
+  });
+
+  test('--side-model: a model name; empty turns off the one the settings name; anything else is refused', () => {
+    const fromSettings = { ...BUILTIN_DEFAULTS, proxy: { ...BUILTIN_DEFAULTS.proxy, sideModel: 'qwen3:4b' } };
+    const kept = parseServeArgs([], fromSettings);
+    assert.equal(kept.kind === 'serve' && kept.config.proxy.sideModel, 'qwen3:4b');
+    const off = parseServeArgs(['--side-model', ''], fromSettings);
+    assert.equal(off.kind === 'serve' && off.config.proxy.sideModel, '');
+    assert.deepEqual(parseServeArgs(['--side-model', 'two words']), { kind: 'error', message: '--side-model must be a model name like qwen3:4b, got "two words"' });
   });
 
   test('a missing value is an error, not a crash', () => {

@@ -14,6 +14,7 @@ export function proxyOptionsFromSettings(s: Readonly<Settings>): ProxyOptions {
     allowHosts: [],
     cacheUsage: s.cacheUsage,
     slots: s.slots,
+    sideModel: s.sideModel,
     upstreamTimeoutMs: 0,
   };
 }

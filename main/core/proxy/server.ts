@@ -13,6 +13,7 @@ import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
+import { routeSideCall } from './side-model.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
@@ -205,16 +206,19 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo);
+    const countTokens = isCountTokensPath(req.path);
+    const sideModel = this.options.sideModel;
+    const routed = sideModel && !countTokens ? routeSideCall(result.pieces, result.members, sideModel, this.scanMemo) : null;
     const exchange = this.exchanges.get(req);
     if (exchange) exchange.bytesIn = raw.length;
     const call: MessageCall = {
       startedAt: exchange?.startedAt ?? performance.now(),
       path: req.path,
-      countTokens: isCountTokensPath(req.path),
-      pieces: result.pieces,
-      members: result.members,
-      rewritten: result.changed,
-      rule: result.rule,
+      countTokens,
+      pieces: routed?.pieces ?? result.pieces,
+      members: routed?.members ?? result.members,
+      rewritten: result.changed || routed !== null,
+      rule: routed === null ? result.rule : [result.rule, 'side-model'].filter(Boolean).join(','),
       firstContentAt: null,
       observed: { inputTokens: null, outputTokens: null },
     };

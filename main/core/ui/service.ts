@@ -31,6 +31,7 @@ export function settingsValues(settings: Readonly<Settings>): SettingsValues {
     cacheUsage: settings.cacheUsage,
     slots: settings.slots,
     model: settings.model,
+    sideModel: settings.sideModel,
     bare: settings.bare,
     shell: settings.shell,
     launchAtLogin: settings.launchAtLogin,
