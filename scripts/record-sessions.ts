@@ -312,8 +312,11 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
     await upstream.close();
   }
 
+  // The client also names the project by its path with every non-alphanumeric made a dash (~/.claude/projects/<that>/).
+  const dashed = (path: string) => path.replace(/[^a-zA-Z0-9]/g, '-');
   const rules = scrubRules([
     [project, '/home/user/project'],
+    [dashed(project), dashed('/home/user/project')],
     [tmp, '/home/user/.tmp'],
     [home, '/home/user'],
     [work, '/home/user/work'],
@@ -341,7 +344,7 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
 export function leaks(recording: Recording): string[] {
   const text = JSON.stringify(recording);
   const found: string[] = [];
-  for (const needle of ['/tmp/', '/root', 'Bearer ', os.hostname()]) {
+  for (const needle of ['/tmp/', '-tmp-', 'cc-record-', '/root', 'Bearer ', os.hostname()]) {
     if (needle.length >= 3 && text.includes(needle)) found.push(needle);
   }
   return found;
