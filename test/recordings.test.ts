@@ -85,6 +85,36 @@ describe('cc-2.1.139-full-resume', () => {
   });
 });
 
+describe('cc-2.1.139-interactive', () => {
+  const recording = loadRecording('cc-2.1.139-interactive');
+
+  test('each prompt has one title side call, sent just before the prompt\'s main call', () => {
+    for (const prompt of [1, 2]) {
+      const calls = recording.calls.filter((c) => c.prompt === prompt);
+      assert.deepEqual(calls.map((c) => c.role), ['side', 'main'], `prompt ${prompt}`);
+      const [side, main] = calls;
+      const gap = main!.t - side!.t;
+      assert.ok(gap >= 0 && gap < 500, `prompt ${prompt}: the title call leads the main call by ${gap} ms`);
+    }
+  });
+
+  test('a title call: the title system prompt, no tools, JSON output, the prompt as its only message', () => {
+    for (const side of recording.calls.filter((c) => c.role === 'side')) {
+      const b = body(side);
+      assert.match(b.system[2]!.text, /^Generate a concise, sentence-case title/);
+      assert.deepEqual(b.tools, []);
+      assert.equal(b.messages.length, 1);
+      assert.match(side.headers['anthropic-beta'] ?? '', /structured-outputs/);
+    }
+  });
+
+  test('the main calls share the model and session with the side calls, and carry the interactive entrypoint and cch=', () => {
+    assert.equal(new Set(recording.calls.map((c) => c.headers['x-claude-code-session-id'])).size, 1);
+    assert.equal(new Set(recording.calls.map((c) => body(c).model)).size, 1);
+    for (const call of recording.calls) assert.match(billingLine(call), /cc_entrypoint=cli; cch=[0-9a-f]+;$/);
+  });
+});
+
 /** The inline `role: "system"` messages of a call, as text. */
 function inlineSystem(call: RecordedCall): string[] {
   return body(call).messages.filter((m) => m.role === 'system')

@@ -37,6 +37,7 @@ export interface Recording {
 export const RECORDING_NAMES = [
   'cc-2.1.139-bare-resume',
   'cc-2.1.139-full-resume',
+  'cc-2.1.139-interactive',
   'cc-2.1.332-tool-loop',
   'cc-2.1.332-countdown',
   'cc-2.1.332-subagent',
