@@ -216,3 +216,26 @@ describe('cc-2.1.332-subagent', () => {
     assert.notDeepEqual(body(sub1!).tools!.map((t) => t.name), body(main1!).tools!.map((t) => t.name));
   });
 });
+
+describe('cc-2.1.332-nested-subagent', () => {
+  const recording = loadRecording('cc-2.1.332-nested-subagent');
+  const agent = (c: RecordedCall) => c.headers['x-claude-code-agent-id'];
+  const parent = (c: RecordedCall) => c.headers['x-claude-code-parent-agent-id'];
+
+  test('main, a subagent that delegates, its subagent with a Read, the subagent again, main again', () => {
+    const [main1, outer1, inner1, inner2, outer2, main2] = recording.calls;
+    assert.equal(recording.calls.length, 6);
+    assert.deepEqual([main1, main2].map((c) => agent(c!)), [undefined, undefined]);
+    assert.ok(agent(outer1!) && agent(inner1!) && agent(outer1!) !== agent(inner1!));
+    assert.deepEqual([outer2, inner2].map((c) => agent(c!)), [agent(outer1!), agent(inner1!)]);
+    assert.deepEqual(recording.calls.map((c) => c.role), ['main', 'subagent', 'subagent', 'subagent', 'subagent', 'main']);
+  });
+
+  test('only a subagent started by a subagent names its parent, by the parent\'s agent id', () => {
+    const [, outer1, inner1, inner2, outer2] = recording.calls;
+    assert.equal(parent(outer1!), undefined);
+    assert.equal(parent(outer2!), undefined);
+    assert.equal(parent(inner1!), agent(outer1!));
+    assert.equal(parent(inner2!), agent(outer1!));
+  });
+});

@@ -41,6 +41,7 @@ export const RECORDING_NAMES = [
   'cc-2.1.332-tool-loop',
   'cc-2.1.332-countdown',
   'cc-2.1.332-subagent',
+  'cc-2.1.332-nested-subagent',
 ] as const;
 
 export type RecordingName = (typeof RECORDING_NAMES)[number];
