@@ -8,6 +8,7 @@ import { send, sseEvents } from './support/http-client.js';
 import { conversation, encodeBody, firstUserMessage, fullRequest, type Message } from './support/claude-code-bodies.js';
 import { forwarded } from './support/bust-scenarios.js';
 import { MAIN_MODEL, titleRequest } from './support/side-call-bodies.js';
+import { loadRecording, RECORDING_NAMES } from './support/recordings.js';
 import { startLlamaServerStandin } from './support/llama-server-standin.js';
 import { createProxy } from '../main/core/proxy/server.js';
 import { formatExplainLine, isSideCall, startsUserTurn } from '../main/core/diagnostics/index.js';
@@ -139,10 +140,43 @@ describe('side calls', () => {
     assert.equal(isSideCall({ ...titleRequest(), messages: [{ role: 'user', content: 'A question about the repo?' }], system: 'Answer in one line.' }), true, 'any short one-off question, not one string');
     assert.equal(isSideCall(fullRequest()), false, 'the main conversation carries tools');
     assert.equal(isSideCall({ ...titleRequest(), tools: fullRequest().tools.slice(0, 3) }), false, '--bare: 173 chars of system, but tools');
-    assert.equal(isSideCall({ ...titleRequest(), max_tokens: 32000 }), false, 'asks for a main call\'s output');
+    assert.equal(isSideCall({ ...titleRequest(), output_config: { effort: 'high' }, thinking: { type: 'adaptive' } }), false, 'asks for thinking and free text, like a main call');
+    assert.equal(isSideCall({ ...titleRequest(), output_config: { effort: 'high' }, thinking: { type: 'adaptive' }, max_tokens: 200 }), true, 'a small output budget marks a one-off answer');
     assert.equal(isSideCall({ ...titleRequest(), messages: conversation(1) }), false, 'has a history');
     assert.equal(isSideCall({ ...titleRequest(), system: 'x'.repeat(5000) }), false, 'a long system prompt is a conversation\'s');
     assert.equal(isSideCall({ ...titleRequest(), tools: [] }), true, 'an empty tools list is no tools');
+  });
+
+  test('every call of every recorded session is told right: side calls by shape, main calls and subagents not', () => {
+    for (const name of RECORDING_NAMES) {
+      for (const [i, call] of loadRecording(name).calls.entries()) {
+        assert.equal(isSideCall(JSON.parse(call.body) as Record<string, unknown>), call.role === 'side', `${name} call ${i + 1} (${call.role})`);
+      }
+    }
+  });
+
+  test('the recorded interactive session on one slot: each title call evicts the conversation; with --side-model, nothing is lost', async () => {
+    for (const sideModel of ['', 'qwen3:4b']) {
+      await withProxy({ sideModel }, async (h) => {
+        const { calls } = loadRecording('cc-2.1.139-interactive');
+        for (const call of calls) {
+          await send(h.url, { method: 'POST', path: call.path, headers: call.headers, body: Buffer.from(call.body, 'utf8') });
+        }
+        const records = await recent(h.url);
+        assert.deepEqual(records.map((r) => r.sideCall), calls.map((call) => call.role === 'side'));
+        const lastMain = records.at(-1)!;
+        assert.deepEqual([lastMain.turn, lastMain.call], [2, 1]);
+        assert.equal(lastMain.conversationReuse, 1, 'the client kept its prefix (billing line dropped)');
+        if (sideModel === '') {
+          assert.equal(lastMain.bust?.cause, 'side-call-evicted');
+          assert.ok(lastMain.reuse < 0.1, `the conversation was re-read (${lastMain.reuse})`);
+        } else {
+          assert.equal(lastMain.bust, null);
+          assert.ok(lastMain.reuse > 0.95, `reused ${lastMain.reuse}`);
+          assert.deepEqual(h.standin.requests.map((r) => (JSON.parse(r.body.toString()) as { model: string }).model), calls.map((call) => (call.role === 'side' ? 'qwen3:4b' : MAIN_MODEL)));
+        }
+      });
+    }
   });
 
   test('one slot, one model: the title call evicts the conversation, named side-call-evicted with a remedy that names what to set', () => withProxy({}, async (h) => {

@@ -391,6 +391,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     await page.keyboard.press('Enter');
     assert.equal(await rows.nth(1).getAttribute('aria-current'), 'true');
     assert.match(await page.locator('#detail h3').innerText(), /^Turn 1 · call 2 of conversation/);
+    assert.match(await page.locator('#detail .facts').innerText(), /Reused by the backend\s+[\d.]+% \(estimate\)/, 'whose figure the reuse is');
 
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press(' ');

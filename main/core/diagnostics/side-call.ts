@@ -1,15 +1,21 @@
 // Recognises side calls by their shape: short single-purpose requests that
-// are not the conversation, like Claude Code 2.1.139's title generation
-// (DESIGN §5), sent ~10 ms before each prompt's first main call. A main call
-// always carries the client's tools (even `--bare` sends three) and, after
-// its first turn, a history; it asks for tens of thousands of output tokens.
-// A side call has:
+// are not the conversation. The one measured (DESIGN §5, and the recorded
+// session cc-2.1.139-interactive) is Claude Code 2.1.139's title call, sent
+// ~10 ms before each prompt's first main call: `tools: []`, the prompt as its
+// one message, an 838-character system prompt, no `thinking`, a JSON-schema
+// `output_config.format`, and the same max_tokens (32,000) as a main call.
+// Every recorded main and subagent call carries tools and asks for thinking.
+//
+// A side call has all of:
 // - no tools;
 // - exactly one message, a user one (no history);
-// - a short system prompt (SIDE_CALL_MAX_SYSTEM_CHARS);
-// - a small output budget (SIDE_CALL_MAX_TOKENS), when it states one.
+// - a short system prompt (at most SIDE_CALL_MAX_SYSTEM_CHARS);
+// and at least one sign of a single-purpose answer:
+// - no thinking asked for (absent, or `disabled`);
+// - a structured answer asked for (`output_config.format`);
+// - a small output budget (max_tokens at most SIDE_CALL_MAX_TOKENS).
 
-/** Title and quick-question prompts are a few hundred characters; Claude Code's main one is kilobytes. */
+/** The title prompt is 838 characters; Claude Code's main one is 7–26 KB, a subagent's 3 KB with tools. */
 export const SIDE_CALL_MAX_SYSTEM_CHARS = 4096;
 /** A title asks for a handful of words; main calls ask for 32,000 by default. */
 export const SIDE_CALL_MAX_TOKENS = 8192;
@@ -32,6 +38,8 @@ export interface SideCallShape {
   readonly messages?: unknown;
   readonly system?: unknown;
   readonly max_tokens?: unknown;
+  readonly thinking?: unknown;
+  readonly output_config?: unknown;
 }
 
 export function isSideCall(body: SideCallShape): boolean {
@@ -41,6 +49,8 @@ export function isSideCall(body: SideCallShape): boolean {
   const only: unknown = messages[0];
   if (!isRecord(only) || only.role !== 'user') return false;
   if (systemChars(body.system) > SIDE_CALL_MAX_SYSTEM_CHARS) return false;
-  const maxTokens = body.max_tokens;
-  return maxTokens === undefined || (typeof maxTokens === 'number' && maxTokens <= SIDE_CALL_MAX_TOKENS);
+  const noThinking = !isRecord(body.thinking) || body.thinking.type === 'disabled';
+  const structured = isRecord(body.output_config) && body.output_config.format !== undefined && body.output_config.format !== null;
+  const small = typeof body.max_tokens === 'number' && body.max_tokens <= SIDE_CALL_MAX_TOKENS;
+  return noThinking || structured || small;
 }

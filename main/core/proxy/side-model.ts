@@ -55,7 +55,8 @@ export function routeSideCall(pieces: readonly Buffer[], members: readonly Membe
   try {
     const messages = onlyMessageRole(body, scanner, messagesSpan);
     if (messages === null) return null;
-    shape = { messages, system: valueOf(body, findMember(body, root, 'system')), max_tokens: valueOf(body, findMember(body, root, 'max_tokens')) };
+    const member = (name: string): unknown => valueOf(body, findMember(body, root, name));
+    shape = { messages, system: member('system'), max_tokens: member('max_tokens'), thinking: member('thinking'), output_config: member('output_config') };
   } catch {
     return null; // malformed: the backend will say so
   }
