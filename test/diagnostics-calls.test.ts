@@ -3,7 +3,7 @@
 // cache figure its reuse is. Each test here failed on the code before it.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from './support/proxy-harness.js';
+import { withQuickHarness } from './support/proxy-harness.js';
 import { send, sseEvents } from './support/http-client.js';
 import { conversation, encodeBody, firstUserMessage, fullRequest, type Message } from './support/claude-code-bodies.js';
 import { forwarded } from './support/bust-scenarios.js';
@@ -13,18 +13,10 @@ import { startLlamaServerStandin } from './support/llama-server-standin.js';
 import { createProxy } from '../main/core/proxy/server.js';
 import { formatExplainLine, isSideCall, startsUserTurn } from '../main/core/diagnostics/index.js';
 import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
-import type { ProxyOptions } from '../main/core/proxy/types.js';
 
 const SESSION = '3f9c2a71-5d4e-4b8a-9c1f-7e2d6a0b8c45';
 
-async function withProxy(options: Partial<ProxyOptions>, run: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await startHarness(options, { timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 2 } });
-  try {
-    await run(h);
-  } finally {
-    await h.close();
-  }
-}
+const withProxy = withQuickHarness;
 
 function post(url: string, body: unknown) {
   return send(url, {
