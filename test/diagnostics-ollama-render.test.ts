@@ -6,6 +6,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CacheTracker, pathAt, renderPrompt, REMEDIES } from '../main/core/diagnostics/index.js';
 import { countdownMessages, ENVIRONMENT, foldedInPlace, inlineRequest, tokensLeft } from './support/inline-system-bodies.js';
+import { loadRecording } from './support/recordings.js';
+import { rewriteRequestBody } from '../main/core/rewrite/index.js';
+import { parseBodyBytes } from '../main/core/diagnostics/body-text.js';
+import { startsUserTurn } from '../main/core/diagnostics/turns.js';
+
+/** The recorded session's calls as the tracker sees them, billing line dropped, inline system messages kept. */
+function replay(name: string, tracker = new CacheTracker()) {
+  return loadRecording(name).calls.map((call) => {
+    const body = parseBodyBytes(rewriteRequestBody(Buffer.from(call.body, 'utf8'), 'drop').body);
+    return tracker.observe({ key: 'session', rendered: renderPrompt(body), rewriteMode: 'drop', userTurn: startsUserTurn(body) });
+  });
+}
 
 const user = (content: unknown) => ({ role: 'user' as const, content });
 const assistant = (content: unknown) => ({ role: 'assistant' as const, content });
@@ -109,5 +121,28 @@ describe('a new inline system message in call N, as Ollama lifts it', () => {
     tracker.observe({ key: 'k', rendered: renderPrompt(inlineRequest(messages)), rewriteMode: 'drop' });
     const without = messages.filter((m) => !(m.role === 'system' && String(m.content) === tokensLeft(987_633)));
     assert.equal(tracker.observe({ key: 'k', rendered: renderPrompt(inlineRequest(without)), rewriteMode: 'drop' }).bust?.cause, 'inline-system');
+  });
+});
+
+describe('the recorded 2.1.332 sessions, inline system messages kept', () => {
+  test('countdown: every call after the first is an inline-system miss before the conversation', () => {
+    const [first, ...rest] = replay('cc-2.1.332-countdown');
+    assert.equal(first!.bust, null);
+    assert.equal(rest.length, 4);
+    for (const o of rest) {
+      assert.equal(o.bust?.cause, 'inline-system');
+      assert.match(o.bust!.after, /<total_tokens>\d+ tokens left/);
+      assert.ok(o.reuse < 0.5, `${o.reuse}`);
+    }
+    assert.deepEqual(rest.map((o) => [o.turn, o.call]), [[1, 2], [1, 3], [1, 4], [1, 5]]);
+  });
+
+  test('a subagent whose first call carries a system message still opens a conversation of its own', () => {
+    const [main, sub, subNext, mainNext] = replay('cc-2.1.332-subagent');
+    assert.doesNotMatch(main!.session, /\//);
+    assert.match(sub!.session, /\/2$/, 'a second conversation in the session');
+    assert.equal(sub!.bust, null, 'not "system-changed"');
+    assert.equal(subNext!.bust?.cause, 'inline-system', 'the subagent\'s own new system message after its tool result');
+    assert.equal(mainNext!.bust?.cause, 'slot-evicted', 'the main agent lost the only slot to its subagent');
   });
 });

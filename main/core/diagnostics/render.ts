@@ -32,6 +32,8 @@ export interface PromptLayout {
   readonly toolsEnd: number;
   /** Offset where each body message's rendering begins, by message index. */
   readonly messageStarts: readonly number[];
+  /** How many of the body's messages are `role: "system"` ones, lifted into the system prompt. */
+  readonly inlineSystemMessages: number;
   /** The `x-anthropic-billing-header:` line, when the system carries one. */
   readonly billing: TextSpan | null;
   /** False when the body has no `messages` array (not a Messages request). */
@@ -352,7 +354,8 @@ export function renderPrompt(body: unknown): RenderedPrompt {
   const converted = messages.flatMap(convertMessage);
   const b = new Builder();
   const billing = renderSystem(b, request.system);
-  renderLiftedSystem(b, converted.filter((m) => m.role === 'system'));
+  const lifted = converted.filter((m) => m.role === 'system');
+  renderLiftedSystem(b, lifted);
   const collated = collate(converted);
   const systemEnd = b.length;
   const toolNames = renderTools(b, request.tools);
@@ -367,6 +370,7 @@ export function renderPrompt(body: unknown): RenderedPrompt {
     systemEnd,
     toolsEnd,
     messageStarts,
+    inlineSystemMessages: new Set(lifted.map((m) => m.message)).size,
     billing,
     hasMessages,
   };

@@ -122,9 +122,13 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   return value;
 }
 
-/** A single-message prompt with a new first message: a fresh conversation (e.g. a subagent). */
+/**
+ * A single-message prompt with a new first message: a fresh conversation
+ * (e.g. a subagent). Inline system messages (2.1.332's `# Environment`) are
+ * lifted out of the conversation, so they do not count as its messages.
+ */
 function startsAnotherThread(previous: StoredPrompt, current: RenderedPrompt): boolean {
-  if (current.messageStarts.length !== 1) return false;
+  if (current.messageStarts.length - current.inlineSystemMessages !== 1) return false;
   const starts = previous.layout.messageStarts;
   if (starts.length === 0) return true;
   const previousFirst = readStored(previous, starts[0], starts.length > 1 ? starts[1] : previous.length);
