@@ -209,6 +209,7 @@ describe('side calls', () => {
     assert.equal(main!.bust, null, 'a side call on another model shares no slot with the conversation');
     assert.ok(main!.reuse > 0.5);
     assert.equal(main!.model, MAIN_MODEL);
+    assert.equal((JSON.parse((await send(h.url, { path: '/_proxy/status' })).text) as ProxyStatus).sideModel, 'qwen3:4b');
   }));
 
   test('--side-model leaves a body alone that merely looks small but has tools or a history', () => withProxy({ sideModel: 'qwen3:4b' }, async (h) => {

@@ -87,6 +87,8 @@ export interface ProxyStatus {
   readonly rewrite: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
+  /** Where side calls go (--side-model); null when they share the main model. */
+  readonly sideModel?: string | null;
   readonly listening: { readonly host: string; readonly port: number } | null;
   readonly uptimeMs: number;
   readonly totals: Totals;

@@ -69,6 +69,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       rewrite: this.rewriteMode,
       cacheUsage: this.options.cacheUsage ?? true,
       slots: this.options.slots ?? 1,
+      sideModel: this.options.sideModel || null,
       listening: this.address,
       uptimeMs: this.running ? Math.round(performance.now() - this.startedAt) : 0,
       totals,
