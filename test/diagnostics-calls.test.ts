@@ -244,6 +244,7 @@ describe("the backend's own cache figures", () => {
     assert.equal(record.cacheReadTokens, sent.cacheRead);
     assert.equal(record.inputTokens, sent.cacheRead + sent.input);
     assert.equal(record.reuse, sent.cacheRead / (sent.cacheRead + sent.input));
+    assert.ok(record.estimatedReuse > 0.5 && record.estimatedReuse !== record.reuse, 'the estimate stays beside it, to be held against it');
     assert.match(formatExplainLine(record), new RegExp(`of ${(sent.cacheRead + sent.input).toLocaleString('en-US')} tokens \\(backend's figure\\)`));
     const status = JSON.parse((await send(url, { path: '/_proxy/status' })).text) as ProxyStatus;
     assert.equal(status.totals.reusedTokens, standin.sent[0]!.cacheRead + sent.cacheRead);

@@ -58,6 +58,11 @@ export interface CallRecord {
   readonly reuse: number;
   /** Where `reuse` and `cacheReadTokens` come from: the backend's usage, or the proxy's estimate. */
   readonly reuseSource: 'backend' | 'estimate';
+  /**
+   * The proxy's own estimate of `reuse` from the prompts it rendered, kept
+   * beside the backend's figure so the two can be held against each other.
+   */
+  readonly estimatedReuse: number;
   /** False when the backend gave no answer (unreachable, refused, failed): such a call reused nothing. */
   readonly answered: boolean;
   /** Fraction (0..1) of the previous turn's prompt that this turn begins with; null on turn 1. */

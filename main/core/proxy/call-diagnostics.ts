@@ -94,6 +94,7 @@ export class CallDiagnostics {
       promptChars: o.promptChars,
       reuse: figures.reuse,
       reuseSource: figures.source,
+      estimatedReuse: answered ? o.reuse : 0,
       answered,
       conversationReuse: o.conversationReuse,
       bust: bust && {
