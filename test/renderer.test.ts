@@ -230,6 +230,9 @@ describe('Settings view on the app bridge, backed by the real settings module', 
     assert.equal(await page.locator('label[for="setting-target"]').innerText(), 'Backend URL');
     assert.deepEqual(await page.locator('#setting-model option').allTextContents(), ['qwen3-coder:30b', 'llama3.1:8b']);
     assert.deepEqual(await page.locator('#setting-rewrite option').allTextContents(), ['drop', 'normalize', 'off']);
+    assert.equal(await page.locator('label[for="setting-sideModel"]').innerText(), 'Side-call model');
+    assert.deepEqual(await page.locator('#setting-sideModel option').allTextContents(), ['(off)', 'qwen3-coder:30b', 'llama3.1:8b'], 'off, or any installed model');
+    assert.equal(await page.locator('#setting-sideModel').inputValue(), '');
   });
 
   test('validates as you type, with the core\'s messages next to each field', async () => {
@@ -269,9 +272,10 @@ describe('Settings view on the app bridge, backed by the real settings module', 
 
     await page.fill('#setting-port', '11436');
     await page.selectOption('#setting-model', 'llama3.1:8b');
+    await page.selectOption('#setting-sideModel', 'qwen3-coder:30b');
     await page.click('#settings-apply');
     await waitForText(page, '#settings-status', 'Applied. Calls in progress finish on the old settings.');
-    assert.deepEqual(controller.applied.at(-1), { port: 11436, bare: true, model: 'llama3.1:8b' });
+    assert.deepEqual(controller.applied.at(-1), { port: 11436, bare: true, model: 'llama3.1:8b', sideModel: 'qwen3-coder:30b' });
     assert.equal(controller.current.port, 11436);
     assert.equal(await page.locator('#setting-port').inputValue(), '11436', 'the form shows the applied settings');
     assert.equal(await page.locator('#settings-apply').isDisabled(), true, 'nothing left to apply');
