@@ -13,6 +13,7 @@ import { startLlamaServerStandin } from './support/llama-server-standin.js';
 import { createProxy } from '../main/core/proxy/server.js';
 import { formatExplainLine, isSideCall, startsUserTurn } from '../main/core/diagnostics/index.js';
 import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { RequestLogEntry } from '../main/core/proxy/types.js';
 
 const SESSION = '3f9c2a71-5d4e-4b8a-9c1f-7e2d6a0b8c45';
 
@@ -210,6 +211,15 @@ describe('side calls', () => {
     assert.ok(main!.reuse > 0.5);
     assert.equal(main!.model, MAIN_MODEL);
     assert.equal((JSON.parse((await send(h.url, { path: '/_proxy/status' })).text) as ProxyStatus).sideModel, 'qwen3:4b');
+  }));
+
+  test('--side-model naming a model the backend lacks: the log line says what to do', () => withProxy({ sideModel: 'qwen3:4b' }, async (h) => {
+    h.standin.failWith = { status: 404, type: 'not_found_error', message: 'model "qwen3:4b" not found' };
+    const logged = new Promise<RequestLogEntry>((resolve) => h.proxy.once('request', resolve));
+    assert.equal((await post(h.url, titleRequest())).status, 404, 'the backend\'s answer goes back as it was');
+    const entry = await logged;
+    assert.equal(entry.rule, 'billing-block-dropped,side-model');
+    assert.match(entry.note ?? '', /no model "qwen3:4b" for side calls; pull it \(ollama pull qwen3:4b\) or change --side-model/);
   }));
 
   test('--side-model leaves a body alone that merely looks small but has tools or a history', () => withProxy({ sideModel: 'qwen3:4b' }, async (h) => {

@@ -13,7 +13,7 @@ import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
-import { routeSideCall } from './side-model.js';
+import { routeSideCall, sideModelMissing } from './side-model.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
@@ -246,6 +246,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
 
   private finishExchange(req: http.IncomingMessage, res: http.ServerResponse, exchange: Exchange): void {
     const call = callOf(req);
+    if (call?.rule?.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
     const entry: RequestLogEntry = {
       method: req.method ?? '',
       path: req.url ?? '',

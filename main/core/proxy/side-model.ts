@@ -9,6 +9,11 @@ import type { ScanMemo } from '../rewrite/scan-memo.js';
 import { parseBodyBytes } from '../diagnostics/body-text.js';
 import { isSideCall } from '../diagnostics/side-call.js';
 
+/** The log note when the backend does not know the side model (Ollama answers 404). */
+export function sideModelMissing(model: string): string {
+  return `the backend has no model "${model}" for side calls; pull it (ollama pull ${model}) or change --side-model`;
+}
+
 export interface RoutedBody {
   readonly pieces: readonly Buffer[];
   readonly members: readonly MemberSpan[];
