@@ -17,6 +17,7 @@ import { measureDiagnostics } from './diagnostics-cost.js';
 import { measureSseTap } from './sse-tap-cost.js';
 import { startNodeProcess, type StartedProcess } from '../test/support/node-process.js';
 import { median, passes, timePerCall, type Check, checkLine } from './stats.js';
+import { measureSideModel } from './side-model-cost.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
@@ -206,6 +207,10 @@ async function main(): Promise<void> {
     console.log(`  ${label.padEnd(14)} ${kb(withBilling.length).padStart(7)}   first ${us(first)}   next turn ${us(next)}   untouched ${us(unchanged)}`);
     if (label.startsWith('77')) checks.push({ name: 'rewrite of a 77 KB body (whole scan)', value: first, limit: 0.3, unit: 'ms', lowerIsBetter: true });
   }
+
+  const side = measureSideModel();
+  console.log(`\n--side-model, added per call: 77 KB main call ${us(side.mainCallMs)} (no billing line ${us(side.mainCallNoBillingMs)}), title call rerouted ${us(side.titleCallMs)}`);
+  checks.push({ name: '--side-model added to a 77 KB main call', value: Math.max(side.mainCallMs, side.mainCallNoBillingMs), limit: 0.2, unit: 'ms', lowerIsBetter: true });
 
   console.log('\nDiagnostics per call (JSON parse, rendering, prefix tracking): a first call, then the next turn:');
   for (const row of measureDiagnostics()) {
