@@ -225,7 +225,7 @@ const SESSIONS: readonly SessionSpec[] = [
   },
 ];
 
-function clientBin(clientsDir: string, version: string): string {
+export function clientBin(clientsDir: string, version: string): string {
   const bin = join(clientsDir, `cc-${version}`, 'node_modules', '.bin', 'claude');
   if (!existsSync(bin)) {
     throw new Error(`Claude Code ${version} is not installed at ${bin}.\n` +
@@ -261,7 +261,7 @@ export function clientEnv(upstreamUrl: string, home: string, tmp: string, extra:
 }
 
 /** First-run answers (onboarding done, project trusted) so the interactive client goes straight to its prompt. */
-function writeFirstRunConfig(home: string, project: string): void {
+export function writeFirstRunConfig(home: string, project: string): void {
   const config = JSON.stringify({
     hasCompletedOnboarding: true,
     theme: 'dark',
@@ -274,20 +274,32 @@ function writeFirstRunConfig(home: string, project: string): void {
   writeFileSync(join(home, '.claude', '.claude.json'), config);
 }
 
-function runClient(bin: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<string> {
-  return new Promise((resolveRun, reject) => {
+export interface ClientRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the client to its end, whatever its exit code (a refusal is a finding too). */
+export function spawnClient(bin: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<ClientRun> {
+  return new Promise((resolveRun) => {
     const child = spawn(bin, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     const timer = setTimeout(() => child.kill('SIGTERM'), TURN_TIMEOUT_MS);
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolveRun(stdout);
-      else reject(new Error(`claude ${args.join(' ')} exited with ${code ?? signal}\n${stdout}\n${stderr}`));
+      resolveRun({ code, stdout, stderr });
     });
   });
+}
+
+async function runClient(bin: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<string> {
+  const run = await spawnClient(bin, args, env, cwd);
+  if (run.code !== 0) throw new Error(`claude ${args.join(' ')} exited with ${run.code}\n${run.stdout}\n${run.stderr}`);
+  return run.stdout;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -357,7 +369,7 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
     headers: keptHeaders(call.headers, rules),
     body: scrubText(call.body, rules),
   }));
-  rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   return { name: spec.name, client: spec.client, description: spec.description, calls };
 }
 
