@@ -112,7 +112,7 @@ async function contextCommand(bin: string): Promise<void> {
       try {
         session = await InteractiveClaude.start(`cc-context-${process.pid}`, bin, clientEnv(upstream.url, box.home, box.tmp, variant.env), box.project, flags);
         await session.send('/context');
-        await session.waitForScreen('Auto-compact window', 60_000);
+        await session.waitForScreen('Autocompact buffer', 60_000);
         await new Promise((r) => setTimeout(r, 1000));
         const lines = (await session.screen(true)).split('\n').map((l) => l.replace(/[\u2580-\u259f\u26c0-\u26ff]/g, '').trim())
           .filter((l) => /tokens|window|isn't recognized|reads as|^[^\w]*(System prompt|System tools|Skills|Memory|Messages|MCP tools|Custom agents|Free space|Autocompact buffer):/i.test(l) && !/^[├└]|Estimated tokens/.test(l) && !/^(❯ )?\/context/.test(l));
@@ -135,6 +135,9 @@ const COMPACTION_VARIANTS: ReadonlyArray<{ readonly label: string; readonly env:
   { label: 'MAX_CONTEXT_TOKENS=32768 MAX_OUTPUT_TOKENS=4096, upstream reports usage x2', env: SMALL_WINDOW, usage: (t) => ({ inputTokens: 2 * t }) },
   { label: 'MAX_CONTEXT_TOKENS=32768 MAX_OUTPUT_TOKENS=4096, upstream reports 90% as cache_read_input_tokens', env: SMALL_WINDOW, usage: (t) => ({ inputTokens: Math.ceil(t / 10), cacheReadTokens: t - Math.ceil(t / 10) }) },
   { label: 'MAX_CONTEXT_TOKENS=32768 MAX_OUTPUT_TOKENS=4096, upstream reports only 10% (new tokens), no cache figure', env: SMALL_WINDOW, usage: (t) => ({ inputTokens: Math.ceil(t / 10) }) },
+  // The 100k floor of CLAUDE_CODE_AUTO_COMPACT_WINDOW, reached in fewer turns by a backend that counts 5x.
+  { label: 'AUTO_COMPACT_WINDOW=100000 MAX_OUTPUT_TOKENS=4096, upstream reports usage x5', env: { CLAUDE_CODE_AUTO_COMPACT_WINDOW: '100000', CLAUDE_CODE_MAX_OUTPUT_TOKENS: '4096' }, usage: (t) => ({ inputTokens: 5 * t }) },
+  { label: '(no window setting) MAX_OUTPUT_TOKENS=4096, upstream reports usage x5', env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '4096' }, usage: (t) => ({ inputTokens: 5 * t }) },
 ];
 
 async function compaction(bin: string, turns: number): Promise<void> {
