@@ -149,6 +149,22 @@ function resumeSession(name: string, client: string, bare: boolean): SessionSpec
   };
 }
 
+/** A 2.1.332 `claude -p` session of one prompt, whose tool loop the plan scripts. */
+function oneShot(spec: { name: string; prompt: string; how: string; plan: SessionPlan; env?: Readonly<Record<string, string>> }): SessionSpec {
+  const envPrefix = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value} `).join('');
+  return {
+    name: spec.name,
+    client: '2.1.332',
+    description: `${envPrefix}claude -p --output-format json ${JSON.stringify(spec.prompt)}; ${spec.how}`,
+    ...(spec.env ? { env: spec.env } : {}),
+    plan: spec.plan,
+    async run(ctx) {
+      ctx.prompt(1);
+      await ctx.claude(['-p', '--output-format', 'json', spec.prompt]);
+    },
+  };
+}
+
 const INTERACTIVE_PROMPTS = ['What is a KV cache?', 'Why does a changing first line break it?'];
 
 const SESSIONS: readonly SessionSpec[] = [
@@ -173,56 +189,40 @@ const SESSIONS: readonly SessionSpec[] = [
       }
     },
   },
-  {
+  oneShot({
     name: 'cc-2.1.332-tool-loop',
-    client: '2.1.332',
-    description: 'claude -p --output-format json "Read notes.md and tell me what this project caches."; the upstream asks for a Read of notes.md, then ends the turn with text',
+    prompt: 'Read notes.md and tell me what this project caches.',
+    how: 'the upstream asks for a Read of notes.md, then ends the turn with text',
     plan: { main: [readStep('notes.md')], answers: ['This project caches the prompt prefix: the backend reuses its KV cache.'] },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Read notes.md and tell me what this project caches.']);
-    },
-  },
-  {
+  }),
+  oneShot({
     name: 'cc-2.1.332-countdown',
-    client: '2.1.332',
-    description: 'CLAUDE_CODE_TOTAL_TOKENS_REMINDER=countdown claude -p --output-format json "Read a.md, b.md, c.md and d.md, then sum them up."; the upstream asks for four Reads in turn, then ends with text',
     env: { CLAUDE_CODE_TOTAL_TOKENS_REMINDER: 'countdown' },
+    prompt: 'Read a.md, b.md, c.md and d.md, then sum them up.',
+    how: 'the upstream asks for four Reads in turn, then ends with text',
     plan: { main: ['a.md', 'b.md', 'c.md', 'd.md'].map(readStep), answers: ['The four notes describe what busts a local model\'s prompt cache.'] },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Read a.md, b.md, c.md and d.md, then sum them up.']);
-    },
-  },
-  {
+  }),
+  oneShot({
     name: 'cc-2.1.332-subagent',
-    client: '2.1.332',
-    description: 'claude -p --output-format json "Use a subagent to summarise notes.md."; the main agent calls Agent (foreground), the subagent Reads notes.md and answers, then the main agent ends with text',
+    prompt: 'Use a subagent to summarise notes.md.',
+    how: 'the main agent calls Agent (foreground), the subagent Reads notes.md and answers, then the main agent ends with text',
     plan: {
       main: [agentStep('Summarise notes', 'Read notes.md in the working directory and summarise it in one sentence.')],
       subagent: [readStep('notes.md')],
       answers: ['The subagent says the proxy keeps the prompt prefix byte-stable so the KV cache is reused.'],
     },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Use a subagent to summarise notes.md.']);
-    },
-  },
-  {
+  }),
+  oneShot({
     name: 'cc-2.1.332-nested-subagent',
-    client: '2.1.332',
-    description: 'claude -p --output-format json "Use a subagent that delegates to another subagent to summarise notes.md."; main calls Agent, the subagent calls Agent, the nested subagent Reads notes.md, then each ends with text',
+    prompt: 'Use a subagent that delegates to another subagent to summarise notes.md.',
+    how: 'main calls Agent, the subagent calls Agent, the nested subagent Reads notes.md, then each ends with text',
     plan: {
       main: [agentStep('Summarise notes', 'Start a subagent of your own to read notes.md, then report what it found.')],
       subagent: [agentStep('Read notes', 'Read notes.md in the working directory and summarise it in one sentence.')],
       nestedSubagent: [readStep('notes.md')],
       answers: ['The subagents say the proxy keeps the prompt prefix byte-stable so the KV cache is reused.'],
     },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Use a subagent that delegates to another subagent to summarise notes.md.']);
-    },
-  },
+  }),
 ];
 
 export function clientBin(clientsDir: string, version: string): string {
