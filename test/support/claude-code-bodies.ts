@@ -19,7 +19,7 @@ export type BillingVariant =
   | 'subagent'
   /** `suffix` plus both ` cc_workload=…;` and ` cc_is_subagent=true;`. */
   | 'workload-subagent'
-  /** `{"cc_is_subagent":true}`. */
+  /** `{"cc_is_subagent":true}` (`false` on odd calls). */
   | 'json';
 
 export const BILLING_VARIANTS: readonly BillingVariant[] = ['cch', 'suffix', 'workload', 'subagent', 'workload-subagent', 'json'];
@@ -119,7 +119,10 @@ export function billingLine(variant: BillingVariant, call = 0): string {
     case 'workload': return `${v197} cc_workload=interactive;`;
     case 'subagent': return `${v197} cc_is_subagent=true;`;
     case 'workload-subagent': return `${v197} cc_workload=interactive; cc_is_subagent=true;`;
-    case 'json': return 'x-anthropic-billing-header: {"cc_is_subagent":true}';
+    // The one JSON-form build seen sent `true` (call 0). Its value is all that can
+    // differ between calls, so odd calls send `false`: two calls of this variant
+    // must differ for a test of the rewrite's stability to be able to fail.
+    case 'json': return `x-anthropic-billing-header: {"cc_is_subagent":${call % 2 === 0}}`;
   }
 }
 
