@@ -607,6 +607,36 @@ export function conversation(toolTurns: number, resultBytes = RESULT_BYTES, prom
   return messages;
 }
 
+/** The assistant's answer to turn `turn`: a few paragraphs of prose, as a model writes them. */
+function assistantReply(turn: number): Message {
+  const paragraphs = [
+    `Turn ${turn}: the proxy buffers the request, drops the billing block from \`system\`, and forwards the rest byte for byte, so the prompt Ollama renders starts with the same bytes as on the previous call.`,
+    'Everything after the first differing byte has to be evaluated again. Because the billing line sits at the very top of the system prompt, a changed `cch` value used to cost the whole prefill; without it, only the new messages at the end are evaluated.',
+    `To check it on your machine, run \`claudel -p "turn ${turn}"\` twice and compare the reuse the Activity window shows for each call; the second should be close to 100%.`,
+  ];
+  return { role: 'assistant', content: [{ type: 'text', text: paragraphs.join('\n\n') }] };
+}
+
+/** The user's next prompt after turn `turn`. */
+function followUp(turn: number): Message {
+  return { role: 'user', content: [{ type: 'text', text: `Follow-up ${turn}: what happens to the cache when I resume this session tomorrow, or after /compact?` }] };
+}
+
+/**
+ * `count` successive requests of one session, encoded, as a client sends
+ * them: each the previous one's messages plus the assistant's reply and the
+ * user's next prompt, and each with its own billing values (`call`).
+ */
+export function sessionBodies(make: (options: BodyOptions) => MessagesRequest, firstMessages: readonly Message[], count: number, options: BodyOptions = {}): Buffer[] {
+  const bodies: Buffer[] = [];
+  const messages = [...firstMessages];
+  for (let call = 0; call < count; call++) {
+    if (call > 0) messages.push(assistantReply(call), followUp(call));
+    bodies.push(encodeBody(make({ ...options, call, messages: [...messages] })));
+  }
+  return bodies;
+}
+
 // ---------------------------------------------------------------- bodies
 
 function userId(sessionId: string): string {
