@@ -55,9 +55,9 @@ export interface Check {
   readonly unit: string;
   readonly lowerIsBetter: boolean;
   /**
-   * Robust on a noisy shared machine (a ratio, or a difference between routes
-   * measured in the same alternating rounds): BENCH_STRICT=1 fails the run
-   * when it is missed. Absolute times are guides: printed, never enforced.
+   * Holds on a loaded shared machine, so BENCH_STRICT=1 fails the run when it
+   * is missed. Otherwise a guide (absolute times, rows that swing with other
+   * tenants' load): printed with its verdict, never failing a run.
    */
   readonly enforced: boolean;
 }
