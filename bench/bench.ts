@@ -195,8 +195,6 @@ function pairedRatio(a: readonly number[], b: readonly number[]): number {
 }
 
 interface ThroughputRow {
-  /** Median requests per second of each route. */
-  readonly rates: Map<string, number>;
   /** Route ÷ route, paired by round. */
   ratio(of: string, to: string): number;
 }
@@ -209,7 +207,7 @@ async function compare(label: string, routes: Routes, call: Call, concurrency: n
   const toDirect = new Map([...perRound.keys()].map((name) => [name, ratio(name, 'direct')]));
   const floors = referenceNote(toDirect, (value) => `${value.toFixed(2)}×`);
   console.log(`  ${label.padEnd(48)} direct ${rates.get('direct')!.toFixed(0).padStart(6)} req/s   proxy ${rates.get('proxy')!.toFixed(0).padStart(6)} req/s   ratio ${toDirect.get('proxy')!.toFixed(2)}×${floors}`);
-  return { rates, ratio };
+  return { ratio };
 }
 
 function us(ms: number): string {
