@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppState, MenuItemModel } from '../main/core/menu/types.js';
-import type { OllamaState } from '../main/core/ollama/types.js';
+import type { OllamaState } from '../main/core/backends/types.js';
 import { buildTrayMenu, tooltip, trayIconVariant } from '../main/core/menu/tray-menu.js';
 import { contextSize } from '../main/core/menu/format.js';
 import { percent } from '../main/core/diagnostics/percent.js';

@@ -1,7 +1,7 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
 import type { CallRecord } from '../diagnostics/types.js';
 import type { AppState, LoginItemView, ProxyRunState } from '../menu/types.js';
-import type { KeepAliveState, OllamaState } from '../ollama/types.js';
+import type { KeepAliveState, OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import { shellFromEnv } from '../snippet/shells.js';

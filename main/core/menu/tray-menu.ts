@@ -1,9 +1,9 @@
 // App state → tray menu, icon and tooltip. Pure: no Electron, no clock, no I/O.
 import type { AppState, MenuAction, MenuItemModel, TrayIconVariant } from './types.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { LoadedModel } from '../ollama/types.js';
+import type { LoadedModel } from '../backends/types.js';
 import type { Shell } from '../snippet/shells.js';
-import { sameModel } from '../ollama/model-name.js';
+import { sameModel } from '../backends/model-name.js';
 import { clockTime, contextSize, hostOf, hostPort } from './format.js';
 import { percent } from '../diagnostics/percent.js';
 

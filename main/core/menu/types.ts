@@ -2,7 +2,7 @@
 // read it directly. Actions are data too, so the app handles them in one switch.
 import type { CallRecord } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { OllamaState } from '../ollama/types.js';
+import type { OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 

@@ -1,8 +1,20 @@
-// What the app (tray, window, CLI) learns about the Ollama backend.
+// What the app (tray, window, CLI) learns about the backend: which engine it
+// is, its models, what it has loaded and with how much context.
 
 export type OllamaStatus = 'unknown' | 'up' | 'down';
+export type BackendStatus = OllamaStatus;
 
-/** One model from GET /api/tags. */
+/** The engines the proxy tells apart; a router fronts several of them. */
+export const BACKEND_KINDS = ['ollama', 'llama-server', 'lmstudio', 'vllm', 'sglang', 'router'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+/** --backend: detect, or take the user's word for it. */
+export const BACKEND_CHOICES = ['auto', ...BACKEND_KINDS] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+/** Routers that can be told apart from their own endpoints, or named with --router. */
+export const ROUTER_FLAVOURS = ['dynamo', 'sglang', 'vllm-router', 'llm-d'] as const;
+export type RouterFlavour = (typeof ROUTER_FLAVOURS)[number];
+
+/** One model the backend can serve (Ollama: GET /api/tags). */
 export interface OllamaModel {
   readonly name: string;
   readonly parameterSize?: string;
@@ -23,6 +35,17 @@ export interface LoadedModel {
 
 export interface OllamaState {
   readonly status: OllamaStatus;
+  /**
+   * The engine found at the target: 'unknown' when it answers HTTP but like
+   * none of them; absent until a check succeeded (or while it is down).
+   */
+  readonly kind?: BackendKind | 'unknown';
+  /** Which router, where its endpoints say. */
+  readonly flavour?: RouterFlavour;
+  /** True when --backend named the engine instead of detection. */
+  readonly forced?: boolean;
+  /** Parallel sequences (cache slots), where the engine reports them. */
+  readonly slots?: number;
   readonly version?: string;
   readonly models: readonly OllamaModel[];
   readonly loaded: readonly LoadedModel[];
@@ -32,8 +55,10 @@ export interface OllamaState {
   readonly lastCheckedAt: Date | null;
 }
 
+export type BackendState = OllamaState;
+
 export interface OllamaMonitorEvents {
-  /** Ollama became reachable (from unknown or down). */
+  /** The backend became reachable (from unknown or down). */
   up: [state: OllamaState];
   /** Ollama stopped answering (from unknown or up). */
   down: [state: OllamaState];
