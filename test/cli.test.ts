@@ -152,7 +152,7 @@ describe('llm-cache-proxy (headless CLI)', () => {
     assert.match(cli.stdout(), new RegExp(`-> ${standin.url}`), 'target from the file');
     await send(`http://127.0.0.1:${port}`, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: bareBody() });
     await cli.waitFor(/POST \/v1\/messages .*rewritten=no/);
-    assert.ok(standin.requests.at(-1)!.body.includes('x-anthropic-billing-header'), 'rewrite: off from the file');
+    assert.ok(standin.requests.findLast((r) => r.url === '/v1/messages')!.body.includes('x-anthropic-billing-header'), 'rewrite: off from the file');
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0);
   });
@@ -185,9 +185,11 @@ describe('parseServeArgs', () => {
     if (parsed.kind !== 'serve') return;
     assert.deepEqual(
       { ...parsed.config.proxy },
-      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0 },
+      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0,
+        affinityHeaders: [], upstreamAuth: undefined, upstreamCa: undefined },
     );
     assert.equal(parsed.config.logLevel, 'info');
+    assert.deepEqual(parsed.config.backend, { backend: 'auto', routerFlavour: undefined });
   });
 
   test('every flag', () => {

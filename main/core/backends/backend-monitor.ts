@@ -12,6 +12,7 @@ import { contextShortfall, contextWarningMessage } from './context-warning.js';
 import { detectBackend, PROFILES, type Detected } from './detect.js';
 import { BackendRequestError, requestJson } from './http.js';
 import { compact } from './json-fields.js';
+import { overflowKey } from './overflow-notices.js';
 import type { BackendProfile, GetJson } from './profile.js';
 import { backoffDelay } from './timing.js';
 
@@ -261,10 +262,10 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
 
   #checkContext(): void {
     const shortfall = this.#lastPrompt && contextShortfall(this.#state.loaded, this.#lastPrompt);
-    const key = shortfall ? `${shortfall.model}@${shortfall.contextLength}` : null;
+    const key = shortfall ? overflowKey(shortfall.model, shortfall.contextLength) : null;
     const isNew = key !== null && key !== this.#warnedAbout;
     this.#warnedAbout = key;
-    if (isNew && shortfall) this.emit('warning', contextWarningMessage(shortfall, this.#profile ?? PROFILES.ollama));
+    if (isNew && shortfall && key) this.emit('warning', contextWarningMessage(shortfall, this.#profile ?? PROFILES.ollama), key);
   }
 
   #clearTimer(): void {

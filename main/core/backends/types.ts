@@ -64,8 +64,8 @@ export interface OllamaMonitorEvents {
   down: [state: OllamaState];
   /** Anything the tray shows changed: status, version, models, loaded models or error. */
   changed: [state: OllamaState];
-  /** Something the user should act on, e.g. a context window smaller than the prompt. */
-  warning: [message: string];
+  /** Something the user should act on, e.g. a context window smaller than the prompt; the key names the problem (model@window). */
+  warning: [message: string, key: string];
   /** A check finished, whether or not anything changed. */
   checked: [state: OllamaState];
 }
@@ -83,4 +83,28 @@ export interface KeepAliveEvents {
   renewed: [state: KeepAliveState];
   failed: [state: KeepAliveState];
   changed: [state: KeepAliveState];
+}
+
+/** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */
+export interface BackendInfo {
+  /** 'checking' before the first check has finished. */
+  readonly status: 'checking' | 'up' | 'down';
+  /** The engine: 'unknown' when it answers like none of them; null while nothing answers. */
+  readonly kind: BackendKind | 'unknown' | null;
+  readonly flavour: RouterFlavour | null;
+  /** True when --backend named it rather than detection. */
+  readonly forced: boolean;
+  readonly version: string | null;
+  readonly models: readonly string[];
+  /** Parallel sequences (cache slots): reported by the engine, or as configured for Ollama. */
+  readonly slots: number | null;
+  /** The loaded context window of the model in use, where the engine reports it. */
+  readonly contextLength: number | null;
+  /** Whether inline system messages are lifted to the top of the prompt; null where it depends. */
+  readonly liftsInlineSystem: boolean | null;
+  /** Whether the engine's usage already carries cache figures (then they pass through untouched). */
+  readonly usageCarriesCache: boolean | null;
+  /** The settings the advice names for this engine. */
+  readonly knobs: { readonly context: string; readonly slots: string | null } | null;
+  readonly error?: string;
 }
