@@ -1,0 +1,250 @@
+// Backend detection, profiles and advice over real HTTP: each stand-in
+// follows its engine's documented surface, and /_proxy/status says what it is.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
+import { startEngineStandin } from './support/engine-standins.js';
+import { startBackendRig, type BackendRig, type RigOptions } from './support/backend-rig.js';
+import { fullBody } from './support/claude-code-bodies.js';
+import { send, sseEvents } from './support/http-client.js';
+import { freePort } from './support/free-port.js';
+import { formatExplainLine } from '../main/core/diagnostics/index.js';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+async function withRig<T>(standin: OllamaStandin, options: RigOptions, run: (rig: BackendRig) => Promise<T>): Promise<T> {
+  const rig = await startBackendRig(standin.url, options);
+  try {
+    return await run(rig);
+  } finally {
+    await rig.close();
+    await standin.close();
+  }
+}
+
+async function callThrough(rig: BackendRig, body: Buffer, headers: http.OutgoingHttpHeaders = {}) {
+  const record = rig.nextCall();
+  const res = await send(rig.url, { method: 'POST', path: '/v1/messages', headers: { ...JSON_HEADERS, ...headers }, body });
+  return { res, record: await record };
+}
+
+describe('backend detection', () => {
+  const cases: Array<{ name: string; start: () => Promise<OllamaStandin>; expected: Record<string, unknown> }> = [
+    {
+      name: 'Ollama', start: () => startOllamaStandin({ loaded: ['qwen3-coder:30b'] }),
+      expected: { kind: 'ollama', version: '0.12.6', models: ['gpt-oss:20b', 'qwen3-coder:30b'], slots: 1, contextLength: 65536, flavour: null, liftsInlineSystem: true, usageCarriesCache: false },
+    },
+    {
+      name: 'llama-server', start: () => startEngineStandin('llama-server', { model: 'qwen3-coder', contextLength: 16384, slots: 2 }),
+      expected: { kind: 'llama-server', version: 'b7100-00dc805', models: ['qwen3-coder'], slots: 2, contextLength: 16384, liftsInlineSystem: null, usageCarriesCache: false },
+    },
+    {
+      name: 'LM Studio 0.4 (REST v1)', start: () => startEngineStandin('lmstudio', { model: 'qwen/qwen3-coder-30b', contextLength: 8192 }),
+      expected: { kind: 'lmstudio', version: null, models: ['qwen/qwen3-coder-30b'], slots: null, contextLength: 8192 },
+    },
+    {
+      name: 'LM Studio 0.3 (REST v0)', start: () => startEngineStandin('lmstudio-v0', { model: 'qwen/qwen3-coder-30b', contextLength: 4096 }),
+      expected: { kind: 'lmstudio', version: null, models: ['qwen/qwen3-coder-30b'], slots: null, contextLength: 4096 },
+    },
+    {
+      name: 'vLLM', start: () => startEngineStandin('vllm', { model: 'Qwen/Qwen3-Coder-30B-A3B-Instruct', contextLength: 65536 }),
+      expected: { kind: 'vllm', version: '0.11.2', models: ['Qwen/Qwen3-Coder-30B-A3B-Instruct'], slots: null, contextLength: 65536, liftsInlineSystem: false, usageCarriesCache: true },
+    },
+    {
+      name: 'SGLang', start: () => startEngineStandin('sglang', { model: 'Qwen/Qwen3-Coder-30B-A3B-Instruct', contextLength: 32768 }),
+      expected: { kind: 'sglang', version: '0.5.5', models: ['Qwen/Qwen3-Coder-30B-A3B-Instruct'], contextLength: 32768, liftsInlineSystem: true },
+    },
+    {
+      name: 'Dynamo', start: () => startEngineStandin('dynamo', { model: 'Qwen/Qwen3-Coder-30B-A3B-Instruct' }),
+      expected: { kind: 'router', flavour: 'dynamo', version: null, models: ['Qwen/Qwen3-Coder-30B-A3B-Instruct'], contextLength: null },
+    },
+    {
+      name: 'vLLM production-stack router', start: () => startEngineStandin('vllm-router', { model: 'Qwen/Qwen3-Coder-30B-A3B-Instruct', contextLength: 65536 }),
+      expected: { kind: 'router', flavour: 'vllm-router', version: '0.1.8', contextLength: 65536 },
+    },
+    {
+      // The real-engine backend of issue 11 speaks Ollama's surface and reports its own cache figures.
+      name: 'the llama.cpp engine presenting itself as Ollama', start: () => startOllamaStandin({ loaded: ['qwen3-coder:30b'], cacheUsage: true }),
+      expected: { kind: 'ollama', status: 'up' },
+    },
+  ];
+
+  for (const c of cases) {
+    test(`${c.name} is told from its own endpoints`, async () => {
+      const standin = await c.start();
+      await withRig(standin, {}, async (rig) => {
+        const backend = await rig.backend();
+        const picked = Object.fromEntries(Object.keys(c.expected).map((key) => [key, (backend as unknown as Record<string, unknown>)[key]]));
+        assert.deepEqual(picked, c.expected);
+        assert.equal(backend.status, 'up');
+        assert.equal(backend.forced, false);
+      });
+    });
+  }
+
+  test('a target that answers like no engine is unknown, and no guess is made', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<html>nothing here</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const rig = await startBackendRig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const backend = await rig.backend();
+      assert.equal(backend.status, 'up');
+      assert.equal(backend.kind, 'unknown');
+      assert.equal(backend.knobs, null, 'no advice for an engine it does not know');
+      assert.match(backend.error ?? '', /answers over HTTP, but not as Ollama, llama-server, LM Studio, vLLM, SGLang or a known router would/);
+    } finally {
+      await rig.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test('an unreachable target is reported as such, then detected once an engine starts there', async () => {
+    const port = await freePort();
+    const rig = await startBackendRig(`http://127.0.0.1:${port}`);
+    try {
+      const down = await rig.backend();
+      assert.deepEqual({ status: down.status, kind: down.kind, error: down.error }, { status: 'down', kind: null, error: 'connection refused' });
+      const standin = await startEngineStandin('llama-server', { base: { port } });
+      try {
+        await rig.watch.monitor.refresh();
+        const up = await rig.backend();
+        assert.deepEqual({ status: up.status, kind: up.kind }, { status: 'up', kind: 'llama-server' });
+      } finally {
+        await standin.close();
+      }
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test('another engine taking the port is detected at the next check', async () => {
+    const vllm = await startEngineStandin('vllm');
+    const port = vllm.port;
+    const rig = await startBackendRig(vllm.url);
+    try {
+      assert.equal((await rig.backend()).kind, 'vllm');
+      await vllm.close();
+      const llama = await startEngineStandin('llama-server', { base: { port } });
+      try {
+        // The first check may find the old engine's kept-alive connection closed, and read as down once.
+        const state = await rig.watch.monitor.refresh();
+        if (state.status === 'down') await rig.watch.monitor.refresh();
+        assert.equal((await rig.backend()).kind, 'llama-server');
+      } finally {
+        await llama.close();
+      }
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test('--backend names the engine: checked only as that engine, down when it does not answer like it', async () => {
+    const vllm = await startEngineStandin('vllm');
+    await withRig(vllm, { backend: 'llama-server' }, async (rig) => {
+      const backend = await rig.backend();
+      assert.deepEqual({ status: backend.status, kind: backend.kind, forced: backend.forced }, { status: 'down', kind: 'llama-server', forced: true });
+      assert.match(backend.error ?? '', /\/props/);
+      assert.ok(!vllm.requests.some((r) => r.url === '/version'), 'no detection when the engine is named');
+    });
+  });
+
+  test('--router names a router that answers like its engines (SGLang Model Gateway, llm-d)', async () => {
+    const behind = await startEngineStandin('sglang');
+    await withRig(behind, { router: 'sglang' }, async (rig) => {
+      const backend = await rig.backend();
+      assert.deepEqual({ kind: backend.kind, flavour: backend.flavour, forced: backend.forced }, { kind: 'router', flavour: 'sglang', forced: true });
+    });
+  });
+});
+
+describe('probing and the call path', () => {
+  test('a call brings no probe with it, and an idle watch wakes at most every 5 s', async () => {
+    const standin = await startEngineStandin('llama-server');
+    await withRig(standin, {}, async (rig) => {
+      assert.deepEqual(rig.clock.pendingDelays(), [5000], 'the next check is 5 s away');
+      const before = standin.requests.length;
+      for (let i = 0; i < 3; i++) await callThrough(rig, fullBody({ call: i }));
+      await rig.status();
+      assert.deepEqual(standin.requests.slice(before).map((r) => `${r.method} ${r.url}`), Array(3).fill('POST /v1/messages'));
+      // Idle: each check schedules exactly one more, 5 s on.
+      for (let i = 0; i < 3; i++) {
+        const checked = new Promise((resolve) => rig.watch.monitor.once('checked', resolve));
+        rig.clock.advance(5000);
+        await checked;
+        assert.deepEqual(rig.clock.pendingDelays(), [5000]);
+      }
+    });
+  });
+});
+
+describe('context overflow and advice', () => {
+  const overflowCases: Array<{ name: string; start: () => Promise<OllamaStandin>; model: string; setting: RegExp; source: 'backend' | 'estimate' }> = [
+    // Ollama does not refuse: its count of the (uncut, here) prompt is what the warning uses.
+    { name: 'Ollama', start: () => startOllamaStandin({ models: [{ name: 'qwen3-coder:30b', contextLength: 4096 }], loaded: ['qwen3-coder:30b'] }), model: 'qwen3-coder:30b', setting: /OLLAMA_CONTEXT_LENGTH/, source: 'backend' },
+    // llama-server refuses with 400 and no usage: the proxy's estimate tells.
+    { name: 'llama-server', start: () => startEngineStandin('llama-server', { model: 'qwen3-coder', contextLength: 4096 }), model: 'qwen3-coder', setting: /llama-server -c \(--ctx-size\); each slot gets -c divided by -np/, source: 'estimate' },
+    { name: 'LM Studio', start: () => startEngineStandin('lmstudio', { model: 'qwen/qwen3-coder-30b', contextLength: 4096 }), model: 'qwen/qwen3-coder-30b', setting: /Context Length in LM Studio's load settings/, source: 'backend' },
+    { name: 'vLLM', start: () => startEngineStandin('vllm', { model: 'qwen3-coder', contextLength: 4096 }), model: 'qwen3-coder', setting: /--max-model-len/, source: 'backend' },
+  ];
+
+  for (const c of overflowCases) {
+    test(`${c.name}: a prompt over the loaded context is flagged on the call, in --explain, and noticed once per model with the setting`, async () => {
+      const standin = await c.start();
+      await withRig(standin, {}, async (rig) => {
+        const first = await callThrough(rig, fullBody({ model: c.model }));
+        const overflow = first.record.contextOverflow;
+        assert.ok(overflow, 'the call carries the overflow');
+        assert.equal(overflow.contextLength, 4096);
+        assert.equal(overflow.source, c.source);
+        assert.ok(overflow.promptTokens > 4096);
+        assert.match(overflow.setting, c.setting);
+        assert.match(formatExplainLine(first.record), /\nCONTEXT OVERFLOW|: CONTEXT OVERFLOW: the prompt is [\d,]+ tokens/);
+        assert.match(formatExplainLine(first.record), c.setting);
+        await callThrough(rig, fullBody({ model: c.model, call: 1 }));
+        assert.equal(rig.notices.length, 1, `one notice for two calls: ${rig.notices.join(' | ')}`);
+        assert.match(rig.notices[0] ?? '', c.setting);
+        const status = await rig.status();
+        assert.ok(status.recent.every((r) => r.contextOverflow !== undefined), 'the status API carries it too');
+      });
+    });
+  }
+
+  test('a prompt that fits carries no overflow', async () => {
+    const standin = await startEngineStandin('vllm', { model: 'qwen3-coder', contextLength: 131072 });
+    await withRig(standin, {}, async (rig) => {
+      const { record } = await callThrough(rig, fullBody({ model: 'qwen3-coder' }));
+      assert.equal(record.contextOverflow, undefined);
+      assert.doesNotMatch(formatExplainLine(record), /OVERFLOW/);
+      assert.deepEqual(rig.notices, []);
+    });
+  });
+});
+
+describe('cache figures', () => {
+  test("an engine's own cache figures pass through untouched; without them the proxy's estimate is added", async () => {
+    const vllm = await startEngineStandin('vllm', { model: 'qwen3-coder' });
+    await withRig(vllm, {}, async (rig) => {
+      await callThrough(rig, fullBody({ model: 'qwen3-coder' }));
+      const { res, record } = await callThrough(rig, fullBody({ model: 'qwen3-coder', call: 1 }));
+      const start = sseEvents(res.text).find((e) => e.event === 'message_start');
+      const usage = (start?.data['message'] as { usage: Record<string, number> }).usage;
+      const sent = JSON.parse(vllm.requests.filter((r) => r.url === '/v1/messages').at(-1)!.body.toString('utf8')) as unknown;
+      // The stand-in splits its whole prompt count between input and cache read; a rewrite would not add up.
+      assert.equal((usage['input_tokens'] ?? 0) + (usage['cache_read_input_tokens'] ?? 0), Math.max(1, Math.round(JSON.stringify(sent).length / 4)));
+      assert.ok((usage['cache_read_input_tokens'] ?? 0) > 0);
+      assert.equal(record.cacheReadTokens, usage['cache_read_input_tokens']);
+    });
+    const ollama = await startOllamaStandin();
+    await withRig(ollama, {}, async (rig) => {
+      const { res } = await callThrough(rig, fullBody());
+      const start = sseEvents(res.text).find((e) => e.event === 'message_start');
+      assert.equal(typeof (start?.data['message'] as { usage: Record<string, unknown> }).usage['cache_read_input_tokens'], 'number', 'estimate added');
+    });
+  });
+});
