@@ -7,10 +7,17 @@ import type { AddressInfo } from 'node:net';
 import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { startEngineStandin } from './support/engine-standins.js';
 import { startBackendRig, type BackendRig, type RigOptions } from './support/backend-rig.js';
-import { fullBody } from './support/claude-code-bodies.js';
+import { bareBody, conversation, fullBody } from './support/claude-code-bodies.js';
+import { affinityTargets } from '../main/core/proxy/affinity.js';
 import { send, sseEvents } from './support/http-client.js';
 import { freePort } from './support/free-port.js';
 import { formatExplainLine } from '../main/core/diagnostics/index.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { needsProgram } from './support/requirements.js';
+import { runCli } from './support/cli-process.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -246,5 +253,149 @@ describe('cache figures', () => {
       const start = sseEvents(res.text).find((e) => e.event === 'message_start');
       assert.equal(typeof (start?.data['message'] as { usage: Record<string, unknown> }).usage['cache_read_input_tokens'], 'number', 'estimate added');
     });
+  });
+});
+
+describe('conversation affinity for routers', () => {
+  const SESSION_A = '5b1e0c3a-2f4d-4c6e-9a8b-1d2e3f4a5b6c';
+  const SESSION_B = '9d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+  /** The affinity header of every /v1/messages call the router received, in order, with the session it came from. */
+  function routed(standin: OllamaStandin, header: string): Array<{ session: string; agent: string; key: string }> {
+    return standin.requests.filter((r) => r.url === '/v1/messages').map((r) => ({
+      session: String(r.headers['x-claude-code-session-id'] ?? ''),
+      agent: String(r.headers['x-claude-code-agent-id'] ?? 'main'),
+      key: String(r.headers[header] ?? ''),
+    }));
+  }
+
+  /** Three turns of one session: --session-id, then --resume twice (the same session id, a longer conversation). */
+  async function threeTurns(rig: BackendRig, session: string): Promise<void> {
+    for (let turn = 0; turn < 3; turn++) {
+      const body = fullBody({ sessionId: session, call: turn, messages: conversation(turn) });
+      const { res } = await callThrough(rig, body, { 'x-claude-code-session-id': session });
+      assert.equal(res.status, 200);
+    }
+  }
+
+  test('Dynamo: one key per conversation across resumed turns, another per parallel session, a subagent keyed by whether it shares its parent\'s prefix', async () => {
+    const dynamo = await startEngineStandin('dynamo', { model: 'qwen3-coder:30b' });
+    await withRig(dynamo, { router: 'dynamo' }, async (rig) => {
+      await Promise.all([threeTurns(rig, SESSION_A), threeTurns(rig, SESSION_B)]);
+      // An Explore-like subagent: its own system prompt and task, so nothing of the parent's prompt is cached for it.
+      const explore = { 'x-claude-code-session-id': SESSION_A, 'x-claude-code-agent-id': 'agent-explore-1' };
+      await callThrough(rig, bareBody({ sessionId: SESSION_A, messages: conversation(0, undefined, 'Find where the proxy parses SSE.') }), explore);
+      await callThrough(rig, bareBody({ sessionId: SESSION_A, messages: conversation(1, undefined, 'Find where the proxy parses SSE.') }), explore);
+      // A forked subagent: the parent's whole conversation, then its own task.
+      const forked = conversation(2);
+      forked.push({ role: 'assistant', content: [{ type: 'text', text: 'Delegating.' }] }, { role: 'user', content: [{ type: 'text', text: 'Check the tests.' }] });
+      await callThrough(rig, fullBody({ sessionId: SESSION_A, call: 3, messages: forked }), { 'x-claude-code-session-id': SESSION_A, 'x-claude-code-agent-id': 'agent-fork-1' });
+
+      const calls = routed(dynamo, 'x-dynamo-session-id');
+      assert.equal(calls.length, 9);
+      for (const call of calls) {
+        assert.match(call.key, /^[0-9a-f]{32}$/, 'every forwarded call carries a derived key');
+        assert.ok(!call.key.includes(call.session.slice(0, 8)), 'never the raw session id');
+      }
+      const keysOf = (session: string, agent: string): Set<string> => new Set(calls.filter((c) => c.session === session && c.agent === agent).map((c) => c.key));
+      const mainA = keysOf(SESSION_A, 'main');
+      const mainB = keysOf(SESSION_B, 'main');
+      assert.equal(mainA.size, 1, 'one key over three resumed turns of A');
+      assert.equal(mainB.size, 1, 'one key over three resumed turns of B');
+      assert.notDeepEqual([...mainA], [...mainB], 'parallel sessions get different keys');
+      const exploreKeys = keysOf(SESSION_A, 'agent-explore-1');
+      assert.equal(exploreKeys.size, 1, 'the subagent keeps one key over its calls');
+      assert.ok(!mainA.has([...exploreKeys][0]!), 'a subagent with a prompt of its own does not follow its parent');
+      assert.deepEqual(keysOf(SESSION_A, 'agent-fork-1'), mainA, 'a subagent sharing its parent\'s prefix goes where the parent\'s cache is');
+    });
+  });
+
+  test('llm-d gets its session cookie, --affinity-header adds more, and no affinity is sent unless asked', async () => {
+    const router = await startEngineStandin('vllm', { model: 'qwen3-coder:30b' });
+    await withRig(router, { router: 'llm-d', affinity: ['X-Session-Id'] }, async (rig) => {
+      await callThrough(rig, fullBody({ sessionId: SESSION_A }), { 'x-claude-code-session-id': SESSION_A, cookie: 'theme=dark' });
+      const sent = router.requests.filter((r) => r.url === '/v1/messages').at(-1)!;
+      const key = String(sent.headers['x-session-id']);
+      assert.match(key, /^[0-9a-f]{32}$/);
+      assert.equal(sent.headers.cookie, `theme=dark; llm-d-session=${key}`);
+      assert.deepEqual((await rig.status()).affinityHeaders, ['cookie:llm-d-session', 'x-session-id']);
+    });
+    const plain = await startEngineStandin('vllm', { model: 'qwen3-coder:30b' });
+    await withRig(plain, {}, async (rig) => {
+      await callThrough(rig, fullBody({ sessionId: SESSION_A }), { 'x-claude-code-session-id': SESSION_A });
+      const sent = plain.requests.filter((r) => r.url === '/v1/messages').at(-1)!;
+      assert.equal(sent.headers['x-dynamo-session-id'], undefined);
+      assert.equal(sent.headers.cookie, undefined);
+    });
+  });
+
+  test('the presets name each router\'s own header', () => {
+    assert.deepEqual(affinityTargets([], 'dynamo'), ['x-dynamo-session-id']);
+    assert.deepEqual(affinityTargets([], 'sglang'), ['x-smg-routing-key']);
+    assert.deepEqual(affinityTargets([], 'vllm-router'), ['x-user-id']);
+    assert.deepEqual(affinityTargets(['X-Dynamo-Session-Id'], 'dynamo'), ['x-dynamo-session-id'], 'no header twice');
+    assert.throws(() => affinityTargets(['content-length'], null), /cannot replace the content-length header/);
+    assert.throws(() => affinityTargets(['bad header'], null), /must be a header name/);
+  });
+});
+
+describe('shared-server mode: TLS and the upstream\'s own auth', { skip: needsProgram('openssl', ['version']) }, () => {
+  /** A self-signed certificate for 127.0.0.1, made for this test. */
+  function selfSigned(): { key: string; cert: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  }
+  const tls = selfSigned();
+  const SECRET = 'team-secret-0b7c1f';
+
+  test('calls and checks reach an https engine with its own auth header; the client\'s token stays with the proxy', async () => {
+    const engine = await startEngineStandin('vllm', { model: 'qwen3-coder:30b', base: { tls } });
+    await withRig(engine, { proxy: { upstreamCa: tls.cert, upstreamAuth: `x-api-key: ${SECRET}`, token: 'client-token' }, clientHeaders: { authorization: 'Bearer client-token' } }, async (rig) => {
+      const backend = await rig.backend();
+      assert.deepEqual({ status: backend.status, kind: backend.kind }, { status: 'up', kind: 'vllm' }, 'detected over TLS');
+      const { res } = await callThrough(rig, fullBody({ model: 'qwen3-coder:30b' }), { authorization: 'Bearer client-token' });
+      assert.equal(res.status, 200);
+      for (const r of engine.requests) {
+        assert.equal(r.headers['x-api-key'], SECRET, `${r.method} ${r.url} carries the upstream's key`);
+        assert.equal(r.headers.authorization, undefined, 'the client token never reaches the upstream');
+      }
+      const status = await send(rig.url, { path: '/_proxy/status', headers: { authorization: 'Bearer client-token' } });
+      assert.ok(!status.text.includes(SECRET), 'the status API never shows it');
+      assert.equal((JSON.parse(status.text) as { upstreamAuth: boolean }).upstreamAuth, true);
+    });
+  });
+
+  test('an https engine whose certificate is not trusted is reported as such, with the flag that fixes it', async () => {
+    const engine = await startEngineStandin('vllm', { model: 'qwen3-coder:30b', base: { tls } });
+    await withRig(engine, {}, async (rig) => {
+      const backend = await rig.backend();
+      assert.equal(backend.status, 'down');
+      assert.match(backend.error ?? '', /certificate|SELF_SIGNED/i);
+      const res = await send(rig.url, { method: 'POST', path: '/v1/messages', headers: JSON_HEADERS, body: fullBody() });
+      assert.equal(res.status, 502);
+      assert.match(res.text, /--upstream-ca/);
+    });
+  });
+
+  test('the CLI never logs the upstream auth, even at debug level', async () => {
+    const engine = await startEngineStandin('vllm', { model: 'qwen3-coder:30b', base: { tls } });
+    const dir = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-tls-cli-'));
+    writeFileSync(join(dir, 'ca.pem'), tls.cert);
+    const cli = runCli(['--port', '0', '--target', engine.url, '--upstream-ca', join(dir, 'ca.pem'), '--log-level', 'debug', '--explain'],
+      { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: dir, LLM_CACHE_PROXY_UPSTREAM_AUTH: `Authorization: Bearer ${SECRET}` });
+    try {
+      const [, port] = await cli.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      const res = await send(`http://127.0.0.1:${port}`, { method: 'POST', path: '/v1/messages', headers: JSON_HEADERS, body: fullBody({ model: 'qwen3-coder:30b' }) });
+      assert.equal(res.status, 200);
+      await cli.waitFor(/backend at https:\/\/127\.0\.0\.1:\d+: vLLM/);
+      assert.equal(engine.requests.at(-1)!.headers.authorization, `Bearer ${SECRET}`);
+      assert.ok(!cli.stdout().includes(SECRET) && !cli.stderr().includes(SECRET), 'not in the log');
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+      await engine.close();
+    }
   });
 });

@@ -2,9 +2,7 @@
 // signals, real ports.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,49 +10,21 @@ import { parseServeArgs } from '../main/cli/serve-args.js';
 import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { send, sseEvents } from './support/http-client.js';
 import { bareBody } from './support/claude-code-bodies.js';
+import { runCli, type Running } from './support/cli-process.js';
 
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
-}
 
 const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-'));
 
 /** Every CLI a test started; one still running after its test (say, an assertion failed) is killed. */
-const started: ChildProcessWithoutNullStreams[] = [];
+const started: Running['child'][] = [];
 afterEach(() => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 function run(args: string[], configDir = CONFIG_DIR): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe', env: { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir } });
-  started.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor: (pattern, ms = 5000) => new Promise((resolve, reject) => {
-      const started = Date.now();
-      const poll = () => {
-        const m = pattern.exec(out);
-        if (m) return resolve(m);
-        if (Date.now() - started > ms) return reject(new Error(`no ${pattern} in output within ${ms} ms:\n${out}\n${err}`));
-        setTimeout(poll, 20);
-      };
-      poll();
-    }),
-  };
+  const running = runCli(args, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir });
+  started.push(running.child);
+  return running;
 }
 
 describe('llm-cache-proxy (headless CLI)', () => {

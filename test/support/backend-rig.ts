@@ -19,6 +19,8 @@ export interface RigOptions {
   slots?: number;
   model?: string;
   proxy?: Partial<ProxyOptions>;
+  /** Sent with the rig's own status requests, e.g. the proxy's token. */
+  clientHeaders?: Record<string, string>;
 }
 
 export interface BackendRig {
@@ -59,7 +61,7 @@ export async function startBackendRig(target: string, options: RigOptions = {}):
   await checked;
   const { port } = await proxy.start();
   const url = `http://127.0.0.1:${port}`;
-  const status = async (): Promise<ProxyStatus> => JSON.parse((await send(url, { path: '/_proxy/status' })).text) as ProxyStatus;
+  const status = async (): Promise<ProxyStatus> => JSON.parse((await send(url, { path: '/_proxy/status', headers: options.clientHeaders ?? {} })).text) as ProxyStatus;
   return {
     url, proxy, watch, clock, notices, calls, status,
     backend: async () => {
