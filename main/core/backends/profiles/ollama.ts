@@ -1,16 +1,14 @@
 // Ollama: GET /api/version says it is Ollama and which; /api/tags lists the
 // models and /api/ps those in memory with their context (DESIGN.md §2).
-import { isObject, str } from '../json-fields.js';
 import { parsePs, parseTags } from '../ollama-parse.js';
 import type { BackendProfile } from '../profile.js';
-import { probe } from './probe.js';
+import { versionAt } from './probe.js';
 
 export const ollamaProfile: BackendProfile = {
   kind: 'ollama',
   label: 'Ollama',
   async identify(get) {
-    const body = await probe(get, '/api/version');
-    const version = isObject(body) ? str(body.version) : undefined;
+    const version = await versionAt(get, '/api/version');
     return version ? { version } : null;
   },
   async read(get) {

@@ -1,7 +1,7 @@
 // Shared by the profiles: a probe that turns "answered, but not like this
 // engine" into null, and the OpenAI-style /v1/models list most engines serve.
 import { BackendRequestError } from '../http.js';
-import { compact, objects, positive, str } from '../json-fields.js';
+import { compact, isObject, objects, positive, str } from '../json-fields.js';
 import type { GetJson } from '../profile.js';
 import type { LoadedModel, OllamaModel } from '../types.js';
 
@@ -13,6 +13,12 @@ export async function probe(get: GetJson, path: string): Promise<unknown> {
     if (err instanceof BackendRequestError && err.reachable) return null;
     throw err;
   }
+}
+
+/** The `version` string of the JSON at `path` (Ollama's /api/version, vLLM's /version); null when there is none. */
+export async function versionAt(get: GetJson, path: string): Promise<string | null> {
+  const body = await probe(get, path);
+  return (isObject(body) ? str(body.version) : undefined) ?? null;
 }
 
 export interface OpenAiModel {

@@ -5,9 +5,9 @@
 //   (src/vllm_router/routers/main_router.py).
 // The SGLang Model Gateway and llm-d's gateway answer like the engines behind
 // them; --backend router --router sglang|llm-d names them.
-import { isObject, str } from '../json-fields.js';
+import { isObject } from '../json-fields.js';
 import type { BackendProfile, GetJson, Identity } from '../profile.js';
-import { parseOpenAiModels, probe, servedModels } from './probe.js';
+import { parseOpenAiModels, probe, servedModels, versionAt } from './probe.js';
 
 async function dynamo(get: GetJson): Promise<Identity | null> {
   const health = await probe(get, '/health');
@@ -18,9 +18,8 @@ async function dynamo(get: GetJson): Promise<Identity | null> {
 async function productionStack(get: GetJson): Promise<Identity | null> {
   const engines = await probe(get, '/engines');
   if (!Array.isArray(engines) || !engines.every((e) => isObject(e) && 'engine_id' in e)) return null;
-  const version = await probe(get, '/version');
-  const v = isObject(version) ? str(version.version) : undefined;
-  return v ? { flavour: 'vllm-router', version: v } : { flavour: 'vllm-router' };
+  const version = await versionAt(get, '/version');
+  return version ? { flavour: 'vllm-router', version } : { flavour: 'vllm-router' };
 }
 
 export const routerProfile: BackendProfile = {

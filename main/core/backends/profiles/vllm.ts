@@ -3,16 +3,14 @@
 // is shared by all sequences, so there are no slots to count. Its Anthropic
 // usage carries cache_read_input_tokens (entrypoints/anthropic/protocol.py),
 // and it keeps inline system messages in place (anthropic/inline_system.py).
-import { isObject, str } from '../json-fields.js';
 import type { BackendProfile } from '../profile.js';
-import { parseOpenAiModels, probe, servedModels } from './probe.js';
+import { parseOpenAiModels, probe, servedModels, versionAt } from './probe.js';
 
 export const vllmProfile: BackendProfile = {
   kind: 'vllm',
   label: 'vLLM',
   async identify(get) {
-    const body = await probe(get, '/version');
-    const version = isObject(body) ? str(body.version) : undefined;
+    const version = await versionAt(get, '/version');
     if (!version) return null;
     const models = parseOpenAiModels(await probe(get, '/v1/models'));
     return models.some((m) => m.ownedBy === 'vllm') ? { version } : null;
