@@ -71,7 +71,7 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('Duration', formatDuration(record.durationMs)));
   const title = h('h3', {}, `Turn ${record.turn} of conversation `, h('code', {}, record.session || '—'));
   const overflow = overflowText(record);
-  const warning = overflow ? h('p', { class: 'overflow', role: 'alert' }, h('span', { class: 'badge overflow' }, 'context overflow'), ' ', overflow) : null;
+  const warning = overflow ? h('p', { class: 'overflow-warning', role: 'alert' }, h('span', { class: 'badge overflow' }, 'context overflow'), ' ', overflow) : null;
   if (!record.bust) return h('div', { class: 'detail-body' }, title, warning, facts);
 
   const { cause, remedy, path, before, after, lead } = record.bust;
