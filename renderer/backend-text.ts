@@ -12,6 +12,7 @@ const LABELS: Readonly<Record<string, string>> = {
 export function backendLine(info: BackendInfo | null): string {
   if (info === null) return 'backend not watched';
   if (info.status === 'checking') return 'checking the backend…';
+  if (info.status === 'unexpected') return `backend: ${info.error ?? 'answers, but not as the engine named'}`;
   if (info.status === 'down') return `backend not reachable${info.error ? ` (${info.error})` : ''}`;
   if (info.kind === 'unknown' || info.kind === null) return 'backend answers, but is no engine the proxy knows';
   const name = `${LABELS[info.kind] ?? info.kind}${info.flavour ? ` (${info.flavour})` : ''}${info.version ? ` ${info.version}` : ''}`;

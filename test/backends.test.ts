@@ -155,8 +155,8 @@ describe('backend detection', () => {
     const vllm = await startEngineStandin('vllm');
     await withRig(vllm, { backend: 'llama-server' }, async (rig) => {
       const backend = await rig.backend();
-      assert.deepEqual({ status: backend.status, kind: backend.kind, forced: backend.forced }, { status: 'down', kind: 'llama-server', forced: true });
-      assert.match(backend.error ?? '', /\/props/);
+      assert.deepEqual({ status: backend.status, kind: backend.kind, forced: backend.forced }, { status: 'unexpected', kind: 'llama-server', forced: true });
+      assert.match(backend.error ?? '', /answers, but not as llama-server does \(HTTP 404 from \/props/);
       assert.ok(!vllm.requests.some((r) => r.url === '/version'), 'no detection when the engine is named');
     });
   });

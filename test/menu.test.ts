@@ -189,6 +189,9 @@ describe('Ollama states', () => {
     assert.match(item(buildTrayMenu(appState({ ollama: unknown })), 'ollama-status').label, /^Unknown backend at 127\.0\.0\.1:11434 \(not Ollama/);
     const namedDown: OllamaState = { ...OLLAMA_DOWN, kind: 'vllm', forced: true };
     assert.equal(item(buildTrayMenu(appState({ ollama: namedDown })), 'ollama-status').label, 'vLLM not reachable at 127.0.0.1:11434');
+    assert.equal(has(buildTrayMenu(appState({ ollama: namedDown })), 'ollama-download'), false, 'no Ollama download when vLLM was named');
+    const namedOther: OllamaState = { ...namedDown, unexpected: true };
+    assert.equal(item(buildTrayMenu(appState({ ollama: namedOther })), 'ollama-status').label, '127.0.0.1:11434 answers, but not as vLLM does');
   });
 
   test('up with nothing loaded', () => {

@@ -13,7 +13,7 @@ export interface BackendInfoContext {
 
 export function backendInfo(state: OllamaState, profile: BackendProfile | null, context: BackendInfoContext): BackendInfo {
   const known = state.kind !== undefined && state.kind !== 'unknown' ? profile : null;
-  const status = state.lastCheckedAt === null ? 'checking' : state.status === 'up' ? 'up' : 'down';
+  const status = state.lastCheckedAt === null ? 'checking' : state.status === 'up' ? 'up' : state.unexpected ? 'unexpected' : 'down';
   const inUse = context.model === null ? null : loadedContextLength(state.loaded, context.model);
   return {
     status,

@@ -183,8 +183,10 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
       const found = await this.#identify(get);
       if (!found) {
         if (this.#named) {
-          return { status: 'down', kind: this.#named.kind, forced: true, models: [], loaded: [], lastCheckedAt: this.#now(),
-            error: lastAnswer ?? `${this.#target} answers, but not as ${this.#named.label} does` };
+          // Named but not answering like it: as unusable as down, and said so.
+          const why = lastAnswer === undefined ? '' : ` (${lastAnswer})`;
+          return { ...this.#namedFields(), status: 'down', unexpected: true, models: [], loaded: [], lastCheckedAt: this.#now(),
+            error: `${this.#target} answers, but not as ${this.#named.label} does${why}` };
         }
         return { status: 'up', kind: 'unknown', models: [], loaded: [], lastCheckedAt: this.#now(),
           error: `${this.#target} answers over HTTP, but not as ${KNOWN_ENGINES} would` };
@@ -210,11 +212,16 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
       }
     } catch (err) {
       if (controller.signal.aborted) return null;
-      const named = this.#named ? { kind: this.#named.kind, forced: true } : {};
-      return { status: 'down', ...named, models: [], loaded: [], error: errorMessage(err), lastCheckedAt: this.#now() };
+      return { ...this.#namedFields(), status: 'down', models: [], loaded: [], error: errorMessage(err), lastCheckedAt: this.#now() };
     } finally {
       if (this.#inFlight === controller) this.#inFlight = null;
     }
+  }
+
+  /** What --backend (and --router) said, which holds even while the target is down. */
+  #namedFields(): Pick<OllamaState, 'kind' | 'forced' | 'flavour'> {
+    if (!this.#named) return {};
+    return compact({ kind: this.#named.kind, forced: true, flavour: this.#routerFlavour });
   }
 
   /**

@@ -44,6 +44,8 @@ export interface OllamaState {
   readonly flavour?: RouterFlavour;
   /** True when --backend named the engine instead of detection. */
   readonly forced?: boolean;
+  /** Down because the target answers, but not as the named engine does (rather than not at all). */
+  readonly unexpected?: boolean;
   /** Parallel sequences (cache slots), where the engine reports them. */
   readonly slots?: number;
   readonly version?: string;
@@ -87,8 +89,11 @@ export interface KeepAliveEvents {
 
 /** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */
 export interface BackendInfo {
-  /** 'checking' before the first check has finished. */
-  readonly status: 'checking' | 'up' | 'down';
+  /**
+   * 'checking' before the first check has finished; 'unexpected' when the
+   * target answers, but not as the engine named with --backend does.
+   */
+  readonly status: 'checking' | 'up' | 'down' | 'unexpected';
   /** The engine: 'unknown' when it answers like none of them; null while nothing answers. */
   readonly kind: BackendKind | 'unknown' | null;
   readonly flavour: RouterFlavour | null;

@@ -84,6 +84,7 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
 
 /** One line for the log: which engine answers at the target, or why none does. */
 export function describeBackend(state: OllamaState, target: string): string {
+  if (state.status === 'down' && state.unexpected) return `backend: ${state.error ?? `${target} answers, but not as named`}`;
   if (state.status === 'down') return `backend at ${target}: not reachable${state.error ? ` (${state.error})` : ''}`;
   if (state.kind === 'unknown' || state.kind === undefined) return `backend at ${target}: answers, but is no engine the proxy knows; advice stays generic`;
   const profile = PROFILES[state.kind];

@@ -50,7 +50,8 @@ export function tooltip(state: AppState): string {
 
 function statusItems(state: AppState): MenuItemModel[] {
   const items = [info('proxy-status', proxyStatusLabel(state)), info('ollama-status', ollamaStatusLabel(state))];
-  if (state.ollama.status === 'down') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
+  // Offered where Ollama is what is missing, not when another engine was named.
+  if (state.ollama.status === 'down' && (state.ollama.kind ?? 'ollama') === 'ollama') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
   const lastCall = lastCallLabel(state);
   if (lastCall) items.push(info('last-call', lastCall));
   return items;
@@ -80,6 +81,7 @@ function engineName({ ollama }: AppState): string {
 function ollamaStatusLabel(state: AppState): string {
   const { ollama, proxy } = state;
   const name = engineName(state);
+  if (ollama.status === 'down' && ollama.unexpected) return `${hostOf(proxy.target)} answers, but not as ${name} does`;
   if (ollama.status === 'down') return `${name} not reachable at ${hostOf(proxy.target)}`;
   if (ollama.status === 'unknown') return `Checking ${name} at ${hostOf(proxy.target)}…`;
   if (ollama.kind === 'unknown') return `${name} at ${hostOf(proxy.target)} (not Ollama, llama-server, LM Studio, vLLM or SGLang)`;
