@@ -222,6 +222,20 @@ describe('context overflow and advice', () => {
     });
   }
 
+  test('a conversation pushed out of its slot is told the engine\'s own setting', async () => {
+    const engine = await startEngineStandin('llama-server', { model: 'qwen3-coder:30b', contextLength: 131072 });
+    await withRig(engine, {}, async (rig) => {
+      const turn = (session: string, n: number, prompt?: string) =>
+        callThrough(rig, bareBody({ billing: null, sessionId: session, messages: conversation(n, 6000, prompt) }), { 'x-claude-code-session-id': session });
+      await turn('a1', 1);
+      await turn('b2', 1, 'Summarise the rewrite module.');
+      const { record } = await turn('a1', 2);
+      assert.equal(record.bust?.cause, 'slot-evicted');
+      assert.match(record.bust?.remedy ?? '', /start llama-server with -np 2 \(or more\) and -c raised to match, and pass --slots 2/);
+      assert.doesNotMatch(record.bust?.remedy ?? '', /OLLAMA/);
+    });
+  });
+
   test('a prompt that fits carries no overflow', async () => {
     const standin = await startEngineStandin('vllm', { model: 'qwen3-coder', contextLength: 131072 });
     await withRig(standin, {}, async (rig) => {

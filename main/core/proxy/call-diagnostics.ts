@@ -15,6 +15,7 @@ import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
+import { slotEvictedAdvice } from '../backends/advice.js';
 import type { BackendView } from './types.js';
 
 export interface CallDiagnosticsOptions {
@@ -111,6 +112,7 @@ export class CallDiagnostics {
       conversationReuse: o.conversationReuse,
       bust: o.bust && {
         ...o.bust,
+        ...this.engineRemedy(o.bust.cause),
         before: readableExcerpt(o.bust.before),
         after: readableExcerpt(o.bust.after),
         ...(o.bust.lead === undefined ? {} : { lead: readableExcerpt(o.bust.lead) }),
@@ -123,6 +125,13 @@ export class CallDiagnostics {
       rewritten: call.rewritten,
       ...(overflow ? { contextOverflow: overflow } : {}),
     };
+  }
+
+  /** A remedy that names the engine's own setting, where the diagnostics' one is Ollama's. */
+  private engineRemedy(cause: string): { remedy: string } | Record<string, never> {
+    if (cause !== 'slot-evicted') return {};
+    const advice = slotEvictedAdvice(this.options.backend?.profile ?? null, this.options.slots);
+    return advice === null ? {} : { remedy: advice };
   }
 
   /**
