@@ -6,7 +6,7 @@ import net from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseServeArgs } from '../main/cli/serve-args.js';
+import { BUILTIN_DEFAULTS, parseServeArgs } from '../main/cli/serve-args.js';
 import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { send, sseEvents } from './support/http-client.js';
 import { bareBody } from './support/claude-code-bodies.js';
@@ -181,6 +181,39 @@ describe('parseServeArgs', () => {
     assert.equal(parsed.config.logLevel, 'debug');
     assert.equal(parsed.config.jsonLogs, true);
     assert.equal(parsed.config.explain, true);
+  });
+
+  test('backend, router, affinity and upstream flags; the settings file\'s router and auth as the starting point', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const env = { readFile: (path: string) => (path === 'ca.pem' ? pem : '') };
+    const parsed = parseServeArgs(['--target', 'https://router.team:8443', '--backend', 'router', '--router', 'dynamo', '--affinity-header', 'X-Team-Session',
+      '--upstream-auth', 'x-api-key: sk-team', '--upstream-ca', 'ca.pem'], undefined, env);
+    assert.equal(parsed.kind, 'serve');
+    if (parsed.kind !== 'serve') return;
+    assert.deepEqual(parsed.config.backend, { backend: 'router', routerFlavour: 'dynamo' });
+    assert.deepEqual(parsed.config.proxy.affinityHeaders, ['x-dynamo-session-id', 'x-team-session']);
+    assert.equal(parsed.config.proxy.upstreamAuth, 'x-api-key: sk-team');
+    assert.equal(parsed.config.proxy.upstreamCa, pem);
+    // --router alone names a router; the environment's auth stands in for the flag; "" clears the file's.
+    const fromFile = { ...BUILTIN_DEFAULTS, proxy: { ...BUILTIN_DEFAULTS.proxy, upstreamAuth: 'file-token' } };
+    const routed = parseServeArgs(['--router', 'sglang'], fromFile, { upstreamAuth: 'env-token' });
+    assert.ok(routed.kind === 'serve');
+    assert.deepEqual([routed.config.backend, routed.config.proxy.affinityHeaders, routed.config.proxy.upstreamAuth],
+      [{ backend: 'router', routerFlavour: 'sglang' }, ['x-smg-routing-key'], 'env-token']);
+    const cleared = parseServeArgs(['--upstream-auth', ''], fromFile);
+    assert.ok(cleared.kind === 'serve' && cleared.config.proxy.upstreamAuth === undefined);
+    const errors = [
+      [['--backend', 'ollamaa'], /--backend must be one of auto, ollama, llama-server, lmstudio, vllm, sglang, router/],
+      [['--affinity-header', 'two words'], /--affinity-header must be a header name/],
+      [['--upstream-auth', 'x-api-key: a\r\nb: c'], /--upstream-auth must be a header like/],
+      [['--upstream-ca', 'ca.pem'], /--upstream-ca is for an https:\/\/ --target/],
+      [['--target', 'https://x', '--upstream-ca', 'missing.pem'], /--upstream-ca: missing.pem holds no PEM certificate/],
+    ] as const;
+    for (const [args, message] of errors) {
+      const outcome = parseServeArgs(args, undefined, env);
+      assert.equal(outcome.kind, 'error', args.join(' '));
+      if (outcome.kind === 'error') assert.match(outcome.message, message);
+    }
   });
 
   test('a missing value is an error, not a crash', () => {

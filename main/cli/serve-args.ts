@@ -157,7 +157,9 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
     // The settings' router header stays unless --router names another; extra headers add up.
     const presetHeaders = values.router === undefined ? base.affinityHeaders ?? [] : affinityTargets([], router);
     const affinity = [...new Set([...presetHeaders, ...affinityTargets(values['affinity-header'] ?? [], null)])];
-    const upstreamAuth = values['upstream-auth'] ?? (env.upstreamAuth || undefined) ?? base.upstreamAuth;
+    // An empty --upstream-auth "" clears the one in the settings file.
+    const given = values['upstream-auth'] ?? (env.upstreamAuth || undefined);
+    const upstreamAuth = given === undefined ? base.upstreamAuth : given || undefined;
     if (upstreamAuth !== undefined) parseUpstreamAuth(upstreamAuth);
     const target = values.target === undefined ? base.target : parseTarget(values.target);
     const upstreamCa = values['upstream-ca'] === undefined ? base.upstreamCa : readCertificate(values['upstream-ca'], env);

@@ -20,8 +20,9 @@ export function upstreamAgent(target: string, ca: string | undefined): http.Agen
 export function parseUpstreamAuth(text: string): [name: string, value: string] {
   const colon = text.indexOf(':');
   const name = colon > 0 ? text.slice(0, colon).trim().toLowerCase() : 'authorization';
-  const value = colon > 0 ? text.slice(colon + 1).trim() : `Bearer ${text.trim()}`;
-  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || value === '' || value === 'Bearer' || /[\r\n]/.test(value)) {
+  const secret = colon > 0 ? text.slice(colon + 1).trim() : text.trim();
+  const value = colon > 0 ? secret : `Bearer ${secret}`;
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || secret === '' || /[\r\n]/.test(value)) {
     throw new Error('--upstream-auth must be a header like "Authorization: Bearer <key>" or a bare token');
   }
   return [name, value];
