@@ -86,7 +86,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     if (this.#started) return;
     this.#started = true;
     this.#watch.start();
-    this.#keepAlive.setEnabled(this.#settings.keepModelLoaded);
+    this.#syncKeepAlive();
     await this.refreshLoginItem().catch((error: unknown) => this.#notify(`Could not read the launch-at-login setting: ${messageOf(error)}`));
     if (this.#settings.proxyEnabled) await this.#serial(() => this.#startProxy());
     this.#emitState();
@@ -246,11 +246,11 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       [this.#watch, this.#keepAlive] = this.#watchBackend();
       if (this.#started) {
         this.#watch.start();
-        this.#keepAlive.setEnabled(next.keepModelLoaded);
+        this.#syncKeepAlive();
       }
     } else {
       if (changed.has('model')) this.#keepAlive.setModel(next.model);
-      if (changed.has('keepModelLoaded') && this.#started) this.#keepAlive.setEnabled(next.keepModelLoaded);
+      if (changed.has('keepModelLoaded')) this.#syncKeepAlive();
     }
     this.#emitState();
     return { ok: true };
@@ -392,10 +392,23 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       if (this.#ollamaStatus === 'up') this.#notify(`${name} stopped answering at ${target}${state.error ? ` (${state.error})` : ''}. Calls through the proxy will fail until it is back.`);
       this.#ollamaStatus = 'down';
     });
-    monitor.on('changed', () => this.#emitState());
+    monitor.on('changed', () => {
+      this.#syncKeepAlive();
+      this.#emitState();
+    });
     watch.on('notice', (message) => this.#notify(message));
     keepAlive.on('changed', () => this.#emitState());
     return [watch, keepAlive];
+  }
+
+  /**
+   * Keep-alive is Ollama's own API: it runs once Ollama is found (or named)
+   * at the target, never against another engine, which would answer it with errors.
+   */
+  #syncKeepAlive(): void {
+    const kind = this.#watch.monitor.state.kind;
+    const ollama = kind === 'ollama' || (kind === undefined && this.#settings.backend === 'ollama');
+    this.#keepAlive.setEnabled(this.#started && !this.#shuttingDown && this.#settings.keepModelLoaded && ollama);
   }
 
   #write(patch: Partial<Settings>): void {
