@@ -4,10 +4,6 @@ import type { BackendInfo } from '../main/core/backends/types.js';
 import type { CallRecord } from '../main/core/diagnostics/types.js';
 import { formatCount } from './format.js';
 
-const LABELS: Readonly<Record<string, string>> = {
-  ollama: 'Ollama', 'llama-server': 'llama-server', lmstudio: 'LM Studio', vllm: 'vLLM', sglang: 'SGLang', router: 'router',
-};
-
 /** One line: which engine answers, its slots and window; or why none does. */
 export function backendLine(info: BackendInfo | null): string {
   if (info === null) return 'backend not watched';
@@ -15,7 +11,7 @@ export function backendLine(info: BackendInfo | null): string {
   if (info.status === 'unexpected') return `backend: ${info.error ?? 'answers, but not as the engine named'}`;
   if (info.status === 'down') return `backend not reachable${info.error ? ` (${info.error})` : ''}`;
   if (info.kind === 'unknown' || info.kind === null) return 'backend answers, but is no engine the proxy knows';
-  const name = `${LABELS[info.kind] ?? info.kind}${info.flavour ? ` (${info.flavour})` : ''}${info.version ? ` ${info.version}` : ''}`;
+  const name = `${info.label ?? info.kind}${info.flavour ? ` (${info.flavour})` : ''}${info.version ? ` ${info.version}` : ''}`;
   const parts = [`backend ${name}`];
   if (info.slots !== null) parts.push(`${info.slots} slot${info.slots === 1 ? '' : 's'}`);
   if (info.contextLength !== null) parts.push(`${formatCount(info.contextLength)}-token context`);

@@ -18,6 +18,7 @@ export function backendInfo(state: OllamaState, profile: BackendProfile | null, 
   return {
     status,
     kind: state.kind ?? null,
+    label: known?.label ?? null,
     flavour: state.flavour ?? null,
     forced: state.forced ?? false,
     version: state.version ?? null,

@@ -96,6 +96,8 @@ export interface BackendInfo {
   readonly status: 'checking' | 'up' | 'down' | 'unexpected';
   /** The engine: 'unknown' when it answers like none of them; null while nothing answers. */
   readonly kind: BackendKind | 'unknown' | null;
+  /** How to name it to a person (LM Studio, vLLM, …); null while the kind is not known. */
+  readonly label: string | null;
   readonly flavour: RouterFlavour | null;
   /** True when --backend named it rather than detection. */
   readonly forced: boolean;
