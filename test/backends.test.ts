@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needsProgram } from './support/requirements.js';
 import { runCli } from './support/cli-process.js';
+import { loadRecording, type RecordingName } from './support/recordings.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -321,6 +322,38 @@ describe('conversation affinity for routers', () => {
       assert.equal(exploreKeys.size, 1, 'the subagent keeps one key over its calls');
       assert.ok(!mainA.has([...exploreKeys][0]!), 'a subagent with a prompt of its own does not follow its parent');
       assert.deepEqual(keysOf(SESSION_A, 'agent-fork-1'), mainA, 'a subagent sharing its parent\'s prefix goes where the parent\'s cache is');
+    });
+  });
+
+  test('real Claude Code sessions (recorded): stable over --resume, apart across sessions, subagents by shared prefix', async () => {
+    const dynamo = await startEngineStandin('dynamo', { model: 'qwen3-coder:30b' });
+    await withRig(dynamo, { router: 'dynamo' }, async (rig) => {
+      const replay = async (name: RecordingName): Promise<void> => {
+        for (const call of loadRecording(name).calls) {
+          const res = await send(rig.url, { method: call.method, path: call.path, headers: call.headers, body: Buffer.from(call.body) });
+          assert.equal(res.status, 200, `${name}: ${res.text}`);
+        }
+      };
+      // Two sessions at once: --session-id, then --resume twice, each.
+      await Promise.all([replay('cc-2.1.139-full-resume'), replay('cc-2.1.139-bare-resume')]);
+      await replay('cc-2.1.332-subagent');
+      await replay('cc-2.1.332-nested-subagent');
+      const calls = dynamo.requests.filter((r) => r.url.startsWith('/v1/messages')).map((r) => ({
+        session: String(r.headers['x-claude-code-session-id']), agent: String(r.headers['x-claude-code-agent-id'] ?? 'main'), key: String(r.headers['x-dynamo-session-id']),
+      }));
+      const keys = (session: string, agent = 'main'): string[] => [...new Set(calls.filter((c) => c.session.startsWith(session) && c.agent === agent).map((c) => c.key))];
+      for (const call of calls) assert.ok(/^[0-9a-f]{32}$/.test(call.key) && !call.session.includes(call.key.slice(0, 8)));
+      const [full, bare] = [keys('5a2f5b83'), keys('2c41e397')];
+      assert.equal(full.length, 1, 'one key over --session-id and two --resume');
+      assert.equal(bare.length, 1);
+      assert.notEqual(full[0], bare[0], 'two sessions at once, two keys');
+      const [main, sub] = [keys('a70f1195'), keys('a70f1195', 'a2e12c9e1c8e637d6')];
+      assert.equal(main.length, 1, 'the main agent keeps its key around its subagent');
+      assert.equal(sub.length, 1);
+      assert.notEqual(main[0], sub[0], 'the subagent\'s own system prompt: its own key');
+      // The nested subagent runs the same subagent prompt as its parent subagent: it follows that cache.
+      assert.deepEqual(keys('dde91f6f', 'aee0f9e165cccd04e'), keys('dde91f6f', 'aa9af4b87f7418ccc'));
+      assert.notDeepEqual(keys('dde91f6f', 'aa9af4b87f7418ccc'), keys('dde91f6f'));
     });
   });
 
