@@ -4,15 +4,9 @@ import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 export interface ObservedUsage {
   inputTokens: number | null;
   outputTokens: number | null;
-  /** cache_read_input_tokens, when the backend reports its own (llama-server, vLLM); absent or null when it does not. */
+  /** The backend's own cache figures, where its usage carries them (vLLM, the real-engine bench). */
   cacheReadTokens?: number | null;
-  /** cache_creation_input_tokens, when the backend reports cache figures. */
   cacheCreationTokens?: number | null;
-}
-
-/** Whether a usage object already carries the backend's own cache figure. */
-export function hasBackendCacheFigures(usage: Record<string, unknown>): boolean {
-  return typeof usage.cache_read_input_tokens === 'number';
 }
 
 /** Maps the backend's usage to one that also states the estimated cache hit. */
@@ -21,13 +15,12 @@ export type UsageRewriter = (usage: Record<string, unknown>) => Record<string, u
 /**
  * Claude Code reads cache_read_input_tokens to show the hit ratio. The three
  * input figures must still sum to what the backend processed, so the estimate
- * is moved out of input_tokens rather than added on top. A backend that
- * reports its own cache figures knows better than any estimate: its usage
- * passes untouched.
+ * is moved out of input_tokens rather than added on top.
  */
 export function cacheUsageRewriter(reuse: () => number): UsageRewriter {
   return (usage) => {
-    if (typeof usage.input_tokens !== 'number' || hasBackendCacheFigures(usage)) return usage;
+    // The backend measured its own cache: its figures pass through untouched.
+    if (typeof usage.input_tokens !== 'number' || typeof usage.cache_read_input_tokens === 'number') return usage;
     const { cacheRead, input } = estimateCacheRead(usage.input_tokens, reuse());
     return { ...usage, input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: cacheRead };
   };
@@ -47,8 +40,6 @@ function noteUsage(observed: ObservedUsage, usage: unknown): void {
   const u = usage as Record<string, unknown>;
   if (typeof u.input_tokens === 'number') observed.inputTokens = u.input_tokens;
   if (typeof u.output_tokens === 'number' && (u.output_tokens > 0 || observed.outputTokens === null)) observed.outputTokens = u.output_tokens;
-  if (hasBackendCacheFigures(u)) {
-    observed.cacheReadTokens = u.cache_read_input_tokens as number;
-    observed.cacheCreationTokens = typeof u.cache_creation_input_tokens === 'number' ? u.cache_creation_input_tokens : 0;
-  }
+  if (typeof u.cache_read_input_tokens === 'number') observed.cacheReadTokens = u.cache_read_input_tokens;
+  if (typeof u.cache_creation_input_tokens === 'number') observed.cacheCreationTokens = u.cache_creation_input_tokens;
 }
