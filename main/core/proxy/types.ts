@@ -1,5 +1,5 @@
 import type { RewriteMode } from '../rewrite/types.js';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -25,6 +25,19 @@ export interface ProxyOptions {
   readonly slots?: number;
   /** Milliseconds after which an upstream call is abandoned; 0 = never (prefill can take minutes). */
   readonly upstreamTimeoutMs?: number;
+  /**
+   * What the backend says about a model right now (from its monitor's last
+   * look): whether it is loaded, and its context window. Read once per call,
+   * after the call has been forwarded.
+   */
+  readonly backendInfo?: (model: string | null) => BackendModelInfo;
+}
+
+export interface BackendModelInfo {
+  /** False when the backend reported the model not loaded; null when unknown. */
+  readonly loaded: boolean | null;
+  /** The model's context window in tokens; null when unknown. */
+  readonly contextTokens: number | null;
 }
 
 /** One line per request, for the CLI log and the app's activity feed. */
@@ -44,6 +57,8 @@ export interface RequestLogEntry {
 export interface ProxyEvents {
   request: [entry: RequestLogEntry];
   call: [record: CallRecord];
+  /** A call started (with its prediction), got its first token, or ended. */
+  'in-flight': [event: InFlightEvent];
 }
 
 export interface ProxyController {
