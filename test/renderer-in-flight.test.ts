@@ -1,0 +1,89 @@
+// The Activity view's calls in flight, in real headless Chromium, watching a
+// real proxy whose stand-in backend holds the first byte for seconds: the
+// progress bar fills against the predicted prefill, the seconds count up, the
+// warning appears past twice the prediction, and the entry goes at the end.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium, saveScreenshot } from './support/browser.js';
+import { needsFile } from './support/requirements.js';
+import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
+import { send } from './support/http-client.js';
+import { startHarness, type Harness } from './support/proxy-harness.js';
+
+const skip = needsFile(CHROMIUM_PATH, `Chromium (${CHROMIUM_PATH}; set CHROMIUM_PATH)`);
+const HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
+/** The first call's prefill sets the rate; the second is about the same size and held three times longer. */
+const RATE_CALL_MS = 1500;
+const SLOW_CALL_MS = 4500;
+
+let browser: Browser;
+let harness: Harness;
+
+before(async () => {
+  harness = await startHarness({ rewrite: 'off', backendInfo: () => ({ loaded: true, contextTokens: 8192 }) }, { timing: { prefillMs: RATE_CALL_MS, tokenDelayMs: 1, tokens: 2 } });
+  if (!skip) browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+/** Turn n of one conversation with the rewrite off, so each turn's new billing line misses the whole prompt. */
+function post(turn: number): Promise<unknown> {
+  return send(harness.url, {
+    method: 'POST', path: '/v1/messages?beta=true', headers: { ...HEADERS, 'x-claude-code-session-id': DEFAULT_SESSION_ID },
+    body: bareBody({ billing: 'cch', call: turn, messages: conversation(turn - 1, 300) }),
+  });
+}
+
+/** Polls a page expression until `ok` accepts its value; fails with the last value seen. */
+async function waitFor<T>(page: Page, expression: string, ok: (value: T) => boolean, ms = 8000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await page.evaluate(expression) as T;
+  while (!ok(value)) {
+    if (Date.now() > deadline) assert.fail(`timed out on ${expression}; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    value = await page.evaluate(expression) as T;
+  }
+  return value;
+}
+
+const BAR = `(() => { const bar = document.querySelector('#in-flight-list progress'); return bar === null ? null : (bar.hasAttribute('value') ? bar.value : 'indeterminate'); })()`;
+const ELAPSED = `document.querySelector('#in-flight-list .elapsed')?.textContent ?? null`;
+
+describe('Calls in flight in the Activity view', { skip }, () => {
+  test('a bar against the predicted prefill, growing seconds, the overdue warning, then gone', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${harness.url}/_proxy/ui/`);
+    await waitFor<string>(page, `document.querySelector('#feed-state').textContent`, (text) => text === 'live');
+
+    // No rate yet for the model: the bar is indeterminate rather than invented.
+    const first = post(1);
+    assert.equal(await waitFor(page, BAR, (v) => v !== null), 'indeterminate');
+    assert.match(await page.locator('#in-flight-list .prompt-size').innerText(), /tokens of a 8,192-token window/);
+    await first;
+    await waitFor(page, `document.querySelector('#in-flight').hidden`, (hidden) => hidden === true);
+
+    harness.standin.timing = { prefillMs: SLOW_CALL_MS, tokenDelayMs: 1, tokens: 2 };
+    const slow = post(2);
+    const early = await waitFor<number | string | null>(page, BAR, (v) => typeof v === 'number' && v > 0);
+    assert.ok(typeof early === 'number' && early < 1, `the bar starts partly filled, at ${early}`);
+    const elapsedEarly = await page.evaluate(ELAPSED) as string;
+    assert.match(await page.locator('#in-flight-list .wait-line').innerText(), /^Re-reading [\d,]+ tokens \(cache miss: billing header changed\), ~\d+ s left$/);
+    const later = await waitFor<number | string | null>(page, BAR, (v) => typeof v === 'number' && v > early);
+    assert.ok(Number(later) > early, 'the bar fills as time passes');
+    assert.notEqual(await page.evaluate(ELAPSED), elapsedEarly, 'the seconds count up');
+    // The stand-in holds three times the measured rate's prediction: past twice, the page says so.
+    const overdue = await waitFor<string | null>(page, `document.querySelector('#in-flight-list .overdue')?.textContent ?? null`, (t) => t !== null);
+    assert.match(overdue!, /longer than expected: the backend may be loading the model or swapping/);
+    await saveScreenshot(page, 'activity-in-flight-overdue');
+    await slow;
+    await waitFor(page, `document.querySelector('#in-flight').hidden`, (hidden) => hidden === true);
+    assert.equal(await page.locator('#in-flight-list li').count(), 0);
+    assert.deepEqual(problems, []);
+  });
+});
