@@ -3,6 +3,7 @@
 import { createLogger } from '../core/logger.js';
 import { createProxy } from '../core/proxy/server.js';
 import { formatExplainLine } from '../core/diagnostics/index.js';
+import { firstTokenLine, SLOW_WAIT_MS } from '../core/wait/wait-view.js';
 import type { ServeConfig } from './serve-args.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
@@ -36,7 +37,13 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     if (config.jsonLogs) logger.info('request', { method: e.method, path: e.path, ...fields });
     else logger.info(`${e.method} ${e.path}`, fields);
   });
-  if (config.explain) proxy.on('call', (record) => io.stdout(formatExplainLine(record) + '\n'));
+  if (config.explain) {
+    proxy.on('call', (record) => io.stdout(formatExplainLine(record) + '\n'));
+    // A slow first token gets its own line as it happens: the prediction against the real wait.
+    proxy.on('in-flight', ({ type, call }) => {
+      if (type === 'first-token' && call.elapsedMs > SLOW_WAIT_MS) io.stdout(firstTokenLine(call) + '\n');
+    });
+  }
 
   let address: { host: string; port: number };
   try {

@@ -3,7 +3,7 @@
 // AppState for the tray and the window, and carries out the menu's actions.
 // The Electron glue only forwards clicks here and renders what comes back.
 import { EventEmitter } from 'node:events';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
 import type { AppState, LoginItemView, MenuAction } from '../menu/types.js';
 import type { Clock } from '../ollama/clock.js';
 import { realClock } from '../ollama/clock.js';
@@ -24,6 +24,9 @@ import { buildAppState } from './app-state.js';
 import { APP_TITLE, LOGIN_ITEMS_SETTINGS_URL, OLLAMA_DOWNLOAD_URL } from './links.js';
 import { isPortBusy, listenFailure, needsRestart } from './proxy-config.js';
 import { checkSettingsPatch } from './settings-patch.js';
+import { backendModelInfo } from './backend-info.js';
+import { canonicalModelName } from '../ollama/model-name.js';
+import { WaitWatch } from './wait-watch.js';
 import type {
   AppControllerEvents, AppControllerOptions, ApplySettingsResult, FieldError, LoginItemService, PlatformServices, SettingsStore,
 } from './types.js';
@@ -66,6 +69,11 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   #shuttingDown = false;
   /** Changes to the proxy and the settings run one at a time, so double clicks cannot interleave restarts. */
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #wait: WaitWatch;
+  /** Numbers each proxy instance, whose call ids start from 1 again. */
+  #proxySerial = 0;
+  /** When a call to each model last completed (clock time), so a model that just answered counts as loaded. */
+  readonly #answeredAt = new Map<string, number>();
 
   constructor(options: AppControllerOptions) {
     super();
@@ -80,6 +88,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#stabilizeMode = this.#settings.rewrite === 'off' ? 'drop' : this.#settings.rewrite;
     this.#loginItem = { supported: options.loginItem.supported, enabled: false, requiresApproval: false };
     [this.#monitor, this.#keepAlive] = this.#watchOllama();
+    this.#wait = new WaitWatch(this.#clock, () => this.#emitState());
   }
 
   /** Starts watching Ollama and, unless the user stopped it last time, the proxy. */
@@ -99,6 +108,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     await this.#queue;
     this.#monitor.stop();
     this.#keepAlive.setEnabled(false);
+    this.#wait.stop();
     // Stopping again shortens the long grace of proxies still draining from a restart.
     const draining = [...this.#retiring.keys()];
     const proxy = this.#proxy;
@@ -118,6 +128,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       loginItem: this.#loginItem,
       shellPath: this.#shellPath,
       os: this.#os,
+      waiting: this.#wait.current(),
     });
   }
 
@@ -134,6 +145,12 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   onCall(listener: (record: CallRecord) => void): () => void {
     this.on('call', listener);
     return () => this.off('call', listener);
+  }
+
+  /** Calls in flight starting, getting their first token and ending; returns the unsubscribe function. */
+  onInFlight(listener: (event: InFlightEvent) => void): () => void {
+    this.on('in-flight', listener);
+    return () => this.off('in-flight', listener);
   }
 
   /** Re-reads launch-at-login from the OS, which the user may have changed in System Settings. */
@@ -313,11 +330,22 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #listen(options: ProxyOptions): Promise<ProxyController> {
-    const proxy = createProxy(options);
+    // The monitor's last look at the backend, read per call: the monitor may be replaced while this proxy runs.
+    const proxy = createProxy({ ...options, backendInfo: (name) => {
+      const model = name ?? this.#settings.model;
+      return backendModelInfo(this.#monitor.state, model, this.#settings.contextTokens, this.#answeredAt.get(canonicalModelName(model)) ?? null);
+    } });
+    const serial = ++this.#proxySerial;
     const onCall = (record: CallRecord): void => this.#onCall(record);
+    const onInFlight = (event: InFlightEvent): void => {
+      this.#wait.apply(serial, event);
+      this.emit('in-flight', event);
+    };
     proxy.on('call', onCall);
+    proxy.on('in-flight', onInFlight);
     const detach = (): void => {
       proxy.off('call', onCall);
+      proxy.off('in-flight', onInFlight);
     };
     try {
       const address = await proxy.start();
@@ -352,6 +380,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#lastCall = { reuse: record.reuse, bust: record.bust };
     // Claude Code sends the model the claudel function chose; the record may not name it.
     const model = record.model ?? this.#settings.model;
+    if (record.status < 400) this.#answeredAt.set(canonicalModelName(model), this.#clock.now());
     if (record.inputTokens !== null && record.inputTokens > 0) this.#monitor.notePromptTokens(model, record.inputTokens);
     this.emit('call', record);
     this.#emitState();

@@ -1,5 +1,5 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
 import type { AppState, LoginItemView, ProxyRunState } from '../menu/types.js';
 import type { KeepAliveState, OllamaState } from '../ollama/types.js';
 import type { Settings } from '../settings/schema.js';
@@ -22,6 +22,7 @@ export interface AppStateParts {
   readonly loginItem: LoginItemView;
   readonly shellPath: string | undefined;
   readonly os: NodeJS.Platform;
+  readonly waiting?: InFlightCall | null;
 }
 
 export function snippetShell(settings: Readonly<Settings>, shellPath: string | undefined, os: NodeJS.Platform): Shell {
@@ -44,5 +45,6 @@ export function buildAppState(parts: AppStateParts): AppState {
     settings: { rewrite: settings.rewrite, bare: settings.bare, model: settings.model, keepModelLoaded: settings.keepModelLoaded },
     loginItem: parts.loginItem,
     shell: snippetShell(settings, parts.shellPath, parts.os),
+    waiting: parts.waiting ?? null,
   };
 }

@@ -6,6 +6,7 @@ import type { Shell } from '../snippet/shells.js';
 import { sameModel } from '../ollama/model-name.js';
 import { clockTime, contextSize, hostOf, hostPort } from './format.js';
 import { percent } from '../diagnostics/percent.js';
+import { waitView } from '../wait/wait-view.js';
 
 /** Ollama sets a negative keep_alive's expiry centuries ahead; past this it reads as "kept loaded". */
 const FOREVER_MS = 10 * 365 * 24 * 3_600_000;
@@ -40,8 +41,23 @@ export function trayIconVariant(state: AppState): TrayIconVariant {
   }
 }
 
+/**
+ * Text beside the menu-bar icon (macOS): while a call has waited more than a
+ * few seconds for its first token, the time left ("~40 s"), or the time
+ * waited when there is no estimate; empty otherwise.
+ */
+export function trayTitle(state: AppState): string {
+  return state.waiting ? waitView(state.waiting).short : '';
+}
+
+function waitLabel(state: AppState): string | null {
+  return state.waiting ? waitView(state.waiting).line : null;
+}
+
 export function tooltip(state: AppState): string {
   const lines = ['llm-cache-proxy', proxyStatusLabel(state), ollamaStatusLabel(state)];
+  const wait = waitLabel(state);
+  if (wait) lines.splice(1, 0, wait);
   const lastCall = lastCallLabel(state);
   if (lastCall) lines.push(lastCall);
   return lines.join('\n');
@@ -49,6 +65,8 @@ export function tooltip(state: AppState): string {
 
 function statusItems(state: AppState): MenuItemModel[] {
   const items = [info('proxy-status', proxyStatusLabel(state)), info('ollama-status', ollamaStatusLabel(state))];
+  const wait = waitLabel(state);
+  if (wait) items.unshift(info('wait', wait));
   if (state.ollama.status === 'down') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
   const lastCall = lastCallLabel(state);
   if (lastCall) items.push(info('last-call', lastCall));

@@ -1,6 +1,6 @@
 // The tray menu as plain data: the app turns it into Electron's Menu, tests
 // read it directly. Actions are data too, so the app handles them in one switch.
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { OllamaState } from '../ollama/types.js';
 import type { Settings } from '../settings/schema.js';
@@ -39,6 +39,8 @@ export interface AppState {
   readonly loginItem: LoginItemView;
   /** The user's shell, resolved (never 'auto'). */
   readonly shell: Shell;
+  /** The call that has waited longest for its first token, once it has waited more than a few seconds. */
+  readonly waiting?: InFlightCall | null;
 }
 
 export type MenuAction =

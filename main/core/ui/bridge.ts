@@ -25,6 +25,7 @@ export interface SettingsValues {
   readonly cacheUsage: boolean;
   readonly slots: number;
   readonly model: string;
+  readonly contextTokens: number;
   readonly bare: boolean;
   readonly shell: string;
   readonly launchAtLogin: boolean;

@@ -31,6 +31,7 @@ export function settingsValues(settings: Readonly<Settings>): SettingsValues {
     cacheUsage: settings.cacheUsage,
     slots: settings.slots,
     model: settings.model,
+    contextTokens: settings.contextTokens,
     bare: settings.bare,
     shell: settings.shell,
     launchAtLogin: settings.launchAtLogin,

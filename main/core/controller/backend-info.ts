@@ -1,0 +1,21 @@
+// What the proxy is told about a model from the monitor's last look at the
+// backend: whether it is loaded (a call to an unloaded model waits for the
+// load first) and its context window, else the one the settings name.
+import type { OllamaState } from '../ollama/types.js';
+import { sameModel } from '../ollama/model-name.js';
+import type { BackendModelInfo } from '../proxy/types.js';
+
+/**
+ * `settingsContextTokens` 0 means the user has not set one. `lastAnsweredAt`
+ * is when a call to this model last completed: a model that answered after the
+ * monitor's last look is loaded, whatever that look said.
+ */
+export function backendModelInfo(state: OllamaState, model: string, settingsContextTokens: number, lastAnsweredAt: number | null): BackendModelInfo {
+  const entry = state.loaded.find((m) => sameModel(m.name, model));
+  const fallback = settingsContextTokens > 0 ? settingsContextTokens : null;
+  const checkedAt = state.lastCheckedAt?.getTime() ?? null;
+  const answeredSince = lastAnsweredAt !== null && (checkedAt === null || lastAnsweredAt >= checkedAt);
+  // Only a backend that answered can say a model is not loaded.
+  const loaded = entry !== undefined || answeredSince ? true : state.status === 'up' && checkedAt !== null ? false : null;
+  return { loaded, contextTokens: entry?.contextLength ?? fallback };
+}
