@@ -27,6 +27,9 @@ import { checkSettingsPatch } from './settings-patch.js';
 import { backendModelInfo } from './backend-info.js';
 import { canonicalModelName } from '../ollama/model-name.js';
 import { WaitWatch } from './wait-watch.js';
+import type { SnippetInputs } from './snippet-freshness.js';
+import { snippetInputs } from './snippet-freshness.js';
+import { snippetWindow } from '../snippet/backend-window.js';
 import type {
   AppControllerEvents, AppControllerOptions, ApplySettingsResult, FieldError, LoginItemService, PlatformServices, SettingsStore,
 } from './types.js';
@@ -74,6 +77,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   #proxySerial = 0;
   /** When a call to each model last completed (clock time), so a model that just answered counts as loaded. */
   readonly #answeredAt = new Map<string, number>();
+  /** What the last copied claudel function was written from, so the menu can say when it goes stale. */
+  #copiedSnippet: SnippetInputs | null = null;
 
   constructor(options: AppControllerOptions) {
     super();
@@ -129,6 +134,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       shellPath: this.#shellPath,
       os: this.#os,
       waiting: this.#wait.current(),
+      copiedSnippet: this.#copiedSnippet,
     });
   }
 
@@ -223,8 +229,11 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #copySnippet(shell: Shell): Promise<void> {
-    const { port, host, model, bare } = this.#settings;
-    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare }));
+    const { port, host, model, bare, contextTokens } = this.#settings;
+    const window = snippetWindow(this.#monitor.state.loaded, model, contextTokens);
+    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, window }));
+    this.#copiedSnippet = snippetInputs(this.#settings, window);
+    this.#emitState();
     const where = shell === 'fish' ? '~/.config/fish/functions/claudel.fish' : shell === 'zsh' ? '~/.zshrc' : '~/.bashrc';
     this.#notify(`Copied the claudel function for ${shell}. Paste it into ${where}, open a new terminal, and run claudel.`);
   }

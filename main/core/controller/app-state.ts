@@ -1,6 +1,10 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
 import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
-import type { AppState, LoginItemView, ProxyRunState } from '../menu/types.js';
+import type { AppState, LoginItemView, ProxyRunState, SnippetState } from '../menu/types.js';
+import { snippetWindow } from '../snippet/backend-window.js';
+import { windowMenuLabel } from '../snippet/context-window.js';
+import type { SnippetInputs } from './snippet-freshness.js';
+import { snippetInputs, snippetOutdated } from './snippet-freshness.js';
 import type { KeepAliveState, OllamaState } from '../ollama/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
@@ -23,6 +27,18 @@ export interface AppStateParts {
   readonly shellPath: string | undefined;
   readonly os: NodeJS.Platform;
   readonly waiting?: InFlightCall | null;
+  /** What the last copied claudel function was written from; null before the first copy. */
+  readonly copiedSnippet?: SnippetInputs | null;
+}
+
+/** The snippet as the menu sees it: the window, whether Claude Code fits in it, whether the copy is stale. */
+export function snippetState(settings: Readonly<Settings>, loaded: OllamaState['loaded'], copied: SnippetInputs | null): SnippetState {
+  const window = snippetWindow(loaded, settings.model, settings.contextTokens);
+  return {
+    windowTokens: window?.tokens ?? null,
+    tooSmall: window && windowMenuLabel(window, settings.bare),
+    outdated: snippetOutdated(copied, snippetInputs(settings, window)),
+  };
 }
 
 export function snippetShell(settings: Readonly<Settings>, shellPath: string | undefined, os: NodeJS.Platform): Shell {
@@ -46,5 +62,6 @@ export function buildAppState(parts: AppStateParts): AppState {
     loginItem: parts.loginItem,
     shell: snippetShell(settings, parts.shellPath, parts.os),
     waiting: parts.waiting ?? null,
+    snippet: snippetState(settings, parts.ollama.loaded, parts.copiedSnippet ?? null),
   };
 }

@@ -4,6 +4,7 @@
 import type { OllamaState } from '../ollama/types.js';
 import { sameModel } from '../ollama/model-name.js';
 import type { BackendModelInfo } from '../proxy/types.js';
+import { snippetWindow } from '../snippet/backend-window.js';
 
 /**
  * `settingsContextTokens` 0 means the user has not set one. `lastAnsweredAt`
@@ -12,10 +13,9 @@ import type { BackendModelInfo } from '../proxy/types.js';
  */
 export function backendModelInfo(state: OllamaState, model: string, settingsContextTokens: number, lastAnsweredAt: number | null): BackendModelInfo {
   const entry = state.loaded.find((m) => sameModel(m.name, model));
-  const fallback = settingsContextTokens > 0 ? settingsContextTokens : null;
   const checkedAt = state.lastCheckedAt?.getTime() ?? null;
   const answeredSince = lastAnsweredAt !== null && (checkedAt === null || lastAnsweredAt >= checkedAt);
   // Only a backend that answered can say a model is not loaded.
   const loaded = entry !== undefined || answeredSince ? true : state.status === 'up' && checkedAt !== null ? false : null;
-  return { loaded, contextTokens: entry?.contextLength ?? fallback };
+  return { loaded, contextTokens: snippetWindow(state.loaded, model, settingsContextTokens)?.tokens ?? null };
 }

@@ -21,7 +21,7 @@ export function buildTrayMenu(state: AppState): MenuItemModel[] {
     statusItems(state),
     [proxyToggle(state)],
     [...stabilizeItems(state), bareItem(state), modelMenu(state)],
-    snippetItems(state.shell),
+    [...windowItems(state), ...snippetItems(state.shell)],
     [keepLoadedItem(state), ...loginItems(state)],
     [action('open-activity', 'Open Activity…', { type: 'open-activity' }), action('open-config-file', 'Open Config File', { type: 'open-config-file' })],
     [action('quit', 'Quit', { type: 'quit' })],
@@ -155,6 +155,19 @@ function modelMenu({ ollama, settings }: AppState): MenuItemModel {
     items.unshift({ id: `model:${chosen}`, label, type: 'radio', enabled: false, checked: true });
   }
   return submenu('model', chosen ? `Model: ${chosen}` : 'Model', items);
+}
+
+/** A window too small for Claude Code, and a copied snippet gone stale with one click to copy the new one. */
+function windowItems({ snippet, shell }: AppState): MenuItemModel[] {
+  const items: MenuItemModel[] = [];
+  if (snippet?.tooSmall) items.push(info('window-too-small', snippet.tooSmall));
+  if (snippet?.outdated) {
+    items.push(
+      info('snippet-outdated', `Copied claudel function is out of date: ${snippet.outdated}`),
+      action('copy-snippet-update', `Copy Updated claudel Function (${shell})`, { type: 'copy-snippet', shell }),
+    );
+  }
+  return items;
 }
 
 /** zsh and bash share one function; fish needs its own. */

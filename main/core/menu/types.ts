@@ -39,8 +39,19 @@ export interface AppState {
   readonly loginItem: LoginItemView;
   /** The user's shell, resolved (never 'auto'). */
   readonly shell: Shell;
+  /** The claudel snippet against the model's window: too small, or the copied one out of date. */
+  readonly snippet?: SnippetState;
   /** The call that has waited longest for its first token, once it has waited more than a few seconds. */
   readonly waiting?: InFlightCall | null;
+}
+
+export interface SnippetState {
+  /** The model's window as the backend (or the settings) gives it; null when unknown. */
+  readonly windowTokens: number | null;
+  /** A menu label when the window is too small for Claude Code; null when it fits or is unknown. */
+  readonly tooSmall: string | null;
+  /** Why the copied function is out of date; null while it is right or nothing was copied. */
+  readonly outdated: string | null;
 }
 
 export type MenuAction =

@@ -73,6 +73,8 @@ export interface SnippetView {
   /** Every shell a snippet can be written for. */
   readonly shells: readonly string[];
   readonly text: string;
+  /** Said plainly beside the snippet when the model's window is too small for Claude Code; null when it fits or is unknown. */
+  readonly warning?: string | null;
 }
 
 export interface UiBridge {

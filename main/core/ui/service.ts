@@ -11,13 +11,15 @@ import type {
   ApplyOutcome, FieldInfo, SettingsField, SettingsForm, SettingsProblem, SettingsValues, SnippetView, UiRequestMethod,
 } from './bridge.js';
 import { chooseShell, snippetView } from './snippet-view.js';
+import type { LoadedModel } from '../ollama/types.js';
+import { snippetWindow } from '../snippet/backend-window.js';
 
 /** What the service needs from the app controller (AppController satisfies it). */
 export interface UiHost {
   settings(): Readonly<Settings>;
   applySettings(patch: Partial<Settings>): Promise<ApplyOutcome>;
   proxyStatus(): ProxyStatus | null;
-  state(): { readonly ollama: { readonly models: readonly { readonly name: string }[] }; readonly shell: Shell };
+  state(): { readonly ollama: { readonly models: readonly { readonly name: string }[]; readonly loaded?: readonly LoadedModel[] }; readonly shell: Shell };
 }
 
 /** The window's fields, read from the settings; the object literal makes the compiler check every field is mapped. */
@@ -103,7 +105,10 @@ export class UiService {
   }
 
   snippet(shell?: unknown): SnippetView {
-    return snippetView(this.host.settings(), chooseShell(shell, this.host.state().shell));
+    const settings = this.host.settings();
+    const state = this.host.state();
+    const window = snippetWindow(state.ollama.loaded ?? [], settings.model, settings.contextTokens);
+    return snippetView({ ...settings, window }, chooseShell(shell, state.shell));
   }
 }
 
