@@ -82,6 +82,16 @@ function windowComments(options: ClaudelOptions): string[] {
   return lines;
 }
 
+/** A model name from the backend may hold anything; a comment must stay one line, so control characters become spaces. */
+function oneLine(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029 ? ' ' : char;
+  }
+  return out;
+}
+
 /** A long sentence as comment lines of about 110 characters. */
 function wrapComment(text: string): string[] {
   const lines: string[] = [];
@@ -124,8 +134,7 @@ function assertValid(options: ClaudelOptions): void {
 export function claudelSnippet(options: ClaudelOptions): string {
   assertValid(options);
   const flags = options.bare ? ' --bare' : '';
-  // A model name from the backend may hold anything; a comment must stay one line.
-  const header = [HEADER, ...windowComments(options).map((line) => line.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' '))].join('\n');
+  const header = [HEADER, ...windowComments(options).map(oneLine)].join('\n');
   if (options.shell === 'fish') {
     const assignments = claudelEnvironment(options).map(([name, value]) => `    ${name}=${quoteFish(value)} \\\n`);
     return `${header}\nfunction ${FUNCTION_NAME} --description 'Claude Code on a local model via llm-cache-proxy'\n${assignments.join('')}    command claude${flags} $argv\nend\n`;
