@@ -5,7 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchChromium, saveScreenshot } from './support/browser.js';
+import type { InFlightCall, InFlightEvent, ProxyStatus } from '../main/core/diagnostics/types.js';
+import { defaultSettings } from '../main/core/settings/schema.js';
+import type { UiHost } from '../main/core/ui/service.js';
+import { UiService, uiRequestHandlers } from '../main/core/ui/service.js';
+import { CHROMIUM_PATH, injectAppBridge, launchChromium, saveScreenshot } from './support/browser.js';
 import { needsFile } from './support/requirements.js';
 import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
 import { send } from './support/http-client.js';
@@ -85,5 +89,35 @@ describe('Calls in flight in the Activity view', { skip }, () => {
     await waitFor(page, `document.querySelector('#in-flight').hidden`, (hidden) => hidden === true);
     assert.equal(await page.locator('#in-flight-list li').count(), 0);
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('The app window: calls in flight over the preload bridge, and a window too small said before the first call', { skip }, () => {
+  test('the status snapshot lists the waiting call, a pushed call-end removes it, and the snippet panel warns of the 8K window', async () => {
+    const status = await (await fetch(`${harness.url}/_proxy/status`)).json() as ProxyStatus;
+    const waiting: InFlightCall = {
+      id: 41, time: new Date().toISOString(), session: 'a1b2c3', turn: 4, model: 'qwen3-coder:30b', promptTokens: 31_200, reusedTokens: 0,
+      expectedPrefillMs: 60_000, elapsedMs: 20_000, phase: 'waiting', cause: 'slot-evicted', loadingModel: false, contextTokens: 8192,
+    };
+    const host: UiHost = {
+      settings: () => defaultSettings(),
+      applySettings: () => Promise.resolve({ ok: true }),
+      proxyStatus: () => ({ ...status, recent: [], inFlight: [waiting] }),
+      state: () => ({ ollama: { models: [{ name: 'qwen3-coder:30b' }], loaded: [{ name: 'qwen3-coder:30b', contextLength: 8192 }] }, shell: 'zsh' }),
+    };
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+    await injectAppBridge(page, uiRequestHandlers(new UiService(host), () => undefined));
+    await page.goto(`${harness.url}/_proxy/ui/`);
+    await waitFor(page, `document.querySelector('#in-flight-list li')?.dataset.id ?? null`, (id) => id === '41');
+    assert.match(await page.locator('#in-flight-list .wait-line').innerText(), /^Re-reading 31,200 tokens \(cache miss: side call evicted\), ~\d+ s left$/);
+    assert.match(await page.locator('#in-flight-list .prompt-size').innerText(), /31,200 tokens of a 8,192-token window/);
+    // Before any call completes, the empty state's snippet says plainly that Claude Code will not fit.
+    const warning = await waitFor<string>(page, `document.querySelector('#empty-snippet .window-warning')?.textContent ?? ''`, (text) => text !== '');
+    assert.match(warning, /^The 8,192-token context window of qwen3-coder:30b is too small for Claude Code: .* turn on --bare/);
+    assert.match(await page.locator('#empty-snippet pre').innerText(), /CLAUDE_CODE_MAX_CONTEXT_TOKENS='8192'/);
+    await saveScreenshot(page, 'activity-app-bridge-small-window');
+    await page.evaluate((event: InFlightEvent) => (globalThis as unknown as { __uiPush(name: string, payload: unknown): void }).__uiPush('in-flight', event), { type: 'call-end', call: waiting } satisfies InFlightEvent);
+    await waitFor(page, `document.querySelector('#in-flight').hidden`, (hidden) => hidden === true);
+    await page.context().close();
   });
 });

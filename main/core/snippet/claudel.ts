@@ -68,18 +68,18 @@ function count(n: number): string {
 /** Comment lines after the header: where the window came from, or why it is left out; and a window too small. */
 function windowComments(options: ClaudelOptions): string[] {
   const window = options.window ?? null;
+  const sentences: string[] = [];
   if (window === null) {
-    return [
-      '# Context window: unknown (the backend did not report one for this model, and the contextTokens setting is not set),',
-      '# so CLAUDE_CODE_MAX_CONTEXT_TOKENS is left out and Claude Code assumes its own default. Load the model, or pass --context-tokens N.',
-    ];
+    sentences.push('Context window: unknown (the backend did not report one for this model, and the contextTokens setting is not set), '
+      + 'so CLAUDE_CODE_MAX_CONTEXT_TOKENS is left out and Claude Code assumes its own default. Load the model, or pass --context-tokens N.');
+  } else {
+    sentences.push(`Context window: ${count(window.tokens)} tokens, from ${window.source}.`);
+    const output = outputTokensFor(window.tokens);
+    if (output !== null) sentences.push(`Output capped at ${count(output)} tokens: Claude Code reserves its maximum output inside the window, and its default (32,000) would leave no room for the prompt.`);
+    const warning = windowWarning(window, options.model, options.bare);
+    if (warning) sentences.push(`WARNING: ${warning}`);
   }
-  const output = outputTokensFor(window.tokens);
-  const lines = [`# Context window: ${count(window.tokens)} tokens, from ${window.source}.`];
-  if (output !== null) lines.push(`# Output capped at ${count(output)} tokens: Claude Code reserves its maximum output inside the window, and its default (32,000) would leave no room for the prompt.`);
-  const warning = windowWarning(window, options.model, options.bare);
-  if (warning) lines.push(...wrapComment(`WARNING: ${warning}`));
-  return lines;
+  return sentences.flatMap((sentence) => wrapComment(oneLine(sentence)));
 }
 
 /** A model name from the backend may hold anything; a comment must stay one line, so control characters become spaces. */
@@ -134,7 +134,7 @@ function assertValid(options: ClaudelOptions): void {
 export function claudelSnippet(options: ClaudelOptions): string {
   assertValid(options);
   const flags = options.bare ? ' --bare' : '';
-  const header = [HEADER, ...windowComments(options).map(oneLine)].join('\n');
+  const header = [HEADER, ...windowComments(options)].join('\n');
   if (options.shell === 'fish') {
     const assignments = claudelEnvironment(options).map(([name, value]) => `    ${name}=${quoteFish(value)} \\\n`);
     return `${header}\nfunction ${FUNCTION_NAME} --description 'Claude Code on a local model via llm-cache-proxy'\n${assignments.join('')}    command claude${flags} $argv\nend\n`;
