@@ -2,7 +2,8 @@
 // calls: a bar against the predicted prefill, the seconds waited, and a plain
 // warning when the wait runs past twice the prediction. The proxy's figures
 // are as of when it sent them; the page adds the time since, so the bar moves
-// between events.
+// between events. The list redraws four times a second, so it is not a live
+// region: a screen reader would hear it all the time.
 import type { InFlightCall, InFlightEvent } from '../main/core/diagnostics/types.js';
 import { waitView } from '../main/core/wait/wait-view.js';
 import { byId, h } from './dom.js';
