@@ -5,6 +5,9 @@ import { createProxy } from '../core/proxy/server.js';
 import { formatExplainLine } from '../core/diagnostics/index.js';
 import { firstTokenLine, SLOW_WAIT_MS } from '../core/wait/wait-view.js';
 import type { ServeConfig } from './serve-args.js';
+import { BackendModels } from '../core/controller/backend-info.js';
+import { realClock } from '../core/ollama/clock.js';
+import { createOllamaMonitor } from '../core/ollama/monitor.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -25,7 +28,16 @@ function kb(n: number): string {
 /** Resolves with the process exit code once the proxy has stopped. */
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, json: config.jsonLogs, write: io.stdout });
-  const proxy = createProxy(config.proxy);
+  // The same look at the backend the app takes: which models are loaded, with what window.
+  const monitor = createOllamaMonitor({ target: config.proxy.target, fetch: globalThis.fetch, clock: realClock });
+  const models = new BackendModels(() => monitor.state, () => 0, () => realClock.now());
+  monitor.on('warning', (message) => io.stderr(`llm-cache-proxy: ${message}\n`));
+  const proxy = createProxy({ ...config.proxy, backendInfo: (model) => models.info(model ?? '') });
+  proxy.on('call', (record) => {
+    if (record.model === null || record.status >= 400) return;
+    models.answered(record.model);
+    if (record.inputTokens) monitor.notePromptTokens(record.model, record.inputTokens);
+  });
 
   proxy.on('request', (e) => {
     // --log-level warn is for heavy traffic: don't format lines nobody will see.
@@ -58,6 +70,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     return 2;
   }
 
+  monitor.start();
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
   io.stdout(`llm-cache-proxy listening on http://${shownHost}:${address.port} -> ${config.proxy.target}\n`);
 
@@ -75,6 +88,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
       }
       stoppingSince = performance.now();
       io.stderr(`llm-cache-proxy: ${signal}, finishing in-flight requests (up to ${SHUTDOWN_GRACE_MS / 1000} s)\n`);
+      monitor.stop();
       void proxy.stop(SHUTDOWN_GRACE_MS).then(() => {
         removeHandler();
         resolve(0);

@@ -24,8 +24,7 @@ import { buildAppState } from './app-state.js';
 import { APP_TITLE, LOGIN_ITEMS_SETTINGS_URL, OLLAMA_DOWNLOAD_URL } from './links.js';
 import { isPortBusy, listenFailure, needsRestart } from './proxy-config.js';
 import { checkSettingsPatch } from './settings-patch.js';
-import { backendModelInfo } from './backend-info.js';
-import { canonicalModelName } from '../ollama/model-name.js';
+import { BackendModels } from './backend-info.js';
 import { WaitWatch } from './wait-watch.js';
 import type { SnippetInputs } from './snippet-freshness.js';
 import { snippetInputs } from './snippet-freshness.js';
@@ -75,8 +74,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   readonly #wait: WaitWatch;
   /** Numbers each proxy instance, whose call ids start from 1 again. */
   #proxySerial = 0;
-  /** When a call to each model last completed (clock time), so a model that just answered counts as loaded. */
-  readonly #answeredAt = new Map<string, number>();
+  /** What the proxy is told about a model: loaded or not, and its window. */
+  readonly #backendModels = new BackendModels(() => this.#monitor.state, () => this.#settings.contextTokens, () => this.#clock.now());
   /** What the last copied claudel function was written from, so the menu can say when it goes stale. */
   #copiedSnippet: SnippetInputs | null = null;
 
@@ -340,10 +339,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
 
   async #listen(options: ProxyOptions): Promise<ProxyController> {
     // The monitor's last look at the backend, read per call: the monitor may be replaced while this proxy runs.
-    const proxy = createProxy({ ...options, backendInfo: (name) => {
-      const model = name ?? this.#settings.model;
-      return backendModelInfo(this.#monitor.state, model, this.#settings.contextTokens, this.#answeredAt.get(canonicalModelName(model)) ?? null);
-    } });
+    const proxy = createProxy({ ...options, backendInfo: (model) => this.#backendModels.info(model ?? this.#settings.model) });
     const serial = ++this.#proxySerial;
     const onCall = (record: CallRecord): void => this.#onCall(record);
     const onInFlight = (event: InFlightEvent): void => {
@@ -389,7 +385,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#lastCall = { reuse: record.reuse, bust: record.bust };
     // Claude Code sends the model the claudel function chose; the record may not name it.
     const model = record.model ?? this.#settings.model;
-    if (record.status < 400) this.#answeredAt.set(canonicalModelName(model), this.#clock.now());
+    if (record.status < 400) this.#backendModels.answered(model);
     if (record.inputTokens !== null && record.inputTokens > 0) this.#monitor.notePromptTokens(model, record.inputTokens);
     this.emit('call', record);
     this.#emitState();

@@ -2,7 +2,7 @@
 // backend: whether it is loaded (a call to an unloaded model waits for the
 // load first) and its context window, else the one the settings name.
 import type { OllamaState } from '../ollama/types.js';
-import { sameModel } from '../ollama/model-name.js';
+import { canonicalModelName, sameModel } from '../ollama/model-name.js';
 import type { BackendModelInfo } from '../proxy/types.js';
 import { snippetWindow } from '../snippet/backend-window.js';
 
@@ -18,4 +18,24 @@ export function backendModelInfo(state: OllamaState, model: string, settingsCont
   // Only a backend that answered can say a model is not loaded.
   const loaded = entry !== undefined || answeredSince ? true : state.status === 'up' && checkedAt !== null ? false : null;
   return { loaded, contextTokens: snippetWindow(state.loaded, model, settingsContextTokens)?.tokens ?? null };
+}
+
+/** Remembers which models answered when, so the proxy can ask about any model with the monitor's state as of now. */
+export class BackendModels {
+  readonly #answeredAt = new Map<string, number>();
+
+  constructor(
+    private readonly state: () => OllamaState,
+    private readonly settingsContextTokens: () => number,
+    private readonly now: () => number,
+  ) {}
+
+  /** A call to `model` completed without error: it is loaded now. */
+  answered(model: string): void {
+    this.#answeredAt.set(canonicalModelName(model), this.now());
+  }
+
+  info(model: string): BackendModelInfo {
+    return backendModelInfo(this.state(), model, this.settingsContextTokens(), this.#answeredAt.get(canonicalModelName(model)) ?? null);
+  }
 }

@@ -57,6 +57,8 @@ export interface CallRecord {
   readonly rewritten: boolean;
   /** The model's context window in tokens, as the backend (or the settings) said when the call arrived; null when unknown. */
   readonly contextTokens?: number | null;
+  /** The backend reported the model not loaded when the call arrived: its time to first token includes the load. */
+  readonly loadingModel?: boolean;
 }
 
 export type InFlightPhase = 'waiting' | 'streaming';

@@ -297,13 +297,13 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.emit('request', entry);
     if (!call) return;
     const id = this.calls.id(call);
-    const contextTokens = this.calls.prediction(call)?.contextTokens ?? null;
+    const predicted = this.calls.prediction(call);
     const ended = this.calls.end(call, performance.now());
     if (ended) this.emit('in-flight', { type: 'call-end', call: ended });
     if (id === null) return;
     const record = this.diagnostics.complete(call, { id, status: entry.status, endedAt: performance.now() });
     if (!record) return;
-    const withWindow: CallRecord = { ...record, contextTokens };
+    const withWindow: CallRecord = { ...record, contextTokens: predicted?.contextTokens ?? null, loadingModel: predicted?.loadingModel ?? false };
     this.log.addCall(withWindow);
     this.emit('call', withWindow);
   }

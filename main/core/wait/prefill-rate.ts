@@ -26,6 +26,8 @@ export function prefillRate(records: readonly CallRecord[], model?: string | nul
   for (let i = records.length - 1; i >= 0 && calls < RATE_SAMPLE; i--) {
     const record = records[i]!;
     if (model !== undefined && record.model !== model) continue;
+    // A call that waited for the model to load measures the load, not the prefill.
+    if (record.loadingModel === true) continue;
     if (record.status >= 400 || record.reuse >= UNCACHED_REUSE || !record.inputTokens || !record.ttftMs || record.ttftMs <= 0) continue;
     tokens += record.inputTokens * (1 - record.reuse);
     ms += record.ttftMs;
