@@ -32,7 +32,7 @@ function reuseBar(fraction: number, kind: string): HTMLSpanElement {
 function windowCell(record: CallRecord): HTMLTableCellElement {
   const window = record.contextTokens ?? null;
   const tokens = record.inputTokens;
-  const text = `${tokens === null ? '—' : formatCompact(tokens)} / ${window === null ? '?' : formatCompact(window)}`;
+  const text = `${tokens === null ? '—' : formatCount(tokens)} / ${window === null ? '?' : formatCount(window)}`;
   const over = tokens !== null && window !== null && tokens >= window;
   const title = window === null
     ? 'The model\'s context window is not known (the backend did not report it and the contextTokens setting is not set).'

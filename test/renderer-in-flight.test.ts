@@ -71,6 +71,9 @@ describe('Calls in flight in the Activity view', { skip }, () => {
     assert.match(await page.locator('#in-flight-list .prompt-size').innerText(), /tokens of a 8,192-token window/);
     await first;
     await waitFor(page, `document.querySelector('#in-flight').hidden`, (hidden) => hidden === true);
+    // The completed call shows its prompt in tokens beside the model's window.
+    const cell = await waitFor<string | null>(page, `document.querySelector('#calls-body td.window')?.textContent ?? null`, (text) => text !== null);
+    assert.match(cell!, /^[\d,]+ \/ 8,192$/);
 
     harness.standin.timing = { prefillMs: SLOW_CALL_MS, tokenDelayMs: 1, tokens: 2 };
     const slow = post(2);
