@@ -116,7 +116,7 @@ describe('The app window: calls in flight over the preload bridge, and a window 
     assert.match(await page.locator('#in-flight-list .prompt-size').innerText(), /31,200 tokens of a 8,192-token window/);
     // Before any call completes, the empty state's snippet says plainly that Claude Code will not fit.
     const warning = await waitFor<string>(page, `document.querySelector('#empty-snippet .window-warning')?.textContent ?? ''`, (text) => text !== '');
-    assert.match(warning, /^The 8,192-token context window of qwen3-coder:30b is too small for Claude Code: .* turn on --bare/);
+    assert.match(warning, /^The 8,192-token context window of qwen3-coder:30b is too small for Claude Code: .* raise the context to 65,536 tokens or more/);
     assert.match(await page.locator('#empty-snippet pre').innerText(), /CLAUDE_CODE_MAX_CONTEXT_TOKENS='8192'/);
     await saveScreenshot(page, 'activity-app-bridge-small-window');
     await page.evaluate((event: InFlightEvent) => (globalThis as unknown as { __uiPush(name: string, payload: unknown): void }).__uiPush('in-flight', event), { type: 'call-end', call: waiting } satisfies InFlightEvent);

@@ -212,14 +212,14 @@ describe('llm-cache-proxy snippet', () => {
 describe('claudel tells Claude Code the model\'s window', () => {
   for (const shell of SHELLS) {
     const skip = needsProgram(shell, shell === 'fish' ? ['--version'] : ['-c', 'true']);
-    test(`${shell}: 8,192 tokens sets the window and lowers the output so the prompt fits; 32,768 keeps the default output`, { skip }, () => {
+    test(`${shell}: 8,192 tokens sets the window and lowers the output so the prompt fits; 131,072 keeps the default output`, { skip }, () => {
       const small = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3:8b', bare: true, window: { tokens: 8192, source: 'a test' } });
       const smallEnv = runClaudel(shell, small, []).report.env;
       assert.equal(smallEnv['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '8192');
-      assert.equal(smallEnv['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '2048');
-      const large = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3:8b', bare: false, window: { tokens: 32_768, source: 'a test' } });
+      assert.equal(smallEnv['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
+      const large = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3:8b', bare: false, window: { tokens: 131_072, source: 'a test' } });
       const largeEnv = runClaudel(shell, large, []).report.env;
-      assert.equal(largeEnv['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '32768');
+      assert.equal(largeEnv['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '131072');
       assert.equal(largeEnv['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], null);
     });
 

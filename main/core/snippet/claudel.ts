@@ -73,9 +73,9 @@ function windowComments(options: ClaudelOptions): string[] {
     sentences.push('Context window: unknown (the backend did not report one for this model, and the contextTokens setting is not set), '
       + 'so CLAUDE_CODE_MAX_CONTEXT_TOKENS is left out and Claude Code assumes its own default. Load the model, or pass --context-tokens N.');
   } else {
-    sentences.push(`Context window: ${count(window.tokens)} tokens, from ${window.source}.`);
+    sentences.push(`Context window: ${count(window.tokens)} tokens, from ${window.source}. Claude Code 2.1.332 reads it; older builds such as 2.1.139 ignore it.`);
     const output = outputTokensFor(window.tokens);
-    if (output !== null) sentences.push(`Output capped at ${count(output)} tokens: Claude Code reserves its maximum output inside the window, and its default (32,000) would leave no room for the prompt.`);
+    if (output !== null) sentences.push(`Output capped at ${count(output)} tokens: Claude Code compacts at the window minus min(output, 20,000) minus 13,000, and refuses to send when its output does not fit, so its default (32,000) would leave no room for the conversation.`);
     const warning = windowWarning(window, options.model, options.bare);
     if (warning) sentences.push(`WARNING: ${warning}`);
   }
