@@ -5,7 +5,7 @@ import { snippetWindow } from '../snippet/backend-window.js';
 import { windowMenuLabel } from '../snippet/context-window.js';
 import type { SnippetInputs } from './snippet-freshness.js';
 import { snippetInputs, snippetOutdated } from './snippet-freshness.js';
-import type { KeepAliveState, OllamaState } from '../ollama/types.js';
+import type { BackendInfo, KeepAliveState, OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import { shellFromEnv } from '../snippet/shells.js';
@@ -21,6 +21,8 @@ export interface AppStateParts {
   readonly settings: Readonly<Settings>;
   readonly proxy: ProxyRun;
   readonly ollama: OllamaState;
+  /** What answers at the target, as /_proxy/status shows it. */
+  readonly backend?: BackendInfo;
   readonly keepAlive: KeepAliveState;
   readonly lastCall: Pick<CallRecord, 'reuse' | 'bust'> | null;
   readonly loginItem: LoginItemView;
@@ -56,6 +58,7 @@ export function buildAppState(parts: AppStateParts): AppState {
       ...(proxy.error === undefined ? {} : { error: proxy.error }),
     },
     ollama: parts.ollama,
+    ...(parts.backend ? { backend: parts.backend } : {}),
     keepAliveExpiresAt: keepAlive.enabled ? keepAlive.expiresAt : null,
     lastCall: parts.lastCall,
     settings: { rewrite: settings.rewrite, bare: settings.bare, model: settings.model, keepModelLoaded: settings.keepModelLoaded },

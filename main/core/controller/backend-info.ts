@@ -1,8 +1,8 @@
 // What the proxy is told about a model from the monitor's last look at the
 // backend: whether it is loaded (a call to an unloaded model waits for the
 // load first) and its context window, else the one the settings name.
-import type { OllamaState } from '../ollama/types.js';
-import { canonicalModelName, sameModel } from '../ollama/model-name.js';
+import type { OllamaState } from '../backends/types.js';
+import { canonicalModelName, sameModel } from '../backends/model-name.js';
 import type { BackendModelInfo } from '../proxy/types.js';
 import { snippetWindow } from '../snippet/backend-window.js';
 

@@ -2,7 +2,7 @@
 // start and first token, and while one is waiting this ticks once a second so
 // the tray title can count. It speaks only when what the tray shows changes.
 import type { InFlightCall, InFlightEvent } from '../diagnostics/types.js';
-import type { Clock, TimerHandle } from '../ollama/clock.js';
+import type { Clock, TimerHandle } from '../backends/clock.js';
 import { slowWait, waitView } from '../wait/wait-view.js';
 
 const TICK_MS = 1000;

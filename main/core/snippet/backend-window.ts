@@ -2,12 +2,12 @@
 // /api/ps for a loaded model (context_length), else llama-server's /props
 // (n_ctx, per slot). A model that is not loaded has no window yet: nothing is
 // guessed from its metadata, because the runtime window is what truncates.
-import type { LoadedModel } from '../ollama/types.js';
-import type { Clock } from '../ollama/clock.js';
-import { realClock } from '../ollama/clock.js';
-import { requestJson } from '../ollama/http.js';
-import { sameModel } from '../ollama/model-name.js';
-import { parsePs } from '../ollama/parse.js';
+import type { LoadedModel } from '../backends/types.js';
+import type { Clock } from '../backends/clock.js';
+import { realClock } from '../backends/clock.js';
+import { requestJson } from '../backends/http.js';
+import { sameModel } from '../backends/model-name.js';
+import { parsePs } from '../backends/ollama-parse.js';
 import type { KnownWindow } from './context-window.js';
 
 /** The loaded model's window from Ollama's /api/ps, when it is loaded with one. */

@@ -11,7 +11,7 @@ import type {
   ApplyOutcome, FieldInfo, SettingsField, SettingsForm, SettingsProblem, SettingsValues, SnippetView, UiRequestMethod,
 } from './bridge.js';
 import { chooseShell, snippetView } from './snippet-view.js';
-import type { LoadedModel } from '../ollama/types.js';
+import type { LoadedModel } from '../backends/types.js';
 import { snippetWindow } from '../snippet/backend-window.js';
 
 /** What the service needs from the app controller (AppController satisfies it). */
@@ -29,6 +29,8 @@ export function settingsValues(settings: Readonly<Settings>): SettingsValues {
     host: settings.host,
     token: settings.token,
     target: settings.target,
+    backend: settings.backend,
+    router: settings.router,
     rewrite: settings.rewrite,
     cacheUsage: settings.cacheUsage,
     slots: settings.slots,
