@@ -14,7 +14,7 @@ import { createAppController } from '../main/core/controller/app-controller.js';
 import { renderPrompt } from '../main/core/diagnostics/render.js';
 import { buildTrayMenu } from '../main/core/menu/tray-menu.js';
 import { openCliSettings } from '../main/core/settings/cli-settings.js';
-import { fetchBackendWindow, llamaServerWindow } from '../main/core/snippet/backend-window.js';
+import { fetchBackendWindow } from '../main/core/snippet/backend-window.js';
 import {
   CLAUDE_CODE_FIXED_CHARS, compactionPoint, fixedPromptTokens, outputTokensFor, windowFit, windowWarning,
 } from '../main/core/snippet/context-window.js';
@@ -65,9 +65,14 @@ describe('how big Claude Code\'s fixed prompt is, and what a window needs', () =
   });
 });
 
-/** llama-server's GET /props as tools/server/server-context.cpp builds it; every other path 404s as its router does. */
+/** llama-server's GET /props and /v1/models as tools/server/server-context.cpp builds them; every other path 404s as its router does. */
 async function startLlamaServerStandin(nCtx: number): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'qwen3', object: 'model', created: 1_764_000_000, owned_by: 'llamacpp' }] }));
+      return;
+    }
     if (req.method === 'GET' && req.url === '/props') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({
@@ -135,13 +140,12 @@ describe('llm-cache-proxy snippet asks the backend', () => {
     const llama = await startLlamaServerStandin(16_384);
     try {
       const { stdout } = await run(['--bare'], { target: llama.url, model: 'qwen3' });
-      assert.match(stdout, /^# Context window: 16,384 tokens, from llama-server's \/props \(n_ctx per slot\)\. /m);
+      assert.match(stdout, /^# Context window: 16,384 tokens, from llama-server, which serves qwen3 with it\. /m);
       assert.match(stdout, /CLAUDE_CODE_MAX_OUTPUT_TOKENS='4096'/);
-      assert.deepEqual(await fetchBackendWindow(llama.url, 'qwen3'), { tokens: 16_384, source: "llama-server's /props (n_ctx per slot)" });
+      assert.deepEqual(await fetchBackendWindow(llama.url, 'any-name'), { tokens: 16_384, source: 'llama-server, which serves qwen3 with it' }, 'it serves one model whatever the request names');
     } finally {
       await llama.close();
     }
-    assert.equal(llamaServerWindow({ default_generation_settings: { n_ctx: '8192' } }), null, 'a figure of the wrong type is not trusted');
   });
 
   test('nothing listening: left out, and a bad flag is refused', async () => {
@@ -171,7 +175,7 @@ describe('the app keeps the copied snippet right', { timeout: 20_000 }, () => {
     const controller = createAppController({ settings: store, loginItem: new FakeLoginItem(), platform, shellPath: '/bin/zsh', os: 'darwin' });
     cleanups.push(() => controller.shutdown(100));
     await controller.start();
-    await untilState(controller, (s) => s.snippet?.windowTokens === 8192);
+    await untilState(controller, (s) => s.snippet?.window?.tokens === 8192);
     const menu = buildTrayMenu(controller.state());
     assert.match(menu.find((item) => item.id === 'window-too-small')?.label ?? '', /^⚠ 8,192-token window is too small for Claude Code: raise the model's context$/);
 

@@ -229,7 +229,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
 
   async #copySnippet(shell: Shell): Promise<void> {
     const { port, host, model, bare, contextTokens } = this.#settings;
-    const window = snippetWindow(this.#watch.monitor.state.loaded, model, contextTokens);
+    const window = snippetWindow(this.#watch.monitor.state, model, contextTokens);
     await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, window }));
     this.#copiedSnippet = snippetInputs(this.#settings, window);
     this.#emitState();

@@ -34,10 +34,10 @@ export interface AppStateParts {
 }
 
 /** The snippet as the menu sees it: the window, whether Claude Code fits in it, whether the copy is stale. */
-export function snippetState(settings: Readonly<Settings>, loaded: OllamaState['loaded'], copied: SnippetInputs | null): SnippetState {
-  const window = snippetWindow(loaded, settings.model, settings.contextTokens);
+export function snippetState(settings: Readonly<Settings>, backend: OllamaState, copied: SnippetInputs | null): SnippetState {
+  const window = snippetWindow(backend, settings.model, settings.contextTokens);
   return {
-    windowTokens: window?.tokens ?? null,
+    window,
     tooSmall: window && windowMenuLabel(window, settings.bare),
     outdated: snippetOutdated(copied, snippetInputs(settings, window)),
   };
@@ -65,6 +65,6 @@ export function buildAppState(parts: AppStateParts): AppState {
     loginItem: parts.loginItem,
     shell: snippetShell(settings, parts.shellPath, parts.os),
     waiting: parts.waiting ?? null,
-    snippet: snippetState(settings, parts.ollama.loaded, parts.copiedSnippet ?? null),
+    snippet: snippetState(settings, parts.ollama, parts.copiedSnippet ?? null),
   };
 }

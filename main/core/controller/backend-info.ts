@@ -17,7 +17,7 @@ export function backendModelInfo(state: OllamaState, model: string, settingsCont
   const answeredSince = lastAnsweredAt !== null && (checkedAt === null || lastAnsweredAt >= checkedAt);
   // Only a backend that answered can say a model is not loaded.
   const loaded = entry !== undefined || answeredSince ? true : state.status === 'up' && checkedAt !== null ? false : null;
-  return { loaded, contextTokens: snippetWindow(state.loaded, model, settingsContextTokens)?.tokens ?? null };
+  return { loaded, contextTokens: snippetWindow(state, model, settingsContextTokens)?.tokens ?? null };
 }
 
 /** Remembers which models answered when, so the proxy can ask about any model with the monitor's state as of now. */

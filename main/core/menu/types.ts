@@ -5,6 +5,7 @@ import type { RewriteMode } from '../rewrite/types.js';
 import type { BackendInfo, OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
+import type { KnownWindow } from '../snippet/context-window.js';
 
 export type ProxyRunState = 'running' | 'stopped' | 'port-busy' | 'error';
 
@@ -49,7 +50,7 @@ export interface AppState {
 
 export interface SnippetState {
   /** The model's window as the backend (or the settings) gives it; null when unknown. */
-  readonly windowTokens: number | null;
+  readonly window: KnownWindow | null;
   /** A menu label when the window is too small for Claude Code; null when it fits or is unknown. */
   readonly tooSmall: string | null;
   /** Why the copied function is out of date; null while it is right or nothing was copied. */

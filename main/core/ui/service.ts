@@ -11,15 +11,19 @@ import type {
   ApplyOutcome, FieldInfo, SettingsField, SettingsForm, SettingsProblem, SettingsValues, SnippetView, UiRequestMethod,
 } from './bridge.js';
 import { chooseShell, snippetView } from './snippet-view.js';
-import type { LoadedModel } from '../backends/types.js';
-import { snippetWindow } from '../snippet/backend-window.js';
+import type { KnownWindow } from '../snippet/context-window.js';
 
 /** What the service needs from the app controller (AppController satisfies it). */
 export interface UiHost {
   settings(): Readonly<Settings>;
   applySettings(patch: Partial<Settings>): Promise<ApplyOutcome>;
   proxyStatus(): ProxyStatus | null;
-  state(): { readonly ollama: { readonly models: readonly { readonly name: string }[]; readonly loaded?: readonly LoadedModel[] }; readonly shell: Shell };
+  state(): {
+    readonly ollama: { readonly models: readonly { readonly name: string }[] };
+    readonly shell: Shell;
+    /** The model's window, where the host knows it (the app's monitor or its setting). */
+    readonly snippet?: { readonly window: KnownWindow | null };
+  };
 }
 
 /** The window's fields, read from the settings; the object literal makes the compiler check every field is mapped. */
@@ -109,8 +113,7 @@ export class UiService {
   snippet(shell?: unknown): SnippetView {
     const settings = this.host.settings();
     const state = this.host.state();
-    const window = snippetWindow(state.ollama.loaded ?? [], settings.model, settings.contextTokens);
-    return snippetView({ ...settings, window }, chooseShell(shell, state.shell));
+    return snippetView({ ...settings, window: state.snippet?.window ?? null }, chooseShell(shell, state.shell));
   }
 }
 
