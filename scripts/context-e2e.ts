@@ -94,7 +94,7 @@ interface Rig {
 async function rig(window: number): Promise<Rig> {
   const work = mkdtempSync(join(os.tmpdir(), 'context-e2e-'));
   const standin = await startOllamaStandin({
-    models: [{ name: MODEL, contextLength: window }], loaded: [MODEL], timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 24 }, answer,
+    models: [{ name: MODEL, contextLength: window }], loaded: [MODEL], timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 24 }, answer, truncateToContext: true,
   });
   const proxy = await startProxy(standin.url, work);
   const snippet = await generateSnippet(standin.url, proxy.port, work);
@@ -156,7 +156,7 @@ async function figures(bin: string, windows: readonly number[]): Promise<void> {
 
 interface TurnCall {
   readonly summary: boolean;
-  /** The backend's count, which it reports as usage input_tokens. */
+  /** The prompt as sent, in the backend's count (it reports at most its window in usage, having cut the rest). */
   readonly tokens: number;
 }
 
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
   if (parts.includes('figures')) await figures(bin, windows);
   if (parts.includes('conversation')) {
     console.log(`\n## 2. Long conversation: claudel -p (--bare), --resume each turn; per turn m<tokens> a main call, S<tokens> a summarisation request, `
-      + '! the turn the proxy flagged an overflow; tokens as the backend counts them and reports them in usage input_tokens');
+      + '! the turn the proxy flagged an overflow; tokens are the prompt as sent, as the backend counts them (it reports that in usage input_tokens, cut to its window like Ollama)');
     for (const window of windows) {
       for (const withSnippet of [true, false]) await conversation(bin, window, withSnippet, Number(values.turns));
     }

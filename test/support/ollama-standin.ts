@@ -50,6 +50,12 @@ export interface StandinOptions {
   servesMessages?: boolean;
   /** Refuse a prompt of more tokens than this with llama-server's 400 (exceed_context_size_error). */
   refuseOverContext?: number;
+  /**
+   * Cut a prompt longer than the model's context_length to fit, as Ollama does
+   * silently: usage then counts the prompt after the cut (its runner's
+   * PromptEvalCount is the length of the truncated input).
+   */
+  truncateToContext?: boolean;
   version?: string;
   models?: StandinModel[];
   /** Models reported by /api/ps as loaded. */
@@ -194,7 +200,8 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     const model = typeof body.model === 'string' ? body.model : '';
     if (!model) return sendError(res, 400, 'invalid_request_error', 'model is required');
     state.loaded.set(model, { expiresAt: new Date(Date.now() + 5 * 60_000) });
-    const promptTokens = estimateInputTokens(body);
+    const window = state.models.find((m) => m.name === model)?.contextLength;
+    const promptTokens = options.truncateToContext && window !== undefined ? Math.min(window, estimateInputTokens(body)) : estimateInputTokens(body);
     const limit = options.refuseOverContext;
     if (limit !== undefined && promptTokens > limit) {
       res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
