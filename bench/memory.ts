@@ -4,7 +4,8 @@
 // (24 tools, the instruction block, a history of tool turns), from several
 // conversations at once, each growing turn by turn until a new session takes
 // its place. The proxy's RSS after 100 calls and after 10,000 must stay within
-// 20% of each other; the ratio is printed and the exit code says whether it held.
+// 20% of each other, both taken at rest; the ratio is printed and the exit
+// code says whether it held.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -23,6 +24,12 @@ const CONVERSATIONS = Number(process.env['MEMORY_CONVERSATIONS'] ?? 4);
 /** Turns before a conversation ends and a new session starts in its place. */
 const TURNS = 40;
 const LIMIT = 1.2;
+/**
+ * Both figures are taken at rest, as a menu-bar app spends most of its life:
+ * under load V8 keeps freed heap pages for the next burst, and its memory
+ * reducer hands them back some 10-20 s after the calls stop.
+ */
+const REST_MS = Number(process.env['MEMORY_REST_S'] ?? 30) * 1000;
 const STANDIN = fileURLToPath(new URL('../test/support/standin-cli.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
 /** Same length as a UUID, so a session is swapped in without rebuilding a body. */
@@ -65,6 +72,11 @@ function post(agent: http.Agent, url: string, body: Buffer): Promise<void> {
 }
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function restingRss(pid: number): Promise<number> {
+  await settle(REST_MS);
+  return rssBytes(pid);
+}
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main(): Promise<number> {
@@ -97,7 +109,7 @@ async function main(): Promise<number> {
           await post(agent, url, withSession(bodies[turn]!, session));
           done++;
           if (done === BASELINE_CALLS) {
-            baselineTaken = settle(1000).then(() => { baseline = rssBytes(proxy.child.pid!); });
+            baselineTaken = restingRss(proxy.child.pid!).then((rss) => { baseline = rss; });
             await baselineTaken;
           } else if (baselineTaken) {
             await baselineTaken;
@@ -114,15 +126,16 @@ async function main(): Promise<number> {
     await Promise.all(Array.from({ length: CONVERSATIONS }, runConversation));
     const seconds = (performance.now() - t0) / 1000;
     agent.destroy();
-    await settle(1000);
-    const final = rssBytes(proxy.child.pid!);
+    const busy = rssBytes(proxy.child.pid!);
+    const final = await restingRss(proxy.child.pid!);
     const ratio = final / baseline;
-    console.log(`  after ${BASELINE_CALLS} calls: RSS ${mb(baseline)}`);
-    console.log(`  after ${done.toLocaleString('en-US')} calls (${sessions} sessions, ${seconds.toFixed(0)} s): RSS ${mb(final)}`);
+    const rest = `${REST_MS / 1000} s at rest`;
+    console.log(`  after ${BASELINE_CALLS} calls, ${rest}: RSS ${mb(baseline)}`);
+    console.log(`  after ${done.toLocaleString('en-US')} calls (${sessions} sessions, ${seconds.toFixed(0)} s): RSS ${mb(busy)} busy, ${mb(final)} after ${rest}`);
     const held = ratio <= LIMIT;
     console.log(`  ratio ${ratio.toFixed(2)} (limit ${LIMIT.toFixed(2)}): ${held ? 'ok' : 'OVER'}`);
-    // Not the target, but what tells warm-up from a leak: a leak keeps growing after the heap has found its size.
-    if (warm > 0) console.log(`  after ${WARM_CALLS.toLocaleString('en-US')} calls: RSS ${mb(warm)}; ${done.toLocaleString('en-US')} / ${WARM_CALLS.toLocaleString('en-US')} ratio ${(final / warm).toFixed(2)}`);
+    // Busy figures, for the record: under load RSS rises and falls with the heap's headroom.
+    if (warm > 0) console.log(`  busy at ${WARM_CALLS.toLocaleString('en-US')} calls: RSS ${mb(warm)}; busy ${done.toLocaleString('en-US')} / ${WARM_CALLS.toLocaleString('en-US')} ratio ${(busy / warm).toFixed(2)}`);
     return held ? 0 : 1;
   } finally {
     for (const { child } of started.reverse()) child.kill('SIGTERM');
