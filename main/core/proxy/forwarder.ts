@@ -10,6 +10,7 @@ import { piecesLength } from '../rewrite/index.js';
 import { callOf, type MessageCall } from './message-call.js';
 import { SseUsageTap } from './sse-usage-tap.js';
 import { takeUsage, type UsageRewriter } from './usage.js';
+import { affinityHeaders } from './affinity.js';
 
 /**
  * A live backend, on loopback or the LAN, accepts within milliseconds; past
@@ -30,11 +31,21 @@ export interface ForwarderHooks {
   countTokensFallback(call: MessageCall): number;
   /** Clients authenticate to the proxy with a token, which must not reach the backend. */
   readonly stripAuth: boolean;
+  /** Set on everything forwarded: the upstream's own auth, from the configuration. */
+  readonly upstreamHeaders: ReadonlyArray<readonly [string, string]>;
+  /** Header names (or `cookie:NAME`) that carry a /v1/messages call's affinity key; [] for none. */
+  readonly affinityHeaders: readonly string[];
+  /** The call's affinity key; null when its body cannot be read. */
+  affinityKey(call: MessageCall): string | null;
   onResponseBytes(req: http.IncomingMessage, bytes: number): void;
 }
 
 function upstreamDownMessage(target: string, err: NodeJS.ErrnoException): string {
   const why = err.code ?? err.message;
+  if (target.startsWith('https:') && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(why)) {
+    return `llm-cache-proxy cannot verify the TLS certificate of ${target} (${why}). ` +
+      'If the server uses a private certificate authority, pass its certificate with --upstream-ca <file.pem>.';
+  }
   return `llm-cache-proxy cannot reach the model backend at ${target} (${why}). ` +
     'Is Ollama running? Start it with `ollama serve` (or open the Ollama app), or point the proxy elsewhere with --target.';
 }
@@ -144,7 +155,13 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
           proxyReq.removeHeader('authorization');
           proxyReq.removeHeader('x-api-key');
         }
+        for (const [name, value] of hooks.upstreamHeaders) proxyReq.setHeader(name, value);
         const call = callOf(req);
+        if (call && !call.countTokens && hooks.affinityHeaders.length > 0) {
+          const key = hooks.affinityKey(call);
+          const cookie = proxyReq.getHeader('cookie');
+          if (key !== null) for (const [name, value] of affinityHeaders(hooks.affinityHeaders, key, typeof cookie === 'string' ? cookie : undefined)) proxyReq.setHeader(name, value);
+        }
         if (call) {
           // We parse the stream to add usage; compressed SSE would defeat that.
           proxyReq.setHeader('accept-encoding', 'identity');

@@ -18,6 +18,7 @@ import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
 import { uiRoutes } from '../ui/routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
+import { parseUpstreamAuth, upstreamAgent } from './upstream.js';
 
 const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
 
@@ -33,8 +34,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private address: { host: string; port: number } | null = null;
   private rewriteMode: RewriteMode;
   private startedAt = 0;
-  // Reusing upstream connections is most of the proxy's speed on small calls.
-  private agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private agent: http.Agent;
   private readonly log = new CallLog();
   // Each turn's body mostly repeats the last one: its scan re-reads only the new bytes.
   private readonly scanMemo = new ScanMemo();
@@ -49,7 +49,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     super();
     this.rewriteMode = options.rewrite;
     this.policy = this.buildPolicy(options.port);
-    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true });
+    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
+    this.agent = upstreamAgent(options.target, options.upstreamCa);
   }
 
   get running(): boolean {
@@ -68,6 +69,9 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       rewrite: this.rewriteMode,
       cacheUsage: this.options.cacheUsage ?? true,
       slots: this.options.slots ?? 1,
+      backend: this.options.backend?.info() ?? null,
+      affinityHeaders: [...(this.options.affinityHeaders ?? [])],
+      upstreamAuth: Boolean(this.options.upstreamAuth),
       listening: this.address,
       uptimeMs: this.running ? Math.round(performance.now() - this.startedAt) : 0,
       totals,
@@ -77,7 +81,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
 
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) throw new Error('proxy is already running');
-    this.agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+    this.agent = upstreamAgent(this.options.target, this.options.upstreamCa);
     const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, this.buildApp());
     // Prefill of a long prompt can take minutes before the first byte: no server-side timeouts.
     server.requestTimeout = 0;
@@ -173,6 +177,9 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       agent: this.agent,
       upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 0,
       stripAuth: Boolean(this.options.token),
+      upstreamHeaders: this.options.upstreamAuth ? [parseUpstreamAuth(this.options.upstreamAuth)] : [],
+      affinityHeaders: this.options.affinityHeaders ?? [],
+      affinityKey: (call) => this.diagnostics.affinityKey(call),
       usageRewriter: (call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
       onBodySent: (call) => this.diagnostics.forwarded(call),
