@@ -34,6 +34,18 @@ function reuseBar(fraction: number, kind: string): HTMLSpanElement {
   return h('span', { class: `meter ${kind}`, 'aria-hidden': 'true' }, fill);
 }
 
+/** The prompt in tokens beside the model's window, so a prompt near or over the window shows before the backend cuts it. */
+function windowCell(record: CallRecord): HTMLTableCellElement {
+  const window = record.contextTokens ?? null;
+  const tokens = record.inputTokens;
+  const text = `${tokens === null ? '—' : formatCount(tokens)} / ${window === null ? '?' : formatCount(window)}`;
+  const over = tokens !== null && window !== null && tokens >= window;
+  const title = window === null
+    ? 'The model\'s context window is not known (the backend did not report it and the contextTokens setting is not set).'
+    : `${tokens === null ? 'Unknown' : formatCount(tokens)} prompt tokens in a ${formatCount(window)}-token window${over ? ': the backend cut the prompt to fit' : ''}`;
+  return h('td', { class: over ? 'num window warn' : 'num window', title }, text);
+}
+
 function callRow(record: CallRecord): HTMLTableRowElement {
   const kind = record.bust || record.contextOverflow ? 'miss' : isError(record) ? 'error' : 'hit';
   return h('tr', { 'data-key': callKey(record), 'data-kind': kind, tabindex: -1 },
@@ -42,6 +54,7 @@ function callRow(record: CallRecord): HTMLTableRowElement {
     h('td', { class: 'num turn', title: record.sideCall ? 'a side call (title or the like), not part of the conversation' : `user turn ${record.turn}, model call ${record.call} of it` }, formatTurn(record)),
     h('td', { class: 'model' }, record.model ?? '—'),
     h('td', { class: 'num prompt', title: `${formatCount(record.promptChars)} characters` }, formatCompact(record.promptChars)),
+    windowCell(record),
     h('td', { class: 'reuse', title: formatReuseSource(record) }, h('span', { class: 'reuse-cell' }, reuseBar(record.reuse, kind), h('span', { class: 'pct' }, formatPercent(record.reuse)))),
     h('td', { class: 'num ttft' }, formatDuration(record.ttftMs)),
     h('td', { class: 'num duration' }, formatDuration(record.durationMs)),
@@ -66,6 +79,7 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('Reused by the backend', `${formatPercent(record.reuse)} (${formatReuseSource(record)})`),
     ...fact('Begins with the previous turn', record.conversationReuse === null ? '— (first turn)' : formatPercent(record.conversationReuse)),
     ...fact('Input tokens', tokens(record.inputTokens)),
+    ...fact('Context window', record.contextTokens == null ? '— (not reported)' : `${formatCount(record.contextTokens)} tokens`),
     ...fact(record.reuseSource === 'backend' ? 'Reused tokens' : 'Reused tokens (est.)', formatCount(reusedTokens(record))),
     ...fact('Output tokens', tokens(record.outputTokens)),
     ...fact('First token', formatDuration(record.ttftMs)),

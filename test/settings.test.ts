@@ -35,13 +35,18 @@ describe('defaultConfigDir', () => {
       assert.equal(defaultConfigDir(platform, { LLM_CACHE_PROXY_CONFIG_DIR: '/tmp/x', XDG_CONFIG_HOME: '/xdg' }, home), '/tmp/x');
     }
   });
+  test('a relative override becomes absolute, as Electron\'s app.setPath requires', () => {
+    const dir = defaultConfigDir('darwin', { LLM_CACHE_PROXY_CONFIG_DIR: 'my settings/../cfg' }, home);
+    assert.ok(path.isAbsolute(dir), dir);
+    assert.equal(dir, path.join(process.cwd(), 'cfg'));
+  });
 });
 
 describe('schema and defaults', () => {
   test('defaults are the documented ones and valid', () => {
     assert.deepEqual({ ...DEFAULT_SETTINGS }, {
       schemaVersion: 2, port: 11435, host: '127.0.0.1', target: 'http://127.0.0.1:11434', rewrite: 'drop', bare: false,
-      model: 'qwen3-coder:30b', shell: 'auto', keepModelLoaded: false, launchAtLogin: false, proxyEnabled: true,
+      model: 'qwen3-coder:30b', contextTokens: 0, shell: 'auto', keepModelLoaded: false, launchAtLogin: false, proxyEnabled: true,
       cacheUsage: true, slots: 1, sideModel: '', maxBodyBytes: 64 * 1024 * 1024, token: '', allowOrigins: [], logLevel: 'info',
       backend: 'auto', router: 'none', affinityHeaders: [], upstreamAuth: '',
     });

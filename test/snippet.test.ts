@@ -11,10 +11,12 @@ import { claudelSnippet, clientBaseUrl } from '../main/core/snippet/claudel.js';
 import type { Shell } from '../main/core/snippet/shells.js';
 import { SHELLS, shellFromEnv } from '../main/core/snippet/shells.js';
 import { runSnippetCommand } from '../main/cli/snippet-command.js';
+import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 
 const REPORTED_VARIABLES = [
   'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL',
   'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+  'CLAUDE_CODE_MAX_CONTEXT_TOKENS', 'CLAUDE_CODE_MAX_OUTPUT_TOKENS',
 ] as const;
 
 interface ClaudeReport {
@@ -77,6 +79,9 @@ describe('claudel snippet in real shells', () => {
         ANTHROPIC_DEFAULT_HAIKU_MODEL: ODD_MODEL,
         CLAUDE_CODE_SUBAGENT_MODEL: ODD_MODEL,
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        // No window known: left out rather than guessed.
+        CLAUDE_CODE_MAX_CONTEXT_TOKENS: null,
+        CLAUDE_CODE_MAX_OUTPUT_TOKENS: null,
       });
       assert.deepEqual(report.args, ['--bare', ...ODD_ARGS]);
       assert.equal(leaked, 'leaked:', 'variables are set for that call only');
@@ -92,12 +97,56 @@ describe('claudel snippet in real shells', () => {
   }
 });
 
+describe('the snippet `snippet --target` generates from a backend reporting its window, in real shells', () => {
+  let ollama: OllamaStandin;
+  before(async () => {
+    ollama = await startOllamaStandin({ models: [{ name: 'qwen3-coder:30b', contextLength: 8192 }], loaded: ['qwen3-coder:30b'] });
+  });
+  after(() => ollama.close());
+
+  /** What `llm-cache-proxy snippet --target <the stand-in>` prints, with an empty settings folder: the window comes from the backend alone. */
+  async function generated(argv: string[]): Promise<string> {
+    let stdout = '';
+    const code = await runSnippetCommand(['--model', 'qwen3-coder:30b', '--port', '11500', '--target', ollama.url, ...argv], {
+      stdout: (text) => { stdout += text; }, stderr: () => undefined, env: { LLM_CACHE_PROXY_CONFIG_DIR: fs.mkdtempSync(path.join(work, 'config-')) },
+    });
+    assert.equal(code, 0);
+    return stdout;
+  }
+
+  for (const shell of SHELLS) {
+    const skip = needsProgram(shell, shell === 'fish' ? ['--version'] : ['-c', 'true']);
+    test(`${shell}: Claude Code gets the backend's 8,192-token window and an output that fits in it`, { skip }, async () => {
+      const { report } = runClaudel(shell, await generated(['--shell', shell, '--bare']), ['-p', 'hi']);
+      assert.equal(report.env['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '8192');
+      assert.equal(report.env['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
+      assert.equal(report.env['ANTHROPIC_BASE_URL'], 'http://127.0.0.1:11500');
+      assert.deepEqual(report.args, ['--bare', '-p', 'hi']);
+    });
+  }
+
+  test('the window follows the backend: reloaded with 32,768 tokens, a new snippet says so', async () => {
+    ollama.models[0]!.contextLength = 32_768;
+    try {
+      const { report } = runClaudel('bash', await generated(['--shell', 'bash']), []);
+      assert.equal(report.env['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '32768');
+      assert.equal(report.env['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
+    } finally {
+      ollama.models[0]!.contextLength = 8192;
+    }
+  });
+});
+
 describe('claudelSnippet', () => {
-  test('starts with a comment saying what it is, and defines claudel', () => {
+  test('starts with comments saying what it is and what it knows of the window, and defines claudel', () => {
     for (const shell of SHELLS) {
       const snippet = claudelSnippet({ shell, port: 1, host: 'localhost', model: 'm', bare: false });
       assert.match(snippet, /^# claudel: .*llm-cache-proxy/);
-      assert.match(snippet.split('\n')[1] ?? '', /^function claudel\b/);
+      const lines = snippet.split('\n');
+      const defined = lines.findIndex((line) => /^function claudel\b/.test(line));
+      assert.ok(defined > 0, 'the function is defined');
+      assert.ok(lines.slice(0, defined).every((line) => line.startsWith('# ')), 'only comments before it');
+      assert.match(snippet, /^# Context window: unknown [^]*CLAUDE_CODE_MAX_CONTEXT_TOKENS is left out/m);
       assert.ok(snippet.endsWith('\n'));
     }
   });
@@ -199,4 +248,28 @@ describe('llm-cache-proxy snippet', () => {
     assert.match(stderr, /^llm-cache-proxy snippet: config\.json is not valid JSON \(.*\)\. It was moved to .*config\.json\.bak-.*; using defaults\.\n$/);
     assert.match(stdout, /^# claudel/);
   });
+});
+
+describe('claudel tells Claude Code the model\'s window', () => {
+  for (const shell of SHELLS) {
+    const skip = needsProgram(shell, shell === 'fish' ? ['--version'] : ['-c', 'true']);
+    test(`${shell}: 8,192 tokens sets the window and lowers the output so the prompt fits; 131,072 keeps the default output`, { skip }, () => {
+      const small = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3:8b', bare: true, window: { tokens: 8192, source: 'a test' } });
+      const smallEnv = runClaudel(shell, small, []).report.env;
+      assert.equal(smallEnv['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '8192');
+      assert.equal(smallEnv['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
+      const large = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3:8b', bare: false, window: { tokens: 131_072, source: 'a test' } });
+      const largeEnv = runClaudel(shell, large, []).report.env;
+      assert.equal(largeEnv['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '131072');
+      assert.equal(largeEnv['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], null);
+    });
+
+    test(`${shell}: a window warning and a model name with a newline stay inside comments`, { skip }, () => {
+      const model = 'evil\nexport LEAK=1';
+      const snippet = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model, bare: false, window: { tokens: 8192, source: `Ollama's /api/ps for ${model} as loaded` } });
+      assert.match(snippet, /^# WARNING: The 8,192-token context window of evil export LEAK=1 is too small for Claude Code/m);
+      const { report } = runClaudel(shell, snippet, []);
+      assert.equal(report.env['ANTHROPIC_MODEL'], model);
+    });
+  }
 });

@@ -11,7 +11,7 @@ import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
 import { isSideCall } from '../diagnostics/side-call.js';
-import type { CallRecord, ContextOverflow } from '../diagnostics/types.js';
+import type { BustCause, CallRecord, ContextOverflow } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
@@ -87,6 +87,18 @@ export class CallDiagnostics {
     const analysis = this.analyze(call);
     if (!analysis) return this.calibrator.estimate(null, piecesLength(call.pieces));
     return this.calibrator.estimate(analysis.rendered.model, analysis.rendered.text.length);
+  }
+
+  /**
+   * What the diagnostics predict for a call about to be prefilled: its size in
+   * tokens and how much of it the backend's cache holds. Null for count_tokens
+   * and bodies that do not parse.
+   */
+  predict(call: MessageCall): Pick<CallRecord, 'session' | 'turn' | 'call' | 'model'> & { promptTokens: number; reusedTokens: number; cause: BustCause | null } | null {
+    const o = this.analyze(call)?.observation;
+    if (!o) return null;
+    const promptTokens = this.calibrator.estimate(o.model, o.promptChars);
+    return { session: o.session, turn: o.turn, call: o.call, model: o.model, promptTokens, reusedTokens: Math.round(promptTokens * o.reuse), cause: o.bust?.cause ?? null };
   }
 
   complete(call: MessageCall, outcome: { id: number; status: number; endedAt: number }): CallRecord | null {

@@ -34,6 +34,8 @@ export type Settings = {
   /** Whether the generated `claudel` passes `--bare`. */
   bare: boolean;
   model: string;
+  /** The model's context window in tokens, for when the backend cannot say; 0 = not set. */
+  contextTokens: number;
   shell: ShellPreference;
   keepModelLoaded: boolean;
   launchAtLogin: boolean;
@@ -103,6 +105,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   model: {
     type: 'string', minLength: 1, default: 'qwen3-coder:30b',
     title: 'Model', description: 'The local model Claude Code uses for every tier and for subagents.',
+  },
+  contextTokens: {
+    type: 'integer', minimum: 0, maximum: 10_000_000, default: 0,
+    title: 'Context window',
+    description: "The model's context window in tokens, told to Claude Code by claudel. The backend's own figure wins while it answers; this is used when it cannot say. 0: not set.",
   },
   shell: {
     type: 'string', enum: SHELL_PREFERENCES, default: 'auto',
