@@ -4,6 +4,8 @@ import {
   DEFAULT_CHARS_PER_TOKEN, TokenCalibrator, conversationKey, estimateCacheRead, formatExplainLine, shortSessionId,
 } from '../main/core/diagnostics/index.js';
 import type { Bust, CallRecord } from '../main/core/diagnostics/index.js';
+import type { InFlightCall } from '../main/core/diagnostics/types.js';
+import { firstTokenLine } from '../main/core/wait/wait-view.js';
 import { DEFAULT_SESSION_ID, bareRequest } from './support/claude-code-bodies.js';
 
 function record(overrides: Partial<CallRecord>): CallRecord {
@@ -143,5 +145,16 @@ describe('conversationKey', () => {
     assert.match(hashed, /^[0-9a-f]{6}$/);
     assert.equal(shortSessionId('127.0.0.1|qwen3'), hashed);
     assert.notEqual(shortSessionId('127.0.0.1|llama'), hashed);
+  });
+});
+
+describe('firstTokenLine names the call like --explain does', () => {
+  const waiting: InFlightCall = {
+    id: 3, time: '2026-11-29T20:00:00.000Z', session: 'a1b2c3', turn: 2, call: 3, model: 'qwen3-coder:30b', promptTokens: 9000, reusedTokens: 0,
+    expectedPrefillMs: null, elapsedMs: 4200, phase: 'streaming', cause: null, loadingModel: false, contextTokens: null,
+  };
+  test('turn · call for the conversation, "side call" for a side call', () => {
+    assert.match(firstTokenLine(waiting), /^a1b2c3 turn 2 · call 3: first token after 4\.2 s/);
+    assert.match(firstTokenLine({ ...waiting, turn: 0, call: 0 }), /^a1b2c3 side call: first token after 4\.2 s/);
   });
 });
