@@ -1,7 +1,7 @@
 // One loaded engine: our model of the given size, a llama.cpp context with N
 // sequences, the slot engine over them, and its HTTP server.
 import { statSync } from 'node:fs';
-import { loadLlama } from './llama.js';
+import { loadLlama, type Token } from './llama.js';
 import { ensureModel, type ModelSize } from './model.js';
 import { startEngineServer, type EngineServer } from './server.js';
 import { SlotEngine } from './slots.js';
@@ -22,6 +22,8 @@ export interface RunningEngine extends EngineServer {
   readonly modelBytes: number;
   /** Milliseconds to load the model and create the context. */
   readonly loadMs: number;
+  /** The model's tokenizer, as the engine uses it on rendered prompts. */
+  tokenize(text: string): Token[];
 }
 
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
@@ -38,8 +40,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   });
   const loadMs = Date.now() - started;
   const modelBytes = statSync(modelPath).size;
+  const engine = new SlotEngine(model, context, slots);
   const server = await startEngineServer({
-    engine: new SlotEngine(model, context, slots),
+    engine,
     modelName: `llm-cache-proxy-${options.size}:latest`,
     modelBytes,
     ...(options.host === undefined ? {} : { host: options.host }),
@@ -47,7 +50,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
   });
   return {
-    ...server,
+    url: server.url,
+    port: server.port,
+    calls: server.calls,
+    tokenize: (text) => engine.tokenize(text),
     modelPath,
     modelBytes,
     loadMs,

@@ -22,9 +22,18 @@ export interface EngineServerOptions {
   readonly maxTokens?: number;
 }
 
+/** What the engine did for one /v1/messages call, in arrival order. */
+export interface EngineCall {
+  readonly slot: number;
+  readonly promptTokens: number;
+  readonly evaluated: number;
+  readonly reused: number;
+}
+
 export interface EngineServer {
   readonly url: string;
   readonly port: number;
+  readonly calls: readonly EngineCall[];
   close(): Promise<void>;
 }
 
@@ -96,6 +105,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   const { engine } = options;
   const cap = options.maxTokens ?? 4;
   let loaded: { name: string; until: Date } | null = null;
+  const calls: EngineCall[] = [];
 
   async function messages(body: Buffer, res: http.ServerResponse, closed: () => boolean): Promise<void> {
     let request: { model?: unknown; stream?: unknown; max_tokens?: unknown; system?: unknown; messages?: unknown; tools?: unknown };
@@ -116,7 +126,11 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     loaded = { name: model, until: new Date(Date.now() + 5 * 60_000) };
     const asked = typeof request.max_tokens === 'number' && request.max_tokens > 0 ? request.max_tokens : cap;
     try {
-      await engine.run(engine.tokenize(prompt), Math.min(asked, cap), (c) => (request.stream === true ? stream(res, model, c, closed) : whole(res, model, c)));
+      const tokens = engine.tokenize(prompt);
+      await engine.run(tokens, Math.min(asked, cap), (c) => {
+        calls.push({ slot: c.slot, promptTokens: tokens.length, evaluated: c.evaluated, reused: c.reused });
+        return request.stream === true ? stream(res, model, c, closed) : whole(res, model, c);
+      });
     } catch (err) {
       if (err instanceof ContextTooSmall) return sendError(res, 400, 'invalid_request_error', err.message);
       throw err;
@@ -171,6 +185,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    calls,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
