@@ -1,6 +1,6 @@
 // N cache slots (llama.cpp sequences) with exact prefix reuse: each call goes
-// to the slot whose cached tokens share the longest prefix with its prompt,
-// keeps exactly that prefix, erases only the tail, and evaluates the rest.
+// to the slot whose cached tokens share the longest prefix with its prompt
+// (see chooseSlot), keeps exactly that prefix, erases only the tail, and evaluates the rest.
 // (`adaptStateToTokens` would shift the cache by default, which is not exact.)
 import type { LlamaContext, LlamaModel, LlamaSequence, Token } from './llama.js';
 
@@ -11,18 +11,27 @@ export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): nu
   return i;
 }
 
-/** Index of the slot with the longest common prefix; ties go to the least recently used. */
-export function chooseSlot(cached: readonly (readonly Token[])[], lastUsed: readonly number[], prompt: readonly Token[]): number {
-  let best = 0;
-  let bestLength = -1;
+/**
+ * llama-server's choice (which Ollama 0.30+ runs underneath, DESIGN §5): the
+ * slot with the longest common prefix when that prefix is more than
+ * `similarity` of the prompt (`--slot-prompt-similarity`, 0.1 by default);
+ * otherwise the least recently used slot, so an unrelated conversation takes
+ * an idle slot instead of evicting one that shares only a few tokens.
+ */
+export function chooseSlot(cached: readonly (readonly Token[])[], lastUsed: readonly number[], prompt: readonly Token[], similarity = 0.1): number {
+  let best = -1;
+  let bestLength = 0;
   cached.forEach((tokens, i) => {
     const length = commonPrefixLength(tokens, prompt);
-    if (length > bestLength || (length === bestLength && lastUsed[i]! < lastUsed[best]!)) {
+    if (length > bestLength) {
       best = i;
       bestLength = length;
     }
   });
-  return best;
+  if (best >= 0 && bestLength > similarity * prompt.length) return best;
+  let oldest = 0;
+  lastUsed.forEach((t, i) => { if (t < lastUsed[oldest]!) oldest = i; });
+  return oldest;
 }
 
 export interface Completion {
