@@ -61,6 +61,8 @@ export interface ToolStep {
 export interface SessionPlan {
   readonly main?: readonly ToolStep[];
   readonly subagent?: readonly ToolStep[];
+  /** Steps of a subagent started by a subagent (it carries x-claude-code-parent-agent-id). */
+  readonly nestedSubagent?: readonly ToolStep[];
   /** Text that ends the main agent's turn, per prompt. */
   readonly answers: readonly string[];
 }
@@ -73,11 +75,12 @@ function planScript(plan: SessionPlan, project: string, promptOf: () => number):
       if (/^Generate a concise/.test(systemText(body).replace(/^x-anthropic-billing-header:[^\n]*\n/, ''))) return { content: [{ type: 'text', text: '{"title": "Explain the KV cache"}' }] };
       return { content: [{ type: 'text', text: 'OK' }] };
     }
-    const steps = (role === 'subagent' ? plan.subagent : plan.main) ?? [];
+    const nested = role === 'subagent' && call.headers['x-claude-code-parent-agent-id'] !== undefined;
+    const steps = (nested ? plan.nestedSubagent : role === 'subagent' ? plan.subagent : plan.main) ?? [];
     const done = toolResultCount(body);
     if (done < steps.length) {
       const step = steps[done]!;
-      const block: ReplyBlock = { type: 'tool_use', id: `toolu_rec_${role}_${done + 1}`, name: step.name, input: step.input(project) };
+      const block: ReplyBlock = { type: 'tool_use', id: `toolu_rec_${nested ? 'nested' : role}_${done + 1}`, name: step.name, input: step.input(project) };
       return { content: [{ type: 'text', text: `Let me use ${step.name}.` }, block] };
     }
     if (role === 'subagent') return { content: [{ type: 'text', text: 'notes.md says the proxy keeps the prompt prefix byte-stable so the KV cache is reused.' }] };
@@ -107,6 +110,12 @@ interface SessionSpec {
 }
 
 const readStep = (file: string): ToolStep => ({ name: 'Read', input: (project) => ({ file_path: join(project, file) }) });
+
+/** A foreground delegation (2.1.332 runs agents in the background unless told otherwise). */
+const agentStep = (description: string, prompt: string): ToolStep => ({
+  name: 'Agent',
+  input: () => ({ description, prompt, subagent_type: 'general-purpose', run_in_background: false }),
+});
 
 const PROJECT_FILES: Readonly<Record<string, string>> = {
   'notes.md': '# Notes\n\nThe proxy keeps the prompt prefix byte-stable, so the backend reuses its KV cache.\n',
@@ -190,16 +199,28 @@ const SESSIONS: readonly SessionSpec[] = [
     client: '2.1.332',
     description: 'claude -p --output-format json "Use a subagent to summarise notes.md."; the main agent calls Agent (foreground), the subagent Reads notes.md and answers, then the main agent ends with text',
     plan: {
-      main: [{
-        name: 'Agent',
-        input: () => ({ description: 'Summarise notes', prompt: 'Read notes.md in the working directory and summarise it in one sentence.', subagent_type: 'general-purpose', run_in_background: false }),
-      }],
+      main: [agentStep('Summarise notes', 'Read notes.md in the working directory and summarise it in one sentence.')],
       subagent: [readStep('notes.md')],
       answers: ['The subagent says the proxy keeps the prompt prefix byte-stable so the KV cache is reused.'],
     },
     async run(ctx) {
       ctx.prompt(1);
       await ctx.claude(['-p', '--output-format', 'json', 'Use a subagent to summarise notes.md.']);
+    },
+  },
+  {
+    name: 'cc-2.1.332-nested-subagent',
+    client: '2.1.332',
+    description: 'claude -p --output-format json "Use a subagent that delegates to another subagent to summarise notes.md."; main calls Agent, the subagent calls Agent, the nested subagent Reads notes.md, then each ends with text',
+    plan: {
+      main: [agentStep('Summarise notes', 'Start a subagent of your own to read notes.md, then report what it found.')],
+      subagent: [agentStep('Read notes', 'Read notes.md in the working directory and summarise it in one sentence.')],
+      nestedSubagent: [readStep('notes.md')],
+      answers: ['The subagents say the proxy keeps the prompt prefix byte-stable so the KV cache is reused.'],
+    },
+    async run(ctx) {
+      ctx.prompt(1);
+      await ctx.claude(['-p', '--output-format', 'json', 'Use a subagent that delegates to another subagent to summarise notes.md.']);
     },
   },
 ];
@@ -312,8 +333,11 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
     await upstream.close();
   }
 
+  // The client also names the project by its path with every non-alphanumeric made a dash (~/.claude/projects/<that>/).
+  const dashed = (path: string) => path.replace(/[^a-zA-Z0-9]/g, '-');
   const rules = scrubRules([
     [project, '/home/user/project'],
+    [dashed(project), dashed('/home/user/project')],
     [tmp, '/home/user/.tmp'],
     [home, '/home/user'],
     [work, '/home/user/work'],
@@ -341,7 +365,7 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
 export function leaks(recording: Recording): string[] {
   const text = JSON.stringify(recording);
   const found: string[] = [];
-  for (const needle of ['/tmp/', '/root', 'Bearer ', os.hostname()]) {
+  for (const needle of ['/tmp/', '-tmp-', 'cc-record-', '/root', 'Bearer ', os.hostname()]) {
     if (needle.length >= 3 && text.includes(needle)) found.push(needle);
   }
   return found;

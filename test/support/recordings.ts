@@ -36,6 +36,12 @@ export interface Recording {
 /** The recordings in test/fixtures/recordings/, in the order they were planned. */
 export const RECORDING_NAMES = [
   'cc-2.1.139-bare-resume',
+  'cc-2.1.139-full-resume',
+  'cc-2.1.139-interactive',
+  'cc-2.1.332-tool-loop',
+  'cc-2.1.332-countdown',
+  'cc-2.1.332-subagent',
+  'cc-2.1.332-nested-subagent',
 ] as const;
 
 export type RecordingName = (typeof RECORDING_NAMES)[number];
