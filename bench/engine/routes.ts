@@ -24,7 +24,7 @@ export interface SessionCall extends ReplayCall {
 }
 
 /** Why a call reused less than a perfect stabiliser could, named so no loss hides. */
-export type LossCause = 'system-reminder-hoisted' | 'side-call-evicted-slot' | 'billing-header' | 'unexplained';
+export type LossCause = 'system-reminder-hoisted' | `${SessionCall['role']}-call-evicted-slot` | 'billing-header' | 'unexplained';
 
 export interface CallMeasure {
   readonly index: number;
@@ -95,7 +95,7 @@ function hasInlineSystem(raw: string): boolean {
 /** Names the cause of a call that reused under 99% of what was possible. */
 function lossCause(route: Route, calls: readonly SessionCall[], i: number, slots: number): LossCause {
   if (route !== 'proxy') return 'billing-header';
-  if (slots === 1 && i > 0 && calls[i - 1]!.role !== calls[i]!.role) return 'side-call-evicted-slot';
+  if (slots === 1 && i > 0 && calls[i - 1]!.role !== calls[i]!.role) return `${calls[i - 1]!.role}-call-evicted-slot`;
   if (hasInlineSystem(calls[i]!.body)) return 'system-reminder-hoisted';
   return 'unexplained';
 }
