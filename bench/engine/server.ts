@@ -7,6 +7,7 @@
 // its one model, so recordings replay whatever model they name.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendGinNotFound, sendOllamaRunning } from '../../test/support/ollama-http.js';
 import { anthropicErrorBody, type AnthropicErrorType } from '../../main/core/proxy/anthropic-error.js';
 import { renderPrompt, RenderError } from './render.js';
 import { ContextTooSmall, type Completion, type SlotEngine } from './slots.js';
@@ -139,8 +140,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
 
   function route(method: string, path: string, body: Buffer, res: http.ServerResponse, closed: () => boolean): void | Promise<void> {
     if (path === '/' && (method === 'GET' || method === 'HEAD')) {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '17' });
-      return void res.end(method === 'HEAD' ? undefined : 'Ollama is running');
+      return sendOllamaRunning(res, method);
     }
     if (path === '/api/version' && method === 'GET') return sendJson(res, 200, { version: VERSION });
     if (path === '/api/tags' && method === 'GET') {
@@ -160,9 +160,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
       });
     }
     if (path === '/v1/messages' && method === 'POST') return messages(body, res, closed);
-    // Ollama serves no count_tokens; Gin answers unknown routes like this.
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('404 page not found');
+    sendGinNotFound(res);
   }
 
   const server = http.createServer((req, res) => {

@@ -64,7 +64,7 @@ const SYMBOLS = [
   '":', '",', '{"', '"}', '["', '"]', '},', '],', '}}', ']]', '{}', '[]', '()', '();', '=>', '==', '===', '!=', '!==',
   '</', '/>', '\\"', '\\n\\n', '.\\n', '<!--', '-->', '##', '###', '```', '**', '--', '---', '...', '\\n', '\\"', '//', '://', '${', ').', '),',
   `${SPACE}-`, `${SPACE}*`, `${SPACE}=`, `${SPACE}{`, `${SPACE}(`, `${SPACE}"`, `${SPACE}<`, `${SPACE}#`, `${SPACE}/`,
-  `${SPACE}--`, `${SPACE}\\`, `${SPACE}\"`, `${SPACE}@`, `${SPACE}${SPACE}`, `${SPACE}${SPACE}${SPACE}${SPACE}`, `${SPACE}\u2192`,
+  `${SPACE}--`, `${SPACE}\\`, `${SPACE}@`, `${SPACE}${SPACE}`, `${SPACE}${SPACE}${SPACE}${SPACE}`, `${SPACE}\u2192`,
 ];
 
 export interface Vocabulary {

@@ -4,6 +4,7 @@
 // Tests and the benchmark run the proxy against it over real sockets.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendGinNotFound, sendOllamaRunning } from './ollama-http.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -177,8 +178,7 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
   function route(rec: RecordedRequest, res: http.ServerResponse): void | Promise<void> {
     const path = rec.url.split('?')[0];
     if (path === '/' && (rec.method === 'GET' || rec.method === 'HEAD')) {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '17' });
-      return void res.end(rec.method === 'HEAD' ? undefined : 'Ollama is running');
+      return sendOllamaRunning(res, rec.method);
     }
     if (path === '/api/version' && rec.method === 'GET') return json(res, { version: state.version });
     if (path === '/api/tags' && rec.method === 'GET') {
@@ -200,9 +200,7 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     }
     if (path === '/api/generate' && rec.method === 'POST') return handleGenerate(rec, res);
     if (path === '/v1/messages' && rec.method === 'POST') return handleMessages(rec, res);
-    // Ollama serves no count_tokens; Gin answers unknown routes like this.
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('404 page not found');
+    sendGinNotFound(res);
   }
 
   const server = http.createServer((req, res) => {
