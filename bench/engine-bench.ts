@@ -7,6 +7,7 @@
 //   BENCH_ENGINE_MODEL=bench|test the model (default: bench; test when quick)
 //   BENCH_ENGINE_RECORDINGS=a,b   only these recordings
 //   BENCH_ENGINE_SLOTS=N          engine slots (default 1, as Ollama)
+//   BENCH_ENGINE_THREADS=N        llama.cpp threads (default 2)
 import { engineUnavailable } from './engine/llama.js';
 import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
 import { replayRoute, ROUTES, trueReuse, type CallMeasure, type Route, type SessionCall } from './engine/routes.js';
@@ -16,6 +17,7 @@ import { loadRecording, RECORDING_NAMES } from '../test/support/recordings.js';
 const quick = process.env['BENCH_ENGINE_QUICK'] === '1';
 const sizeName = process.env['BENCH_ENGINE_MODEL'] ?? (quick ? 'test' : 'bench');
 const slots = Number(process.env['BENCH_ENGINE_SLOTS'] ?? '1');
+const threads = Number(process.env['BENCH_ENGINE_THREADS'] ?? '2');
 const only = process.env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean);
 
 interface RecordingFigures {
@@ -44,7 +46,7 @@ function table(name: string, calls: readonly SessionCall[], byRoute: ReadonlyMap
   const p = byRoute.get('proxy')!;
   const o = byRoute.get('proxy-off')!;
   const lines = [
-    `${name}  (${sizeName} model, ${slots} slot${slots === 1 ? '' : 's'})`,
+    `${name}  (${sizeName} model, ${slots} slot${slots === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'})`,
     '                       |  direct                    |  proxy (default)                                    |  proxy --rewrite off',
     ' call role       perfect |   ttft s   eval reused     |   ttft s   eval reused  reuse/perf   est  true      |   ttft s   eval reused   est  true',
   ];
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
     const longest = Math.max(...calls.map((c) => c.body.length));
     const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
     const byRoute = new Map<Route, CallMeasure[]>();
-    for (const route of ROUTES) byRoute.set(route, await replayRoute(calls, route, { size, slots, contextSize }));
+    for (const route of ROUTES) byRoute.set(route, await replayRoute(calls, route, { size, slots, contextSize, threads }));
     console.log(table(name, calls, byRoute).join('\n') + '\n');
     if (resumed(calls).length > 0) all.push(figures(name, calls, byRoute));
   }

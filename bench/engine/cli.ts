@@ -14,6 +14,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     ctx: { type: 'string', default: '32768' },
     'max-tokens': { type: 'string', default: '4' },
+    threads: { type: 'string', default: '2' },
   },
 });
 
@@ -34,6 +35,7 @@ const engine = await startEngine({
   host: values.host,
   port: Number(values.port),
   maxTokens: Number(values['max-tokens']),
+  threads: Number(values.threads),
 });
 console.log(`engine: ${size} model (${(engine.modelBytes / 1e6).toFixed(0)} MB, loaded in ${engine.loadMs} ms), ${values.slots} slot(s) of ${values.ctx} tokens, on ${engine.url}`);
 const stop = (): void => void engine.close().then(() => process.exit(0));

@@ -48,6 +48,8 @@ export interface RouteOptions {
   readonly size: ModelSize;
   readonly slots?: number;
   readonly contextSize?: number;
+  /** llama.cpp threads (default 2, the cores of our machines). */
+  readonly threads?: number;
 }
 
 const BILLING_PREFIX = 'x-anthropic-billing-header:';
@@ -108,7 +110,7 @@ async function nextRecord(records: readonly CallRecord[], i: number): Promise<Ca
 
 export async function replayRoute(calls: readonly SessionCall[], route: Route, options: RouteOptions): Promise<CallMeasure[]> {
   const slots = options.slots ?? 1;
-  const engine = await startEngine({ size: options.size, slots, contextSize: options.contextSize ?? 32768 });
+  const engine = await startEngine({ size: options.size, slots, contextSize: options.contextSize ?? 32768, ...(options.threads === undefined ? {} : { threads: options.threads }) });
   const rewrite: RewriteMode | null = route === 'direct' ? null : route === 'proxy' ? defaultSettings().rewrite : 'off';
   const proxy = rewrite === null ? null : createProxy({ ...proxyOptionsFromSettings(defaultSettings()), host: '127.0.0.1', port: 0, target: engine.url, rewrite, slots });
   const url = proxy === null ? engine.url : `http://127.0.0.1:${(await proxy.start()).port}`;
