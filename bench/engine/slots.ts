@@ -66,9 +66,9 @@ export class SlotEngine {
   }
 
   /**
-   * Runs one completion. Calls are served one at a time, as one llama.cpp
-   * process on a 2-core machine does; `release` must be awaited (or the
-   * generator finished) before the next call starts.
+   * Runs one completion through `use`, which must finish (or return) the
+   * `pieces` generator. Calls are served one at a time, as one llama.cpp
+   * process on a 2-core machine does: the next starts when `use` settles.
    */
   async run<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
     const turn = this.queue.then(() => this.runNow(prompt, maxTokens, use));
