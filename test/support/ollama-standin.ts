@@ -68,6 +68,25 @@ export function estimateInputTokens(body: unknown): number {
   return Math.max(1, Math.round(JSON.stringify(body).length / 4));
 }
 
+/**
+ * The share of `body`'s prompt that a one-slot backend could take from its
+ * cache after processing `previous`: the common prefix of the two prompts as
+ * Ollama lays them out (system text, then tools, then messages), over the
+ * prompt's length. Deliberately simple and written apart from the proxy's own
+ * rendering, so that tests can hold the proxy's reuse figure against it.
+ */
+export function prefixReuse(previous: unknown, body: unknown): number {
+  const prompt = (value: unknown): string => {
+    const { system, tools, messages } = value as { system?: unknown; tools?: unknown; messages?: unknown };
+    const systemText = Array.isArray(system) ? system.map((block: { text?: string }) => block.text ?? '').join('') : String(system ?? '');
+    return `${systemText}${JSON.stringify(tools ?? [])}${JSON.stringify(messages ?? [])}`;
+  };
+  const [before, after] = [prompt(previous), prompt(body)];
+  let common = 0;
+  while (common < before.length && common < after.length && before.charCodeAt(common) === after.charCodeAt(common)) common++;
+  return common / after.length;
+}
+
 function sse(res: http.ServerResponse, type: string, data: object): void {
   res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
 }
