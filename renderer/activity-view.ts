@@ -5,6 +5,7 @@ import { callKey, type CallStore } from './call-store.js';
 import { byId, h, replaceChildren, srOnly } from './dom.js';
 import { formatClock, formatCompact, formatCount, formatDuration, formatPercent, visibleWhitespace } from './format.js';
 import { reuseChart } from './reuse-chart.js';
+import { overflowText } from './backend-text.js';
 import { activityTotals, conversationCalls, isError, reusedTokens } from './stats.js';
 
 function statusLabel(status: number): string {
@@ -12,6 +13,10 @@ function statusLabel(status: number): string {
 }
 
 function causeCell(record: CallRecord): HTMLTableCellElement {
+  const overflow = overflowText(record);
+  if (overflow) {
+    return h('td', { class: 'cause' }, h('span', { class: 'badge overflow', title: overflow }, 'context overflow', srOnly(`: ${overflow}`)));
+  }
   if (record.bust) {
     const { cause, remedy } = record.bust;
     // The title shows the remedy on hover; the hidden text gives it to screen readers.
@@ -28,14 +33,27 @@ function reuseBar(fraction: number, kind: string): HTMLSpanElement {
   return h('span', { class: `meter ${kind}`, 'aria-hidden': 'true' }, fill);
 }
 
+/** The prompt in tokens beside the model's window, so a prompt near or over the window shows before the backend cuts it. */
+function windowCell(record: CallRecord): HTMLTableCellElement {
+  const window = record.contextTokens ?? null;
+  const tokens = record.inputTokens;
+  const text = `${tokens === null ? '—' : formatCount(tokens)} / ${window === null ? '?' : formatCount(window)}`;
+  const over = tokens !== null && window !== null && tokens >= window;
+  const title = window === null
+    ? 'The model\'s context window is not known (the backend did not report it and the contextTokens setting is not set).'
+    : `${tokens === null ? 'Unknown' : formatCount(tokens)} prompt tokens in a ${formatCount(window)}-token window${over ? ': the backend cut the prompt to fit' : ''}`;
+  return h('td', { class: over ? 'num window warn' : 'num window', title }, text);
+}
+
 function callRow(record: CallRecord): HTMLTableRowElement {
-  const kind = record.bust ? 'miss' : isError(record) ? 'error' : 'hit';
+  const kind = record.bust || record.contextOverflow ? 'miss' : isError(record) ? 'error' : 'hit';
   return h('tr', { 'data-key': callKey(record), 'data-kind': kind, tabindex: -1 },
     h('td', { class: 'time' }, formatClock(record.time)),
     h('td', { class: 'session' }, h('code', {}, record.session || '—')),
     h('td', { class: 'num turn' }, String(record.turn)),
     h('td', { class: 'model' }, record.model ?? '—'),
     h('td', { class: 'num prompt', title: `${formatCount(record.promptChars)} characters` }, formatCompact(record.promptChars)),
+    windowCell(record),
     h('td', { class: 'reuse' }, h('span', { class: 'reuse-cell' }, reuseBar(record.reuse, kind), h('span', { class: 'pct' }, formatPercent(record.reuse)))),
     h('td', { class: 'num ttft' }, formatDuration(record.ttftMs)),
     h('td', { class: 'num duration' }, formatDuration(record.durationMs)),
@@ -60,12 +78,15 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('Reused by the backend', formatPercent(record.reuse)),
     ...fact('Begins with the previous turn', record.conversationReuse === null ? '— (first turn)' : formatPercent(record.conversationReuse)),
     ...fact('Input tokens', tokens(record.inputTokens)),
+    ...fact('Context window', record.contextTokens == null ? '— (not reported)' : `${formatCount(record.contextTokens)} tokens`),
     ...fact('Reused tokens (est.)', formatCount(reusedTokens(record))),
     ...fact('Output tokens', tokens(record.outputTokens)),
     ...fact('First token', formatDuration(record.ttftMs)),
     ...fact('Duration', formatDuration(record.durationMs)));
   const title = h('h3', {}, `Turn ${record.turn} of conversation `, h('code', {}, record.session || '—'));
-  if (!record.bust) return h('div', { class: 'detail-body' }, title, facts);
+  const overflow = overflowText(record);
+  const warning = overflow ? h('p', { class: 'overflow-warning', role: 'alert' }, h('span', { class: 'badge overflow' }, 'context overflow'), ' ', overflow) : null;
+  if (!record.bust) return h('div', { class: 'detail-body' }, title, warning, facts);
 
   const { cause, remedy, path, before, after, lead } = record.bust;
   const shared = lead ? visibleWhitespace(lead) : '';
@@ -73,7 +94,7 @@ function detailOf(record: CallRecord): HTMLElement {
     h('span', { class: 'excerpt-label' }, label),
     h('code', { class: `excerpt-side ${mark === 'del' ? 'before' : 'after'}` }, '…', shared ? h('span', { class: 'lead' }, shared) : null, h(mark, {}, visibleWhitespace(text)), '…'),
   ];
-  return h('div', { class: 'detail-body' }, title,
+  return h('div', { class: 'detail-body' }, title, warning,
     h('div', { class: 'bust', role: 'group', 'aria-label': 'Cache miss' },
       h('p', { class: 'bust-cause' }, h('span', { class: 'badge miss' }, cause), ' ', remedy),
       h('p', {}, 'The prompt diverged from the previous one at ', h('code', { class: 'path' }, path), ':'),

@@ -4,11 +4,13 @@ import type { ProxyStatus } from '../main/core/diagnostics/types.js';
 import type { FeedState, UiBridge, UiGlobalName } from '../main/core/ui/bridge.js';
 import { ActivityView } from './activity-view.js';
 import { CallStore } from './call-store.js';
+import { backendLine } from './backend-text.js';
 import { byId, h, replaceChildren } from './dom.js';
 import { createHttpBridge } from './http-bridge.js';
 import { SettingsView } from './settings-view.js';
 import { SnippetPanel } from './snippet-panel.js';
 import { Tabs } from './tabs.js';
+import { InFlightView } from './in-flight-view.js';
 
 declare global {
   interface Window {
@@ -41,11 +43,13 @@ function showSummary(status: ProxyStatus | null): void {
   replaceChildren(summary,
     `v${status.version} · ${where} → ${status.target} · rewrite `,
     h('span', { class: status.rewrite === 'off' ? 'warn' : '' }, status.rewrite),
-    ` · ${status.slots} cache slot${status.slots === 1 ? '' : 's'}`);
+    ` · ${status.slots} cache slot${status.slots === 1 ? '' : 's'} · `,
+    h('span', { class: 'backend', 'data-status': status.backend?.status ?? 'none' }, backendLine(status.backend)));
 }
 
 const store = new CallStore();
 new ActivityView(store);
+const inFlight = new InFlightView();
 
 async function refresh(): Promise<void> {
   const token = store.beginRefresh();
@@ -62,9 +66,14 @@ async function refresh(): Promise<void> {
   // A stopped proxy has no log to show; the calls it served stay on the page until one starts.
   if (status === null) store.keep(token);
   else store.replace(token, status.recent);
+  inFlight.replace(status?.inFlight ?? []);
 }
 
-bridge.onCall((record) => store.add(record));
+bridge.onCall((record) => {
+  inFlight.completed(record.id);
+  store.add(record);
+});
+bridge.onInFlight((event) => inFlight.apply(event));
 bridge.onStatusReset(() => void refresh());
 bridge.onFeedState(showFeed);
 void refresh();

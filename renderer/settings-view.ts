@@ -8,7 +8,8 @@ import { byId, h, replaceChildren } from './dom.js';
 
 const LAYOUT = [
   { legend: 'Proxy', fields: ['port', 'host', 'token', 'target', 'rewrite', 'cacheUsage', 'slots'] },
-  { legend: 'Claude Code', fields: ['model', 'bare', 'shell'] },
+  { legend: 'Backend', fields: ['backend', 'router'] },
+  { legend: 'Claude Code', fields: ['model', 'contextTokens', 'bare', 'shell'] },
   { legend: 'App', fields: ['launchAtLogin'] },
 ] as const satisfies readonly { legend: string; fields: readonly SettingsField[] }[];
 

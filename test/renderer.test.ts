@@ -22,10 +22,12 @@ import type { UiHost } from '../main/core/ui/service.js';
 import { UiService, uiRequestHandlers } from '../main/core/ui/service.js';
 import { CHROMIUM_PATH, injectAppBridge, launchChromium, saveScreenshot } from './support/browser.js';
 import { needsFile } from './support/requirements.js';
-import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
+import { bareBody, conversation, DEFAULT_SESSION_ID, fullBody } from './support/claude-code-bodies.js';
 import { send } from './support/http-client.js';
 import type { Harness } from './support/proxy-harness.js';
 import { startHarness } from './support/proxy-harness.js';
+import { startEngineStandin } from './support/engine-standins.js';
+import { startBackendRig } from './support/backend-rig.js';
 
 const PAGE_BUDGET_BYTES = 100 * 1024;
 const VIEWPORT = { width: 1200, height: 900 };
@@ -316,7 +318,8 @@ describe('Activity view in a browser, served by the headless proxy', () => {
     const sizes = new Map<string, number>();
     page.on('response', (response) => {
       const url = new URL(response.url());
-      if (url.pathname.startsWith('/_proxy/ui/')) void response.body().then((body) => sizes.set(url.pathname, body.length), () => undefined);
+      // The page's own files and the core modules it loads (/_proxy/main/core/wait/).
+      if (url.pathname.startsWith('/_proxy/ui/') || url.pathname.startsWith('/_proxy/main/')) void response.body().then((body) => sizes.set(url.pathname, body.length), () => undefined);
     });
     const response = await page.goto(`${harness.url}/_proxy/ui`);
     assert.equal(new URL(page.url()).pathname, '/_proxy/ui/', '/_proxy/ui redirects to the directory');
@@ -423,5 +426,33 @@ describe('Activity view in a browser, served by the headless proxy', () => {
     await waitForRows(page, 1);
     assert.match(await page.locator('#proxy-summary').innerText(), /rewrite drop/);
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('The Activity view and the backend', { skip: skipBrowser }, () => {
+  test('the summary names the engine found, and a prompt over its context is flagged on the call with the setting to change', async () => {
+    const engine = await startEngineStandin('llama-server', { model: 'qwen3-coder', contextLength: 2048, slots: 2 });
+    const rig = await startBackendRig(engine.url);
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    try {
+      const problems = watchForErrors(page);
+      await page.goto(`${rig.url}/_proxy/ui`);
+      await waitForText(page, '#feed-state', 'live');
+      assert.match(await page.locator('#proxy-summary .backend').innerText(), /^backend llama-server b7100-00dc805, 2 slots, 2,048-token context$/);
+      const response = await send(rig.url, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: fullBody({ model: 'qwen3-coder' }) });
+      assert.equal(response.status, 400, 'llama-server refuses the prompt');
+      await waitForRows(page, 1);
+      const [row] = await tableRows(page);
+      assert.ok(row!.cause.startsWith('context overflow'), row!.cause);
+      assert.match(row!.remedy ?? '', /loaded with a 2,048-token context.*Raise the context: llama-server -c \(--ctx-size\)/);
+      await page.locator('#calls-body tr').first().click();
+      assert.match(await page.locator('#detail .overflow-warning').innerText(), /context overflow.*llama-server -c/s);
+      await saveScreenshot(page, 'activity-context-overflow');
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      await rig.close();
+      await engine.close();
+    }
   });
 });

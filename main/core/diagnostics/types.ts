@@ -1,5 +1,6 @@
 // Shapes shared by the proxy, the status API, the CLI's --explain and the
 // renderer. Pure types: the renderer imports them with `import type`.
+import type { BackendInfo } from '../backends/types.js';
 
 export type BustCause =
   | 'billing-header'
@@ -30,6 +31,16 @@ export interface Bust {
   readonly remedy: string;
 }
 
+/** A prompt that did not fit the loaded context window: the backend cut it or refused it. */
+export interface ContextOverflow {
+  readonly promptTokens: number;
+  readonly contextLength: number;
+  /** Where promptTokens came from: the backend's own usage, or the proxy's estimate. */
+  readonly source: 'backend' | 'estimate';
+  /** The setting that raises the context, named for this backend. */
+  readonly setting: string;
+}
+
 /** One completed call to /v1/messages (or count_tokens), as the status API reports it. */
 export interface CallRecord {
   readonly id: number;
@@ -55,6 +66,51 @@ export interface CallRecord {
   readonly outputTokens: number | null;
   readonly cacheReadTokens: number | null;
   readonly rewritten: boolean;
+  /** Present only when the prompt was longer than the model's loaded context. */
+  readonly contextOverflow?: ContextOverflow;
+  /** The model's context window in tokens, as the backend (or the settings) said when the call arrived; null when unknown. */
+  readonly contextTokens?: number | null;
+  /** The backend reported the model not loaded when the call arrived: its time to first token includes the load. */
+  readonly loadingModel?: boolean;
+}
+
+export type InFlightPhase = 'waiting' | 'streaming';
+
+/**
+ * A /v1/messages call forwarded but not finished. The prompt's figures are
+ * filled in a few milliseconds after it arrives (the diagnostics run once the
+ * body has gone upstream); until then they are null.
+ */
+export interface InFlightCall {
+  /** The id its CallRecord will carry. */
+  readonly id: number;
+  /** ISO time the request arrived. */
+  readonly time: string;
+  readonly session: string | null;
+  readonly turn: number | null;
+  readonly model: string | null;
+  /** The prompt's size, estimated from its rendered length. */
+  readonly promptTokens: number | null;
+  /** How much of it the backend should find in its cache (predicted). */
+  readonly reusedTokens: number | null;
+  /** Predicted time to first token; null until a prefill rate has been measured for this model. */
+  readonly expectedPrefillMs: number | null;
+  readonly elapsedMs: number;
+  readonly phase: InFlightPhase;
+  /** Why the cache will miss, when the diagnostics predict a miss. */
+  readonly cause: BustCause | null;
+  /** The backend reported the model not loaded when the call arrived: the wait is a model load first. */
+  readonly loadingModel: boolean;
+  /** The model's context window in tokens; null when unknown. */
+  readonly contextTokens: number | null;
+}
+
+/** What /_proxy/events sends besides completed calls. */
+export type InFlightEventType = 'call-start' | 'first-token' | 'call-end';
+
+export interface InFlightEvent {
+  readonly type: InFlightEventType;
+  readonly call: InFlightCall;
 }
 
 export interface Totals {
@@ -72,8 +128,16 @@ export interface ProxyStatus {
   readonly rewrite: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
+  /** What answers at the target; null where the proxy runs without a backend monitor. */
+  readonly backend: BackendInfo | null;
+  /** Headers (or `cookie:NAME`) that carry each conversation's affinity key to a router. */
+  readonly affinityHeaders: readonly string[];
+  /** Whether the proxy sets the upstream's own auth header (its value is never shown). */
+  readonly upstreamAuth: boolean;
   readonly listening: { readonly host: string; readonly port: number } | null;
   readonly uptimeMs: number;
   readonly totals: Totals;
   readonly recent: readonly CallRecord[];
+  /** Calls forwarded and not yet finished, oldest first. */
+  readonly inFlight: readonly InFlightCall[];
 }

@@ -1,11 +1,13 @@
 // App state → tray menu, icon and tooltip. Pure: no Electron, no clock, no I/O.
 import type { AppState, MenuAction, MenuItemModel, TrayIconVariant } from './types.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { LoadedModel } from '../ollama/types.js';
+import type { LoadedModel } from '../backends/types.js';
 import type { Shell } from '../snippet/shells.js';
-import { sameModel } from '../ollama/model-name.js';
+import { sameModel } from '../backends/model-name.js';
+import { PROFILES } from '../backends/detect.js';
 import { clockTime, contextSize, hostOf, hostPort } from './format.js';
 import { percent } from '../diagnostics/percent.js';
+import { waitView } from '../wait/wait-view.js';
 
 /** Ollama sets a negative keep_alive's expiry centuries ahead; past this it reads as "kept loaded". */
 const FOREVER_MS = 10 * 365 * 24 * 3_600_000;
@@ -20,7 +22,7 @@ export function buildTrayMenu(state: AppState): MenuItemModel[] {
     statusItems(state),
     [proxyToggle(state)],
     [...stabilizeItems(state), bareItem(state), modelMenu(state)],
-    snippetItems(state.shell),
+    [...windowItems(state), ...snippetItems(state.shell)],
     [keepLoadedItem(state), ...loginItems(state)],
     [action('open-activity', 'Open Activity…', { type: 'open-activity' }), action('open-config-file', 'Open Config File', { type: 'open-config-file' })],
     [action('quit', 'Quit', { type: 'quit' })],
@@ -40,8 +42,23 @@ export function trayIconVariant(state: AppState): TrayIconVariant {
   }
 }
 
+/**
+ * Text beside the menu-bar icon (macOS): while a call has waited more than a
+ * few seconds for its first token, the time left ("~40 s"), or the time
+ * waited when there is no estimate; empty otherwise.
+ */
+export function trayTitle(state: AppState): string {
+  return state.waiting ? waitView(state.waiting).short : '';
+}
+
+function waitLabel(state: AppState): string | null {
+  return state.waiting ? waitView(state.waiting).line : null;
+}
+
 export function tooltip(state: AppState): string {
   const lines = ['llm-cache-proxy', proxyStatusLabel(state), ollamaStatusLabel(state)];
+  const wait = waitLabel(state);
+  if (wait) lines.splice(1, 0, wait);
   const lastCall = lastCallLabel(state);
   if (lastCall) lines.push(lastCall);
   return lines.join('\n');
@@ -49,7 +66,10 @@ export function tooltip(state: AppState): string {
 
 function statusItems(state: AppState): MenuItemModel[] {
   const items = [info('proxy-status', proxyStatusLabel(state)), info('ollama-status', ollamaStatusLabel(state))];
-  if (state.ollama.status === 'down') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
+  const wait = waitLabel(state);
+  if (wait) items.unshift(info('wait', wait));
+  // Offered where Ollama is what is missing, not when another engine was named.
+  if (state.ollama.status === 'down' && (state.ollama.kind ?? 'ollama') === 'ollama') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
   const lastCall = lastCallLabel(state);
   if (lastCall) items.push(info('last-call', lastCall));
   return items;
@@ -68,11 +88,23 @@ function proxyStatusLabel({ proxy }: AppState): string {
   }
 }
 
+/** The engine's name: what detection found (or --backend named), else Ollama, the default target. */
+function engineName({ ollama }: AppState): string {
+  if (ollama.kind === 'unknown') return 'Unknown backend';
+  if (ollama.kind === undefined) return 'Ollama';
+  const label = PROFILES[ollama.kind].label;
+  return ollama.flavour ? `${label === 'router' ? 'Router' : label} (${ollama.flavour})` : label;
+}
+
 function ollamaStatusLabel(state: AppState): string {
   const { ollama, proxy } = state;
-  if (ollama.status === 'down') return `Ollama not reachable at ${hostOf(proxy.target)}`;
-  if (ollama.status === 'unknown') return `Checking Ollama at ${hostOf(proxy.target)}…`;
-  const parts = [`Ollama ${ollama.version ?? ''}`.trim()];
+  const name = engineName(state);
+  if (ollama.status === 'down' && ollama.unexpected) return `${hostOf(proxy.target)} answers, but not as ${name} does`;
+  if (ollama.status === 'down') return `${name} not reachable at ${hostOf(proxy.target)}`;
+  if (ollama.status === 'unknown') return `Checking ${name} at ${hostOf(proxy.target)}…`;
+  if (ollama.kind === 'unknown') return `${name} at ${hostOf(proxy.target)} (not Ollama, llama-server, LM Studio, vLLM or SGLang)`;
+  const parts = [`${name} ${ollama.version ?? ''}`.trim()];
+  if (ollama.slots !== undefined) parts.push(`${ollama.slots} slot${ollama.slots === 1 ? '' : 's'}`);
   const shown = shownLoadedModel(state);
   if (!shown) return [...parts, 'no model loaded'].join(' · ');
   parts.push(shown.contextLength ? `${shown.name} (${contextSize(shown.contextLength)} ctx)` : shown.name);
@@ -137,6 +169,19 @@ function modelMenu({ ollama, settings }: AppState): MenuItemModel {
     items.unshift({ id: `model:${chosen}`, label, type: 'radio', enabled: false, checked: true });
   }
   return submenu('model', chosen ? `Model: ${chosen}` : 'Model', items);
+}
+
+/** A window too small for Claude Code, and a copied snippet gone stale with one click to copy the new one. */
+function windowItems({ snippet, shell }: AppState): MenuItemModel[] {
+  const items: MenuItemModel[] = [];
+  if (snippet?.tooSmall) items.push(info('window-too-small', snippet.tooSmall));
+  if (snippet?.outdated) {
+    items.push(
+      info('snippet-outdated', `Copied claudel function is out of date: ${snippet.outdated}`),
+      action('copy-snippet-update', `Copy Updated claudel Function (${shell})`, { type: 'copy-snippet', shell }),
+    );
+  }
+  return items;
 }
 
 /** zsh and bash share one function; fish needs its own. */

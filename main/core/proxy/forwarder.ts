@@ -10,6 +10,7 @@ import { piecesLength } from '../rewrite/index.js';
 import { callOf, type MessageCall } from './message-call.js';
 import { SseUsageTap } from './sse-usage-tap.js';
 import { takeUsage, type UsageRewriter } from './usage.js';
+import { affinityHeaders } from './affinity.js';
 
 /**
  * A live backend, on loopback or the LAN, accepts within milliseconds; past
@@ -26,15 +27,27 @@ export interface ForwarderHooks {
   usageRewriter(call: MessageCall): UsageRewriter | null;
   /** The whole request body has been handed to the OS. */
   onBodySent(call: MessageCall): void;
+  /** The first content delta of a streamed answer passed (call.firstContentAt is set). */
+  onFirstContent(call: MessageCall): void;
   /** Answer for a count_tokens call the backend does not serve (Ollama: 404). */
   countTokensFallback(call: MessageCall): number;
   /** Clients authenticate to the proxy with a token, which must not reach the backend. */
   readonly stripAuth: boolean;
+  /** Set on everything forwarded: the upstream's own auth, from the configuration. */
+  readonly upstreamHeaders: ReadonlyArray<readonly [string, string]>;
+  /** Header names (or `cookie:NAME`) that carry a /v1/messages call's affinity key; [] for none. */
+  readonly affinityHeaders: readonly string[];
+  /** The call's affinity key; null when its body cannot be read. */
+  affinityKey(call: MessageCall): string | null;
   onResponseBytes(req: http.IncomingMessage, bytes: number): void;
 }
 
 function upstreamDownMessage(target: string, err: NodeJS.ErrnoException): string {
   const why = err.code ?? err.message;
+  if (target.startsWith('https:') && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(why)) {
+    return `llm-cache-proxy cannot verify the TLS certificate of ${target} (${why}). ` +
+      'If the server uses a private certificate authority, pass its certificate with --upstream-ca <file.pem>.';
+  }
   return `llm-cache-proxy cannot reach the model backend at ${target} (${why}). ` +
     'Is Ollama running? Start it with `ollama serve` (or open the Ollama app), or point the proxy elsewhere with --target.';
 }
@@ -79,7 +92,10 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     const tap = new SseUsageTap({
       observed: call.observed,
       rewriteUsage,
-      onFirstContent: () => { call.firstContentAt = performance.now(); },
+      onFirstContent: () => {
+        call.firstContentAt = performance.now();
+        hooks.onFirstContent(call);
+      },
     });
     // Rewritten events change length, so the framing is Node's (chunked) either way.
     res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers, ['content-length']));
@@ -144,7 +160,13 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
           proxyReq.removeHeader('authorization');
           proxyReq.removeHeader('x-api-key');
         }
+        for (const [name, value] of hooks.upstreamHeaders) proxyReq.setHeader(name, value);
         const call = callOf(req);
+        if (call && !call.countTokens && hooks.affinityHeaders.length > 0) {
+          const key = hooks.affinityKey(call);
+          const cookie = proxyReq.getHeader('cookie');
+          if (key !== null) for (const [name, value] of affinityHeaders(hooks.affinityHeaders, key, typeof cookie === 'string' ? cookie : undefined)) proxyReq.setHeader(name, value);
+        }
         if (call) {
           // We parse the stream to add usage; compressed SSE would defeat that.
           proxyReq.setHeader('accept-encoding', 'identity');

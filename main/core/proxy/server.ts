@@ -7,17 +7,21 @@ import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus } from '../diagnostics/types.js';
+import { prefillRate } from '../wait/prefill-rate.js';
+import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
+import { InFlightCalls } from './in-flight.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
 import { uiRoutes } from '../ui/routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
+import { parseUpstreamAuth, upstreamAgent } from './upstream.js';
 
 const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
 
@@ -33,8 +37,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private address: { host: string; port: number } | null = null;
   private rewriteMode: RewriteMode;
   private startedAt = 0;
-  // Reusing upstream connections is most of the proxy's speed on small calls.
-  private agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private agent: http.Agent;
   private readonly log = new CallLog();
   // Each turn's body mostly repeats the last one: its scan re-reads only the new bytes.
   private readonly scanMemo = new ScanMemo();
@@ -44,12 +47,14 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly sockets = new Set<Socket>();
   private readonly closeListeners = new Set<() => void>();
   private nextCallId = 1;
+  private readonly calls = new InFlightCalls<MessageCall>();
 
   constructor(private readonly options: ProxyOptions) {
     super();
     this.rewriteMode = options.rewrite;
     this.policy = this.buildPolicy(options.port);
-    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true });
+    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
+    this.agent = upstreamAgent(options.target, options.upstreamCa);
   }
 
   get running(): boolean {
@@ -68,16 +73,20 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       rewrite: this.rewriteMode,
       cacheUsage: this.options.cacheUsage ?? true,
       slots: this.options.slots ?? 1,
+      backend: this.options.backend?.info() ?? null,
+      affinityHeaders: [...(this.options.affinityHeaders ?? [])],
+      upstreamAuth: Boolean(this.options.upstreamAuth),
       listening: this.address,
       uptimeMs: this.running ? Math.round(performance.now() - this.startedAt) : 0,
       totals,
       recent,
+      inFlight: this.calls.list(performance.now()),
     };
   }
 
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) throw new Error('proxy is already running');
-    this.agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+    this.agent = upstreamAgent(this.options.target, this.options.upstreamCa);
     const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, this.buildApp());
     // Prefill of a long prompt can take minutes before the first byte: no server-side timeouts.
     server.requestTimeout = 0;
@@ -161,6 +170,10 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
         this.on('call', listener);
         return () => this.off('call', listener);
       },
+      subscribeInFlight: (listener) => {
+        this.on('in-flight', listener);
+        return () => this.off('in-flight', listener);
+      },
       onClose: (listener) => {
         this.closeListeners.add(listener);
         return () => this.closeListeners.delete(listener);
@@ -173,9 +186,19 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       agent: this.agent,
       upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 0,
       stripAuth: Boolean(this.options.token),
+      upstreamHeaders: this.options.upstreamAuth ? [parseUpstreamAuth(this.options.upstreamAuth)] : [],
+      affinityHeaders: this.options.affinityHeaders ?? [],
+      affinityKey: (call) => this.diagnostics.affinityKey(call),
       usageRewriter: (call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
-      onBodySent: (call) => this.diagnostics.forwarded(call),
+      onBodySent: (call) => {
+        this.diagnostics.forwarded(call);
+        setImmediate(() => this.announce(call));
+      },
+      onFirstContent: (call) => {
+        this.calls.firstToken(call, call.firstContentAt ?? performance.now());
+        this.emitInFlight('first-token', call);
+      },
       onResponseBytes: (req, bytes) => {
         const exchange = this.exchanges.get(req);
         if (exchange) exchange.bytesOut += bytes;
@@ -220,8 +243,31 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     };
     attachCall(req, call);
     this.diagnostics.begin(req, call, this.rewriteMode);
+    // Listed at once, figures to follow: the status shows the call while the body is still being forwarded.
+    if (!call.countTokens) this.calls.begin(call, this.nextCallId++, call.startedAt, new Date());
     next();
   };
+
+  /** Runs once the body is upstream: predicts the wait and tells the feed the call started. */
+  private announce(call: MessageCall): void {
+    const predicted = this.diagnostics.predict(call);
+    if (predicted && this.calls.id(call) !== null) {
+      const backend = this.options.backendInfo?.(predicted.model) ?? { loaded: null, contextTokens: null };
+      const rate = prefillRate(this.log.recentCalls(), predicted.model);
+      this.calls.predicted(call, {
+        ...predicted,
+        expectedPrefillMs: predictPrefillMs(predicted.promptTokens, predicted.reusedTokens, rate),
+        loadingModel: backend.loaded === false,
+        contextTokens: backend.contextTokens,
+      });
+    }
+    this.emitInFlight('call-start', call);
+  }
+
+  private emitInFlight(type: InFlightEventType, call: MessageCall): void {
+    const view = this.calls.view(call, performance.now());
+    if (view) this.emit('in-flight', { type, call: view } satisfies InFlightEvent);
+  }
 
   private readonly bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string; limit?: number }, req, res, _next) => {
     const exchange = this.exchanges.get(req);
@@ -257,11 +303,16 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);
     if (!call) return;
-    const record = this.diagnostics.complete(call, { id: this.nextCallId, status: entry.status, endedAt: performance.now() });
+    const id = this.calls.id(call);
+    const predicted = this.calls.prediction(call);
+    const ended = this.calls.end(call, performance.now());
+    if (ended) this.emit('in-flight', { type: 'call-end', call: ended });
+    if (id === null) return;
+    const record = this.diagnostics.complete(call, { id, status: entry.status, endedAt: performance.now() });
     if (!record) return;
-    this.nextCallId++;
-    this.log.addCall(record);
-    this.emit('call', record);
+    const withWindow: CallRecord = { ...record, contextTokens: predicted?.contextTokens ?? null, loadingModel: predicted?.loadingModel ?? false };
+    this.log.addCall(withWindow);
+    this.emit('call', withWindow);
   }
 }
 

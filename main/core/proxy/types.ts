@@ -1,5 +1,7 @@
 import type { RewriteMode } from '../rewrite/types.js';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
+import type { BackendProfile } from '../backends/profile.js';
+import type { BackendInfo } from '../backends/types.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -25,6 +27,35 @@ export interface ProxyOptions {
   readonly slots?: number;
   /** Milliseconds after which an upstream call is abandoned; 0 = never (prefill can take minutes). */
   readonly upstreamTimeoutMs?: number;
+  /** What answers at the target (from the backend monitor), for the status API and the context check. */
+  readonly backend?: BackendView | undefined;
+  /** Header names (or `cookie:NAME`) given each forwarded /v1/messages call's affinity key. */
+  readonly affinityHeaders?: readonly string[];
+  /** The upstream's own auth header, `Name: value`, set on everything forwarded; never logged or shown. */
+  readonly upstreamAuth?: string | undefined;
+  /** PEM certificates to trust for an https target, besides the system's. */
+  readonly upstreamCa?: string | undefined;
+  /**
+   * Whether a model is loaded right now (from the monitor's last look, and the
+   * calls it answered since), and its context window. Read once per call,
+   * after the call has been forwarded, for the in-flight entry.
+   */
+  readonly backendInfo?: (model: string | null) => BackendModelInfo;
+}
+
+/** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
+export interface BackendView {
+  info(): BackendInfo;
+  /** The loaded context window of `model`, where the backend reports it. */
+  contextLength(model: string | null): number | null;
+  readonly profile: BackendProfile | null;
+}
+
+export interface BackendModelInfo {
+  /** False when the backend reported the model not loaded; null when unknown. */
+  readonly loaded: boolean | null;
+  /** The model's context window in tokens; null when unknown. */
+  readonly contextTokens: number | null;
 }
 
 /** One line per request, for the CLI log and the app's activity feed. */
@@ -44,6 +75,8 @@ export interface RequestLogEntry {
 export interface ProxyEvents {
   request: [entry: RequestLogEntry];
   call: [record: CallRecord];
+  /** A call started (with its prediction), got its first token, or ended. */
+  'in-flight': [event: InFlightEvent];
 }
 
 export interface ProxyController {

@@ -7,11 +7,15 @@ import type { RewriteMode } from '../rewrite/types.js';
 import { REWRITE_MODES } from '../rewrite/types.js';
 import type { Shell } from '../snippet/shells.js';
 import { SHELLS } from '../snippet/shells.js';
+import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../backends/types.js';
 
 export const CURRENT_SCHEMA_VERSION = 2;
 
 export type ShellPreference = 'auto' | Shell;
 export const SHELL_PREFERENCES: readonly ShellPreference[] = ['auto', ...SHELLS];
+
+export type RouterPreset = 'none' | RouterFlavour;
+export const ROUTER_PRESETS: readonly RouterPreset[] = ['none', ...ROUTER_FLAVOURS];
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -30,6 +34,8 @@ export type Settings = {
   /** Whether the generated `claudel` passes `--bare`. */
   bare: boolean;
   model: string;
+  /** The model's context window in tokens, for when the backend cannot say; 0 = not set. */
+  contextTokens: number;
   shell: ShellPreference;
   keepModelLoaded: boolean;
   launchAtLogin: boolean;
@@ -42,6 +48,14 @@ export type Settings = {
   token: string;
   allowOrigins: string[];
   logLevel: LogLevel;
+  /** Which engine the target is; auto detects it from its endpoints. */
+  backend: BackendChoice;
+  /** The router in front of the engines, whose affinity header is added. */
+  router: RouterPreset;
+  /** More headers (or cookie:NAME) that carry each conversation's affinity key. */
+  affinityHeaders: string[];
+  /** The upstream's own auth header (`Name: value`, or a bare Bearer token); never logged. */
+  upstreamAuth: string;
 };
 
 /** The subset of JSON Schema this project uses; all standard keywords, so Ajv's strict mode accepts it. */
@@ -90,6 +104,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
     type: 'string', minLength: 1, default: 'qwen3-coder:30b',
     title: 'Model', description: 'The local model Claude Code uses for every tier and for subagents.',
   },
+  contextTokens: {
+    type: 'integer', minimum: 0, maximum: 10_000_000, default: 0,
+    title: 'Context window',
+    description: "The model's context window in tokens, told to Claude Code by claudel. The backend's own figure wins while it answers; this is used when it cannot say. 0: not set.",
+  },
   shell: {
     type: 'string', enum: SHELL_PREFERENCES, default: 'auto',
     title: 'Shell', description: 'Shell the claudel snippet is written for; auto follows $SHELL.',
@@ -129,6 +148,22 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   logLevel: {
     type: 'string', enum: LOG_LEVELS, default: 'info',
     title: 'Log level', description: 'How much the proxy logs. Prompt text is never logged.',
+  },
+  backend: {
+    type: 'string', enum: BACKEND_CHOICES, default: 'auto',
+    title: 'Backend', description: 'Which engine answers at the backend URL; auto tells it from its own endpoints.',
+  },
+  router: {
+    type: 'string', enum: ROUTER_PRESETS, default: 'none',
+    title: 'Router', description: 'A router in front of several engines: each conversation gets its affinity header, so it stays with its cache.',
+  },
+  affinityHeaders: {
+    type: 'array', items: { type: 'string' }, default: [],
+    title: 'Affinity headers', description: 'More header names (or cookie:NAME) given each conversation\'s affinity key.',
+  },
+  upstreamAuth: {
+    type: 'string', default: '',
+    title: 'Upstream auth', description: 'The shared server\'s own auth header, "Name: value" or a bare Bearer token. Never logged.',
   },
 };
 
