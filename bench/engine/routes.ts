@@ -136,7 +136,8 @@ export async function replayRoute(calls: readonly SessionCall[], route: Route, o
         evaluated,
         reused,
         perfect: possible,
-        proxyEstimate: record?.reuse ?? null,
+        // The proxy's own estimate: `reuse` is the engine's figure once its usage carries cache_read_input_tokens.
+        proxyEstimate: record?.estimatedReuse ?? null,
         proxyCause: record?.bust?.cause ?? null,
         loss: i > 0 && reused < 0.99 * possible ? lossCause(route, calls, i, slots) : null,
       });
