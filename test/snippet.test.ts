@@ -15,6 +15,7 @@ import { runSnippetCommand } from '../main/cli/snippet-command.js';
 const REPORTED_VARIABLES = [
   'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL',
   'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+  'CLAUDE_CODE_TOTAL_TOKENS_REMINDER',
 ] as const;
 
 interface ClaudeReport {
@@ -77,6 +78,7 @@ describe('claudel snippet in real shells', () => {
         ANTHROPIC_DEFAULT_HAIKU_MODEL: ODD_MODEL,
         CLAUDE_CODE_SUBAGENT_MODEL: ODD_MODEL,
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        CLAUDE_CODE_TOTAL_TOKENS_REMINDER: 'off',
       });
       assert.deepEqual(report.args, ['--bare', ...ODD_ARGS]);
       assert.equal(leaked, 'leaked:', 'variables are set for that call only');
@@ -88,6 +90,15 @@ describe('claudel snippet in real shells', () => {
       assert.deepEqual(report.args, []);
       assert.equal(report.env['ANTHROPIC_BASE_URL'], 'http://[::1]:8080');
       assert.equal(report.env['ANTHROPIC_MODEL'], 'qwen3-coder:30b');
+      assert.equal(report.env['CLAUDE_CODE_SUBAGENT_MODEL'], 'qwen3-coder:30b', 'no subagent model: subagents use the main one');
+    });
+
+    test(`${shell}: a separate subagent model reaches CLAUDE_CODE_SUBAGENT_MODEL only`, { skip }, () => {
+      const snippet = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3-coder:30b', bare: false, subagentModel: ODD_MODEL });
+      const { report } = runClaudel(shell, snippet, []);
+      assert.equal(report.env['CLAUDE_CODE_SUBAGENT_MODEL'], ODD_MODEL);
+      assert.equal(report.env['ANTHROPIC_MODEL'], 'qwen3-coder:30b');
+      assert.equal(report.env['ANTHROPIC_DEFAULT_HAIKU_MODEL'], 'qwen3-coder:30b');
     });
   }
 });
