@@ -7,8 +7,8 @@ import type {
 import { byId, h, replaceChildren } from './dom.js';
 
 const LAYOUT = [
-  { legend: 'Proxy', fields: ['port', 'host', 'token', 'target', 'rewrite', 'cacheUsage', 'slots'] },
-  { legend: 'Claude Code', fields: ['model', 'bare', 'shell'] },
+  { legend: 'Proxy', fields: ['port', 'host', 'token', 'target', 'rewrite', 'inlineSystem', 'cacheUsage', 'slots'] },
+  { legend: 'Claude Code', fields: ['model', 'subagentModel', 'bare', 'shell'] },
   { legend: 'App', fields: ['launchAtLogin'] },
 ] as const satisfies readonly { legend: string; fields: readonly SettingsField[] }[];
 

@@ -175,6 +175,10 @@ describe('llm-cache-proxy snippet', () => {
     const { code, stdout } = await run(['--shell', 'bash', '--bare', '--no-bare', '--model', 'a b', '--port=2222'], config);
     assert.equal(code, 0);
     assert.equal(stdout, claudelSnippet({ shell: 'bash', port: 2222, host: '127.0.0.1', model: 'a b', bare: false }));
+    const separate = await run(['--shell', 'bash', '--subagent-model', 'qwen3:4b'], JSON.stringify({ schemaVersion: 2, subagentModel: 'from-file' }));
+    assert.equal(separate.stdout, claudelSnippet({ shell: 'bash', port: 11435, host: '127.0.0.1', model: 'qwen3-coder:30b', bare: false, subagentModel: 'qwen3:4b' }));
+    const fromFile = await run(['--shell', 'bash'], JSON.stringify({ schemaVersion: 2, subagentModel: 'from-file' }));
+    assert.match(fromFile.stdout, /CLAUDE_CODE_SUBAGENT_MODEL='from-file'/);
     const again = await run(['--no-bare', '--bare']);
     assert.match(again.stdout, /command claude --bare "\$@"/);
   });

@@ -3,13 +3,14 @@
 import { parseArgs } from 'node:util';
 import bytes from 'bytes';
 import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
+import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../core/rewrite/inline-system.js';
 import { isLoopbackHost } from '../core/settings/validate.js';
 import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
 import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
 import { defaultSettings } from '../core/settings/schema.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
-       llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--port P]
+       llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P]
 
 Keeps Claude Code's prompt prefix byte-stable so a local model reuses its cache.
 Point Claude Code at it: ANTHROPIC_BASE_URL=http://127.0.0.1:11435
@@ -19,6 +20,8 @@ Options:
   --host <addr>          address to listen on (default 127.0.0.1)
   --target <url>         the backend (default http://127.0.0.1:11434)
   --rewrite <mode>       drop | normalize | off (default drop)
+  --inline-system <m>    fold | keep: system messages inside the conversation become
+                         <system-reminder> text where they stand (default fold)
   --max-body <size>      largest request body, e.g. 64mb (default 64mb)
   --token <t>            require this token (Bearer or x-api-key); needed off loopback
   --allow-origin <o>     let this browser origin in (repeatable)
@@ -94,6 +97,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         host: { type: 'string' },
         target: { type: 'string' },
         rewrite: { type: 'string' },
+        'inline-system': { type: 'string' },
         'max-body': { type: 'string' },
         token: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -128,6 +132,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
       port: values.port === undefined ? base.port : parsePort(values.port),
       target: values.target === undefined ? base.target : parseTarget(values.target),
       rewrite: values.rewrite === undefined ? base.rewrite : oneOf<RewriteMode>('--rewrite', values.rewrite, REWRITE_MODES),
+      inlineSystem: values['inline-system'] === undefined ? base.inlineSystem ?? 'fold' : oneOf<InlineSystemMode>('--inline-system', values['inline-system'], INLINE_SYSTEM_MODES),
       maxBodyBytes: values['max-body'] === undefined ? base.maxBodyBytes : parseSize(values['max-body']),
       token: token || undefined,
       allowOrigins: [...(base.allowOrigins ?? []), ...(values['allow-origin'] ?? [])],

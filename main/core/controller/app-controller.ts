@@ -206,8 +206,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #copySnippet(shell: Shell): Promise<void> {
-    const { port, host, model, bare } = this.#settings;
-    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare }));
+    const { port, host, model, bare, subagentModel } = this.#settings;
+    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, subagentModel }));
     const where = shell === 'fish' ? '~/.config/fish/functions/claudel.fish' : shell === 'zsh' ? '~/.zshrc' : '~/.bashrc';
     this.#notify(`Copied the claudel function for ${shell}. Paste it into ${where}, open a new terminal, and run claudel.`);
   }
@@ -236,6 +236,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     if (!next.proxyEnabled && this.#proxyRun.state !== 'stopped') this.#stopProxy(STOP_GRACE_MS);
 
     this.#write(Object.fromEntries(verdict.changed.map((key) => [key, next[key]])));
+    if (changed.has('inlineSystem')) this.#proxy?.setInlineSystem(next.inlineSystem);
     if (changed.has('rewrite')) {
       this.#proxy?.setRewriteMode(next.rewrite);
       if (next.rewrite !== 'off') this.#stabilizeMode = next.rewrite;

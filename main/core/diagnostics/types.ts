@@ -70,6 +70,8 @@ export interface ProxyStatus {
   readonly version: string;
   readonly target: string;
   readonly rewrite: string;
+  /** `fold` or `keep`: what the proxy does with system messages inside `messages`. */
+  readonly inlineSystem?: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
   readonly listening: { readonly host: string; readonly port: number } | null;

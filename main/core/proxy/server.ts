@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
+import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
@@ -32,6 +33,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private server: http.Server | null = null;
   private address: { host: string; port: number } | null = null;
   private rewriteMode: RewriteMode;
+  private inlineSystem: InlineSystemMode;
   private startedAt = 0;
   // Reusing upstream connections is most of the proxy's speed on small calls.
   private agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
@@ -48,6 +50,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   constructor(private readonly options: ProxyOptions) {
     super();
     this.rewriteMode = options.rewrite;
+    this.inlineSystem = options.inlineSystem ?? 'fold';
     this.policy = this.buildPolicy(options.port);
     this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true });
   }
@@ -60,12 +63,17 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.rewriteMode = mode;
   }
 
+  setInlineSystem(mode: InlineSystemMode): void {
+    this.inlineSystem = mode;
+  }
+
   status(): ProxyStatus {
     const { totals, recent } = this.log.snapshot();
     return {
       version: VERSION,
       target: this.options.target,
       rewrite: this.rewriteMode,
+      inlineSystem: this.inlineSystem,
       cacheUsage: this.options.cacheUsage ?? true,
       slots: this.options.slots ?? 1,
       listening: this.address,
@@ -204,7 +212,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo);
+    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem });
     const exchange = this.exchanges.get(req);
     if (exchange) exchange.bytesIn = raw.length;
     const call: MessageCall = {

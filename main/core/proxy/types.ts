@@ -1,4 +1,5 @@
 import type { RewriteMode } from '../rewrite/types.js';
+import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -11,6 +12,8 @@ export interface ProxyOptions {
   /** The backend, e.g. http://127.0.0.1:11434. */
   readonly target: string;
   readonly rewrite: RewriteMode;
+  /** Fold `role: "system"` entries of `messages` in place (default) or keep them. */
+  readonly inlineSystem?: InlineSystemMode;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
   /** Required when host is not loopback: clients send it as Bearer or x-api-key. */
@@ -53,6 +56,8 @@ export interface ProxyController {
   stop(graceMs?: number): Promise<void>;
   /** Takes effect for the next request; streams in flight are not touched. */
   setRewriteMode(mode: RewriteMode): void;
+  /** Takes effect for the next request, like the rewrite mode. */
+  setInlineSystem(mode: InlineSystemMode): void;
   status(): ProxyStatus;
   readonly running: boolean;
   on<K extends keyof ProxyEvents>(event: K, listener: (...args: ProxyEvents[K]) => void): this;

@@ -22,9 +22,11 @@ export interface SettingsValues {
   readonly token: string;
   readonly target: string;
   readonly rewrite: string;
+  readonly inlineSystem: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
   readonly model: string;
+  readonly subagentModel: string;
   readonly bare: boolean;
   readonly shell: string;
   readonly launchAtLogin: boolean;

@@ -10,6 +10,7 @@ export interface SnippetSource {
   readonly port: number;
   readonly model: string;
   readonly bare: boolean;
+  readonly subagentModel?: string;
 }
 
 /** A shell the page asked for, else the user's own (the page's input is not trusted). */
@@ -18,6 +19,6 @@ export function chooseShell(requested: unknown, fallback: Shell): Shell {
 }
 
 export function snippetView(source: SnippetSource, shell: Shell): SnippetView {
-  const { host, port, model, bare } = source;
-  return { shell, shells: SHELLS, text: claudelSnippet({ shell, host, port, model, bare }) };
+  const { host, port, model, bare, subagentModel } = source;
+  return { shell, shells: SHELLS, text: claudelSnippet({ shell, host, port, model, bare, subagentModel }) };
 }
