@@ -12,7 +12,7 @@
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { rewriteRequestBody, ScanMemo } from '../main/core/rewrite/index.js';
-import { bareBody, fullBody, hugeBody } from '../test/support/claude-code-bodies.js';
+import { bareBody, countdownConversation, fullBody, fullRequest, encodeBody, hugeBody } from '../test/support/claude-code-bodies.js';
 import { measureDiagnostics } from './diagnostics-cost.js';
 import { measureSseTap } from './sse-tap-cost.js';
 import { startNodeProcess, type StartedProcess } from '../test/support/node-process.js';
@@ -205,6 +205,24 @@ async function main(): Promise<void> {
     const unchanged = timePerCall(() => rewriteRequestBody(without, 'drop'));
     console.log(`  ${label.padEnd(14)} ${kb(withBilling.length).padStart(7)}   first ${us(first)}   next turn ${us(next)}   untouched ${us(unchanged)}`);
     if (label.startsWith('77')) checks.push({ name: 'rewrite of a 77 KB body (whole scan)', value: first, limit: 0.3, unit: 'ms', lowerIsBetter: true });
+  }
+
+  console.log('\nInline-system fold, a 2.1.332 countdown session (a system message after every tool result), next turn with the scan memo:');
+  {
+    // Successive calls of one session: each adds a tool round trip and a countdown, as the real client does.
+    const turns = Array.from({ length: 8 }, (_, call) => encodeBody(fullRequest({ billing: 'suffix', call: 0, messages: countdownConversation(call + 1, 300) })));
+    const plain = fullBody({ billing: 'suffix' });
+    const perCall = (inlineSystem: 'fold' | 'keep', bodies: readonly Buffer[]): number => {
+      const memo = new ScanMemo();
+      let turn = 0;
+      return timePerCall(() => rewriteRequestBody(bodies[turn++ % bodies.length]!, 'drop', memo, { inlineSystem }));
+    };
+    const keep = perCall('keep', turns);
+    const fold = perCall('fold', turns);
+    const gate = perCall('fold', [plain]) - perCall('keep', [plain]);
+    const size = kb(turns.reduce((sum, body) => sum + body.length, 0) / turns.length);
+    console.log(`  ${size.padStart(7)} avg   keep ${us(keep)}   fold ${us(fold)}   added ${us(fold - keep)}   nothing to fold: added ${us(gate)}`);
+    checks.push({ name: 'inline-system fold added per ~77 KB call', value: fold - keep, limit: 0.2, unit: 'ms', lowerIsBetter: true });
   }
 
   console.log('\nDiagnostics per call (JSON parse, rendering, prefix tracking): a first call, then the next turn:');

@@ -53,14 +53,23 @@ function isWhitespace(c: number | undefined): boolean {
 }
 
 /**
+ * Searched for without its closing quote: a needle that ends in `"`, the
+ * commonest byte of JSON, makes the native search shift one byte at a time
+ * (five times slower on a 77 KB body).
+ */
+const SYSTEM_OPENING = SYSTEM_LITERAL.subarray(0, -1);
+
+/**
  * Whether `"system"` occurs as a value somewhere (a key is followed by `:`;
- * the top-level `system` key is in every body). One byte search per
- * occurrence: a body without a system message is never parsed for one. A
- * role spelled with escapes (`"sys\u0074em"`) is missed and kept as sent.
+ * the top-level `system` key is in every body). A byte search: a body
+ * without a system message is never parsed for one. A role spelled with
+ * escapes (`"sys\u0074em"`) is missed and kept as sent.
  */
 export function mayHoldInlineSystem(b: Buffer): boolean {
-  for (let at = b.indexOf(SYSTEM_LITERAL); at >= 0; at = b.indexOf(SYSTEM_LITERAL, at + SYSTEM_LITERAL.length)) {
-    let i = at + SYSTEM_LITERAL.length;
+  for (let at = b.indexOf(SYSTEM_OPENING); at >= 0; at = b.indexOf(SYSTEM_OPENING, at + SYSTEM_OPENING.length)) {
+    let i = at + SYSTEM_OPENING.length;
+    if (b[i] !== QUOTE) continue;
+    i++;
     while (isWhitespace(b[i])) i++;
     if (b[i] !== COLON) return true;
   }
@@ -202,7 +211,7 @@ export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span
   let any = false;
   for (const span of array.elements) {
     if (nextHit < span.start) {
-      const hit = messageBytes.indexOf(SYSTEM_LITERAL, span.start);
+      const hit = messageBytes.indexOf(SYSTEM_OPENING, span.start);
       nextHit = hit < 0 ? messages.end : hit;
     }
     let note: Buffer | null = null;
