@@ -65,6 +65,17 @@ export interface Totals {
   readonly processedTokens: number;
 }
 
+/** A request the backend failed before answering (kept by /_proxy/status and the log line). */
+export interface UpstreamError {
+  /** ISO time the failure was seen. */
+  readonly time: string;
+  readonly path: string;
+  /** The socket error, e.g. ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
+  readonly code: string;
+  /** True when it was a stale pooled connection and the request went out again on a fresh one. */
+  readonly retried: boolean;
+}
+
 /** GET /_proxy/status */
 export interface ProxyStatus {
   readonly version: string;
@@ -78,4 +89,6 @@ export interface ProxyStatus {
   readonly uptimeMs: number;
   readonly totals: Totals;
   readonly recent: readonly CallRecord[];
+  /** The latest upstream failures, oldest first (at most 20). */
+  readonly upstreamErrors?: readonly UpstreamError[];
 }

@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
@@ -27,7 +27,12 @@ interface Exchange {
   bytesIn: number;
   bytesOut: number;
   note?: string;
+  /** What the backend failed with, in order (a retried stale connection, then maybe another). */
+  upstreamErrors?: UpstreamError[];
 }
+
+/** How many upstream failures /_proxy/status keeps. */
+const UPSTREAM_ERRORS_KEPT = 20;
 
 export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyController {
   private server: http.Server | null = null;
@@ -46,6 +51,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly sockets = new Set<Socket>();
   private readonly closeListeners = new Set<() => void>();
   private nextCallId = 1;
+  private readonly upstreamErrors: UpstreamError[] = [];
 
   constructor(private readonly options: ProxyOptions) {
     super();
@@ -80,6 +86,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       uptimeMs: this.running ? Math.round(performance.now() - this.startedAt) : 0,
       totals,
       recent,
+      upstreamErrors: [...this.upstreamErrors],
     };
   }
 
@@ -184,6 +191,13 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       usageRewriter: (call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
       onBodySent: (call) => this.diagnostics.forwarded(call),
+      onUpstreamError: (req, code, retrying) => {
+        const error: UpstreamError = { time: new Date().toISOString(), path: req.url ?? '', code, retried: retrying };
+        const exchange = this.exchanges.get(req);
+        if (exchange) (exchange.upstreamErrors ??= []).push(error);
+        this.upstreamErrors.push(error);
+        if (this.upstreamErrors.length > UPSTREAM_ERRORS_KEPT) this.upstreamErrors.shift();
+      },
       onResponseBytes: (req, bytes) => {
         const exchange = this.exchanges.get(req);
         if (exchange) exchange.bytesOut += bytes;
@@ -261,6 +275,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       rewritten: call?.rewritten ?? false,
       rule: call?.rule ?? null,
       ...(exchange.note ? { note: exchange.note } : {}),
+      ...(exchange.upstreamErrors ? { upstreamErrors: exchange.upstreamErrors } : {}),
     };
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);

@@ -1,6 +1,6 @@
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -42,6 +42,8 @@ export interface RequestLogEntry {
   readonly rule: string | null;
   /** Why the proxy itself answered, when it did (refused host, upstream down, ...). */
   readonly note?: string;
+  /** Failures of the backend for this request, in order: a retried stale connection, or what gave the 502. */
+  readonly upstreamErrors?: readonly UpstreamError[];
 }
 
 export interface ProxyEvents {
