@@ -28,6 +28,8 @@ export interface Bust {
    */
   readonly lead?: string;
   readonly remedy: string;
+  /** For `slot-evicted`: the conversation whose prompt took the slot, e.g. `subagent a2e12c9e of session a70f11`. */
+  readonly evictedBy?: string;
 }
 
 /** One completed call to /v1/messages (or count_tokens), as the status API reports it. */
@@ -55,6 +57,14 @@ export interface CallRecord {
   readonly outputTokens: number | null;
   readonly cacheReadTokens: number | null;
   readonly rewritten: boolean;
+  /**
+   * The call's place in the agent tree: null for the main agent; for a
+   * subagent its id and its parent's (null: the main agent). From Claude
+   * Code's agent headers (2.1.268+), else recognised by the prompt (`inferred`).
+   */
+  readonly agent: { readonly id: string; readonly parent: string | null; readonly inferred: boolean } | null;
+  /** Slots the calls seen so far need for none to evict another's prefix (compare with --slots). */
+  readonly slotsNeeded: number;
 }
 
 export interface Totals {
