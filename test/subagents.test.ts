@@ -50,7 +50,8 @@ describe('a 2.1.332 session that delegates once (main, one subagent with a tool 
     assertNoWrongCause(records);
     const [main1, sub1, sub2, main2] = records;
     const session = main1!.session;
-    assert.deepEqual([main1, sub1, sub2, main2].map((r) => [r!.session, r!.turn]), [[session, 1], [session, 1], [session, 2], [session, 2]]);
+    const subSession = `${session}/a2e12c9e`;
+    assert.deepEqual([main1, sub1, sub2, main2].map((r) => [r!.session, r!.turn]), [[session, 1], [subSession, 1], [subSession, 2], [session, 2]]);
     assert.equal(main1!.agent, null);
     assert.deepEqual(sub1!.agent, { id: 'a2e12c9e', parent: null, inferred: false });
     assert.deepEqual(causes(records), [null, null, null, 'slot-evicted']);

@@ -159,6 +159,13 @@ function slotToLoad(slots: readonly Slot[], longest: number, longestChars: numbe
   return oldest;
 }
 
+/** A conversation as shown: the session, then the subagent's id or (recognised by prompt) its ordinal. */
+function sessionLabel(thread: Thread): string {
+  const session = shortSessionId(thread.key);
+  if (thread.agent === null) return thread.ordinal > 1 ? `${session}/${thread.ordinal}` : session;
+  return thread.agent.inferred ? thread.agent.id : `${session}/${thread.agent.id}`;
+}
+
 export class CacheTracker {
   readonly slots: number;
   readonly maxConversations: number;
@@ -231,7 +238,7 @@ export class CacheTracker {
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread };
 
     return {
-      session: thread.ordinal > 1 ? `${shortSessionId(key)}/${thread.ordinal}` : shortSessionId(key),
+      session: sessionLabel(thread),
       turn: thread.turn,
       model: rendered.model,
       promptChars: text.length,
