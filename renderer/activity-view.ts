@@ -83,7 +83,9 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('Reused tokens (est.)', formatCount(reusedTokens(record))),
     ...fact('Output tokens', tokens(record.outputTokens)),
     ...fact('First token', formatDuration(record.ttftMs)),
-    ...fact('Duration', formatDuration(record.durationMs)));
+    ...fact('Duration', formatDuration(record.durationMs)),
+    // The slots the calls so far need so that no agent evicts another (compare with --slots).
+    ...fact('Cache slots needed', String(record.slotsNeeded)));
   const title = h('h3', {}, `Turn ${record.turn} of conversation `, h('code', {}, record.session || '—'));
   if (!record.bust) return h('div', { class: 'detail-body' }, title, facts);
 

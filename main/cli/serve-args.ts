@@ -21,7 +21,8 @@ Options:
   --target <url>         the backend (default http://127.0.0.1:11434)
   --rewrite <mode>       drop | normalize | off (default drop)
   --inline-system <m>    fold | keep: system messages inside the conversation become
-                         <system-reminder> text where they stand (default fold)
+                         <system-reminder> text where they stand (default fold;
+                         --rewrite off forwards them as sent too)
   --max-body <size>      largest request body, e.g. 64mb (default 64mb)
   --token <t>            require this token (Bearer or x-api-key); needed off loopback
   --allow-origin <o>     let this browser origin in (repeatable)
