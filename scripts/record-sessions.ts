@@ -149,6 +149,22 @@ function resumeSession(name: string, client: string, bare: boolean): SessionSpec
   };
 }
 
+/** A 2.1.332 `claude -p` session of one prompt, whose tool loop the plan scripts. */
+function oneShot(spec: { name: string; prompt: string; how: string; plan: SessionPlan; env?: Readonly<Record<string, string>> }): SessionSpec {
+  const envPrefix = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value} `).join('');
+  return {
+    name: spec.name,
+    client: '2.1.332',
+    description: `${envPrefix}claude -p --output-format json ${JSON.stringify(spec.prompt)}; ${spec.how}`,
+    ...(spec.env ? { env: spec.env } : {}),
+    plan: spec.plan,
+    async run(ctx) {
+      ctx.prompt(1);
+      await ctx.claude(['-p', '--output-format', 'json', spec.prompt]);
+    },
+  };
+}
+
 const INTERACTIVE_PROMPTS = ['What is a KV cache?', 'Why does a changing first line break it?'];
 
 const SESSIONS: readonly SessionSpec[] = [
@@ -173,59 +189,43 @@ const SESSIONS: readonly SessionSpec[] = [
       }
     },
   },
-  {
+  oneShot({
     name: 'cc-2.1.332-tool-loop',
-    client: '2.1.332',
-    description: 'claude -p --output-format json "Read notes.md and tell me what this project caches."; the upstream asks for a Read of notes.md, then ends the turn with text',
+    prompt: 'Read notes.md and tell me what this project caches.',
+    how: 'the upstream asks for a Read of notes.md, then ends the turn with text',
     plan: { main: [readStep('notes.md')], answers: ['This project caches the prompt prefix: the backend reuses its KV cache.'] },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Read notes.md and tell me what this project caches.']);
-    },
-  },
-  {
+  }),
+  oneShot({
     name: 'cc-2.1.332-countdown',
-    client: '2.1.332',
-    description: 'CLAUDE_CODE_TOTAL_TOKENS_REMINDER=countdown claude -p --output-format json "Read a.md, b.md, c.md and d.md, then sum them up."; the upstream asks for four Reads in turn, then ends with text',
     env: { CLAUDE_CODE_TOTAL_TOKENS_REMINDER: 'countdown' },
+    prompt: 'Read a.md, b.md, c.md and d.md, then sum them up.',
+    how: 'the upstream asks for four Reads in turn, then ends with text',
     plan: { main: ['a.md', 'b.md', 'c.md', 'd.md'].map(readStep), answers: ['The four notes describe what busts a local model\'s prompt cache.'] },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Read a.md, b.md, c.md and d.md, then sum them up.']);
-    },
-  },
-  {
+  }),
+  oneShot({
     name: 'cc-2.1.332-subagent',
-    client: '2.1.332',
-    description: 'claude -p --output-format json "Use a subagent to summarise notes.md."; the main agent calls Agent (foreground), the subagent Reads notes.md and answers, then the main agent ends with text',
+    prompt: 'Use a subagent to summarise notes.md.',
+    how: 'the main agent calls Agent (foreground), the subagent Reads notes.md and answers, then the main agent ends with text',
     plan: {
       main: [agentStep('Summarise notes', 'Read notes.md in the working directory and summarise it in one sentence.')],
       subagent: [readStep('notes.md')],
       answers: ['The subagent says the proxy keeps the prompt prefix byte-stable so the KV cache is reused.'],
     },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Use a subagent to summarise notes.md.']);
-    },
-  },
-  {
+  }),
+  oneShot({
     name: 'cc-2.1.332-nested-subagent',
-    client: '2.1.332',
-    description: 'claude -p --output-format json "Use a subagent that delegates to another subagent to summarise notes.md."; main calls Agent, the subagent calls Agent, the nested subagent Reads notes.md, then each ends with text',
+    prompt: 'Use a subagent that delegates to another subagent to summarise notes.md.',
+    how: 'main calls Agent, the subagent calls Agent, the nested subagent Reads notes.md, then each ends with text',
     plan: {
       main: [agentStep('Summarise notes', 'Start a subagent of your own to read notes.md, then report what it found.')],
       subagent: [agentStep('Read notes', 'Read notes.md in the working directory and summarise it in one sentence.')],
       nestedSubagent: [readStep('notes.md')],
       answers: ['The subagents say the proxy keeps the prompt prefix byte-stable so the KV cache is reused.'],
     },
-    async run(ctx) {
-      ctx.prompt(1);
-      await ctx.claude(['-p', '--output-format', 'json', 'Use a subagent that delegates to another subagent to summarise notes.md.']);
-    },
-  },
+  }),
 ];
 
-function clientBin(clientsDir: string, version: string): string {
+export function clientBin(clientsDir: string, version: string): string {
   const bin = join(clientsDir, `cc-${version}`, 'node_modules', '.bin', 'claude');
   if (!existsSync(bin)) {
     throw new Error(`Claude Code ${version} is not installed at ${bin}.\n` +
@@ -261,7 +261,7 @@ export function clientEnv(upstreamUrl: string, home: string, tmp: string, extra:
 }
 
 /** First-run answers (onboarding done, project trusted) so the interactive client goes straight to its prompt. */
-function writeFirstRunConfig(home: string, project: string): void {
+export function writeFirstRunConfig(home: string, project: string): void {
   const config = JSON.stringify({
     hasCompletedOnboarding: true,
     theme: 'dark',
@@ -274,20 +274,32 @@ function writeFirstRunConfig(home: string, project: string): void {
   writeFileSync(join(home, '.claude', '.claude.json'), config);
 }
 
-function runClient(bin: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<string> {
-  return new Promise((resolveRun, reject) => {
+export interface ClientRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the client to its end, whatever its exit code (a refusal is a finding too). */
+export function spawnClient(bin: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<ClientRun> {
+  return new Promise((resolveRun) => {
     const child = spawn(bin, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     const timer = setTimeout(() => child.kill('SIGTERM'), TURN_TIMEOUT_MS);
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolveRun(stdout);
-      else reject(new Error(`claude ${args.join(' ')} exited with ${code ?? signal}\n${stdout}\n${stderr}`));
+      resolveRun({ code, stdout, stderr });
     });
   });
+}
+
+async function runClient(bin: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<string> {
+  const run = await spawnClient(bin, args, env, cwd);
+  if (run.code !== 0) throw new Error(`claude ${args.join(' ')} exited with ${run.code}\n${run.stdout}\n${run.stderr}`);
+  return run.stdout;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -357,7 +369,7 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
     headers: keptHeaders(call.headers, rules),
     body: scrubText(call.body, rules),
   }));
-  rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   return { name: spec.name, client: spec.client, description: spec.description, calls };
 }
 

@@ -14,19 +14,29 @@ const DIALOGS: ReadonlyArray<{ readonly screen: RegExp; readonly keys: readonly 
   { screen: /Press Enter to continue|Security notes/i, keys: ['Enter'] },
 ];
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class InteractiveClaude {
   private constructor(private readonly socket: string, private readonly session: string) {}
 
-  static async start(name: string, bin: string, env: Readonly<Record<string, string>>, cwd: string): Promise<InteractiveClaude> {
+  static async start(name: string, bin: string, env: Readonly<Record<string, string>>, cwd: string, args: readonly string[] = []): Promise<InteractiveClaude> {
     const envArgs = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
-    await run('tmux', ['-L', name, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '160', '-y', '50', '-c', cwd, ...envArgs, bin]);
+    await run('tmux', ['-L', name, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '160', '-y', '50', '-c', cwd, ...envArgs, bin, ...args]);
     const client = new InteractiveClaude(name, name);
     await client.waitForPrompt();
     return client;
   }
 
-  async screen(): Promise<string> {
-    const { stdout } = await run('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', this.session]);
+  /** The visible screen, or with `history` everything that scrolled past too. */
+  async screen(history = false): Promise<string> {
+    const { stdout } = await run('tmux', ['-L', this.socket, 'capture-pane', '-p', ...(history ? ['-S', '-'] : []), '-t', this.session]);
     return stdout;
   }
 
@@ -70,7 +80,10 @@ export class InteractiveClaude {
     throw new Error(`"${text}" never showed; last screen:\n${last}`);
   }
 
+  /** Ends the session and waits for the client to exit, so its HOME can be removed. */
   async close(): Promise<void> {
+    const pid = Number((await run('tmux', ['-L', this.socket, 'display', '-p', '-t', this.session, '#{pane_pid}']).catch(() => ({ stdout: '' }))).stdout.trim());
     await run('tmux', ['-L', this.socket, 'kill-server']).catch(() => undefined);
+    for (let i = 0; pid > 0 && i < 50 && alive(pid); i++) await sleep(100);
   }
 }

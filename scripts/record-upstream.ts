@@ -25,6 +25,8 @@ export interface Reply {
   readonly content: readonly ReplyBlock[];
   /** What usage reports; defaults to a rough chars/4 of the request. */
   readonly inputTokens?: number;
+  /** Reported as cache_read_input_tokens when set, as an engine that reused a prefix does. */
+  readonly cacheReadTokens?: number;
 }
 
 /** Decides the answer to one captured call; `index` counts /v1/messages calls from 0. */
@@ -44,9 +46,10 @@ function sse(event: string, data: unknown): string {
 /** The SSE events Anthropic (and Ollama's converter) send for one message. */
 export function messageEvents(reply: Reply, model: string, messageId: string, inputTokens: number): string[] {
   const outputTokens = reply.content.reduce((n, block) => n + Math.ceil(JSON.stringify(block).length / 4), 0);
+  const cache = reply.cacheReadTokens === undefined ? {} : { cache_read_input_tokens: reply.cacheReadTokens };
   const events = [sse('message_start', {
     type: 'message_start',
-    message: { id: messageId, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 0 } },
+    message: { id: messageId, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, ...cache, output_tokens: 0 } },
   })];
   reply.content.forEach((block, index) => {
     if (block.type === 'text') {
@@ -59,7 +62,7 @@ export function messageEvents(reply: Reply, model: string, messageId: string, in
     events.push(sse('content_block_stop', { type: 'content_block_stop', index }));
   });
   const stopReason = reply.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
-  events.push(sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { input_tokens: inputTokens, output_tokens: outputTokens } }));
+  events.push(sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { input_tokens: inputTokens, ...cache, output_tokens: outputTokens } }));
   events.push(sse('message_stop', { type: 'message_stop' }));
   return events;
 }
