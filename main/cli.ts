@@ -15,7 +15,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'snippet') return runSnippetCommand(argv.slice(1), { stdout: out, stderr: err, env: process.env });
   if (argv[0] === 'serve') argv = argv.slice(1);
 
-  const parsed = parseServeArgs(argv, argv.includes('--help') || argv.includes('-h') ? BUILTIN_DEFAULTS : settingsFileDefaults(err));
+  const parsed = parseServeArgs(argv, argv.includes('--help') || argv.includes('-h') ? BUILTIN_DEFAULTS : settingsFileDefaults(err), {
+    // The environment keeps a secret off the command line, where `ps` would show it.
+    upstreamAuth: process.env['LLM_CACHE_PROXY_UPSTREAM_AUTH'],
+  });
   switch (parsed.kind) {
     case 'help':
       out(SERVE_USAGE);
@@ -48,7 +51,10 @@ function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
     const opened = openCliSettings();
     if (opened.recovered) warn(`llm-cache-proxy: ${opened.recovered.reason}; using defaults (old file kept as ${opened.recovered.backupPath})\n`);
     const settings = opened.store.store;
-    return { proxy: proxyOptionsFromSettings(settings), logLevel: settings.logLevel };
+    return {
+      proxy: proxyOptionsFromSettings(settings), logLevel: settings.logLevel,
+      backend: settings.backend, router: settings.router === 'none' ? null : settings.router,
+    };
   } catch (error) {
     warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);
     return BUILTIN_DEFAULTS;

@@ -7,6 +7,7 @@ import { callKey, type CallStore } from './call-store.js';
 import { byId, h, replaceChildren, srOnly } from './dom.js';
 import { formatClock, formatCompact, formatCount, formatDuration, formatPercent, visibleWhitespace } from './format.js';
 import { reuseChart } from './reuse-chart.js';
+import { overflowText } from './backend-text.js';
 import { activityTotals, conversationCalls, isError, reusedTokens } from './stats.js';
 
 function statusLabel(status: number): string {
@@ -14,6 +15,10 @@ function statusLabel(status: number): string {
 }
 
 function causeCell(record: CallRecord): HTMLTableCellElement {
+  const overflow = overflowText(record);
+  if (overflow) {
+    return h('td', { class: 'cause' }, h('span', { class: 'badge overflow', title: overflow }, 'context overflow', srOnly(`: ${overflow}`)));
+  }
   if (record.bust) {
     const { cause, remedy } = record.bust;
     // The title shows the remedy on hover; the hidden text gives it to screen readers.
@@ -49,7 +54,7 @@ function agentRow(line: Extract<TreeLine, { kind: 'agent' }>): HTMLTableRowEleme
 }
 
 function callRow(record: CallRecord, depth = 0): HTMLTableRowElement {
-  const kind = record.bust ? 'miss' : isError(record) ? 'error' : 'hit';
+  const kind = record.bust || record.contextOverflow ? 'miss' : isError(record) ? 'error' : 'hit';
   return h('tr', { 'data-key': callKey(record), 'data-kind': kind, tabindex: -1 },
     h('td', { class: 'time' }, formatClock(record.time)),
     indented(h('td', { class: 'session' }, h('code', {}, record.session || '—')), depth),
@@ -87,7 +92,9 @@ function detailOf(record: CallRecord): HTMLElement {
     // The slots the calls so far need so that no agent evicts another (compare with --slots).
     ...fact('Cache slots needed', String(record.slotsNeeded)));
   const title = h('h3', {}, `Turn ${record.turn} of conversation `, h('code', {}, record.session || '—'));
-  if (!record.bust) return h('div', { class: 'detail-body' }, title, facts);
+  const overflow = overflowText(record);
+  const warning = overflow ? h('p', { class: 'overflow-warning', role: 'alert' }, h('span', { class: 'badge overflow' }, 'context overflow'), ' ', overflow) : null;
+  if (!record.bust) return h('div', { class: 'detail-body' }, title, warning, facts);
 
   const { cause, remedy, path, before, after, lead } = record.bust;
   const shared = lead ? visibleWhitespace(lead) : '';
@@ -95,7 +102,7 @@ function detailOf(record: CallRecord): HTMLElement {
     h('span', { class: 'excerpt-label' }, label),
     h('code', { class: `excerpt-side ${mark === 'del' ? 'before' : 'after'}` }, '…', shared ? h('span', { class: 'lead' }, shared) : null, h(mark, {}, visibleWhitespace(text)), '…'),
   ];
-  return h('div', { class: 'detail-body' }, title,
+  return h('div', { class: 'detail-body' }, title, warning,
     h('div', { class: 'bust', role: 'group', 'aria-label': 'Cache miss' },
       h('p', { class: 'bust-cause' }, h('span', { class: 'badge miss' }, cause), ' ', remedy),
       h('p', {}, 'The prompt diverged from the previous one at ', h('code', { class: 'path' }, path), ':'),

@@ -4,6 +4,7 @@ import type { ProxyStatus } from '../main/core/diagnostics/types.js';
 import type { FeedState, UiBridge, UiGlobalName } from '../main/core/ui/bridge.js';
 import { ActivityView } from './activity-view.js';
 import { CallStore } from './call-store.js';
+import { backendLine } from './backend-text.js';
 import { byId, h, replaceChildren } from './dom.js';
 import { createHttpBridge } from './http-bridge.js';
 import { SettingsView } from './settings-view.js';
@@ -41,7 +42,8 @@ function showSummary(status: ProxyStatus | null): void {
   replaceChildren(summary,
     `v${status.version} · ${where} → ${status.target} · rewrite `,
     h('span', { class: status.rewrite === 'off' ? 'warn' : '' }, status.rewrite),
-    ` · ${status.slots} cache slot${status.slots === 1 ? '' : 's'}`);
+    ` · ${status.slots} cache slot${status.slots === 1 ? '' : 's'} · `,
+    h('span', { class: 'backend', 'data-status': status.backend?.status ?? 'none' }, backendLine(status.backend)));
 }
 
 const store = new CallStore();

@@ -2,59 +2,29 @@
 // signals, real ports.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseServeArgs } from '../main/cli/serve-args.js';
+import { BUILTIN_DEFAULTS, parseServeArgs } from '../main/cli/serve-args.js';
 import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { send, sseEvents } from './support/http-client.js';
 import { bareBody } from './support/claude-code-bodies.js';
+import { runCli, type Running } from './support/cli-process.js';
 
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
-}
 
 const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-'));
 
 /** Every CLI a test started; one still running after its test (say, an assertion failed) is killed. */
-const started: ChildProcessWithoutNullStreams[] = [];
+const started: Running['child'][] = [];
 afterEach(() => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 function run(args: string[], configDir = CONFIG_DIR): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe', env: { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir } });
-  started.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor: (pattern, ms = 5000) => new Promise((resolve, reject) => {
-      const started = Date.now();
-      const poll = () => {
-        const m = pattern.exec(out);
-        if (m) return resolve(m);
-        if (Date.now() - started > ms) return reject(new Error(`no ${pattern} in output within ${ms} ms:\n${out}\n${err}`));
-        setTimeout(poll, 20);
-      };
-      poll();
-    }),
-  };
+  const running = runCli(args, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir });
+  started.push(running.child);
+  return running;
 }
 
 describe('llm-cache-proxy (headless CLI)', () => {
@@ -153,7 +123,7 @@ describe('llm-cache-proxy (headless CLI)', () => {
     assert.match(cli.stdout(), new RegExp(`-> ${standin.url}`), 'target from the file');
     await send(`http://127.0.0.1:${port}`, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: bareBody() });
     await cli.waitFor(/POST \/v1\/messages .*rewritten=no/);
-    assert.ok(standin.requests.at(-1)!.body.includes('x-anthropic-billing-header'), 'rewrite: off from the file');
+    assert.ok(standin.requests.findLast((r) => r.url === '/v1/messages')!.body.includes('x-anthropic-billing-header'), 'rewrite: off from the file');
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0);
   });
@@ -186,9 +156,11 @@ describe('parseServeArgs', () => {
     if (parsed.kind !== 'serve') return;
     assert.deepEqual(
       { ...parsed.config.proxy },
-      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0 },
+      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0,
+        affinityHeaders: [], upstreamAuth: undefined, upstreamCa: undefined },
     );
     assert.equal(parsed.config.logLevel, 'info');
+    assert.deepEqual(parsed.config.backend, { backend: 'auto', routerFlavour: undefined });
   });
 
   test('every flag', () => {
@@ -211,6 +183,39 @@ describe('parseServeArgs', () => {
     assert.equal(parsed.config.logLevel, 'debug');
     assert.equal(parsed.config.jsonLogs, true);
     assert.equal(parsed.config.explain, true);
+  });
+
+  test('backend, router, affinity and upstream flags; the settings file\'s router and auth as the starting point', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const env = { readFile: (path: string) => (path === 'ca.pem' ? pem : '') };
+    const parsed = parseServeArgs(['--target', 'https://router.team:8443', '--backend', 'router', '--router', 'dynamo', '--affinity-header', 'X-Team-Session',
+      '--upstream-auth', 'x-api-key: sk-team', '--upstream-ca', 'ca.pem'], undefined, env);
+    assert.equal(parsed.kind, 'serve');
+    if (parsed.kind !== 'serve') return;
+    assert.deepEqual(parsed.config.backend, { backend: 'router', routerFlavour: 'dynamo' });
+    assert.deepEqual(parsed.config.proxy.affinityHeaders, ['x-dynamo-session-id', 'x-team-session']);
+    assert.equal(parsed.config.proxy.upstreamAuth, 'x-api-key: sk-team');
+    assert.equal(parsed.config.proxy.upstreamCa, pem);
+    // --router alone names a router; the environment's auth stands in for the flag; "" clears the file's.
+    const fromFile = { ...BUILTIN_DEFAULTS, proxy: { ...BUILTIN_DEFAULTS.proxy, upstreamAuth: 'file-token' } };
+    const routed = parseServeArgs(['--router', 'sglang'], fromFile, { upstreamAuth: 'env-token' });
+    assert.ok(routed.kind === 'serve');
+    assert.deepEqual([routed.config.backend, routed.config.proxy.affinityHeaders, routed.config.proxy.upstreamAuth],
+      [{ backend: 'router', routerFlavour: 'sglang' }, ['x-smg-routing-key'], 'env-token']);
+    const cleared = parseServeArgs(['--upstream-auth', ''], fromFile);
+    assert.ok(cleared.kind === 'serve' && cleared.config.proxy.upstreamAuth === undefined);
+    const errors = [
+      [['--backend', 'ollamaa'], /--backend must be one of auto, ollama, llama-server, lmstudio, vllm, sglang, router/],
+      [['--affinity-header', 'two words'], /--affinity-header must be a header name/],
+      [['--upstream-auth', 'x-api-key: a\r\nb: c'], /--upstream-auth must be a header like/],
+      [['--upstream-ca', 'ca.pem'], /--upstream-ca is for an https:\/\/ --target/],
+      [['--target', 'https://x', '--upstream-ca', 'missing.pem'], /--upstream-ca: missing.pem holds no PEM certificate/],
+    ] as const;
+    for (const [args, message] of errors) {
+      const outcome = parseServeArgs(args, undefined, env);
+      assert.equal(outcome.kind, 'error', args.join(' '));
+      if (outcome.kind === 'error') assert.match(outcome.message, message);
+    }
   });
 
   test('a missing value is an error, not a crash', () => {

@@ -25,6 +25,7 @@ import { startOllamaStandin } from './support/ollama-standin.js';
 import { createManualClock, type ManualClock } from './support/manual-clock.js';
 import { freePort } from './support/free-port.js';
 import { untilState } from './support/controller-state.js';
+import { startEngineStandin } from './support/engine-standins.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
 const BILLING = 'x-anthropic-billing-header';
@@ -313,6 +314,24 @@ describe('AppController', { timeout: 20_000 }, () => {
     clock.advance(5000);
     await untilState(controller, (s) => s.ollama.loaded.some((m) => m.name === 'tiny:1b'));
     assert.match(platform.notices.at(-1)?.body ?? '', /tiny:1b is loaded with a 4,096-token context/);
+  });
+
+  test('another engine at the target: named in the menu and the status, keep-alive left alone, an overflow noticed once with its setting', async () => {
+    const engine = await startEngineStandin('llama-server', { model: 'qwen3-coder:30b', contextLength: 4096, slots: 2 });
+    cleanups.push(() => engine.close());
+    const { controller, platform, url } = await rig({ target: engine.url, keepModelLoaded: true });
+    assert.equal(controller.state().backend?.kind, 'llama-server');
+    assert.match(buildTrayMenu(controller.state()).find((i) => i.id === 'ollama-status')?.label ?? '', /^llama-server b7100-00dc805 · 2 slots · qwen3-coder:30b \(4K ctx\)/);
+    assert.equal(controller.proxyStatus()?.backend?.contextLength, 4096);
+    for (let i = 0; i < 2; i++) {
+      const res = await send(url(), { method: 'POST', path: '/v1/messages', headers: JSON_HEADERS, body: fullBody({ model: 'qwen3-coder:30b', call: i }) });
+      assert.equal(res.status, 400);
+      await untilState(controller, (s) => s.lastCall !== null);
+    }
+    const overflow = platform.notices.filter((n) => /context/.test(n.body));
+    assert.equal(overflow.length, 1, 'once per model');
+    assert.match(overflow[0]!.body, /Raise the context: llama-server -c \(--ctx-size\)/);
+    assert.ok(!engine.requests.some((r) => r.url === '/api/generate'), 'no Ollama keep-alive sent to llama-server');
   });
 
   test('menu links, Open Config File, Open Activity and Quit go to the platform', async () => {

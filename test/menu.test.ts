@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppState, MenuItemModel } from '../main/core/menu/types.js';
-import type { OllamaState } from '../main/core/ollama/types.js';
+import type { OllamaState } from '../main/core/backends/types.js';
 import { buildTrayMenu, tooltip, trayIconVariant } from '../main/core/menu/tray-menu.js';
 import { contextSize } from '../main/core/menu/format.js';
 import { percent } from '../main/core/diagnostics/percent.js';
@@ -178,6 +178,20 @@ describe('Ollama states', () => {
     assert.equal(item(buildTrayMenu(appState({ ollama })), 'ollama-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (4K ctx) · kept loaded');
     const chooseOther = withSettings({ model: 'gpt-oss:20b' }, { ollama });
     assert.equal(item(buildTrayMenu(chooseOther), 'ollama-status').label, 'Ollama 0.12.6 · gpt-oss:20b (128K ctx) · loaded until 13:02');
+  });
+
+  test('other engines and routers are named as detected, with their slots', () => {
+    const llama: OllamaState = { ...OLLAMA_UP, kind: 'llama-server', version: 'b7100', slots: 2, loaded: [{ name: 'qwen3-coder:30b', contextLength: 16384 }] };
+    assert.equal(item(buildTrayMenu(appState({ ollama: llama })), 'ollama-status').label, 'llama-server b7100 · 2 slots · qwen3-coder:30b (16K ctx)');
+    const dynamo: OllamaState = { ...OLLAMA_UP, kind: 'router', flavour: 'dynamo', version: undefined, loaded: [] } as OllamaState;
+    assert.equal(item(buildTrayMenu(appState({ ollama: dynamo })), 'ollama-status').label, 'Router (dynamo) · no model loaded');
+    const unknown: OllamaState = { status: 'up', kind: 'unknown', models: [], loaded: [], lastCheckedAt: CHECKED_AT };
+    assert.match(item(buildTrayMenu(appState({ ollama: unknown })), 'ollama-status').label, /^Unknown backend at 127\.0\.0\.1:11434 \(not Ollama/);
+    const namedDown: OllamaState = { ...OLLAMA_DOWN, kind: 'vllm', forced: true };
+    assert.equal(item(buildTrayMenu(appState({ ollama: namedDown })), 'ollama-status').label, 'vLLM not reachable at 127.0.0.1:11434');
+    assert.equal(has(buildTrayMenu(appState({ ollama: namedDown })), 'ollama-download'), false, 'no Ollama download when vLLM was named');
+    const namedOther: OllamaState = { ...namedDown, unexpected: true };
+    assert.equal(item(buildTrayMenu(appState({ ollama: namedOther })), 'ollama-status').label, '127.0.0.1:11434 answers, but not as vLLM does');
   });
 
   test('up with nothing loaded', () => {

@@ -22,11 +22,13 @@ import type { UiHost } from '../main/core/ui/service.js';
 import { UiService, uiRequestHandlers } from '../main/core/ui/service.js';
 import { CHROMIUM_PATH, injectAppBridge, launchChromium, saveScreenshot } from './support/browser.js';
 import { needsFile } from './support/requirements.js';
-import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
+import { bareBody, conversation, DEFAULT_SESSION_ID, fullBody } from './support/claude-code-bodies.js';
 import { send } from './support/http-client.js';
 import type { Harness } from './support/proxy-harness.js';
 import { startHarness } from './support/proxy-harness.js';
 import { loadRecording } from './support/recordings.js';
+import { startEngineStandin } from './support/engine-standins.js';
+import { startBackendRig } from './support/backend-rig.js';
 
 const PAGE_BUDGET_BYTES = 100 * 1024;
 const VIEWPORT = { width: 1200, height: 900 };
@@ -40,6 +42,8 @@ let harness: Harness;
 let replacement: ProxyServer | null = null;
 
 const skipBrowser = needsFile(CHROMIUM_PATH, `Chromium (${CHROMIUM_PATH}; set CHROMIUM_PATH)`);
+/** Skipped one by one, not as a suite: Node 20 leaves a skipped suite's tests out of its counts. */
+const browserTest = (name: string, fn: () => Promise<void>): Promise<void> => test(name, { skip: skipBrowser }, fn);
 
 before(async () => {
   // One after the other: if Chromium fails to start, `after` still finds the harness to close.
@@ -207,7 +211,7 @@ describe('The app bridge\'s main side, without Electron', () => {
   });
 });
 
-describe('Settings view on the app bridge, backed by the real settings module', { skip: skipBrowser }, () => {
+describe('Settings view on the app bridge, backed by the real settings module', () => {
   const BUSY_PORT = 11500;
   const controller = new RecordingController(BUSY_PORT);
   const copied: string[] = [];
@@ -215,6 +219,7 @@ describe('Settings view on the app bridge, backed by the real settings module', 
   let problems: string[];
 
   before(async () => {
+    if (skipBrowser) return;
     page = await browser.newPage({ viewport: VIEWPORT });
     problems = watchForErrors(page);
     await injectAppBridge(page, uiRequestHandlers(new UiService(controller), (text) => copied.push(text)));
@@ -225,7 +230,7 @@ describe('Settings view on the app bridge, backed by the real settings module', 
     await page?.close();
   });
 
-  test('opens on Settings with the current values, the schema\'s labels and Ollama\'s models', async () => {
+  browserTest('opens on Settings with the current values, the schema\'s labels and Ollama\'s models', async () => {
     await waitUntil(page, `document.getElementById('setting-port')?.value === '11435'`, () => page.locator('#view-settings').innerText());
     assert.equal(await page.locator('#tab-settings').getAttribute('aria-selected'), 'true');
     assert.equal(await page.locator('label[for="setting-target"]').innerText(), 'Backend URL');
@@ -233,7 +238,7 @@ describe('Settings view on the app bridge, backed by the real settings module', 
     assert.deepEqual(await page.locator('#setting-rewrite option').allTextContents(), ['drop', 'normalize', 'off']);
   });
 
-  test('validates as you type, with the core\'s messages next to each field', async () => {
+  browserTest('validates as you type, with the core\'s messages next to each field', async () => {
     await page.fill('#setting-target', 'localhost:11434/v1');
     await waitForText(page, '#setting-target-error', messageFor({ target: 'localhost:11434/v1' }, 'target'));
     assert.equal(await page.locator('#setting-target').getAttribute('aria-invalid'), 'true');
@@ -254,7 +259,7 @@ describe('Settings view on the app bridge, backed by the real settings module', 
     assert.equal(await page.locator('#setting-target').getAttribute('aria-invalid'), 'false');
   });
 
-  test('Apply reaches the controller; its refusals (a busy port) show on the field', async () => {
+  browserTest('Apply reaches the controller; its refusals (a busy port) show on the field', async () => {
     await page.fill('#setting-host', '127.0.0.1');
     await page.fill('#setting-port', String(BUSY_PORT));
     await page.click('#settings-apply');
@@ -279,7 +284,7 @@ describe('Settings view on the app bridge, backed by the real settings module', 
     assert.equal(await page.locator('#setting-port-error').textContent(), '');
   });
 
-  test('the Snippet view copies the claudel function through the bridge, for the new settings', async () => {
+  browserTest('the Snippet view copies the claudel function through the bridge, for the new settings', async () => {
     await page.focus('#tab-settings');
     await page.keyboard.press('ArrowLeft');
     assert.equal(await page.locator('#tab-snippet').getAttribute('aria-selected'), 'true', 'arrow keys move between tabs');
@@ -293,12 +298,13 @@ describe('Settings view on the app bridge, backed by the real settings module', 
   });
 });
 
-describe('Activity view in a browser, served by the headless proxy', { skip: skipBrowser }, () => {
+describe('Activity view in a browser, served by the headless proxy', () => {
   let context: BrowserContext;
   let page: Page;
   let problems: string[];
 
   before(async () => {
+    if (skipBrowser) return;
     context = await browser.newContext({ viewport: VIEWPORT });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: harness.url });
     page = await context.newPage();
@@ -309,7 +315,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     await context?.close();
   });
 
-  test('the page weighs well under 100 KB and carries its CSP in the header and the <meta> tag', async () => {
+  browserTest('the page weighs well under 100 KB and carries its CSP in the header and the <meta> tag', async () => {
     const sizes = new Map<string, number>();
     page.on('response', (response) => {
       const url = new URL(response.url());
@@ -326,7 +332,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     assert.ok(total < PAGE_BUDGET_BYTES, `page is ${total} bytes`);
   });
 
-  test('before any call: the empty state with the claudel snippet, which Copy puts on the clipboard', async () => {
+  browserTest('before any call: the empty state with the claudel snippet, which Copy puts on the clipboard', async () => {
     assert.equal(await page.locator('#activity-empty').isVisible(), true);
     assert.match(await page.locator('#activity-empty h2').innerText(), /Waiting for the first call/);
     await waitUntil(page, `document.querySelector('#empty-snippet pre code')?.textContent.includes('function claudel')`, () => page.locator('#empty-snippet').innerText());
@@ -339,7 +345,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     await saveScreenshot(page, 'activity-empty-light');
   });
 
-  test('three turns appear live, newest on top, with their reuse and the billing-header miss', async () => {
+  browserTest('three turns appear live, newest on top, with their reuse and the billing-header miss', async () => {
     await page.evaluate('window.__sameDocument = true');
     // Turn 3 carries a new billing line (cch and version suffix), and the rewrite is off.
     await sendTurn(harness.url, 1, 0);
@@ -383,7 +389,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     assert.match(await page.locator('#chart svg').getAttribute('aria-label') ?? '', /turn 3: .*% reused \(miss: billing-header\)/);
   });
 
-  test('rows work from the keyboard, and a miss shows where the prompt diverged', async () => {
+  browserTest('rows work from the keyboard, and a miss shows where the prompt diverged', async () => {
     const rows = page.locator('#calls-body tr');
     assert.deepEqual(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('tabindex'))), ['0', '-1', '-1'], 'one tab stop for the table');
     await rows.first().focus();
@@ -408,7 +414,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  test('a delegating session: the subagent\'s calls sit folded under the main agent, and Enter unfolds them', async () => {
+  browserTest('a delegating session: the subagent\'s calls sit folded under the main agent, and Enter unfolds them', async () => {
     for (const call of loadRecording('cc-2.1.332-subagent').calls) {
       const response = await send(harness.url, { method: call.method, path: call.path, headers: call.headers, body: Buffer.from(call.body) });
       assert.equal(response.status, 200, response.text);
@@ -441,7 +447,7 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     assert.deepEqual(problems, []);
   });
 
-  test('after the proxy restarts, the page reconnects and shows the new proxy\'s calls', async () => {
+  browserTest('after the proxy restarts, the page reconnects and shows the new proxy\'s calls', async () => {
     await harness.proxy.stop(100);
     await waitUntil(page, `document.getElementById('feed-state').dataset.state === 'reconnecting'`, () => page.locator('#feed-state').innerText());
     replacement = createProxy({ host: '127.0.0.1', port: harness.port, target: harness.standin.url, rewrite: 'drop', maxBodyBytes: 1024 * 1024 });
@@ -453,5 +459,33 @@ describe('Activity view in a browser, served by the headless proxy', { skip: ski
     await waitForRows(page, 1);
     assert.match(await page.locator('#proxy-summary').innerText(), /rewrite drop/);
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('The Activity view and the backend', { skip: skipBrowser }, () => {
+  test('the summary names the engine found, and a prompt over its context is flagged on the call with the setting to change', async () => {
+    const engine = await startEngineStandin('llama-server', { model: 'qwen3-coder', contextLength: 2048, slots: 2 });
+    const rig = await startBackendRig(engine.url);
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    try {
+      const problems = watchForErrors(page);
+      await page.goto(`${rig.url}/_proxy/ui`);
+      await waitForText(page, '#feed-state', 'live');
+      assert.match(await page.locator('#proxy-summary .backend').innerText(), /^backend llama-server b7100-00dc805, 2 slots, 2,048-token context$/);
+      const response = await send(rig.url, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: fullBody({ model: 'qwen3-coder' }) });
+      assert.equal(response.status, 400, 'llama-server refuses the prompt');
+      await waitForRows(page, 1);
+      const [row] = await tableRows(page);
+      assert.ok(row!.cause.startsWith('context overflow'), row!.cause);
+      assert.match(row!.remedy ?? '', /loaded with a 2,048-token context.*Raise the context: llama-server -c \(--ctx-size\)/);
+      await page.locator('#calls-body tr').first().click();
+      assert.match(await page.locator('#detail .overflow-warning').innerText(), /context overflow.*llama-server -c/s);
+      await saveScreenshot(page, 'activity-context-overflow');
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      await rig.close();
+      await engine.close();
+    }
   });
 });

@@ -95,7 +95,7 @@ describe('rewriteRequestBody: the prefix is stable across calls', () => {
       test(`${variant}, ${mode}: calls with different volatile values rewrite to identical bytes`, () => {
         const first = bareBody({ billing: variant, call: 0 });
         const later = bareBody({ billing: variant, call: 7 });
-        if (variant !== 'json') assert.notDeepEqual(first, later, 'the fixture really varies per call');
+        assert.notDeepEqual(first, later, 'the fixture really varies per call');
         assert.deepEqual(rewriteRequestBody(first, mode).body, rewriteRequestBody(later, mode).body);
       });
     }

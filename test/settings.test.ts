@@ -43,6 +43,7 @@ describe('schema and defaults', () => {
       schemaVersion: 2, port: 11435, host: '127.0.0.1', target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', bare: false,
       model: 'qwen3-coder:30b', subagentModel: '', shell: 'auto', keepModelLoaded: false, launchAtLogin: false, proxyEnabled: true,
       cacheUsage: true, slots: 1, maxBodyBytes: 64 * 1024 * 1024, token: '', allowOrigins: [], logLevel: 'info',
+      backend: 'auto', router: 'none', affinityHeaders: [], upstreamAuth: '',
     });
     assert.equal(DEFAULT_SETTINGS.schemaVersion, CURRENT_SCHEMA_VERSION);
     assert.deepEqual(validateSettings(DEFAULT_SETTINGS), { ok: true, errors: [] });
@@ -60,6 +61,15 @@ describe('schema and defaults', () => {
 });
 
 describe('validateSettings', () => {
+  test('affinity headers and the upstream auth are checked as their flags are, and the secret is never quoted', () => {
+    assert.deepEqual(messagesFor({ affinityHeaders: ['x-dynamo-session-id', 'cookie:llm-d-session'] }), []);
+    assert.deepEqual(messagesFor({ affinityHeaders: ['bad header'] }), ['affinityHeaders: Affinity headers: must be a header name like x-dynamo-session-id (or cookie:NAME), got "bad header".']);
+    assert.deepEqual(messagesFor({ upstreamAuth: 'x-api-key: sk-1' }), []);
+    const [message] = messagesFor({ upstreamAuth: 'x-api-key: sk-secret-1\r\nx-injected: 1' });
+    assert.match(message ?? '', /^upstreamAuth: Upstream auth: must be a header like/);
+    assert.doesNotMatch(message ?? '', /sk-secret-1/);
+  });
+
   test('port range, with 0 only when asked for', () => {
     const portMessage = 'port: Port must be a whole number from 1 to 65535.';
     assert.deepEqual(messagesFor({ port: 0 }), [portMessage]);

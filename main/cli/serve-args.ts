@@ -1,5 +1,6 @@
 // Parses the headless proxy's flags into ProxyOptions: pure, so every flag
 // and every error message is tested without starting anything.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import bytes from 'bytes';
 import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
@@ -8,6 +9,10 @@ import { isLoopbackHost } from '../core/settings/validate.js';
 import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
 import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
 import { defaultSettings } from '../core/settings/schema.js';
+import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../core/backends/types.js';
+import { affinityTargets } from '../core/proxy/affinity.js';
+import { backendFromSettings, type BackendSettings } from '../core/proxy/options-from-settings.js';
+import { parseUpstreamAuth } from '../core/proxy/upstream.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
        llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P]
@@ -30,6 +35,15 @@ Options:
   --slots <n>            cache slots the backend holds, OLLAMA_NUM_PARALLEL (default 1)
   --no-cache-usage       do not add cache_read_input_tokens to usage
   --upstream-timeout <s> give up on the backend after this many seconds (default: never)
+  --backend <kind>       auto | ollama | llama-server | lmstudio | vllm | sglang | router
+                         (default auto: told from the target's own endpoints)
+  --router <name>        dynamo | sglang | vllm-router | llm-d: the router in front of
+                         the engines; adds its affinity header to every call
+  --affinity-header <h>  give each conversation's affinity key in this header, or
+                         cookie:NAME (repeatable)
+  --upstream-auth <h>    the upstream's own auth header, "Name: value" or a bare
+                         Bearer token (never logged; LLM_CACHE_PROXY_UPSTREAM_AUTH too)
+  --upstream-ca <file>   trust this PEM certificate for an https:// target
   --explain              print one readable cache line per call
   --log-level <level>    debug | info | warn | error (default info)
   --json-logs            log JSON lines instead of text
@@ -39,6 +53,8 @@ Options:
 
 export interface ServeConfig {
   readonly proxy: ProxyOptions;
+  /** Which engine the backend monitor expects. */
+  readonly backend: BackendSettings;
   readonly logLevel: LogLevel;
   readonly jsonLogs: boolean;
   readonly explain: boolean;
@@ -48,9 +64,17 @@ export interface ServeConfig {
 export interface ServeDefaults {
   readonly proxy: ProxyOptions;
   readonly logLevel: LogLevel;
+  readonly backend?: BackendChoice;
+  readonly router?: RouterFlavour | null;
 }
 
-export const BUILTIN_DEFAULTS: ServeDefaults = { proxy: proxyOptionsFromSettings(defaultSettings()), logLevel: 'info' };
+export const BUILTIN_DEFAULTS: ServeDefaults = { proxy: proxyOptionsFromSettings(defaultSettings()), logLevel: 'info', backend: 'auto', router: null };
+
+/** Reads the environment at the edge; tests pass their own. */
+export interface ServeEnvironment {
+  readonly upstreamAuth?: string | undefined;
+  readonly readFile?: (path: string) => string;
+}
 
 export type ParseOutcome =
   | { readonly kind: 'serve'; readonly config: ServeConfig }
@@ -87,7 +111,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   return value as T;
 }
 
-export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults = BUILTIN_DEFAULTS): ParseOutcome {
+export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults = BUILTIN_DEFAULTS, env: ServeEnvironment = {}): ParseOutcome {
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -106,6 +130,11 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         slots: { type: 'string' },
         'no-cache-usage': { type: 'boolean' },
         'upstream-timeout': { type: 'string' },
+        backend: { type: 'string' },
+        router: { type: 'string' },
+        'affinity-header': { type: 'string', multiple: true },
+        'upstream-auth': { type: 'string' },
+        'upstream-ca': { type: 'string' },
         explain: { type: 'boolean' },
         'log-level': { type: 'string' },
         'json-logs': { type: 'boolean' },
@@ -128,10 +157,23 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
     const timeout = values['upstream-timeout'] === undefined ? (base.upstreamTimeoutMs ?? 0) / 1000 : Number(values['upstream-timeout']);
     if (!Number.isFinite(timeout) || timeout < 0) throw new Error(`--upstream-timeout must be seconds (0 = never), got "${values['upstream-timeout']}"`);
 
+    const router = values.router === undefined ? defaults.router ?? null : oneOf<RouterFlavour>('--router', values.router, ROUTER_FLAVOURS);
+    const backend = values.backend === undefined ? defaults.backend ?? 'auto' : oneOf<BackendChoice>('--backend', values.backend, BACKEND_CHOICES);
+    // The settings' router header stays unless --router names another; extra headers add up.
+    const presetHeaders = values.router === undefined ? base.affinityHeaders ?? [] : affinityTargets([], router);
+    const affinity = [...new Set([...presetHeaders, ...affinityTargets(values['affinity-header'] ?? [], null)])];
+    // An empty --upstream-auth "" clears the one in the settings file.
+    const given = values['upstream-auth'] ?? (env.upstreamAuth || undefined);
+    const upstreamAuth = given === undefined ? base.upstreamAuth : given || undefined;
+    if (upstreamAuth !== undefined) parseUpstreamAuth(upstreamAuth);
+    const target = values.target === undefined ? base.target : parseTarget(values.target);
+    const upstreamCa = values['upstream-ca'] === undefined ? base.upstreamCa : readCertificate(values['upstream-ca'], env);
+    if (upstreamCa !== undefined && !target.startsWith('https:')) throw new Error('--upstream-ca is for an https:// --target');
+
     const proxy: ProxyOptions = {
       host,
       port: values.port === undefined ? base.port : parsePort(values.port),
-      target: values.target === undefined ? base.target : parseTarget(values.target),
+      target,
       rewrite: values.rewrite === undefined ? base.rewrite : oneOf<RewriteMode>('--rewrite', values.rewrite, REWRITE_MODES),
       inlineSystem: values['inline-system'] === undefined ? base.inlineSystem ?? 'fold' : oneOf<InlineSystemMode>('--inline-system', values['inline-system'], INLINE_SYSTEM_MODES),
       maxBodyBytes: values['max-body'] === undefined ? base.maxBodyBytes : parseSize(values['max-body']),
@@ -141,11 +183,15 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
       cacheUsage: values['no-cache-usage'] ? false : base.cacheUsage ?? true,
       slots,
       upstreamTimeoutMs: timeout * 1000,
+      affinityHeaders: affinity,
+      upstreamAuth,
+      upstreamCa,
     };
     return {
       kind: 'serve',
       config: {
         proxy,
+        backend: backendFromSettings(backend, router),
         logLevel: values['log-level'] === undefined ? defaults.logLevel : oneOf<LogLevel>('--log-level', values['log-level'], LOG_LEVELS),
         jsonLogs: values['json-logs'] ?? false,
         explain: values.explain ?? false,
@@ -154,6 +200,17 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
   } catch (err) {
     return { kind: 'error', message: flagErrorMessage(err as NodeJS.ErrnoException) };
   }
+}
+
+function readCertificate(path: string, env: ServeEnvironment): string {
+  let text: string;
+  try {
+    text = (env.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+  } catch (err) {
+    throw new Error(`--upstream-ca: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`--upstream-ca: ${path} holds no PEM certificate`);
+  return text;
 }
 
 function firstSentence(text: string): string {

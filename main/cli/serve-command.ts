@@ -3,6 +3,7 @@
 import { createLogger } from '../core/logger.js';
 import { createProxy } from '../core/proxy/server.js';
 import { formatExplainLine } from '../core/diagnostics/index.js';
+import { watchBackend } from '../core/backends/watch.js';
 import type { ServeConfig } from './serve-args.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
@@ -15,6 +16,8 @@ export interface ServeIo {
   readonly stderr: (text: string) => void;
   /** Registers a shutdown handler; returns a function that removes it. */
   readonly onSignal: (handler: (signal: string) => void) => () => void;
+  /** The backend monitor's fetch; the global one unless a test passes its own. */
+  readonly fetch?: typeof fetch;
 }
 
 function kb(n: number): string {
@@ -24,7 +27,12 @@ function kb(n: number): string {
 /** Resolves with the process exit code once the proxy has stopped. */
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, json: config.jsonLogs, write: io.stdout });
-  const proxy = createProxy(config.proxy);
+  const backend = watchBackend({ proxy: config.proxy, backend: config.backend, fetch: io.fetch ?? globalThis.fetch });
+  const proxy = createProxy({ ...config.proxy, backend: backend.view });
+  backend.on('found', (line) => logger.info(line));
+  // A context too small for the prompts: said once per model and window, like the tray does.
+  backend.on('notice', (message) => logger.warn(message));
+  proxy.on('call', (record) => backend.noteCall(record));
 
   proxy.on('request', (e) => {
     // --log-level warn is for heavy traffic: don't format lines nobody will see.
@@ -51,6 +59,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     else io.stderr(`llm-cache-proxy: cannot listen on ${where}: ${e.message}\n`);
     return 2;
   }
+  backend.start();
 
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
   io.stdout(`llm-cache-proxy listening on http://${shownHost}:${address.port} -> ${config.proxy.target}\n`);
@@ -69,6 +78,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
       }
       stoppingSince = performance.now();
       io.stderr(`llm-cache-proxy: ${signal}, finishing in-flight requests (up to ${SHUTDOWN_GRACE_MS / 1000} s)\n`);
+      backend.stop();
       void proxy.stop(SHUTDOWN_GRACE_MS).then(() => {
         removeHandler();
         resolve(0);

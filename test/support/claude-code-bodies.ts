@@ -19,7 +19,7 @@ export type BillingVariant =
   | 'subagent'
   /** `suffix` plus both ` cc_workload=…;` and ` cc_is_subagent=true;`. */
   | 'workload-subagent'
-  /** `{"cc_is_subagent":true}`. */
+  /** `{"cc_is_subagent":true}` (`false` on odd calls). */
   | 'json';
 
 export const BILLING_VARIANTS: readonly BillingVariant[] = ['cch', 'suffix', 'workload', 'subagent', 'workload-subagent', 'json'];
@@ -120,7 +120,10 @@ export function billingLine(variant: BillingVariant, call = 0): string {
     case 'workload': return `${v197} cc_workload=interactive;`;
     case 'subagent': return `${v197} cc_is_subagent=true;`;
     case 'workload-subagent': return `${v197} cc_workload=interactive; cc_is_subagent=true;`;
-    case 'json': return 'x-anthropic-billing-header: {"cc_is_subagent":true}';
+    // The one JSON-form build seen sent `true` (call 0). Its value is all that can
+    // differ between calls, so odd calls send `false`: two calls of this variant
+    // must differ for a test of the rewrite's stability to be able to fail.
+    case 'json': return `x-anthropic-billing-header: {"cc_is_subagent":${call % 2 === 0}}`;
   }
 }
 
@@ -629,6 +632,36 @@ export function countdownConversation(toolTurns: number, resultBytes = RESULT_BY
   const messages = [firstUserMessage(), environmentMessage(toolTurns === 0 ? 'block' : 'string')];
   for (let i = 1; i <= toolTurns; i++) messages.push(...toolTurn(i, resultBytes), countdownMessage(1_000_000 - 12_367 * i));
   return messages;
+}
+
+/** The assistant's answer to turn `turn`: a few paragraphs of prose, as a model writes them. */
+function assistantReply(turn: number): Message {
+  const paragraphs = [
+    `Turn ${turn}: the proxy buffers the request, drops the billing block from \`system\`, and forwards the rest byte for byte, so the prompt Ollama renders starts with the same bytes as on the previous call.`,
+    'Everything after the first differing byte has to be evaluated again. Because the billing line sits at the very top of the system prompt, a changed `cch` value used to cost the whole prefill; without it, only the new messages at the end are evaluated.',
+    `To check it on your machine, run \`claudel -p "turn ${turn}"\` twice and compare the reuse the Activity window shows for each call; the second should be close to 100%.`,
+  ];
+  return { role: 'assistant', content: [{ type: 'text', text: paragraphs.join('\n\n') }] };
+}
+
+/** The user's next prompt after turn `turn`. */
+function followUp(turn: number): Message {
+  return { role: 'user', content: [{ type: 'text', text: `Follow-up ${turn}: what happens to the cache when I resume this session tomorrow, or after /compact?` }] };
+}
+
+/**
+ * `count` successive requests of one session, encoded, as a client sends
+ * them: each the previous one's messages plus the assistant's reply and the
+ * user's next prompt, and each with its own billing values (`call`).
+ */
+export function sessionBodies(make: (options: BodyOptions) => MessagesRequest, firstMessages: readonly Message[], count: number, options: BodyOptions = {}): Buffer[] {
+  const bodies: Buffer[] = [];
+  const messages = [...firstMessages];
+  for (let call = 0; call < count; call++) {
+    if (call > 0) messages.push(assistantReply(call), followUp(call));
+    bodies.push(encodeBody(make({ ...options, call, messages: [...messages] })));
+  }
+  return bodies;
 }
 
 // ---------------------------------------------------------------- bodies

@@ -1,6 +1,6 @@
 // Time that moves only when a test says so: polling, backoff and keep-alive
 // renewals are asserted interval by interval, never waited for.
-import type { Clock, TimerHandle } from '../../main/core/ollama/clock.js';
+import type { Clock, TimerHandle } from '../../main/core/backends/clock.js';
 
 export interface ManualClock extends Clock {
   /** Delays of the timers still pending, soonest first. */

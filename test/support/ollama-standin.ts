@@ -3,6 +3,7 @@
 // Anthropic-compatible /v1/messages that streams SSE with realistic pauses.
 // Tests and the benchmark run the proxy against it over real sockets.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -30,8 +31,25 @@ export interface StreamTiming {
   tokens: number;
 }
 
+/** The engine's own endpoints, answered instead of Ollama's; returns false for a path it does not serve. */
+export type Surface = (rec: RecordedRequest, res: http.ServerResponse) => boolean;
+
 export interface StandinOptions {
   port?: number;
+  /** Serve HTTPS with this key and certificate (a team's shared server). */
+  tls?: { key: string; cert: string };
+  /** Another engine's native endpoints in place of Ollama's (see engine-standins.ts). */
+  surface?: Surface;
+  /** How the engine answers a path it does not serve (Ollama: Gin's plain 404). */
+  notFound?: (rec: RecordedRequest, res: http.ServerResponse) => void;
+  /** Usage reports cache_read_input_tokens, from the prefix this prompt shares with the last one (vLLM). */
+  cacheUsage?: boolean;
+  /** Serve /v1/messages/count_tokens (llama-server, vLLM, SGLang); Ollama answers 404. */
+  countTokens?: boolean;
+  /** False for a router that does not route the Anthropic endpoint (vLLM production-stack). */
+  servesMessages?: boolean;
+  /** Refuse a prompt of more tokens than this with llama-server's 400 (exceed_context_size_error). */
+  refuseOverContext?: number;
   version?: string;
   models?: StandinModel[];
   /** Models reported by /api/ps as loaded. */
@@ -67,12 +85,37 @@ export function estimateInputTokens(body: unknown): number {
   return Math.max(1, Math.round(JSON.stringify(body).length / 4));
 }
 
+/**
+ * The share of `body`'s prompt that a one-slot backend could take from its
+ * cache after processing `previous`: the common prefix of the two prompts as
+ * Ollama lays them out (system text, then tools, then messages), over the
+ * prompt's length. Deliberately simple and written apart from the proxy's own
+ * rendering, so that tests can hold the proxy's reuse figure against it.
+ */
+export function prefixReuse(previous: unknown, body: unknown): number {
+  const prompt = (value: unknown): string => {
+    const { system, tools, messages } = value as { system?: unknown; tools?: unknown; messages?: unknown };
+    const systemText = Array.isArray(system) ? system.map((block: { text?: string }) => block.text ?? '').join('') : String(system ?? '');
+    return `${systemText}${JSON.stringify(tools ?? [])}${JSON.stringify(messages ?? [])}`;
+  };
+  const [before, after] = [prompt(previous), prompt(body)];
+  let common = 0;
+  while (common < before.length && common < after.length && before.charCodeAt(common) === after.charCodeAt(common)) common++;
+  return common / after.length;
+}
+
 function sse(res: http.ServerResponse, type: string, data: object): void {
   res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
 }
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+/** Gin (Ollama) answers unknown routes like this. */
+function ginNotFound(_rec: RecordedRequest, res: http.ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('404 page not found');
 }
 
 function sendError(res: http.ServerResponse, status: number, type: string, message: string): void {
@@ -97,13 +140,13 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     crashMidStream: false,
   };
 
-  async function streamMessage(res: http.ServerResponse, model: string, inputTokens: number, rec: RecordedRequest): Promise<void> {
+  async function streamMessage(res: http.ServerResponse, model: string, usage: Record<string, number>, rec: RecordedRequest): Promise<void> {
     const { prefillMs, tokenDelayMs, tokens } = state.timing;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     await sleep(prefillMs);
     const id = `msg_${Math.random().toString(36).slice(2, 14)}`;
     sse(res, 'message_start', {
-      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 0 } },
+      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 0 } },
     });
     sse(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     for (let i = 0; i < tokens && !rec.aborted; i++) {
@@ -113,18 +156,18 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     }
     if (rec.aborted) return;
     sse(res, 'content_block_stop', { index: 0 });
-    sse(res, 'message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: inputTokens, output_tokens: tokens } });
+    sse(res, 'message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...usage, output_tokens: tokens } });
     sse(res, 'message_stop', {});
     res.end();
   }
 
-  function jsonMessage(res: http.ServerResponse, model: string, inputTokens: number): void {
+  function jsonMessage(res: http.ServerResponse, model: string, usage: Record<string, number>): void {
     const { tokens } = state.timing;
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify({
       id: `msg_${Math.random().toString(36).slice(2, 14)}`, type: 'message', role: 'assistant', model,
       content: [{ type: 'text', text: 'Hello' + ' world'.repeat(Math.max(0, tokens - 1)) }],
-      stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: tokens },
+      stop_reason: 'end_turn', stop_sequence: null, usage: { ...usage, output_tokens: tokens },
     }));
   }
 
@@ -139,10 +182,28 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     const model = typeof body.model === 'string' ? body.model : '';
     if (!model) return sendError(res, 400, 'invalid_request_error', 'model is required');
     state.loaded.set(model, { expiresAt: new Date(Date.now() + 5 * 60_000) });
-    const inputTokens = estimateInputTokens(body);
-    if (body.stream === true) return streamMessage(res, model, inputTokens, rec);
+    const promptTokens = estimateInputTokens(body);
+    const limit = options.refuseOverContext;
+    if (limit !== undefined && promptTokens > limit) {
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      return void res.end(JSON.stringify({ error: { code: 400, type: 'exceed_context_size_error', n_prompt_tokens: promptTokens, n_ctx: limit,
+        message: 'the request exceeds the available context size, try increasing it' } }));
+    }
+    const usage = options.cacheUsage ? cachedUsage(body, promptTokens) : { input_tokens: promptTokens };
+    if (body.stream === true) return streamMessage(res, model, usage, rec);
     await sleep(state.timing.prefillMs);
-    return jsonMessage(res, model, inputTokens);
+    return jsonMessage(res, model, usage);
+  }
+
+  /** The engine's prefix cache: tokens of this prompt its last prompt began with (4 characters a token). */
+  let lastPrompt = '';
+  function cachedUsage(body: unknown, promptTokens: number): Record<string, number> {
+    const text = JSON.stringify({ ...(body as object), stream: undefined, max_tokens: undefined });
+    let shared = 0;
+    while (shared < text.length && shared < lastPrompt.length && text.charCodeAt(shared) === lastPrompt.charCodeAt(shared)) shared++;
+    lastPrompt = text;
+    const cached = Math.min(promptTokens, Math.floor(shared / 4));
+    return { input_tokens: promptTokens - cached, cache_read_input_tokens: cached, cache_creation_input_tokens: 0 };
   }
 
   /** Ollama's native API answers errors as {"error": "..."}, unlike its Anthropic endpoint. */
@@ -174,8 +235,22 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     res.end(JSON.stringify(value));
   }
 
+  function countTokens(rec: RecordedRequest, res: http.ServerResponse): void {
+    try {
+      json(res, { input_tokens: estimateInputTokens(JSON.parse(rec.body.toString('utf8'))) });
+    } catch (err) {
+      sendError(res, 400, 'invalid_request_error', `invalid JSON: ${(err as Error).message}`);
+    }
+  }
+
   function route(rec: RecordedRequest, res: http.ServerResponse): void | Promise<void> {
     const path = rec.url.split('?')[0];
+    if (path === '/v1/messages' && rec.method === 'POST' && options.servesMessages !== false) return handleMessages(rec, res);
+    if (path === '/v1/messages/count_tokens' && rec.method === 'POST' && options.countTokens) return countTokens(rec, res);
+    if (options.surface) {
+      if (options.surface(rec, res)) return;
+      return (options.notFound ?? ginNotFound)(rec, res);
+    }
     if (path === '/' && (rec.method === 'GET' || rec.method === 'HEAD')) {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '17' });
       return void res.end(rec.method === 'HEAD' ? undefined : 'Ollama is running');
@@ -199,13 +274,11 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
       });
     }
     if (path === '/api/generate' && rec.method === 'POST') return handleGenerate(rec, res);
-    if (path === '/v1/messages' && rec.method === 'POST') return handleMessages(rec, res);
-    // Ollama serves no count_tokens; Gin answers unknown routes like this.
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('404 page not found');
+    // Ollama serves no count_tokens.
+    return ginNotFound(rec, res);
   }
 
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -224,13 +297,14 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
         else res.destroy();
       });
     });
-  });
+  };
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
   return Object.assign(state, {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());

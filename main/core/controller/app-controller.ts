@@ -5,16 +5,15 @@
 import { EventEmitter } from 'node:events';
 import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
 import type { AppState, LoginItemView, MenuAction } from '../menu/types.js';
-import type { Clock } from '../ollama/clock.js';
-import { realClock } from '../ollama/clock.js';
-import type { KeepAlive } from '../ollama/keep-alive.js';
-import { createKeepAlive } from '../ollama/keep-alive.js';
-import type { OllamaMonitor } from '../ollama/monitor.js';
-import { createOllamaMonitor } from '../ollama/monitor.js';
-import type { OllamaStatus } from '../ollama/types.js';
-import { proxyOptionsFromSettings } from '../proxy/options-from-settings.js';
+import type { Clock } from '../backends/clock.js';
+import { realClock } from '../backends/clock.js';
+import type { KeepAlive } from '../backends/keep-alive.js';
+import { createKeepAlive } from '../backends/keep-alive.js';
+import type { OllamaStatus } from '../backends/types.js';
+import { BackendWatch } from '../backends/watch.js';
+import { backendFromSettings, proxyOptionsFromSettings } from '../proxy/options-from-settings.js';
 import { createProxy } from '../proxy/server.js';
-import type { ProxyController, ProxyOptions } from '../proxy/types.js';
+import type { BackendView, ProxyController, ProxyOptions } from '../proxy/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { Settings } from '../settings/schema.js';
 import { claudelSnippet } from '../snippet/claudel.js';
@@ -22,7 +21,7 @@ import type { Shell } from '../snippet/shells.js';
 import type { ProxyRun } from './app-state.js';
 import { buildAppState } from './app-state.js';
 import { APP_TITLE, LOGIN_ITEMS_SETTINGS_URL, OLLAMA_DOWNLOAD_URL } from './links.js';
-import { isPortBusy, listenFailure, needsRestart } from './proxy-config.js';
+import { isPortBusy, listenFailure, needsNewWatch, needsRestart } from './proxy-config.js';
 import { checkSettingsPatch } from './settings-patch.js';
 import type {
   AppControllerEvents, AppControllerOptions, ApplySettingsResult, FieldError, LoginItemService, PlatformServices, SettingsStore,
@@ -55,7 +54,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   /** Replaced or stopped proxies still finishing their streams, with how to stop listening to them. */
   readonly #retiring = new Map<ProxyController, Promise<void>>();
   readonly #detach = new Map<ProxyController, () => void>();
-  #monitor: OllamaMonitor;
+  #watch: BackendWatch;
   #keepAlive: KeepAlive;
   #ollamaStatus: OllamaStatus = 'unknown';
   #loginItem: LoginItemView;
@@ -79,15 +78,15 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#settings = this.#store.store;
     this.#stabilizeMode = this.#settings.rewrite === 'off' ? 'drop' : this.#settings.rewrite;
     this.#loginItem = { supported: options.loginItem.supported, enabled: false, requiresApproval: false };
-    [this.#monitor, this.#keepAlive] = this.#watchOllama();
+    [this.#watch, this.#keepAlive] = this.#watchBackend();
   }
 
   /** Starts watching Ollama and, unless the user stopped it last time, the proxy. */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    this.#monitor.start();
-    this.#keepAlive.setEnabled(this.#settings.keepModelLoaded);
+    this.#watch.start();
+    this.#syncKeepAlive();
     await this.refreshLoginItem().catch((error: unknown) => this.#notify(`Could not read the launch-at-login setting: ${messageOf(error)}`));
     if (this.#settings.proxyEnabled) await this.#serial(() => this.#startProxy());
     this.#emitState();
@@ -97,7 +96,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   async shutdown(graceMs = 5000): Promise<void> {
     this.#shuttingDown = true;
     await this.#queue;
-    this.#monitor.stop();
+    this.#watch.stop();
     this.#keepAlive.setEnabled(false);
     // Stopping again shortens the long grace of proxies still draining from a restart.
     const draining = [...this.#retiring.keys()];
@@ -112,7 +111,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     return buildAppState({
       settings: this.#settings,
       proxy: this.#proxyRun,
-      ollama: this.#monitor.state,
+      ollama: this.#watch.monitor.state,
+      backend: this.#watch.view.info(),
       keepAlive: this.#keepAlive.state,
       lastCall: this.#lastCall,
       loginItem: this.#loginItem,
@@ -241,17 +241,17 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       this.#proxy?.setRewriteMode(next.rewrite);
       if (next.rewrite !== 'off') this.#stabilizeMode = next.rewrite;
     }
-    if (changed.has('target')) {
-      this.#monitor.stop();
+    if (needsNewWatch(previous, next)) {
+      this.#watch.stop();
       this.#keepAlive.setEnabled(false);
-      [this.#monitor, this.#keepAlive] = this.#watchOllama();
+      [this.#watch, this.#keepAlive] = this.#watchBackend();
       if (this.#started) {
-        this.#monitor.start();
-        this.#keepAlive.setEnabled(next.keepModelLoaded);
+        this.#watch.start();
+        this.#syncKeepAlive();
       }
     } else {
       if (changed.has('model')) this.#keepAlive.setModel(next.model);
-      if (changed.has('keepModelLoaded') && this.#started) this.#keepAlive.setEnabled(next.keepModelLoaded);
+      if (changed.has('keepModelLoaded')) this.#syncKeepAlive();
     }
     this.#emitState();
     return { ok: true };
@@ -314,7 +314,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #listen(options: ProxyOptions): Promise<ProxyController> {
-    const proxy = createProxy(options);
+    // The view reads whichever monitor is current, so a proxy outlives a change of backend settings.
+    const proxy = createProxy({ ...options, backend: this.#backendView });
     const onCall = (record: CallRecord): void => this.#onCall(record);
     proxy.on('call', onCall);
     const detach = (): void => {
@@ -352,30 +353,63 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   #onCall(record: CallRecord): void {
     this.#lastCall = { reuse: record.reuse, bust: record.bust };
     // Claude Code sends the model the claudel function chose; the record may not name it.
-    const model = record.model ?? this.#settings.model;
-    if (record.inputTokens !== null && record.inputTokens > 0) this.#monitor.notePromptTokens(model, record.inputTokens);
+    this.#watch.noteCall({ ...record, model: record.model ?? this.#settings.model });
     this.emit('call', record);
     this.#emitState();
   }
 
-  #watchOllama(): [OllamaMonitor, KeepAlive] {
-    const { target, model } = this.#settings;
-    const monitor = createOllamaMonitor({ target, fetch: this.#fetch, clock: this.#clock });
+  /** The current monitor as the proxy reads it; a getter, so a new monitor after a settings change is seen at once. */
+  readonly #backendView: BackendView = this.#currentBackendView();
+
+  #currentBackendView(): BackendView {
+    const current = (): BackendView => this.#watch.view;
+    return {
+      info: () => current().info(),
+      contextLength: (model) => current().contextLength(model),
+      get profile() {
+        return current().profile;
+      },
+    };
+  }
+
+  #watchBackend(): [BackendWatch, KeepAlive] {
+    const settings = this.#settings;
+    const { target, model } = settings;
+    const watch = new BackendWatch({
+      proxy: proxyOptionsFromSettings(settings),
+      backend: backendFromSettings(settings.backend, settings.router === 'none' ? null : settings.router),
+      fetch: this.#fetch, clock: this.#clock, model,
+    });
+    const monitor = watch.monitor;
     const keepAlive = createKeepAlive({ target, fetch: this.#fetch, clock: this.#clock, model, keepAlive: KEEP_ALIVE });
     this.#ollamaStatus = 'unknown';
     monitor.on('up', () => {
       this.#ollamaStatus = 'up';
-      // Ollama may have restarted and forgotten the model.
-      void keepAlive.renew();
+      // Ollama may have restarted and forgotten the model; keep-alive is Ollama's own API.
+      if (monitor.profile?.kind === 'ollama') void keepAlive.renew();
     });
     monitor.on('down', (state) => {
-      if (this.#ollamaStatus === 'up') this.#notify(`Ollama stopped answering at ${target}${state.error ? ` (${state.error})` : ''}. Calls through the proxy will fail until it is back.`);
+      const name = monitor.profile?.label ?? 'The backend';
+      if (this.#ollamaStatus === 'up') this.#notify(`${name} stopped answering at ${target}${state.error ? ` (${state.error})` : ''}. Calls through the proxy will fail until it is back.`);
       this.#ollamaStatus = 'down';
     });
-    monitor.on('changed', () => this.#emitState());
-    monitor.on('warning', (message) => this.#notify(message));
+    monitor.on('changed', () => {
+      this.#syncKeepAlive();
+      this.#emitState();
+    });
+    watch.on('notice', (message) => this.#notify(message));
     keepAlive.on('changed', () => this.#emitState());
-    return [monitor, keepAlive];
+    return [watch, keepAlive];
+  }
+
+  /**
+   * Keep-alive is Ollama's own API: it runs once Ollama is found (or named)
+   * at the target, never against another engine, which would answer it with errors.
+   */
+  #syncKeepAlive(): void {
+    const kind = this.#watch.monitor.state.kind;
+    const ollama = kind === 'ollama' || (kind === undefined && this.#settings.backend === 'ollama');
+    this.#keepAlive.setEnabled(this.#started && !this.#shuttingDown && this.#settings.keepModelLoaded && ollama);
   }
 
   #write(patch: Partial<Settings>): void {

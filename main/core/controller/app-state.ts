@@ -1,7 +1,7 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
 import type { CallRecord } from '../diagnostics/types.js';
 import type { AppState, LoginItemView, ProxyRunState } from '../menu/types.js';
-import type { KeepAliveState, OllamaState } from '../ollama/types.js';
+import type { BackendInfo, KeepAliveState, OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import { shellFromEnv } from '../snippet/shells.js';
@@ -17,6 +17,8 @@ export interface AppStateParts {
   readonly settings: Readonly<Settings>;
   readonly proxy: ProxyRun;
   readonly ollama: OllamaState;
+  /** What answers at the target, as /_proxy/status shows it. */
+  readonly backend?: BackendInfo;
   readonly keepAlive: KeepAliveState;
   readonly lastCall: Pick<CallRecord, 'reuse' | 'bust'> | null;
   readonly loginItem: LoginItemView;
@@ -39,6 +41,7 @@ export function buildAppState(parts: AppStateParts): AppState {
       ...(proxy.error === undefined ? {} : { error: proxy.error }),
     },
     ollama: parts.ollama,
+    ...(parts.backend ? { backend: parts.backend } : {}),
     keepAliveExpiresAt: keepAlive.enabled ? keepAlive.expiresAt : null,
     lastCall: parts.lastCall,
     settings: { rewrite: settings.rewrite, bare: settings.bare, model: settings.model, keepModelLoaded: settings.keepModelLoaded },

@@ -4,10 +4,20 @@ import type { Settings } from '../settings/schema.js';
 import type { FieldError } from './types.js';
 
 /** Settings a running proxy was built with; changing one means a new proxy (the rewrite mode does not). */
-export const RESTART_KEYS = ['port', 'host', 'target', 'token', 'slots', 'cacheUsage', 'maxBodyBytes', 'allowOrigins'] as const satisfies readonly (keyof Settings)[];
+export const RESTART_KEYS = [
+  'port', 'host', 'target', 'token', 'slots', 'cacheUsage', 'maxBodyBytes', 'allowOrigins',
+  'backend', 'router', 'affinityHeaders', 'upstreamAuth',
+] as const satisfies readonly (keyof Settings)[];
+
+/** Settings the backend monitor was built with; changing one means watching anew. */
+export const BACKEND_KEYS = ['target', 'backend', 'router', 'upstreamAuth', 'slots'] as const satisfies readonly (keyof Settings)[];
 
 export function needsRestart(before: Readonly<Settings>, after: Readonly<Settings>): boolean {
   return RESTART_KEYS.some((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+}
+
+export function needsNewWatch(before: Readonly<Settings>, after: Readonly<Settings>): boolean {
+  return BACKEND_KEYS.some((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
 }
 
 export function isPortBusy(error: unknown): boolean {

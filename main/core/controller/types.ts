@@ -3,7 +3,7 @@
 // services, tests implement them with fakes, and the controller stays Node-only.
 import type { CallRecord } from '../diagnostics/types.js';
 import type { AppState } from '../menu/types.js';
-import type { Clock } from '../ollama/clock.js';
+import type { Clock } from '../backends/clock.js';
 import type { Settings } from '../settings/schema.js';
 
 /** The part of conf's (and electron-store's) API the controller uses. */

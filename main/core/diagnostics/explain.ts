@@ -30,6 +30,21 @@ function fragment(lead: string, excerpt: string): string {
 }
 
 export function formatExplainLine(record: CallRecord): string {
+  return mainLine(record) + overflowLine(record);
+}
+
+/** A prompt longer than the loaded window, said on a line of its own so it is not missed. */
+function overflowLine(record: CallRecord): string {
+  const o = record.contextOverflow;
+  if (!o) return '';
+  const n = (value: number): string => value.toLocaleString('en-US');
+  const counted = o.source === 'backend' ? 'by the backend' : 'estimated';
+  const model = record.model ?? 'the model';
+  return `\n${record.session} turn ${record.turn}: CONTEXT OVERFLOW: the prompt is ${n(o.promptTokens)} tokens (${counted}), `
+    + `but ${model} is loaded with a ${n(o.contextLength)}-token context, so the backend cuts or refuses it. Raise the context: ${o.setting}`;
+}
+
+function mainLine(record: CallRecord): string {
   const head = `${record.session} turn ${record.turn}`;
   const status = record.status >= 400 ? ` [HTTP ${record.status}]` : '';
   const bust = record.bust;

@@ -1,5 +1,6 @@
 // Shapes shared by the proxy, the status API, the CLI's --explain and the
 // renderer. Pure types: the renderer imports them with `import type`.
+import type { BackendInfo } from '../backends/types.js';
 
 export type BustCause =
   | 'billing-header'
@@ -30,6 +31,16 @@ export interface Bust {
   readonly remedy: string;
   /** For `slot-evicted`: the conversation whose prompt took the slot, e.g. `subagent a2e12c9e of session a70f11`. */
   readonly evictedBy?: string;
+}
+
+/** A prompt that did not fit the loaded context window: the backend cut it or refused it. */
+export interface ContextOverflow {
+  readonly promptTokens: number;
+  readonly contextLength: number;
+  /** Where promptTokens came from: the backend's own usage, or the proxy's estimate. */
+  readonly source: 'backend' | 'estimate';
+  /** The setting that raises the context, named for this backend. */
+  readonly setting: string;
 }
 
 /** One completed call to /v1/messages (or count_tokens), as the status API reports it. */
@@ -65,6 +76,8 @@ export interface CallRecord {
   readonly agent: { readonly id: string; readonly parent: string | null; readonly inferred: boolean } | null;
   /** Slots the calls seen so far need for none to evict another's prefix (compare with --slots). */
   readonly slotsNeeded: number;
+  /** Present only when the prompt was longer than the model's loaded context. */
+  readonly contextOverflow?: ContextOverflow;
 }
 
 export interface Totals {
@@ -95,6 +108,12 @@ export interface ProxyStatus {
   readonly inlineSystem?: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
+  /** What answers at the target; null where the proxy runs without a backend monitor. */
+  readonly backend: BackendInfo | null;
+  /** Headers (or `cookie:NAME`) that carry each conversation's affinity key to a router. */
+  readonly affinityHeaders: readonly string[];
+  /** Whether the proxy sets the upstream's own auth header (its value is never shown). */
+  readonly upstreamAuth: boolean;
   readonly listening: { readonly host: string; readonly port: number } | null;
   readonly uptimeMs: number;
   readonly totals: Totals;

@@ -1,9 +1,10 @@
 // App state → tray menu, icon and tooltip. Pure: no Electron, no clock, no I/O.
 import type { AppState, MenuAction, MenuItemModel, TrayIconVariant } from './types.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { LoadedModel } from '../ollama/types.js';
+import type { LoadedModel } from '../backends/types.js';
 import type { Shell } from '../snippet/shells.js';
-import { sameModel } from '../ollama/model-name.js';
+import { sameModel } from '../backends/model-name.js';
+import { PROFILES } from '../backends/detect.js';
 import { clockTime, contextSize, hostOf, hostPort } from './format.js';
 import { percent } from '../diagnostics/percent.js';
 
@@ -49,7 +50,8 @@ export function tooltip(state: AppState): string {
 
 function statusItems(state: AppState): MenuItemModel[] {
   const items = [info('proxy-status', proxyStatusLabel(state)), info('ollama-status', ollamaStatusLabel(state))];
-  if (state.ollama.status === 'down') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
+  // Offered where Ollama is what is missing, not when another engine was named.
+  if (state.ollama.status === 'down' && (state.ollama.kind ?? 'ollama') === 'ollama') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
   const lastCall = lastCallLabel(state);
   if (lastCall) items.push(info('last-call', lastCall));
   return items;
@@ -68,11 +70,23 @@ function proxyStatusLabel({ proxy }: AppState): string {
   }
 }
 
+/** The engine's name: what detection found (or --backend named), else Ollama, the default target. */
+function engineName({ ollama }: AppState): string {
+  if (ollama.kind === 'unknown') return 'Unknown backend';
+  if (ollama.kind === undefined) return 'Ollama';
+  const label = PROFILES[ollama.kind].label;
+  return ollama.flavour ? `${label === 'router' ? 'Router' : label} (${ollama.flavour})` : label;
+}
+
 function ollamaStatusLabel(state: AppState): string {
   const { ollama, proxy } = state;
-  if (ollama.status === 'down') return `Ollama not reachable at ${hostOf(proxy.target)}`;
-  if (ollama.status === 'unknown') return `Checking Ollama at ${hostOf(proxy.target)}…`;
-  const parts = [`Ollama ${ollama.version ?? ''}`.trim()];
+  const name = engineName(state);
+  if (ollama.status === 'down' && ollama.unexpected) return `${hostOf(proxy.target)} answers, but not as ${name} does`;
+  if (ollama.status === 'down') return `${name} not reachable at ${hostOf(proxy.target)}`;
+  if (ollama.status === 'unknown') return `Checking ${name} at ${hostOf(proxy.target)}…`;
+  if (ollama.kind === 'unknown') return `${name} at ${hostOf(proxy.target)} (not Ollama, llama-server, LM Studio, vLLM or SGLang)`;
+  const parts = [`${name} ${ollama.version ?? ''}`.trim()];
+  if (ollama.slots !== undefined) parts.push(`${ollama.slots} slot${ollama.slots === 1 ? '' : 's'}`);
   const shown = shownLoadedModel(state);
   if (!shown) return [...parts, 'no model loaded'].join(' · ');
   parts.push(shown.contextLength ? `${shown.name} (${contextSize(shown.contextLength)} ctx)` : shown.name);

@@ -9,18 +9,24 @@ import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord, ContextOverflow } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
+import { AffinityKeys } from './affinity.js';
+import { slotEvictedAdvice } from '../backends/advice.js';
+import type { BackendView } from './types.js';
 
 export interface CallDiagnosticsOptions {
   readonly slots: number;
   readonly cacheUsage: boolean;
+  /** Where context windows and the backend's habits come from; absent without a backend monitor. */
+  readonly backend?: BackendView | undefined;
 }
 
 interface Analysis {
+  readonly body: unknown;
   readonly rendered: RenderedPrompt;
   /** Null for count_tokens, which the backend never caches. */
   readonly observation: Observation | null;
@@ -38,6 +44,7 @@ export class CallDiagnostics {
   private readonly calibrator = new TokenCalibrator();
   private readonly parser = new BodyParser();
   private readonly pending = new WeakMap<MessageCall, Pending>();
+  private readonly affinity = new AffinityKeys();
 
   constructor(private readonly options: CallDiagnosticsOptions) {
     this.tracker = new CacheTracker({ slots: options.slots });
@@ -62,6 +69,18 @@ export class CallDiagnostics {
     return cacheUsageRewriter(() => this.analyze(call)?.observation?.reuse ?? 0);
   }
 
+  /**
+   * The router affinity key of a call, computed before it is forwarded (so
+   * its analysis runs now rather than during prefill); null when its body
+   * cannot be read, which the backend will report.
+   */
+  affinityKey(call: MessageCall): string | null {
+    const pending = this.pending.get(call);
+    const analysis = this.analyze(call);
+    if (!pending || !analysis) return null;
+    return this.affinity.keyFor({ headers: pending.req.headers, body: analysis.body, client: clientOf(pending.req), promptText: analysis.rendered.text });
+  }
+
   estimateTokens(call: MessageCall): number {
     const analysis = this.analyze(call);
     if (!analysis) return this.calibrator.estimate(null, piecesLength(call.pieces));
@@ -73,9 +92,13 @@ export class CallDiagnostics {
     const analysis = this.analyze(call);
     if (!pending || !analysis?.observation) return null;
     const o = analysis.observation;
-    const { inputTokens, outputTokens } = call.observed;
-    if (outcome.status === 200 && inputTokens !== null) this.calibrator.record(o.model, o.promptChars, inputTokens);
-    const cacheRead = inputTokens === null ? null : estimateCacheRead(inputTokens, o.reuse).cacheRead;
+    const { inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens } = call.observed;
+    // Anthropic's input_tokens leaves out what was read from or written to the cache: the prompt is all three.
+    const promptTokens = inputTokens === null ? null : inputTokens + (cacheReadTokens ?? 0) + (cacheCreationTokens ?? 0);
+    if (outcome.status === 200 && promptTokens !== null) this.calibrator.record(o.model, o.promptChars, promptTokens);
+    // A backend that reports its own cache figures is believed; otherwise the estimate stands in.
+    const cacheRead = cacheReadTokens ?? (inputTokens === null ? null : estimateCacheRead(inputTokens, o.reuse).cacheRead);
+    const overflow = this.overflow(o.model, promptTokens, this.calibrator.estimate(o.model, o.promptChars));
     return {
       id: outcome.id,
       time: pending.receivedAt.toISOString(),
@@ -89,6 +112,7 @@ export class CallDiagnostics {
       conversationReuse: o.conversationReuse,
       bust: o.bust && {
         ...o.bust,
+        ...this.engineRemedy(o.bust.cause),
         before: readableExcerpt(o.bust.before),
         after: readableExcerpt(o.bust.after),
         ...(o.bust.lead === undefined ? {} : { lead: readableExcerpt(o.bust.lead) }),
@@ -101,7 +125,31 @@ export class CallDiagnostics {
       rewritten: call.rewritten,
       agent: o.agent,
       slotsNeeded: o.slotsNeeded,
+      ...(overflow ? { contextOverflow: overflow } : {}),
     };
+  }
+
+  /** A remedy that names the engine's own setting, where the diagnostics' one is Ollama's. */
+  private engineRemedy(cause: string): { remedy: string } | Record<string, never> {
+    if (cause !== 'slot-evicted') return {};
+    const advice = slotEvictedAdvice(this.options.backend?.profile ?? null, this.options.slots);
+    return advice === null ? {} : { remedy: advice };
+  }
+
+  /**
+   * Whether the prompt outgrew the model's loaded window, by the backend's own
+   * count where it gave one, else the estimate. An engine that cuts silently
+   * reports the count after the cut, so there the estimate counts as well.
+   */
+  private overflow(model: string | null, reported: number | null, estimated: number): ContextOverflow | null {
+    const backend = this.options.backend;
+    const contextLength = backend?.contextLength(model) ?? null;
+    const profile = backend?.profile ?? null;
+    if (contextLength === null || profile === null) return null;
+    const useEstimate = reported === null || (profile.truncatesSilently && estimated > reported);
+    const promptTokens = useEstimate ? estimated : reported;
+    if (promptTokens < contextLength) return null;
+    return { promptTokens, contextLength, source: useEstimate ? 'estimate' : 'backend', setting: profile.knobs.context };
   }
 
   private analyze(call: MessageCall): Analysis | null {
@@ -120,7 +168,7 @@ export class CallDiagnostics {
     const observation = call.countTokens
       ? null
       : this.observe(pending, body, rendered);
-    pending.analysis = { rendered, observation };
+    pending.analysis = { body, rendered, observation };
     return pending.analysis;
   }
 

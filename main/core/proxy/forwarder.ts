@@ -10,6 +10,7 @@ import { piecesLength } from '../rewrite/index.js';
 import { callOf, type MessageCall } from './message-call.js';
 import { SseUsageTap } from './sse-usage-tap.js';
 import { takeUsage, type UsageRewriter } from './usage.js';
+import { affinityHeaders } from './affinity.js';
 
 /**
  * A live backend, on loopback or the LAN, accepts within milliseconds; past
@@ -20,6 +21,8 @@ const CONNECT_TIMEOUT_MS = 900;
 export interface ForwarderHooks {
   readonly target: string;
   readonly agent: http.Agent;
+  /** For a retry: never a pooled connection, since the pool just handed out a dead one. */
+  readonly freshAgent: http.Agent;
   /** 0 means never: prefill of a long prompt can take minutes. */
   readonly upstreamTimeoutMs: number;
   /** Null when the cache estimate should not be added to usage. */
@@ -30,6 +33,12 @@ export interface ForwarderHooks {
   countTokensFallback(call: MessageCall): number;
   /** Clients authenticate to the proxy with a token, which must not reach the backend. */
   readonly stripAuth: boolean;
+  /** Set on everything forwarded: the upstream's own auth, from the configuration. */
+  readonly upstreamHeaders: ReadonlyArray<readonly [string, string]>;
+  /** Header names (or `cookie:NAME`) that carry a /v1/messages call's affinity key; [] for none. */
+  readonly affinityHeaders: readonly string[];
+  /** The call's affinity key; null when its body cannot be read. */
+  affinityKey(call: MessageCall): string | null;
   onResponseBytes(req: http.IncomingMessage, bytes: number): void;
   /** The backend failed the request with `code`; `retrying` when it goes out once more on a fresh connection. */
   onUpstreamError(req: http.IncomingMessage, code: string, retrying: boolean): void;
@@ -56,6 +65,10 @@ function canSendAgain(req: http.IncomingMessage): boolean {
 
 function upstreamDownMessage(target: string, err: NodeJS.ErrnoException): string {
   const why = err.code ?? err.message;
+  if (target.startsWith('https:') && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(why)) {
+    return `llm-cache-proxy cannot verify the TLS certificate of ${target} (${why}). ` +
+      'If the server uses a private certificate authority, pass its certificate with --upstream-ca <file.pem>.';
+  }
   return `llm-cache-proxy cannot reach the model backend at ${target} (${why}). ` +
     'Is Ollama running? Start it with `ollama serve` (or open the Ollama app), or point the proxy elsewhere with --target.';
 }
@@ -149,8 +162,6 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
   /** The latest upstream request of each client request. */
   const upstream = new WeakMap<http.IncomingMessage, http.ClientRequest>();
   const retried = new WeakSet<http.IncomingMessage>();
-  // A retry never takes a pooled connection: the pool just handed out a dead one.
-  const freshAgent = new http.Agent({ keepAlive: false });
   let retry: RequestHandler | null = null;
 
   const options = (agent: http.Agent): Options => ({
@@ -173,7 +184,13 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
           proxyReq.removeHeader('x-api-key');
         }
         upstream.set(req, proxyReq);
+        for (const [name, value] of hooks.upstreamHeaders) proxyReq.setHeader(name, value);
         const call = callOf(req);
+        if (call && !call.countTokens && hooks.affinityHeaders.length > 0) {
+          const key = hooks.affinityKey(call);
+          const cookie = proxyReq.getHeader('cookie');
+          if (key !== null) for (const [name, value] of affinityHeaders(hooks.affinityHeaders, key, typeof cookie === 'string' ? cookie : undefined)) proxyReq.setHeader(name, value);
+        }
         if (call) {
           // We parse the stream to add usage; compressed SSE would defeat that.
           proxyReq.setHeader('accept-encoding', 'identity');
@@ -218,6 +235,6 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
       },
     },
   });
-  retry = createProxyMiddleware(options(freshAgent));
+  retry = createProxyMiddleware(options(hooks.freshAgent));
   return createProxyMiddleware(options(hooks.agent));
 }

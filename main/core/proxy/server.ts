@@ -19,6 +19,7 @@ import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
 import { uiRoutes } from '../ui/routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
+import { parseUpstreamAuth, upstreamAgent } from './upstream.js';
 
 const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
 
@@ -40,8 +41,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private rewriteMode: RewriteMode;
   private inlineSystem: InlineSystemMode;
   private startedAt = 0;
-  // Reusing upstream connections is most of the proxy's speed on small calls.
-  private agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private agent: http.Agent;
   private readonly log = new CallLog();
   // Each turn's body mostly repeats the last one: its scan re-reads only the new bytes.
   private readonly scanMemo = new ScanMemo();
@@ -58,7 +58,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.rewriteMode = options.rewrite;
     this.inlineSystem = options.inlineSystem ?? 'fold';
     this.policy = this.buildPolicy(options.port);
-    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true });
+    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
+    this.agent = upstreamAgent(options.target, options.upstreamCa);
   }
 
   get running(): boolean {
@@ -82,6 +83,9 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       inlineSystem: this.inlineSystem,
       cacheUsage: this.options.cacheUsage ?? true,
       slots: this.options.slots ?? 1,
+      backend: this.options.backend?.info() ?? null,
+      affinityHeaders: [...(this.options.affinityHeaders ?? [])],
+      upstreamAuth: Boolean(this.options.upstreamAuth),
       listening: this.address,
       uptimeMs: this.running ? Math.round(performance.now() - this.startedAt) : 0,
       totals,
@@ -92,7 +96,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
 
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) throw new Error('proxy is already running');
-    this.agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+    this.agent = upstreamAgent(this.options.target, this.options.upstreamCa);
     const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, this.buildApp());
     // Prefill of a long prompt can take minutes before the first byte: no server-side timeouts.
     server.requestTimeout = 0;
@@ -186,8 +190,12 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     app.use(createForwarder({
       target: this.options.target,
       agent: this.agent,
+      freshAgent: upstreamAgent(this.options.target, this.options.upstreamCa, false),
       upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 0,
       stripAuth: Boolean(this.options.token),
+      upstreamHeaders: this.options.upstreamAuth ? [parseUpstreamAuth(this.options.upstreamAuth)] : [],
+      affinityHeaders: this.options.affinityHeaders ?? [],
+      affinityKey: (call) => this.diagnostics.affinityKey(call),
       usageRewriter: (call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
       onBodySent: (call) => this.diagnostics.forwarded(call),

@@ -1,6 +1,8 @@
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
+import type { BackendProfile } from '../backends/profile.js';
+import type { BackendInfo } from '../backends/types.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -28,6 +30,22 @@ export interface ProxyOptions {
   readonly slots?: number;
   /** Milliseconds after which an upstream call is abandoned; 0 = never (prefill can take minutes). */
   readonly upstreamTimeoutMs?: number;
+  /** What answers at the target (from the backend monitor), for the status API and the context check. */
+  readonly backend?: BackendView | undefined;
+  /** Header names (or `cookie:NAME`) given each forwarded /v1/messages call's affinity key. */
+  readonly affinityHeaders?: readonly string[];
+  /** The upstream's own auth header, `Name: value`, set on everything forwarded; never logged or shown. */
+  readonly upstreamAuth?: string | undefined;
+  /** PEM certificates to trust for an https target, besides the system's. */
+  readonly upstreamCa?: string | undefined;
+}
+
+/** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
+export interface BackendView {
+  info(): BackendInfo;
+  /** The loaded context window of `model`, where the backend reports it. */
+  contextLength(model: string | null): number | null;
+  readonly profile: BackendProfile | null;
 }
 
 /** One line per request, for the CLI log and the app's activity feed. */

@@ -4,6 +4,9 @@ import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 export interface ObservedUsage {
   inputTokens: number | null;
   outputTokens: number | null;
+  /** The backend's own cache figures, where its usage carries them (vLLM, the real-engine bench). */
+  cacheReadTokens?: number | null;
+  cacheCreationTokens?: number | null;
 }
 
 /** Maps the backend's usage to one that also states the estimated cache hit. */
@@ -16,7 +19,8 @@ export type UsageRewriter = (usage: Record<string, unknown>) => Record<string, u
  */
 export function cacheUsageRewriter(reuse: () => number): UsageRewriter {
   return (usage) => {
-    if (typeof usage.input_tokens !== 'number') return usage;
+    // The backend measured its own cache: its figures pass through untouched.
+    if (typeof usage.input_tokens !== 'number' || typeof usage.cache_read_input_tokens === 'number') return usage;
     const { cacheRead, input } = estimateCacheRead(usage.input_tokens, reuse());
     return { ...usage, input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: cacheRead };
   };
@@ -36,4 +40,6 @@ function noteUsage(observed: ObservedUsage, usage: unknown): void {
   const u = usage as Record<string, unknown>;
   if (typeof u.input_tokens === 'number') observed.inputTokens = u.input_tokens;
   if (typeof u.output_tokens === 'number' && (u.output_tokens > 0 || observed.outputTokens === null)) observed.outputTokens = u.output_tokens;
+  if (typeof u.cache_read_input_tokens === 'number') observed.cacheReadTokens = u.cache_read_input_tokens;
+  if (typeof u.cache_creation_input_tokens === 'number') observed.cacheCreationTokens = u.cache_creation_input_tokens;
 }

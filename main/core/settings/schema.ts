@@ -8,11 +8,15 @@ import { REWRITE_MODES } from '../rewrite/types.js';
 import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../rewrite/inline-system.js';
 import type { Shell } from '../snippet/shells.js';
 import { SHELLS } from '../snippet/shells.js';
+import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../backends/types.js';
 
 export const CURRENT_SCHEMA_VERSION = 2;
 
 export type ShellPreference = 'auto' | Shell;
 export const SHELL_PREFERENCES: readonly ShellPreference[] = ['auto', ...SHELLS];
+
+export type RouterPreset = 'none' | RouterFlavour;
+export const ROUTER_PRESETS: readonly RouterPreset[] = ['none', ...ROUTER_FLAVOURS];
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -47,6 +51,14 @@ export type Settings = {
   token: string;
   allowOrigins: string[];
   logLevel: LogLevel;
+  /** Which engine the target is; auto detects it from its endpoints. */
+  backend: BackendChoice;
+  /** The router in front of the engines, whose affinity header is added. */
+  router: RouterPreset;
+  /** More headers (or cookie:NAME) that carry each conversation's affinity key. */
+  affinityHeaders: string[];
+  /** The upstream's own auth header (`Name: value`, or a bare Bearer token); never logged. */
+  upstreamAuth: string;
 };
 
 /** The subset of JSON Schema this project uses; all standard keywords, so Ajv's strict mode accepts it. */
@@ -144,6 +156,22 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   logLevel: {
     type: 'string', enum: LOG_LEVELS, default: 'info',
     title: 'Log level', description: 'How much the proxy logs. Prompt text is never logged.',
+  },
+  backend: {
+    type: 'string', enum: BACKEND_CHOICES, default: 'auto',
+    title: 'Backend', description: 'Which engine answers at the backend URL; auto tells it from its own endpoints.',
+  },
+  router: {
+    type: 'string', enum: ROUTER_PRESETS, default: 'none',
+    title: 'Router', description: 'A router in front of several engines: each conversation gets its affinity header, so it stays with its cache.',
+  },
+  affinityHeaders: {
+    type: 'array', items: { type: 'string' }, default: [],
+    title: 'Affinity headers', description: 'More header names (or cookie:NAME) given each conversation\'s affinity key.',
+  },
+  upstreamAuth: {
+    type: 'string', default: '',
+    title: 'Upstream auth', description: 'The shared server\'s own auth header, "Name: value" or a bare Bearer token. Never logged.',
   },
 };
 

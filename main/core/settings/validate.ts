@@ -2,6 +2,8 @@
 // them next to the field, the CLI prints them. Structural rules come from
 // SETTINGS_SCHEMA (so conf and this agree); the rest are checks JSON Schema
 // cannot express well (URLs, host names, loopback-or-token).
+import { parseAffinityTarget } from '../proxy/affinity.js';
+import { parseUpstreamAuth } from '../proxy/upstream.js';
 import type { FieldSchema, Settings } from './schema.js';
 import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, SETTING_KEYS } from './schema.js';
 
@@ -125,6 +127,16 @@ function modelMessage(model: string): string | null {
   return hasControlCharacter(model) ? 'Model must not contain control characters.' : null;
 }
 
+/** The flag's own parser says what is wrong; the setting says it in the Settings words. */
+function parserMessage(parse: () => unknown, what: string): string | null {
+  try {
+    parse();
+    return null;
+  } catch (error) {
+    return `${what}: ${(error as Error).message.replace(/^--[a-z-]+ /, '')}.`;
+  }
+}
+
 /** Checks beyond the schema; only called once the value has the right type. */
 function semanticMessage(key: keyof Settings, value: unknown): string | null {
   switch (key) {
@@ -133,6 +145,9 @@ function semanticMessage(key: keyof Settings, value: unknown): string | null {
     case 'token': return tokenMessage(value as string);
     case 'allowOrigins': return originsMessage(value as string[]);
     case 'model': return modelMessage(value as string);
+    case 'affinityHeaders': return parserMessage(() => (value as string[]).forEach(parseAffinityTarget), 'Affinity headers');
+    // Never quotes the value: it is a secret.
+    case 'upstreamAuth': return value === '' ? null : parserMessage(() => parseUpstreamAuth(value as string), 'Upstream auth');
     default: return null;
   }
 }

@@ -21,6 +21,8 @@ export interface SettingsValues {
   readonly host: string;
   readonly token: string;
   readonly target: string;
+  readonly backend: string;
+  readonly router: string;
   readonly rewrite: string;
   readonly inlineSystem: string;
   readonly cacheUsage: boolean;

@@ -27,6 +27,8 @@ export function settingsValues(settings: Readonly<Settings>): SettingsValues {
     host: settings.host,
     token: settings.token,
     target: settings.target,
+    backend: settings.backend,
+    router: settings.router,
     rewrite: settings.rewrite,
     inlineSystem: settings.inlineSystem,
     cacheUsage: settings.cacheUsage,

@@ -1,5 +1,5 @@
-// One JSON request to Ollama with a deadline on the injected clock, and error
-// messages short enough for a menu item.
+// One JSON request to the backend with a deadline on the injected clock, and
+// error messages short enough for a menu item.
 import type { Clock } from './clock.js';
 
 export interface JsonRequest {
@@ -9,12 +9,28 @@ export interface JsonRequest {
   readonly timeoutMs: number;
   /** Aborts the request from outside, e.g. when the monitor stops. */
   readonly signal?: AbortSignal;
+  /** Sent with the request, e.g. a shared server's own auth header. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A request that failed for a reason worth showing the user (refused, timed out, HTTP error, not JSON). */
-export class OllamaRequestError extends Error {
-  override readonly name = 'OllamaRequestError';
+export class BackendRequestError extends Error {
+  override readonly name = 'BackendRequestError';
+  /**
+   * True when something answered over HTTP (an error status, or not JSON):
+   * the target is there but is not what this request expected. Detection
+   * reads that as "not this engine"; false means nothing answered at all.
+   */
+  readonly reachable: boolean;
+
+  constructor(message: string, reachable = false) {
+    super(message);
+    this.reachable = reachable;
+  }
 }
+
+/** The name the Ollama-only monitor gave it. */
+export const OllamaRequestError = BackendRequestError;
 
 /** Joins without `new URL(path, base)`, which would drop a path prefix such as a reverse proxy's `/ollama`. */
 export function endpoint(target: string, path: string): string {
@@ -42,23 +58,21 @@ export async function requestJson(
     const response = await fetchFn(endpoint(target, path), {
       method: request.method ?? 'GET',
       signal: controller.signal,
-      ...(request.body === undefined ? {} : {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(request.body),
-      }),
+      headers: { ...request.headers, ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
     });
     const text = await response.text();
-    if (!response.ok) throw new OllamaRequestError(`HTTP ${response.status} from ${path}${errorDetail(text)}`);
+    if (!response.ok) throw new BackendRequestError(`HTTP ${response.status} from ${path}${errorDetail(text)}`, true);
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new OllamaRequestError(`${path} did not answer JSON; is this Ollama?`);
+      throw new BackendRequestError(`${path} did not answer JSON; is this Ollama?`, true);
     }
   } catch (err) {
     if (request.signal?.aborted) throw request.signal.reason;
-    if (err instanceof OllamaRequestError) throw err;
-    if (timedOut) throw new OllamaRequestError(`${path} timed out after ${formatSeconds(request.timeoutMs)}`);
-    throw new OllamaRequestError(describeNetworkError(err));
+    if (err instanceof BackendRequestError) throw err;
+    if (timedOut) throw new BackendRequestError(`${path} timed out after ${formatSeconds(request.timeoutMs)}`);
+    throw new BackendRequestError(describeNetworkError(err));
   } finally {
     clock.clearTimeout(timer);
     request.signal?.removeEventListener('abort', onOuterAbort);

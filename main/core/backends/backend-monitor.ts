@@ -1,19 +1,30 @@
-// Watches the Ollama backend: a cheap GET /api/version every few seconds while
-// it is up, the model lists only when something changed, and a growing pause
-// between attempts while it is down. Nothing here throws out of the loop: every
-// failure becomes state the tray can show.
+// Watches the backend: which engine it is (detected on start, and again
+// whenever the engine's own cheap check stops matching), that cheap check
+// every few seconds while it is up, the model lists only when something
+// changed, and a growing pause between attempts while it is down. It runs on
+// its own timer, never on a /v1/messages call's path. Nothing here throws out
+// of the loop: every failure becomes state the tray can show.
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from './clock.js';
-import type { OllamaMonitorEvents, OllamaState } from './types.js';
+import type { BackendChoice, OllamaMonitorEvents, OllamaState, RouterFlavour } from './types.js';
 import type { PromptSize } from './context-warning.js';
 import { contextShortfall, contextWarningMessage } from './context-warning.js';
-import { requestJson } from './http.js';
-import { parsePs, parseTags, parseVersion } from './parse.js';
+import { detectBackend, PROFILES, type Detected } from './detect.js';
+import { BackendRequestError, requestJson } from './http.js';
+import { compact } from './json-fields.js';
+import { overflowKey } from './overflow-notices.js';
+import type { BackendProfile, GetJson } from './profile.js';
 import { backoffDelay } from './timing.js';
 
 export interface OllamaMonitorOptions {
-  /** Ollama's base URL, e.g. http://127.0.0.1:11434. */
+  /** The backend's base URL, e.g. http://127.0.0.1:11434. */
   readonly target: string;
+  /** 'auto' detects the engine; a kind takes the user's word for it. Default 'auto'. */
+  readonly backend?: BackendChoice;
+  /** The router named with --router, where its endpoints cannot say. */
+  readonly routerFlavour?: RouterFlavour | undefined;
+  /** Sent with every check, e.g. a shared server's own auth header. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly fetch: typeof fetch;
   readonly clock: Clock;
   /** Pause between checks while Ollama answers. */
@@ -28,6 +39,8 @@ export interface OllamaMonitorOptions {
 
 export interface OllamaMonitor extends EventEmitter<OllamaMonitorEvents> {
   readonly state: OllamaState;
+  /** The profile of the engine found (or named); null until known. */
+  readonly profile: BackendProfile | null;
   readonly running: boolean;
   /** Checks now, then keeps checking until stop(). Calling it again is harmless. */
   start(): void;
@@ -45,9 +58,19 @@ export interface OllamaMonitor extends EventEmitter<OllamaMonitorEvents> {
 
 const INITIAL_STATE: OllamaState = Object.freeze({ status: 'unknown', models: [], loaded: [], lastCheckedAt: null });
 
-export function createOllamaMonitor(options: OllamaMonitorOptions): OllamaMonitor {
+export type BackendMonitor = OllamaMonitor;
+export type BackendMonitorOptions = OllamaMonitorOptions;
+
+export function createBackendMonitor(options: BackendMonitorOptions): BackendMonitor {
   return new Monitor(options);
 }
+
+/** The monitor for a target the user says is Ollama. */
+export function createOllamaMonitor(options: OllamaMonitorOptions): OllamaMonitor {
+  return new Monitor({ backend: 'ollama', ...options });
+}
+
+const KNOWN_ENGINES = 'Ollama, llama-server, LM Studio, vLLM, SGLang or a known router';
 
 class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor {
   readonly #target: string;
@@ -57,6 +80,12 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   readonly #minDownIntervalMs: number;
   readonly #maxDownIntervalMs: number;
   readonly #requestTimeoutMs: number;
+  readonly #headers: Readonly<Record<string, string>> | undefined;
+  /** Set when --backend named the engine. */
+  readonly #named: BackendProfile | null;
+  readonly #routerFlavour: RouterFlavour | undefined;
+  /** The named profile, or the one detection found last. */
+  #profile: BackendProfile | null;
 
   #state: OllamaState = INITIAL_STATE;
   #running = false;
@@ -78,6 +107,15 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
     this.#minDownIntervalMs = options.minDownIntervalMs ?? 1000;
     this.#maxDownIntervalMs = options.maxDownIntervalMs ?? 30_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 3000;
+    this.#headers = options.headers;
+    const choice = options.backend ?? 'auto';
+    this.#named = choice === 'auto' ? null : PROFILES[choice];
+    this.#profile = this.#named;
+    this.#routerFlavour = options.routerFlavour;
+  }
+
+  get profile(): BackendProfile | null {
+    return this.#profile;
   }
 
   get state(): OllamaState {
@@ -132,32 +170,78 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
     const controller = new AbortController();
     this.#inFlight = controller;
     const previous = this.#state;
-    const get = (path: string): Promise<unknown> =>
-      requestJson(this.#fetch, this.#clock, this.#target, path, { timeoutMs: this.#requestTimeoutMs, signal: controller.signal });
+    /** Why the target's last answer was not what was asked for (an error status, not JSON). */
+    let lastAnswer: string | undefined;
+    const get: GetJson = (path) =>
+      requestJson(this.#fetch, this.#clock, this.#target, path, {
+        timeoutMs: this.#requestTimeoutMs, signal: controller.signal, ...(this.#headers ? { headers: this.#headers } : {}),
+      }).catch((err: unknown) => {
+        if (err instanceof BackendRequestError && err.reachable) lastAnswer = err.message;
+        throw err;
+      });
     try {
-      const version = parseVersion(await get('/api/version'));
-      const wantLists = previous.status !== 'up' || previous.version !== version || this.#listsWanted || this.#aLoadedModelExpired();
-      if (!wantLists) return { ...previous, lastCheckedAt: this.#now() };
+      const found = await this.#identify(get);
+      if (!found) {
+        if (this.#named) {
+          // Named but not answering like it: as unusable as down, and said so.
+          const why = lastAnswer === undefined ? '' : ` (${lastAnswer})`;
+          return { ...this.#namedFields(), status: 'down', unexpected: true, models: [], loaded: [], lastCheckedAt: this.#now(),
+            error: `${this.#target} answers, but not as ${this.#named.label} does${why}` };
+        }
+        return { status: 'up', kind: 'unknown', models: [], loaded: [], lastCheckedAt: this.#now(),
+          error: `${this.#target} answers over HTTP, but not as ${KNOWN_ENGINES} would` };
+      }
+      const { profile, identity } = found;
+      const head: OllamaState = compact({
+        status: 'up' as const, kind: profile.kind, flavour: this.#named ? this.#routerFlavour ?? identity.flavour : identity.flavour,
+        forced: this.#named ? true : undefined, version: identity.version, models: [], loaded: [], lastCheckedAt: this.#now(),
+      });
+      const sameEngine = previous.kind === head.kind && previous.flavour === head.flavour && previous.version === head.version;
+      const wantLists = previous.status !== 'up' || !sameEngine || this.#listsWanted || this.#aLoadedModelExpired();
+      if (!wantLists) return { ...previous, lastCheckedAt: head.lastCheckedAt };
       this.#listsWanted = false;
       try {
-        const [tags, ps] = await Promise.all([get('/api/tags'), get('/api/ps')]);
-        return { status: 'up', version, models: parseTags(tags), loaded: parsePs(ps), lastCheckedAt: this.#now() };
+        const facts = await profile.read(get, identity);
+        return compact({ ...head, models: facts.models, loaded: facts.loaded, slots: facts.slots });
       } catch (err) {
         if (controller.signal.aborted) return null;
-        // Up but the lists failed: keep what we knew and read them again next time.
+        // Up but the lists failed: keep what we knew of this engine and read them again next time.
         this.#listsWanted = true;
-        const kept = previous.status === 'up' ? previous : INITIAL_STATE;
-        return { status: 'up', version, models: kept.models, loaded: kept.loaded, error: errorMessage(err), lastCheckedAt: this.#now() };
+        const kept = previous.status === 'up' && sameEngine ? previous : head;
+        return compact({ ...head, models: kept.models, loaded: kept.loaded, slots: kept.slots, error: errorMessage(err) });
       }
     } catch (err) {
       if (controller.signal.aborted) return null;
-      return { status: 'down', models: [], loaded: [], error: errorMessage(err), lastCheckedAt: this.#now() };
+      return { ...this.#namedFields(), status: 'down', models: [], loaded: [], error: errorMessage(err), lastCheckedAt: this.#now() };
     } finally {
       if (this.#inFlight === controller) this.#inFlight = null;
     }
   }
 
-  /** Ollama unloads idle models without telling anyone; re-read /api/ps once one is due. */
+  /** What --backend (and --router) said, which holds even while the target is down. */
+  #namedFields(): Pick<OllamaState, 'kind' | 'forced' | 'flavour'> {
+    if (!this.#named) return {};
+    return compact({ kind: this.#named.kind, forced: true, flavour: this.#routerFlavour });
+  }
+
+  /**
+   * The engine's own cheap check while it keeps matching; full detection when
+   * it stops (another engine took the port) or nothing was known yet. A named
+   * engine is only ever checked as itself.
+   */
+  async #identify(get: GetJson): Promise<Detected | null> {
+    const current = this.#profile;
+    if (current) {
+      const identity = await current.identify(get) ?? (this.#named ? await current.acceptNamed?.(get) ?? null : null);
+      if (identity) return { profile: current, identity };
+      if (this.#named) return null;
+    }
+    const detected = await detectBackend(get);
+    this.#profile = detected?.profile ?? null;
+    return detected;
+  }
+
+  /** Ollama unloads idle models without telling anyone; re-read its lists once one is due. */
   #aLoadedModelExpired(): boolean {
     const now = this.#clock.now();
     return this.#state.loaded.some((m) => m.expiresAt !== undefined && m.expiresAt.getTime() <= now);
@@ -185,10 +269,10 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
 
   #checkContext(): void {
     const shortfall = this.#lastPrompt && contextShortfall(this.#state.loaded, this.#lastPrompt);
-    const key = shortfall ? `${shortfall.model}@${shortfall.contextLength}` : null;
+    const key = shortfall ? overflowKey(shortfall.model, shortfall.contextLength) : null;
     const isNew = key !== null && key !== this.#warnedAbout;
     this.#warnedAbout = key;
-    if (isNew && shortfall) this.emit('warning', contextWarningMessage(shortfall));
+    if (isNew && shortfall && key) this.emit('warning', contextWarningMessage(shortfall, this.#profile ?? PROFILES.ollama), key);
   }
 
   #clearTimer(): void {

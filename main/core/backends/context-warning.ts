@@ -1,6 +1,8 @@
-// A prompt longer than the loaded context window is silently truncated by
-// Ollama: the front of the prompt changes every turn, so the cache never hits.
+// A prompt longer than the loaded context window is cut (Ollama, LM Studio:
+// silently) or refused: either way the cache never hits and the answer is
+// wrong. The warning names the engine's own setting to change.
 import type { LoadedModel } from './types.js';
+import type { BackendProfile } from './profile.js';
 import { sameModel } from './model-name.js';
 
 export interface PromptSize {
@@ -14,6 +16,11 @@ export interface ContextShortfall {
   readonly promptTokens: number;
 }
 
+/** The loaded context window of `model`, where the backend reports one. */
+export function loadedContextLength(loaded: readonly LoadedModel[], model: string): number | null {
+  return loaded.find((m) => sameModel(m.name, model))?.contextLength ?? null;
+}
+
 /** The shortfall when the prompt's model is loaded with a window that cannot hold it; null otherwise. */
 export function contextShortfall(loaded: readonly LoadedModel[], prompt: PromptSize): ContextShortfall | null {
   const entry = loaded.find((m) => sameModel(m.name, prompt.model));
@@ -23,9 +30,15 @@ export function contextShortfall(loaded: readonly LoadedModel[], prompt: PromptS
   return { model: entry.name, contextLength: entry.contextLength, promptTokens: prompt.tokens };
 }
 
-export function contextWarningMessage(s: ContextShortfall): string {
+/** What the engine does with the overflow, in a few words. */
+function consequence(profile: BackendProfile): string {
+  return profile.truncatesSilently
+    ? `${profile.label} cuts the prompt to fit without telling anyone, which changes it on every turn and defeats the cache`
+    : `${profile.label} refuses or cuts the prompt, and the cache is lost with it`;
+}
+
+export function contextWarningMessage(s: ContextShortfall, profile: BackendProfile): string {
   const n = (value: number): string => value.toLocaleString('en-US');
   return `${s.model} is loaded with a ${n(s.contextLength)}-token context, but the last prompt was about ${n(s.promptTokens)} tokens. `
-    + 'Ollama truncates the prompt to fit, which changes its start on every turn and defeats the cache. '
-    + 'Raise the context (OLLAMA_CONTEXT_LENGTH, or num_ctx in a Modelfile) and reload the model.';
+    + `${consequence(profile)}. Raise the context: ${profile.knobs.context}.`;
 }

@@ -1,0 +1,46 @@
+// Pure: the monitor's state and profile → the `backend` object of
+// /_proxy/status, the menu and the Activity view.
+import { loadedContextLength } from './context-warning.js';
+import type { BackendProfile } from './profile.js';
+import type { BackendInfo, OllamaState } from './types.js';
+
+export interface BackendInfoContext {
+  /** The slots the user configured (--slots): Ollama's OLLAMA_NUM_PARALLEL, which it does not report. */
+  readonly configuredSlots: number;
+  /** The model in use (the last call's, else the configured one), whose window is shown. */
+  readonly model: string | null;
+}
+
+export function backendInfo(state: OllamaState, profile: BackendProfile | null, context: BackendInfoContext): BackendInfo {
+  const known = state.kind !== undefined && state.kind !== 'unknown' ? profile : null;
+  const status = state.lastCheckedAt === null ? 'checking' : state.status === 'up' ? 'up' : state.unexpected ? 'unexpected' : 'down';
+  const inUse = context.model === null ? null : loadedContextLength(state.loaded, context.model);
+  return {
+    status,
+    kind: state.kind ?? null,
+    label: known?.label ?? null,
+    flavour: state.flavour ?? null,
+    forced: state.forced ?? false,
+    version: state.version ?? null,
+    models: state.models.map((m) => m.name),
+    slots: state.slots ?? (known?.kind === 'ollama' ? context.configuredSlots : null),
+    contextLength: inUse ?? state.loaded.find((m) => m.contextLength !== undefined)?.contextLength ?? null,
+    liftsInlineSystem: known?.liftsInlineSystem ?? null,
+    usageCarriesCache: known?.usageCarriesCache ?? null,
+    knobs: known ? { context: known.knobs.context, slots: known.knobs.slots } : null,
+    ...(state.error === undefined ? {} : { error: state.error }),
+  };
+}
+
+/** The monitor as the proxy reads it: the status object, and windows per model. */
+export function backendView(monitor: { readonly state: OllamaState; readonly profile: BackendProfile | null }, context: BackendInfoContext): {
+  info(): BackendInfo; contextLength(model: string | null): number | null; readonly profile: BackendProfile | null;
+} {
+  return {
+    info: () => backendInfo(monitor.state, monitor.profile, context),
+    contextLength: (model) => (model === null ? null : loadedContextLength(monitor.state.loaded, model)),
+    get profile() {
+      return monitor.profile;
+    },
+  };
+}

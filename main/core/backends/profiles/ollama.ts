@@ -1,0 +1,27 @@
+// Ollama: GET /api/version says it is Ollama and which; /api/tags lists the
+// models and /api/ps those in memory with their context (DESIGN.md §2).
+import { parsePs, parseTags } from '../ollama-parse.js';
+import type { BackendProfile } from '../profile.js';
+import { versionAt } from './probe.js';
+
+export const ollamaProfile: BackendProfile = {
+  kind: 'ollama',
+  label: 'Ollama',
+  async identify(get) {
+    const version = await versionAt(get, '/api/version');
+    return version ? { version } : null;
+  },
+  async read(get) {
+    const [tags, ps] = await Promise.all([get('/api/tags'), get('/api/ps')]);
+    // Slots are OLLAMA_NUM_PARALLEL, which Ollama does not report: the configured --slots stands in.
+    return { models: parseTags(tags), loaded: parsePs(ps) };
+  },
+  // Its template path gathers every system message into one at the top (DESIGN.md §5).
+  liftsInlineSystem: true,
+  usageCarriesCache: false,
+  truncatesSilently: true,
+  knobs: {
+    context: 'OLLAMA_CONTEXT_LENGTH (or num_ctx in a Modelfile), then reload the model',
+    slots: 'OLLAMA_NUM_PARALLEL, with --slots set to match',
+  },
+};

@@ -1,0 +1,101 @@
+// The backend monitor with what both hosts (the CLI and the app) do around
+// it: the fetch that reaches the target (TLS and the upstream's own auth
+// included), the view the proxy reads, one line when the engine is found or
+// changes, and one notice per model whose window is too small.
+import { EventEmitter } from 'node:events';
+import type { CallRecord } from '../diagnostics/types.js';
+import type { BackendSettings } from '../proxy/options-from-settings.js';
+import type { BackendView, ProxyOptions } from '../proxy/types.js';
+import { parseUpstreamAuth, upstreamAgent } from '../proxy/upstream.js';
+import { agentFetch } from './agent-fetch.js';
+import { backendView } from './backend-info.js';
+import { createBackendMonitor, type BackendMonitor } from './backend-monitor.js';
+import type { Clock } from './clock.js';
+import { realClock } from './clock.js';
+import { OverflowNotices } from './overflow-notices.js';
+import { PROFILES } from './detect.js';
+import type { OllamaState } from './types.js';
+
+export interface BackendWatchOptions {
+  readonly proxy: Pick<ProxyOptions, 'target' | 'upstreamAuth' | 'upstreamCa' | 'slots'>;
+  readonly backend: BackendSettings;
+  readonly fetch: typeof fetch;
+  readonly clock?: Clock;
+  /** The configured model, whose window is shown until a call names one. */
+  readonly model?: string;
+}
+
+export interface BackendWatchEvents {
+  /** One line when the engine is first found, changes, or stops answering. */
+  found: [line: string];
+  /** Something to tell the user once: a context window too small for the prompts. */
+  notice: [message: string];
+}
+
+export class BackendWatch extends EventEmitter<BackendWatchEvents> {
+  readonly monitor: BackendMonitor;
+  readonly view: BackendView;
+  readonly #notices = new OverflowNotices();
+  #model: string | null;
+  #lastLine = '';
+
+  constructor(options: BackendWatchOptions) {
+    super();
+    const { target, upstreamAuth, upstreamCa, slots } = options.proxy;
+    const fetchFn = upstreamCa ? agentFetch(upstreamAgent(target, upstreamCa)) : options.fetch;
+    const headers = upstreamAuth ? Object.fromEntries([parseUpstreamAuth(upstreamAuth)]) : undefined;
+    this.monitor = createBackendMonitor({
+      target, fetch: fetchFn, clock: options.clock ?? realClock, backend: options.backend.backend,
+      routerFlavour: options.backend.routerFlavour, ...(headers ? { headers } : {}),
+    });
+    this.#model = options.model ?? null;
+    const inUse = (): string | null => this.#model;
+    this.view = backendView(this.monitor, { configuredSlots: slots ?? 1, get model() { return inUse(); } });
+    this.monitor.on('checked', (state) => this.#describe(state, target));
+    this.monitor.on('warning', (message, key) => {
+      const once = this.#notices.once(key, message);
+      if (once) this.emit('notice', once);
+    });
+  }
+
+  start(): void {
+    this.monitor.start();
+  }
+
+  stop(): void {
+    this.monitor.stop();
+  }
+
+  /** A completed call: its model is the one in use, its prompt size is checked against the window. */
+  noteCall(record: CallRecord): void {
+    if (record.model) this.#model = record.model;
+    if (record.model && record.inputTokens !== null && record.inputTokens > 0) this.monitor.notePromptTokens(record.model, record.inputTokens);
+    const message = this.#notices.fromCall(record);
+    if (message) this.emit('notice', message);
+  }
+
+  #describe(state: OllamaState, target: string): void {
+    const line = describeBackend(state, target);
+    if (line === this.#lastLine) return;
+    this.#lastLine = line;
+    this.emit('found', line);
+  }
+}
+
+/** One line for the log: which engine answers at the target, or why none does. */
+export function describeBackend(state: OllamaState, target: string): string {
+  if (state.status === 'down' && state.unexpected) return `backend: ${state.error ?? `${target} answers, but not as named`}`;
+  if (state.status === 'down') return `backend at ${target}: not reachable${state.error ? ` (${state.error})` : ''}`;
+  if (state.kind === 'unknown' || state.kind === undefined) return `backend at ${target}: answers, but is no engine the proxy knows; advice stays generic`;
+  const profile = PROFILES[state.kind];
+  const parts = [`${profile.label}${state.flavour ? ` (${state.flavour})` : ''}${state.version ? ` ${state.version}` : ''}`];
+  if (state.forced) parts.push('as named by --backend');
+  if (state.slots !== undefined) parts.push(`${state.slots} slot${state.slots === 1 ? '' : 's'}`);
+  const window = state.loaded.find((m) => m.contextLength !== undefined);
+  if (window?.contextLength) parts.push(`${window.name} with a ${window.contextLength.toLocaleString('en-US')}-token context`);
+  return `backend at ${target}: ${parts.join(', ')}`;
+}
+
+export function watchBackend(options: BackendWatchOptions): BackendWatch {
+  return new BackendWatch(options);
+}

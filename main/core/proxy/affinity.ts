@@ -1,0 +1,114 @@
+// Conversation affinity for routers: a router keeps a conversation on the
+// engine that holds its cache when every request says which conversation it
+// belongs to. The proxy adds that, as a key derived from the diagnostics'
+// conversation key (a hash: no client identifier reaches a shared server).
+//
+// Presets, from each router's source and docs:
+// - NVIDIA Dynamo: `x-dynamo-session-id` (with --router-session-affinity-ttl-secs on its frontend);
+// - SGLang Model Gateway: `X-SMG-Routing-Key` (policies consistent_hashing or manual);
+// - vLLM production-stack: session routing reads the header named by its --session-key,
+//   `x-user-id` in its tutorials;
+// - llm-d: the `llm-d-session` cookie (session-id-producer with cookieName: llm-d-session).
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RouterFlavour } from '../backends/types.js';
+import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
+
+export const ROUTER_AFFINITY: Readonly<Record<RouterFlavour, string>> = {
+  dynamo: 'x-dynamo-session-id',
+  sglang: 'x-smg-routing-key',
+  'vllm-router': 'x-user-id',
+  'llm-d': 'cookie:llm-d-session',
+};
+
+const COOKIE = 'cookie:';
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the proxy owns on the way upstream; an affinity key must not replace them. */
+const RESERVED = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'authorization', 'x-api-key', 'accept-encoding']);
+
+/** A header name, or `cookie:NAME` for a cookie; lower-cased. Throws with a message fit for a flag error. */
+export function parseAffinityTarget(text: string): string {
+  const value = text.trim().toLowerCase();
+  const name = value.startsWith(COOKIE) ? value.slice(COOKIE.length) : value;
+  if (!TOKEN.test(name)) throw new Error(`--affinity-header must be a header name like x-dynamo-session-id (or cookie:NAME), got "${text}"`);
+  if (!value.startsWith(COOKIE) && RESERVED.has(name)) throw new Error(`--affinity-header cannot replace the ${name} header`);
+  return value;
+}
+
+/** Validated, de-duplicated affinity targets: the named router's own, then the extra ones. */
+export function affinityTargets(extra: readonly string[], router: RouterFlavour | null): string[] {
+  const all = [...(router === null ? [] : [ROUTER_AFFINITY[router]]), ...extra.map(parseAffinityTarget)];
+  return [...new Set(all)];
+}
+
+/** The key a router sees: stable for a conversation, and revealing nothing of it. */
+export function affinityKey(conversation: string): string {
+  return createHash('sha256').update('llm-cache-proxy affinity\0').update(conversation).digest('hex').slice(0, 32);
+}
+
+/** Characters two prompts share from the start. */
+function sharedPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** A subagent goes where its parent's cache is only when most of its prompt is in it. */
+const SHARED_FRACTION = 0.5;
+/** Parents remembered for that comparison, least recently used out. */
+const MAX_REMEMBERED = 32;
+/** Characters of each remembered prompt: enough to see a shared prefix, bounded memory. */
+const MAX_REMEMBERED_CHARS = 256 * 1024;
+
+export interface AffinityCall {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+  /** Who is calling, for conversations without a session id. */
+  readonly client: string;
+  /** The prompt as the backend renders it. */
+  readonly promptText: string;
+}
+
+/**
+ * Picks each call's key and remembers each conversation's last prompt, so a
+ * subagent whose prompt begins with its parent's (a fork) follows the parent
+ * to the engine that holds it, while one with a prompt of its own (Explore,
+ * Plan) gets its own key and leaves the parent's cache alone.
+ */
+export class AffinityKeys {
+  private readonly prompts = new Map<string, string>();
+
+  keyFor(call: AffinityCall): string {
+    // The diagnostics' conversation of this agent (one function, so both follow the agent tree alike).
+    const agent = agentOf(call.headers);
+    const session = conversationKey(call.headers, call.body, call.client);
+    const own = agentConversationKey(session, agent);
+    let chosen = own;
+    if (agent !== null) {
+      const parent = agentConversationKey(session, agent.parent === null ? null : { id: agent.parent, parent: null });
+      const parentPrompt = this.prompts.get(parent);
+      if (parentPrompt !== undefined && sharedPrefix(parentPrompt, call.promptText) >= SHARED_FRACTION * call.promptText.length) chosen = parent;
+    }
+    this.remember(own, call.promptText);
+    return affinityKey(chosen);
+  }
+
+  private remember(conversation: string, text: string): void {
+    this.prompts.delete(conversation);
+    this.prompts.set(conversation, text.slice(0, MAX_REMEMBERED_CHARS));
+    if (this.prompts.size > MAX_REMEMBERED) this.prompts.delete(this.prompts.keys().next().value as string);
+  }
+}
+
+/** Header name/value pairs that carry `key` to the router, cookies merged into one Cookie header. */
+export function affinityHeaders(targets: readonly string[], key: string, existingCookie: string | undefined): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  const cookies: string[] = [];
+  for (const target of targets) {
+    if (target.startsWith(COOKIE)) cookies.push(`${target.slice(COOKIE.length)}=${key}`);
+    else headers.push([target, key]);
+  }
+  if (cookies.length > 0) headers.push(['cookie', [existingCookie, ...cookies].filter(Boolean).join('; ')]);
+  return headers;
+}
