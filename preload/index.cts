@@ -33,6 +33,7 @@ const bridge: UiBridge = {
   capabilities: { settings: true },
   getStatus: () => request('getStatus'),
   onCall: (listener) => subscribe('call', listener),
+  onInFlight: (listener) => subscribe('in-flight', listener),
   onStatusReset: (listener) => subscribe('status-reset', () => listener()),
   onFeedState: (listener) => {
     // The main process announces changes; the state right now follows from the status.

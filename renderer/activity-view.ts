@@ -43,6 +43,9 @@ function indented(cell: HTMLTableCellElement, depth: number): HTMLTableCellEleme
 
 const AGENT_ROW_PREFIX = 'agent:';
 
+/** The columns after Time and Conversation, which a subagent's row spans. */
+const CALL_COLUMNS_AFTER_CONVERSATION = 8;
+
 /** A subagent, folded or not: click or Enter toggles it. */
 function agentRow(line: Extract<TreeLine, { kind: 'agent' }>): HTMLTableRowElement {
   const misses = line.misses > 0 ? ` · ${line.misses} ${line.misses === 1 ? 'miss' : 'misses'}` : '';
@@ -50,7 +53,19 @@ function agentRow(line: Extract<TreeLine, { kind: 'agent' }>): HTMLTableRowEleme
   return h('tr', { class: 'agent-row', 'data-key': `${AGENT_ROW_PREFIX}${line.key}`, 'data-group': line.key, 'aria-expanded': String(line.expanded), tabindex: -1 },
     h('td', { class: 'time' }, formatClock(line.latest.time)),
     indented(h('td', { class: 'session' }, h('span', { class: 'twisty', 'aria-hidden': 'true' }, line.expanded ? '▾ ' : '▸ '), h('code', {}, line.agent.includes('/') ? line.agent : `${line.session}/${line.agent}`)), line.depth),
-    h('td', { class: 'agent-summary', colspan: 7 }, `subagent ${line.agent} · ${line.calls} ${line.calls === 1 ? 'call' : 'calls'}${misses}${parent}`));
+    h('td', { class: 'agent-summary', colspan: CALL_COLUMNS_AFTER_CONVERSATION }, `subagent ${line.agent} · ${line.calls} ${line.calls === 1 ? 'call' : 'calls'}${misses}${parent}`));
+}
+
+/** The prompt in tokens beside the model's window, so a prompt near or over the window shows before the backend cuts it. */
+function windowCell(record: CallRecord): HTMLTableCellElement {
+  const window = record.contextTokens ?? null;
+  const tokens = record.inputTokens;
+  const text = `${tokens === null ? '—' : formatCount(tokens)} / ${window === null ? '?' : formatCount(window)}`;
+  const over = tokens !== null && window !== null && tokens >= window;
+  const title = window === null
+    ? 'The model\'s context window is not known (the backend did not report it and the contextTokens setting is not set).'
+    : `${tokens === null ? 'Unknown' : formatCount(tokens)} prompt tokens in a ${formatCount(window)}-token window${over ? ': the backend cut the prompt to fit' : ''}`;
+  return h('td', { class: over ? 'num window warn' : 'num window', title }, text);
 }
 
 function callRow(record: CallRecord, depth = 0): HTMLTableRowElement {
@@ -61,6 +76,7 @@ function callRow(record: CallRecord, depth = 0): HTMLTableRowElement {
     h('td', { class: 'num turn' }, String(record.turn)),
     h('td', { class: 'model' }, record.model ?? '—'),
     h('td', { class: 'num prompt', title: `${formatCount(record.promptChars)} characters` }, formatCompact(record.promptChars)),
+    windowCell(record),
     h('td', { class: 'reuse' }, h('span', { class: 'reuse-cell' }, reuseBar(record.reuse, kind), h('span', { class: 'pct' }, formatPercent(record.reuse)))),
     h('td', { class: 'num ttft' }, formatDuration(record.ttftMs)),
     h('td', { class: 'num duration' }, formatDuration(record.durationMs)),
@@ -85,6 +101,7 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('Reused by the backend', formatPercent(record.reuse)),
     ...fact('Begins with the previous turn', record.conversationReuse === null ? '— (first turn)' : formatPercent(record.conversationReuse)),
     ...fact('Input tokens', tokens(record.inputTokens)),
+    ...fact('Context window', record.contextTokens == null ? '— (not reported)' : `${formatCount(record.contextTokens)} tokens`),
     ...fact('Reused tokens (est.)', formatCount(reusedTokens(record))),
     ...fact('Output tokens', tokens(record.outputTokens)),
     ...fact('First token', formatDuration(record.ttftMs)),

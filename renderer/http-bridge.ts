@@ -1,11 +1,13 @@
 // The bridge for a browser pointed at the headless proxy: read-only, over the
 // proxy's own status and events APIs (same origin, so its guard lets us in).
-import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { CallRecord, InFlightCall, InFlightEvent, InFlightEventType, ProxyStatus } from '../main/core/diagnostics/types.js';
 import type { FeedState, SnippetView, UiBridge } from '../main/core/ui/bridge.js';
 import { Listeners } from './listeners.js';
 
 /** After a failure EventSource does not retry (e.g. something else answered on the port), start over this much later. */
 const RECONNECT_AFTER_CLOSE_MS = 2000;
+
+const IN_FLIGHT_EVENTS: readonly InFlightEventType[] = ['call-start', 'first-token', 'call-end'];
 
 async function getJson<T>(url: URL): Promise<T> {
   const response = await fetch(url, { cache: 'no-store', headers: { accept: 'application/json' } });
@@ -23,6 +25,7 @@ export function createHttpBridge(pageUrl: URL): UiBridge {
   const eventsUrl = new URL('../events', pageUrl);
   const snippetUrl = new URL('snippet', pageUrl);
   const calls = new Listeners<CallRecord>();
+  const inFlight = new Listeners<InFlightEvent>();
   const resets = new Listeners<null>();
   const feed = new Listeners<FeedState>();
   let feedState: FeedState = 'reconnecting';
@@ -36,6 +39,9 @@ export function createHttpBridge(pageUrl: URL): UiBridge {
   const connect = (): void => {
     const source = new EventSource(eventsUrl);
     source.addEventListener('call', (event) => calls.emit(JSON.parse((event as MessageEvent<string>).data) as CallRecord));
+    for (const type of IN_FLIGHT_EVENTS) {
+      source.addEventListener(type, (event) => inFlight.emit({ type, call: JSON.parse((event as MessageEvent<string>).data) as InFlightCall }));
+    }
     // Every (re)connection may follow a proxy restart or missed calls: have the page fetch the status again.
     source.addEventListener('open', () => {
       setFeedState('live');
@@ -60,6 +66,7 @@ export function createHttpBridge(pageUrl: URL): UiBridge {
     capabilities: { settings: false },
     getStatus: () => getJson<ProxyStatus>(statusUrl),
     onCall: (listener) => calls.add(listener),
+    onInFlight: (listener) => inFlight.add(listener),
     onStatusReset: (listener) => resets.add(() => listener()),
     onFeedState: (listener) => {
       listener(feedState);

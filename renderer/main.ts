@@ -10,6 +10,7 @@ import { createHttpBridge } from './http-bridge.js';
 import { SettingsView } from './settings-view.js';
 import { SnippetPanel } from './snippet-panel.js';
 import { Tabs } from './tabs.js';
+import { InFlightView } from './in-flight-view.js';
 
 declare global {
   interface Window {
@@ -48,6 +49,7 @@ function showSummary(status: ProxyStatus | null): void {
 
 const store = new CallStore();
 new ActivityView(store);
+const inFlight = new InFlightView();
 
 async function refresh(): Promise<void> {
   const token = store.beginRefresh();
@@ -64,9 +66,14 @@ async function refresh(): Promise<void> {
   // A stopped proxy has no log to show; the calls it served stay on the page until one starts.
   if (status === null) store.keep(token);
   else store.replace(token, status.recent);
+  inFlight.replace(status?.inFlight ?? []);
 }
 
-bridge.onCall((record) => store.add(record));
+bridge.onCall((record) => {
+  inFlight.completed(record.id);
+  store.add(record);
+});
+bridge.onInFlight((event) => inFlight.apply(event));
 bridge.onStatusReset(() => void refresh());
 bridge.onFeedState(showFeed);
 void refresh();

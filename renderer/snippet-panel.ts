@@ -26,11 +26,12 @@ export class SnippetPanel {
   private readonly copy = h('button', { type: 'button', class: 'primary copy' }, 'Copy');
   private readonly copied = h('span', { class: 'copy-status', role: 'status' });
   private readonly install = h('p', { class: 'install muted' });
+  private readonly warning = h('p', { class: 'window-warning warn', role: 'note' });
   private shell: string | null = null;
 
   constructor(private readonly bridge: UiBridge, private readonly name: string) {
     this.element = h('div', { class: 'snippet' },
-      h('div', { class: 'snippet-bar' }, this.shells, this.copy, this.copied), this.pre, this.install);
+      h('div', { class: 'snippet-bar' }, this.shells, this.copy, this.copied), this.warning, this.pre, this.install);
     this.copy.addEventListener('click', () => void this.copyText());
     this.shells.addEventListener('change', (event) => void this.load((event.target as HTMLInputElement).value));
   }
@@ -47,6 +48,8 @@ export class SnippetPanel {
   private show(view: SnippetView): void {
     this.shell = view.shell;
     this.code.textContent = view.text;
+    this.warning.textContent = view.warning ?? '';
+    this.warning.hidden = !view.warning;
     this.pre.setAttribute('aria-label', `claudel function for ${view.shell}`);
     replaceChildren(this.shells, ...view.shells.map((shell) => {
       const input = h('input', { type: 'radio', name: `${this.name}-shell`, value: shell });

@@ -1,16 +1,6 @@
 // Figures the Activity view derives from call records. Pure.
 import type { CallRecord } from '../main/core/diagnostics/types.js';
-
-/** Below this reuse a call prefilled (nearly) its whole prompt, so its time to first token measures the prefill rate. */
-const UNCACHED_REUSE = 0.2;
-/** How many recent uncached calls the rate is averaged over. */
-const RATE_SAMPLE = 20;
-
-export interface PrefillRate {
-  readonly tokensPerMs: number;
-  /** How many calls it was measured from. */
-  readonly calls: number;
-}
+import { prefillRate, type PrefillRate } from '../main/core/wait/prefill-rate.js';
 
 export interface ActivityTotals {
   readonly calls: number;
@@ -34,21 +24,6 @@ export function isError(record: CallRecord): boolean {
 export function reusedTokens(record: CallRecord): number {
   if (record.cacheReadTokens !== null) return record.cacheReadTokens;
   return record.inputTokens === null ? 0 : Math.round(record.inputTokens * record.reuse);
-}
-
-/** Tokens per millisecond of the recent calls that found (almost) nothing in the cache. */
-export function prefillRate(records: readonly CallRecord[]): PrefillRate | null {
-  let tokens = 0;
-  let ms = 0;
-  let calls = 0;
-  for (let i = records.length - 1; i >= 0 && calls < RATE_SAMPLE; i--) {
-    const record = records[i]!;
-    if (isError(record) || record.reuse >= UNCACHED_REUSE || !record.inputTokens || !record.ttftMs || record.ttftMs <= 0) continue;
-    tokens += record.inputTokens * (1 - record.reuse);
-    ms += record.ttftMs;
-    calls++;
-  }
-  return calls === 0 ? null : { tokensPerMs: tokens / ms, calls };
 }
 
 export function activityTotals(records: readonly CallRecord[]): ActivityTotals {

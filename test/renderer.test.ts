@@ -319,7 +319,8 @@ describe('Activity view in a browser, served by the headless proxy', () => {
     const sizes = new Map<string, number>();
     page.on('response', (response) => {
       const url = new URL(response.url());
-      if (url.pathname.startsWith('/_proxy/ui/')) void response.body().then((body) => sizes.set(url.pathname, body.length), () => undefined);
+      // The page's own files and the core modules it loads (/_proxy/main/core/wait/).
+      if (url.pathname.startsWith('/_proxy/ui/') || url.pathname.startsWith('/_proxy/main/')) void response.body().then((body) => sizes.set(url.pathname, body.length), () => undefined);
     });
     const response = await page.goto(`${harness.url}/_proxy/ui`);
     assert.equal(new URL(page.url()).pathname, '/_proxy/ui/', '/_proxy/ui redirects to the directory');

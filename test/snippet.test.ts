@@ -16,6 +16,7 @@ const REPORTED_VARIABLES = [
   'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL',
   'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
   'CLAUDE_CODE_TOTAL_TOKENS_REMINDER',
+  'CLAUDE_CODE_MAX_CONTEXT_TOKENS', 'CLAUDE_CODE_MAX_OUTPUT_TOKENS',
 ] as const;
 
 interface ClaudeReport {
@@ -79,6 +80,9 @@ describe('claudel snippet in real shells', () => {
         CLAUDE_CODE_SUBAGENT_MODEL: ODD_MODEL,
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         CLAUDE_CODE_TOTAL_TOKENS_REMINDER: 'off',
+        // No window known: left out rather than guessed.
+        CLAUDE_CODE_MAX_CONTEXT_TOKENS: null,
+        CLAUDE_CODE_MAX_OUTPUT_TOKENS: null,
       });
       assert.deepEqual(report.args, ['--bare', ...ODD_ARGS]);
       assert.equal(leaked, 'leaked:', 'variables are set for that call only');
@@ -104,11 +108,15 @@ describe('claudel snippet in real shells', () => {
 });
 
 describe('claudelSnippet', () => {
-  test('starts with a comment saying what it is, and defines claudel', () => {
+  test('starts with comments saying what it is and what it knows of the window, and defines claudel', () => {
     for (const shell of SHELLS) {
       const snippet = claudelSnippet({ shell, port: 1, host: 'localhost', model: 'm', bare: false });
       assert.match(snippet, /^# claudel: .*llm-cache-proxy/);
-      assert.match(snippet.split('\n')[1] ?? '', /^function claudel\b/);
+      const lines = snippet.split('\n');
+      const defined = lines.findIndex((line) => /^function claudel\b/.test(line));
+      assert.ok(defined > 0, 'the function is defined');
+      assert.ok(lines.slice(0, defined).every((line) => line.startsWith('# ')), 'only comments before it');
+      assert.match(snippet, /^# Context window: unknown [^]*CLAUDE_CODE_MAX_CONTEXT_TOKENS is left out/m);
       assert.ok(snippet.endsWith('\n'));
     }
   });
@@ -214,4 +222,28 @@ describe('llm-cache-proxy snippet', () => {
     assert.match(stderr, /^llm-cache-proxy snippet: config\.json is not valid JSON \(.*\)\. It was moved to .*config\.json\.bak-.*; using defaults\.\n$/);
     assert.match(stdout, /^# claudel/);
   });
+});
+
+describe('claudel tells Claude Code the model\'s window', () => {
+  for (const shell of SHELLS) {
+    const skip = needsProgram(shell, shell === 'fish' ? ['--version'] : ['-c', 'true']);
+    test(`${shell}: 8,192 tokens sets the window and lowers the output so the prompt fits; 131,072 keeps the default output`, { skip }, () => {
+      const small = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3:8b', bare: true, window: { tokens: 8192, source: 'a test' } });
+      const smallEnv = runClaudel(shell, small, []).report.env;
+      assert.equal(smallEnv['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '8192');
+      assert.equal(smallEnv['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
+      const large = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3:8b', bare: false, window: { tokens: 131_072, source: 'a test' } });
+      const largeEnv = runClaudel(shell, large, []).report.env;
+      assert.equal(largeEnv['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '131072');
+      assert.equal(largeEnv['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], null);
+    });
+
+    test(`${shell}: a window warning and a model name with a newline stay inside comments`, { skip }, () => {
+      const model = 'evil\nexport LEAK=1';
+      const snippet = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model, bare: false, window: { tokens: 8192, source: `Ollama's /api/ps for ${model} as loaded` } });
+      assert.match(snippet, /^# WARNING: The 8,192-token context window of evil export LEAK=1 is too small for Claude Code/m);
+      const { report } = runClaudel(shell, snippet, []);
+      assert.equal(report.env['ANTHROPIC_MODEL'], model);
+    });
+  }
 });

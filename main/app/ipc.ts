@@ -59,6 +59,7 @@ export function registerIpc(controller: AppController): () => void {
     activityContents()?.send(pushChannel(event), payload);
   };
   const stopCalls = controller.onCall((record) => push('call', record));
+  const stopInFlight = controller.onInFlight((event) => push('in-flight', event));
 
   // A stopped, started or replaced proxy has a call log of its own, and a
   // settings change may have replaced it (or changed what the header shows):
@@ -79,6 +80,7 @@ export function registerIpc(controller: AppController): () => void {
   return () => {
     for (const method of methods) ipcMain.removeHandler(requestChannel(method));
     stopCalls();
+    stopInFlight();
     controller.off('state', onState);
     controller.off('settings', onSettings);
   };

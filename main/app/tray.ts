@@ -4,7 +4,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { AppController } from '../core/controller/app-controller.js';
 import type { AppState, TrayIconVariant } from '../core/menu/types.js';
-import { buildTrayMenu, tooltip, trayIconVariant } from '../core/menu/tray-menu.js';
+import { buildTrayMenu, tooltip, trayIconVariant, trayTitle } from '../core/menu/tray-menu.js';
 import { toMenuTemplate } from './menu-adapter.js';
 import { trayIconPath } from './tray-icons.js';
 
@@ -12,6 +12,8 @@ import { trayIconPath } from './tray-icons.js';
 export interface TrayLike<M> {
   setImage(image: string): void;
   setToolTip(toolTip: string): void;
+  /** macOS: text beside the icon. */
+  setTitle(title: string): void;
   setContextMenu(menu: M | null): void;
   popUpContextMenu(menu?: M): void;
   setIgnoreDoubleClickEvents(ignore: boolean): void;
@@ -53,6 +55,8 @@ export function wireTray<M>(electron: TrayElectron<M>, controller: TrayControlle
     if (next !== variant) tray.setImage(trayIconPath(options.resourcesDir, next));
     variant = next;
     tray.setToolTip(tooltip(state));
+    // Only the macOS menu bar shows a title beside the icon.
+    if (options.os === 'darwin') tray.setTitle(trayTitle(state));
     menu = electron.buildMenu(toMenuTemplate(buildTrayMenu(state), (action) => void controller.dispatch(action)));
     if (!popsUp) tray.setContextMenu(menu);
   };

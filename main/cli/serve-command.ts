@@ -3,8 +3,11 @@
 import { createLogger } from '../core/logger.js';
 import { createProxy } from '../core/proxy/server.js';
 import { formatExplainLine } from '../core/diagnostics/index.js';
+import { firstTokenLine, SLOW_WAIT_MS } from '../core/wait/wait-view.js';
 import { watchBackend } from '../core/backends/watch.js';
 import type { ServeConfig } from './serve-args.js';
+import { BackendModels } from '../core/controller/backend-info.js';
+import { realClock } from '../core/backends/clock.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -28,11 +31,16 @@ function kb(n: number): string {
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, json: config.jsonLogs, write: io.stdout });
   const backend = watchBackend({ proxy: config.proxy, backend: config.backend, fetch: io.fetch ?? globalThis.fetch });
-  const proxy = createProxy({ ...config.proxy, backend: backend.view });
+  // Whether a call's model is loaded, for its in-flight entry: the monitor's last look, and the calls answered since.
+  const models = new BackendModels(() => backend.monitor.state, () => 0, () => realClock.now());
+  const proxy = createProxy({ ...config.proxy, backend: backend.view, backendInfo: (model) => models.info(model ?? '') });
   backend.on('found', (line) => logger.info(line));
   // A context too small for the prompts: said once per model and window, like the tray does.
   backend.on('notice', (message) => logger.warn(message));
-  proxy.on('call', (record) => backend.noteCall(record));
+  proxy.on('call', (record) => {
+    backend.noteCall(record);
+    if (record.model !== null && record.status < 400) models.answered(record.model);
+  });
 
   proxy.on('request', (e) => {
     // --log-level warn is for heavy traffic: don't format lines nobody will see.
@@ -45,7 +53,13 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     if (config.jsonLogs) logger.info('request', { method: e.method, path: e.path, ...fields });
     else logger.info(`${e.method} ${e.path}`, fields);
   });
-  if (config.explain) proxy.on('call', (record) => io.stdout(formatExplainLine(record) + '\n'));
+  if (config.explain) {
+    proxy.on('call', (record) => io.stdout(formatExplainLine(record) + '\n'));
+    // A slow first token gets its own line as it happens: the prediction against the real wait.
+    proxy.on('in-flight', ({ type, call }) => {
+      if (type === 'first-token' && call.elapsedMs > SLOW_WAIT_MS) io.stdout(firstTokenLine(call) + '\n');
+    });
+  }
 
   let address: { host: string; port: number };
   try {

@@ -7,6 +7,8 @@ import { defaultConfigDir } from '../core/settings/paths.js';
 import type { Settings } from '../core/settings/schema.js';
 import { settingsFromFlags } from '../core/settings/flags.js';
 import { claudelSnippet } from '../core/snippet/claudel.js';
+import { chooseWindow, fetchBackendWindow } from '../core/snippet/backend-window.js';
+import { windowWarning } from '../core/snippet/context-window.js';
 import type { Shell } from '../core/snippet/shells.js';
 import { SHELLS, isShell, shellFromEnv } from '../core/snippet/shells.js';
 
@@ -19,7 +21,7 @@ export interface SnippetCommandIo {
 const COMMAND = 'llm-cache-proxy snippet';
 
 function usage(configDir: string): string {
-  return `Usage: ${COMMAND} [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P]
+  return `Usage: ${COMMAND} [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--context-tokens N]
 
 Prints a shell function, claudel, that runs Claude Code on your local model
 through the proxy. Defaults come from the settings file in
@@ -31,6 +33,8 @@ ${configDir}
   --subagent-model M     another local model for subagents, so they keep their own
                          cache instead of evicting the main conversation's
   --port P               the port the proxy listens on
+  --context-tokens N     the model's context window, used when the backend does not report it
+                         (Ollama: the model must be loaded; llama-server: /props)
   -h, --help             show this help
 
 Install:  ${COMMAND} >> ~/.zshrc                    (bash: ~/.bashrc)
@@ -45,6 +49,7 @@ const OPTIONS = {
   model: { type: 'string' },
   'subagent-model': { type: 'string' },
   port: { type: 'string' },
+  'context-tokens': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -66,7 +71,7 @@ function parse(argv: string[]) {
   const bareFlags = tokens.flatMap((token) => (token.kind === 'option' && (token.name === 'bare' || token.name === 'no-bare') ? [token.name] : []));
   const lastBareFlag = bareFlags.at(-1);
   const bare = lastBareFlag === undefined ? undefined : lastBareFlag === 'bare';
-  return { help: values.help === true, shell: values.shell as Shell | undefined, bare, model: values.model, subagentModel: values['subagent-model'], port: values.port };
+  return { help: values.help === true, shell: values.shell as Shell | undefined, bare, model: values.model, subagentModel: values['subagent-model'], port: values.port, contextTokens: values['context-tokens'] };
 }
 
 function chooseShell(flag: Shell | undefined, settings: Settings, env: NodeJS.ProcessEnv): Shell {
@@ -74,7 +79,7 @@ function chooseShell(flag: Shell | undefined, settings: Settings, env: NodeJS.Pr
   return settings.shell === 'auto' ? shellFromEnv(env['SHELL']) : settings.shell;
 }
 
-export async function runSnippetCommand(argv: string[], io: SnippetCommandIo): Promise<number> {
+export async function runSnippetCommand(argv: string[], io: SnippetCommandIo, fetchFn: typeof fetch = globalThis.fetch): Promise<number> {
   const configDir = defaultConfigDir(process.platform, io.env, os.homedir());
   let flags: ReturnType<typeof parse>;
   try {
@@ -100,12 +105,15 @@ export async function runSnippetCommand(argv: string[], io: SnippetCommandIo): P
     io.stderr(`${COMMAND}: ${opened.recovered.reason} It was moved to ${opened.recovered.backupPath}; using defaults.\n`);
   }
 
-  const result = settingsFromFlags(opened.store.store, { bare: flags.bare, model: flags.model, 'subagent-model': flags.subagentModel, port: flags.port });
+  const result = settingsFromFlags(opened.store.store, { bare: flags.bare, model: flags.model, 'subagent-model': flags.subagentModel, port: flags.port, 'context-tokens': flags.contextTokens });
   if (!result.ok) {
     io.stderr(result.errors.map((error) => `${COMMAND}: --${error.field}: ${error.message}\n`).join(''));
     return 2;
   }
   const { settings } = result;
+  const window = chooseWindow(await fetchBackendWindow(settings.target, settings.model, { fetch: fetchFn }), settings.contextTokens);
+  const warning = window && windowWarning(window, settings.model, settings.bare);
+  if (warning) io.stderr(`${COMMAND}: ${warning}\n`);
   io.stdout(claudelSnippet({
     shell: chooseShell(flags.shell, settings, io.env),
     port: settings.port,
@@ -113,6 +121,7 @@ export async function runSnippetCommand(argv: string[], io: SnippetCommandIo): P
     model: settings.model,
     bare: settings.bare,
     subagentModel: settings.subagentModel,
+    window,
   }));
   return 0;
 }

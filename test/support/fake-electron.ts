@@ -70,6 +70,7 @@ function findItem(items: readonly MenuItemConstructorOptions[], id: string): Men
 export class FakeTray implements TrayLike<FakeMenu> {
   readonly images: string[];
   readonly toolTips: string[] = [];
+  readonly titles: string[] = [];
   readonly contextMenus: (FakeMenu | null)[] = [];
   readonly poppedUp: FakeMenu[] = [];
   ignoresDoubleClicks = false;
@@ -83,6 +84,7 @@ export class FakeTray implements TrayLike<FakeMenu> {
 
   setImage(image: string): void { this.#alive().images.push(image); }
   setToolTip(toolTip: string): void { this.#alive().toolTips.push(toolTip); }
+  setTitle(title: string): void { this.#alive().titles.push(title); }
   destroy(): void { this.destroyed = true; }
 
   /** Electron throws when a destroyed tray is used. */

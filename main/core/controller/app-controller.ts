@@ -3,7 +3,7 @@
 // AppState for the tray and the window, and carries out the menu's actions.
 // The Electron glue only forwards clicks here and renders what comes back.
 import { EventEmitter } from 'node:events';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
 import type { AppState, LoginItemView, MenuAction } from '../menu/types.js';
 import type { Clock } from '../backends/clock.js';
 import { realClock } from '../backends/clock.js';
@@ -23,6 +23,11 @@ import { buildAppState } from './app-state.js';
 import { APP_TITLE, LOGIN_ITEMS_SETTINGS_URL, OLLAMA_DOWNLOAD_URL } from './links.js';
 import { isPortBusy, listenFailure, needsNewWatch, needsRestart } from './proxy-config.js';
 import { checkSettingsPatch } from './settings-patch.js';
+import { BackendModels } from './backend-info.js';
+import { WaitWatch } from './wait-watch.js';
+import type { SnippetInputs } from './snippet-freshness.js';
+import { snippetInputs } from './snippet-freshness.js';
+import { snippetWindow } from '../snippet/backend-window.js';
 import type {
   AppControllerEvents, AppControllerOptions, ApplySettingsResult, FieldError, LoginItemService, PlatformServices, SettingsStore,
 } from './types.js';
@@ -65,6 +70,13 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   #shuttingDown = false;
   /** Changes to the proxy and the settings run one at a time, so double clicks cannot interleave restarts. */
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #wait: WaitWatch;
+  /** Numbers each proxy instance, whose call ids start from 1 again. */
+  #proxySerial = 0;
+  /** What the proxy is told about a model: loaded or not, and its window. */
+  readonly #backendModels = new BackendModels(() => this.#watch.monitor.state, () => this.#settings.contextTokens, () => this.#clock.now());
+  /** What the last copied claudel function was written from, so the menu can say when it goes stale. */
+  #copiedSnippet: SnippetInputs | null = null;
 
   constructor(options: AppControllerOptions) {
     super();
@@ -79,6 +91,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#stabilizeMode = this.#settings.rewrite === 'off' ? 'drop' : this.#settings.rewrite;
     this.#loginItem = { supported: options.loginItem.supported, enabled: false, requiresApproval: false };
     [this.#watch, this.#keepAlive] = this.#watchBackend();
+    this.#wait = new WaitWatch(this.#clock, () => this.#emitState());
   }
 
   /** Starts watching Ollama and, unless the user stopped it last time, the proxy. */
@@ -98,6 +111,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     await this.#queue;
     this.#watch.stop();
     this.#keepAlive.setEnabled(false);
+    this.#wait.stop();
     // Stopping again shortens the long grace of proxies still draining from a restart.
     const draining = [...this.#retiring.keys()];
     const proxy = this.#proxy;
@@ -118,6 +132,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       loginItem: this.#loginItem,
       shellPath: this.#shellPath,
       os: this.#os,
+      waiting: this.#wait.current(),
+      copiedSnippet: this.#copiedSnippet,
     });
   }
 
@@ -134,6 +150,12 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   onCall(listener: (record: CallRecord) => void): () => void {
     this.on('call', listener);
     return () => this.off('call', listener);
+  }
+
+  /** Calls in flight starting, getting their first token and ending; returns the unsubscribe function. */
+  onInFlight(listener: (event: InFlightEvent) => void): () => void {
+    this.on('in-flight', listener);
+    return () => this.off('in-flight', listener);
   }
 
   /** Re-reads launch-at-login from the OS, which the user may have changed in System Settings. */
@@ -206,8 +228,11 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #copySnippet(shell: Shell): Promise<void> {
-    const { port, host, model, bare, subagentModel } = this.#settings;
-    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, subagentModel }));
+    const { port, host, model, bare, contextTokens, subagentModel } = this.#settings;
+    const window = snippetWindow(this.#watch.monitor.state, model, contextTokens);
+    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, subagentModel, window }));
+    this.#copiedSnippet = snippetInputs(this.#settings, window);
+    this.#emitState();
     const where = shell === 'fish' ? '~/.config/fish/functions/claudel.fish' : shell === 'zsh' ? '~/.zshrc' : '~/.bashrc';
     this.#notify(`Copied the claudel function for ${shell}. Paste it into ${where}, open a new terminal, and run claudel.`);
   }
@@ -314,12 +339,19 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #listen(options: ProxyOptions): Promise<ProxyController> {
-    // The view reads whichever monitor is current, so a proxy outlives a change of backend settings.
-    const proxy = createProxy({ ...options, backend: this.#backendView });
+    // The view (and the monitor behind BackendModels) is whichever is current, so a proxy outlives a change of backend settings.
+    const proxy = createProxy({ ...options, backend: this.#backendView, backendInfo: (model) => this.#backendModels.info(model ?? this.#settings.model) });
+    const serial = ++this.#proxySerial;
     const onCall = (record: CallRecord): void => this.#onCall(record);
+    const onInFlight = (event: InFlightEvent): void => {
+      this.#wait.apply(serial, event);
+      this.emit('in-flight', event);
+    };
     proxy.on('call', onCall);
+    proxy.on('in-flight', onInFlight);
     const detach = (): void => {
       proxy.off('call', onCall);
+      proxy.off('in-flight', onInFlight);
     };
     try {
       const address = await proxy.start();
@@ -353,6 +385,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   #onCall(record: CallRecord): void {
     this.#lastCall = { reuse: record.reuse, bust: record.bust };
     // Claude Code sends the model the claudel function chose; the record may not name it.
+    if (record.status < 400) this.#backendModels.answered(record.model ?? this.#settings.model);
     this.#watch.noteCall({ ...record, model: record.model ?? this.#settings.model });
     this.emit('call', record);
     this.#emitState();

@@ -1,6 +1,10 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
-import type { CallRecord } from '../diagnostics/types.js';
-import type { AppState, LoginItemView, ProxyRunState } from '../menu/types.js';
+import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
+import type { AppState, LoginItemView, ProxyRunState, SnippetState } from '../menu/types.js';
+import { snippetWindow } from '../snippet/backend-window.js';
+import { windowMenuLabel } from '../snippet/context-window.js';
+import type { SnippetInputs } from './snippet-freshness.js';
+import { snippetInputs, snippetOutdated } from './snippet-freshness.js';
 import type { BackendInfo, KeepAliveState, OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
@@ -24,6 +28,19 @@ export interface AppStateParts {
   readonly loginItem: LoginItemView;
   readonly shellPath: string | undefined;
   readonly os: NodeJS.Platform;
+  readonly waiting?: InFlightCall | null;
+  /** What the last copied claudel function was written from; null before the first copy. */
+  readonly copiedSnippet?: SnippetInputs | null;
+}
+
+/** The snippet as the menu sees it: the window, whether Claude Code fits in it, whether the copy is stale. */
+export function snippetState(settings: Readonly<Settings>, backend: OllamaState, copied: SnippetInputs | null): SnippetState {
+  const window = snippetWindow(backend, settings.model, settings.contextTokens);
+  return {
+    window,
+    tooSmall: window && windowMenuLabel(window, settings.bare),
+    outdated: snippetOutdated(copied, snippetInputs(settings, window)),
+  };
 }
 
 export function snippetShell(settings: Readonly<Settings>, shellPath: string | undefined, os: NodeJS.Platform): Shell {
@@ -47,5 +64,7 @@ export function buildAppState(parts: AppStateParts): AppState {
     settings: { rewrite: settings.rewrite, bare: settings.bare, model: settings.model, keepModelLoaded: settings.keepModelLoaded },
     loginItem: parts.loginItem,
     shell: snippetShell(settings, parts.shellPath, parts.os),
+    waiting: parts.waiting ?? null,
+    snippet: snippetState(settings, parts.ollama, parts.copiedSnippet ?? null),
   };
 }

@@ -1,7 +1,7 @@
 // What the app controller needs from its host (Electron, or a test) and what
 // it offers back. Only plain interfaces here: the Electron glue implements the
 // services, tests implement them with fakes, and the controller stays Node-only.
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent } from '../diagnostics/types.js';
 import type { AppState } from '../menu/types.js';
 import type { Clock } from '../backends/clock.js';
 import type { Settings } from '../settings/schema.js';
@@ -66,6 +66,8 @@ export interface AppControllerEvents {
   settings: [settings: Readonly<Settings>];
   /** A call to /v1/messages completed (from whichever proxy instance served it). */
   call: [record: CallRecord];
+  /** A call started, got its first token or ended (from whichever proxy instance serves it). */
+  'in-flight': [event: InFlightEvent];
 }
 
 export interface FieldError {

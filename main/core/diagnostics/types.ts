@@ -78,6 +78,49 @@ export interface CallRecord {
   readonly slotsNeeded: number;
   /** Present only when the prompt was longer than the model's loaded context. */
   readonly contextOverflow?: ContextOverflow;
+  /** The model's context window in tokens, as the backend (or the settings) said when the call arrived; null when unknown. */
+  readonly contextTokens?: number | null;
+  /** The backend reported the model not loaded when the call arrived: its time to first token includes the load. */
+  readonly loadingModel?: boolean;
+}
+
+export type InFlightPhase = 'waiting' | 'streaming';
+
+/**
+ * A /v1/messages call forwarded but not finished. The prompt's figures are
+ * filled in a few milliseconds after it arrives (the diagnostics run once the
+ * body has gone upstream); until then they are null.
+ */
+export interface InFlightCall {
+  /** The id its CallRecord will carry. */
+  readonly id: number;
+  /** ISO time the request arrived. */
+  readonly time: string;
+  readonly session: string | null;
+  readonly turn: number | null;
+  readonly model: string | null;
+  /** The prompt's size, estimated from its rendered length. */
+  readonly promptTokens: number | null;
+  /** How much of it the backend should find in its cache (predicted). */
+  readonly reusedTokens: number | null;
+  /** Predicted time to first token; null until a prefill rate has been measured for this model. */
+  readonly expectedPrefillMs: number | null;
+  readonly elapsedMs: number;
+  readonly phase: InFlightPhase;
+  /** Why the cache will miss, when the diagnostics predict a miss. */
+  readonly cause: BustCause | null;
+  /** The backend reported the model not loaded when the call arrived: the wait is a model load first. */
+  readonly loadingModel: boolean;
+  /** The model's context window in tokens; null when unknown. */
+  readonly contextTokens: number | null;
+}
+
+/** What /_proxy/events sends besides completed calls. */
+export type InFlightEventType = 'call-start' | 'first-token' | 'call-end';
+
+export interface InFlightEvent {
+  readonly type: InFlightEventType;
+  readonly call: InFlightCall;
 }
 
 export interface Totals {
@@ -120,4 +163,6 @@ export interface ProxyStatus {
   readonly recent: readonly CallRecord[];
   /** The latest upstream failures, oldest first (at most 20). */
   readonly upstreamErrors?: readonly UpstreamError[];
+  /** Calls forwarded and not yet finished, oldest first. */
+  readonly inFlight: readonly InFlightCall[];
 }

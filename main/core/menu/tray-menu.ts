@@ -7,6 +7,7 @@ import { sameModel } from '../backends/model-name.js';
 import { PROFILES } from '../backends/detect.js';
 import { clockTime, contextSize, hostOf, hostPort } from './format.js';
 import { percent } from '../diagnostics/percent.js';
+import { waitView } from '../wait/wait-view.js';
 
 /** Ollama sets a negative keep_alive's expiry centuries ahead; past this it reads as "kept loaded". */
 const FOREVER_MS = 10 * 365 * 24 * 3_600_000;
@@ -21,7 +22,7 @@ export function buildTrayMenu(state: AppState): MenuItemModel[] {
     statusItems(state),
     [proxyToggle(state)],
     [...stabilizeItems(state), bareItem(state), modelMenu(state)],
-    snippetItems(state.shell),
+    [...windowItems(state), ...snippetItems(state.shell)],
     [keepLoadedItem(state), ...loginItems(state)],
     [action('open-activity', 'Open Activity…', { type: 'open-activity' }), action('open-config-file', 'Open Config File', { type: 'open-config-file' })],
     [action('quit', 'Quit', { type: 'quit' })],
@@ -41,8 +42,23 @@ export function trayIconVariant(state: AppState): TrayIconVariant {
   }
 }
 
+/**
+ * Text beside the menu-bar icon (macOS): while a call has waited more than a
+ * few seconds for its first token, the time left ("~40 s"), or the time
+ * waited when there is no estimate; empty otherwise.
+ */
+export function trayTitle(state: AppState): string {
+  return state.waiting ? waitView(state.waiting).short : '';
+}
+
+function waitLabel(state: AppState): string | null {
+  return state.waiting ? waitView(state.waiting).line : null;
+}
+
 export function tooltip(state: AppState): string {
   const lines = ['llm-cache-proxy', proxyStatusLabel(state), ollamaStatusLabel(state)];
+  const wait = waitLabel(state);
+  if (wait) lines.splice(1, 0, wait);
   const lastCall = lastCallLabel(state);
   if (lastCall) lines.push(lastCall);
   return lines.join('\n');
@@ -50,6 +66,8 @@ export function tooltip(state: AppState): string {
 
 function statusItems(state: AppState): MenuItemModel[] {
   const items = [info('proxy-status', proxyStatusLabel(state)), info('ollama-status', ollamaStatusLabel(state))];
+  const wait = waitLabel(state);
+  if (wait) items.unshift(info('wait', wait));
   // Offered where Ollama is what is missing, not when another engine was named.
   if (state.ollama.status === 'down' && (state.ollama.kind ?? 'ollama') === 'ollama') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
   const lastCall = lastCallLabel(state);
@@ -151,6 +169,19 @@ function modelMenu({ ollama, settings }: AppState): MenuItemModel {
     items.unshift({ id: `model:${chosen}`, label, type: 'radio', enabled: false, checked: true });
   }
   return submenu('model', chosen ? `Model: ${chosen}` : 'Model', items);
+}
+
+/** A window too small for Claude Code, and a copied snippet gone stale with one click to copy the new one. */
+function windowItems({ snippet, shell }: AppState): MenuItemModel[] {
+  const items: MenuItemModel[] = [];
+  if (snippet?.tooSmall) items.push(info('window-too-small', snippet.tooSmall));
+  if (snippet?.outdated) {
+    items.push(
+      info('snippet-outdated', `Copied claudel function is out of date: ${snippet.outdated}`),
+      action('copy-snippet-update', `Copy Updated claudel Function (${shell})`, { type: 'copy-snippet', shell }),
+    );
+  }
+  return items;
 }
 
 /** zsh and bash share one function; fish needs its own. */

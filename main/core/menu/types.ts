@@ -1,10 +1,11 @@
 // The tray menu as plain data: the app turns it into Electron's Menu, tests
 // read it directly. Actions are data too, so the app handles them in one switch.
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { BackendInfo, OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
+import type { KnownWindow } from '../snippet/context-window.js';
 
 export type ProxyRunState = 'running' | 'stopped' | 'port-busy' | 'error';
 
@@ -41,6 +42,19 @@ export interface AppState {
   readonly loginItem: LoginItemView;
   /** The user's shell, resolved (never 'auto'). */
   readonly shell: Shell;
+  /** The claudel snippet against the model's window: too small, or the copied one out of date. */
+  readonly snippet?: SnippetState;
+  /** The call that has waited longest for its first token, once it has waited more than a few seconds. */
+  readonly waiting?: InFlightCall | null;
+}
+
+export interface SnippetState {
+  /** The model's window as the backend (or the settings) gives it; null when unknown. */
+  readonly window: KnownWindow | null;
+  /** A menu label when the window is too small for Claude Code; null when it fits or is unknown. */
+  readonly tooSmall: string | null;
+  /** Why the copied function is out of date; null while it is right or nothing was copied. */
+  readonly outdated: string | null;
 }
 
 export type MenuAction =

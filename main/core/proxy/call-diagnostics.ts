@@ -9,7 +9,7 @@ import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
-import type { CallRecord, ContextOverflow } from '../diagnostics/types.js';
+import type { BustCause, CallRecord, ContextOverflow } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
@@ -85,6 +85,18 @@ export class CallDiagnostics {
     const analysis = this.analyze(call);
     if (!analysis) return this.calibrator.estimate(null, piecesLength(call.pieces));
     return this.calibrator.estimate(analysis.rendered.model, analysis.rendered.text.length);
+  }
+
+  /**
+   * What the diagnostics predict for a call about to be prefilled: its size in
+   * tokens and how much of it the backend's cache holds. Null for count_tokens
+   * and bodies that do not parse.
+   */
+  predict(call: MessageCall): Pick<CallRecord, 'session' | 'turn' | 'model'> & { promptTokens: number; reusedTokens: number; cause: BustCause | null } | null {
+    const o = this.analyze(call)?.observation;
+    if (!o) return null;
+    const promptTokens = this.calibrator.estimate(o.model, o.promptChars);
+    return { session: o.session, turn: o.turn, model: o.model, promptTokens, reusedTokens: Math.round(promptTokens * o.reuse), cause: o.bust?.cause ?? null };
   }
 
   complete(call: MessageCall, outcome: { id: number; status: number; endedAt: number }): CallRecord | null {

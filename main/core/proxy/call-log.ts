@@ -24,6 +24,11 @@ export class CallLog {
     this.totals.processedTokens += Math.max(0, (record.inputTokens ?? 0) - reused);
   }
 
+  /** The kept calls, oldest first, without a copy: for reading at once, never for keeping. */
+  recentCalls(): readonly CallRecord[] {
+    return this.ring;
+  }
+
   snapshot(): { totals: Totals; recent: CallRecord[] } {
     return { totals: { ...this.totals }, recent: [...this.ring] };
   }

@@ -29,6 +29,8 @@ export interface ForwarderHooks {
   usageRewriter(call: MessageCall): UsageRewriter | null;
   /** The whole request body has been handed to the OS. */
   onBodySent(call: MessageCall): void;
+  /** The first content delta of a streamed answer passed (call.firstContentAt is set). */
+  onFirstContent(call: MessageCall): void;
   /** Answer for a count_tokens call the backend does not serve (Ollama: 404). */
   countTokensFallback(call: MessageCall): number;
   /** Clients authenticate to the proxy with a token, which must not reach the backend. */
@@ -113,7 +115,10 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     const tap = new SseUsageTap({
       observed: call.observed,
       rewriteUsage,
-      onFirstContent: () => { call.firstContentAt = performance.now(); },
+      onFirstContent: () => {
+        call.firstContentAt = performance.now();
+        hooks.onFirstContent(call);
+      },
     });
     // Rewritten events change length, so the framing is Node's (chunked) either way.
     res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers, ['content-length']));

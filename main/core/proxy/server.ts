@@ -8,12 +8,15 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
+import { prefillRate } from '../wait/prefill-rate.js';
+import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
+import { InFlightCalls } from './in-flight.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
@@ -52,6 +55,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly closeListeners = new Set<() => void>();
   private nextCallId = 1;
   private readonly upstreamErrors: UpstreamError[] = [];
+  private readonly calls = new InFlightCalls<MessageCall>();
 
   constructor(private readonly options: ProxyOptions) {
     super();
@@ -91,6 +95,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       totals,
       recent,
       upstreamErrors: [...this.upstreamErrors],
+      inFlight: this.calls.list(performance.now()),
     };
   }
 
@@ -180,6 +185,10 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
         this.on('call', listener);
         return () => this.off('call', listener);
       },
+      subscribeInFlight: (listener) => {
+        this.on('in-flight', listener);
+        return () => this.off('in-flight', listener);
+      },
       onClose: (listener) => {
         this.closeListeners.add(listener);
         return () => this.closeListeners.delete(listener);
@@ -198,7 +207,14 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       affinityKey: (call) => this.diagnostics.affinityKey(call),
       usageRewriter: (call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
-      onBodySent: (call) => this.diagnostics.forwarded(call),
+      onBodySent: (call) => {
+        this.diagnostics.forwarded(call);
+        setImmediate(() => this.announce(call));
+      },
+      onFirstContent: (call) => {
+        this.calls.firstToken(call, call.firstContentAt ?? performance.now());
+        this.emitInFlight('first-token', call);
+      },
       onUpstreamError: (req, code, retrying) => {
         const error: UpstreamError = { time: new Date().toISOString(), path: req.url ?? '', code, retried: retrying };
         const exchange = this.exchanges.get(req);
@@ -250,8 +266,31 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     };
     attachCall(req, call);
     this.diagnostics.begin(req, call, this.rewriteMode);
+    // Listed at once, figures to follow: the status shows the call while the body is still being forwarded.
+    if (!call.countTokens) this.calls.begin(call, this.nextCallId++, call.startedAt, new Date());
     next();
   };
+
+  /** Runs once the body is upstream: predicts the wait and tells the feed the call started. */
+  private announce(call: MessageCall): void {
+    const predicted = this.diagnostics.predict(call);
+    if (predicted && this.calls.id(call) !== null) {
+      const backend = this.options.backendInfo?.(predicted.model) ?? { loaded: null, contextTokens: null };
+      const rate = prefillRate(this.log.recentCalls(), predicted.model);
+      this.calls.predicted(call, {
+        ...predicted,
+        expectedPrefillMs: predictPrefillMs(predicted.promptTokens, predicted.reusedTokens, rate),
+        loadingModel: backend.loaded === false,
+        contextTokens: backend.contextTokens,
+      });
+    }
+    this.emitInFlight('call-start', call);
+  }
+
+  private emitInFlight(type: InFlightEventType, call: MessageCall): void {
+    const view = this.calls.view(call, performance.now());
+    if (view) this.emit('in-flight', { type, call: view } satisfies InFlightEvent);
+  }
 
   private readonly bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string; limit?: number }, req, res, _next) => {
     const exchange = this.exchanges.get(req);
@@ -288,11 +327,16 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);
     if (!call) return;
-    const record = this.diagnostics.complete(call, { id: this.nextCallId, status: entry.status, endedAt: performance.now() });
+    const id = this.calls.id(call);
+    const predicted = this.calls.prediction(call);
+    const ended = this.calls.end(call, performance.now());
+    if (ended) this.emit('in-flight', { type: 'call-end', call: ended });
+    if (id === null) return;
+    const record = this.diagnostics.complete(call, { id, status: entry.status, endedAt: performance.now() });
     if (!record) return;
-    this.nextCallId++;
-    this.log.addCall(record);
-    this.emit('call', record);
+    const withWindow: CallRecord = { ...record, contextTokens: predicted?.contextTokens ?? null, loadingModel: predicted?.loadingModel ?? false };
+    this.log.addCall(withWindow);
+    this.emit('call', withWindow);
   }
 }
 

@@ -1,8 +1,9 @@
 // Read-only views of what the proxy has seen: a JSON snapshot and a live SSE
-// feed of completed calls. Both sit behind the same Host/Origin/token guard.
+// feed of calls as they start, get their first token and complete. Both sit
+// behind the same Host/Origin/token guard.
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
 
 /** Keeps idle SSE connections alive through proxies and lets clients notice a dead server. */
 const HEARTBEAT_MS = 15_000;
@@ -10,6 +11,8 @@ const HEARTBEAT_MS = 15_000;
 export interface StatusFeed {
   status(): ProxyStatus;
   subscribe(listener: (record: CallRecord) => void): () => void;
+  /** Calls starting, getting their first token and ending. */
+  subscribeInFlight(listener: (event: InFlightEvent) => void): () => void;
   /** Called when the proxy stops, so open feeds end instead of hanging. */
   onClose(listener: () => void): () => void;
 }
@@ -26,11 +29,13 @@ export function statusRoutes(feed: StatusFeed): Router {
     // Tell EventSource how soon to come back after the proxy restarts.
     res.write('retry: 1000\n\n');
     const unsubscribe = feed.subscribe((record) => res.write(`event: call\nid: ${record.id}\ndata: ${JSON.stringify(record)}\n\n`));
+    const stopInFlight = feed.subscribeInFlight((event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.call)}\n\n`));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const stopOnClose = feed.onClose(() => res.end());
     req.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      stopInFlight();
       stopOnClose();
     });
   });

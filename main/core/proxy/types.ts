@@ -1,6 +1,6 @@
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
 import type { BackendProfile } from '../backends/profile.js';
 import type { BackendInfo } from '../backends/types.js';
 
@@ -38,6 +38,12 @@ export interface ProxyOptions {
   readonly upstreamAuth?: string | undefined;
   /** PEM certificates to trust for an https target, besides the system's. */
   readonly upstreamCa?: string | undefined;
+  /**
+   * Whether a model is loaded right now (from the monitor's last look, and the
+   * calls it answered since), and its context window. Read once per call,
+   * after the call has been forwarded, for the in-flight entry.
+   */
+  readonly backendInfo?: (model: string | null) => BackendModelInfo;
 }
 
 /** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
@@ -46,6 +52,13 @@ export interface BackendView {
   /** The loaded context window of `model`, where the backend reports it. */
   contextLength(model: string | null): number | null;
   readonly profile: BackendProfile | null;
+}
+
+export interface BackendModelInfo {
+  /** False when the backend reported the model not loaded; null when unknown. */
+  readonly loaded: boolean | null;
+  /** The model's context window in tokens; null when unknown. */
+  readonly contextTokens: number | null;
 }
 
 /** One line per request, for the CLI log and the app's activity feed. */
@@ -67,6 +80,8 @@ export interface RequestLogEntry {
 export interface ProxyEvents {
   request: [entry: RequestLogEntry];
   call: [record: CallRecord];
+  /** A call started (with its prediction), got its first token, or ended. */
+  'in-flight': [event: InFlightEvent];
 }
 
 export interface ProxyController {

@@ -39,6 +39,8 @@ export type Settings = {
   model: string;
   /** The model subagents use; empty means `model`. */
   subagentModel: string;
+  /** The model's context window in tokens, for when the backend cannot say; 0 = not set. */
+  contextTokens: number;
   shell: ShellPreference;
   keepModelLoaded: boolean;
   launchAtLogin: boolean;
@@ -116,6 +118,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
     type: 'string', default: '',
     title: 'Subagent model',
     description: 'Another local model for subagents (CLAUDE_CODE_SUBAGENT_MODEL in claudel). Ollama keeps it in its own runner and cache, so subagents no longer evict the main conversation. Empty: subagents use Model.',
+  },
+  contextTokens: {
+    type: 'integer', minimum: 0, maximum: 10_000_000, default: 0,
+    title: 'Context window',
+    description: "The model's context window in tokens, told to Claude Code by claudel. The backend's own figure wins while it answers; this is used when it cannot say. 0: not set.",
   },
   shell: {
     type: 'string', enum: SHELL_PREFERENCES, default: 'auto',

@@ -1,5 +1,7 @@
 import type { Shell } from './shells.js';
 import { isShell } from './shells.js';
+import type { KnownWindow } from './context-window.js';
+import { CONTEXT_WINDOW_VARIABLES, OUTPUT_TOKENS_VARIABLE, outputTokensFor, windowWarning } from './context-window.js';
 
 export interface ClaudelOptions {
   readonly shell: Shell;
@@ -16,6 +18,8 @@ export interface ClaudelOptions {
    * conversation from a one-slot backend.
    */
   readonly subagentModel?: string;
+  /** The model's true context window; null or absent when neither the backend nor the settings know it. */
+  readonly window?: KnownWindow | null;
 }
 
 const FUNCTION_NAME = 'claudel';
@@ -53,7 +57,64 @@ function claudelEnvironment(options: ClaudelOptions): [name: string, value: stri
     // backends lift to the top of the prompt (DESIGN §5); `ollama launch claude`
     // turns it off too. The proxy still folds it for clients started otherwise.
     ['CLAUDE_CODE_TOTAL_TOKENS_REMINDER', 'off'],
+    ...windowEnvironment(options.window ?? null),
   ];
+}
+
+/** The client otherwise assumes 1M tokens (200K in older builds) for a model it does not know. */
+function windowEnvironment(window: KnownWindow | null): [name: string, value: string][] {
+  if (window === null) return [];
+  const output = outputTokensFor(window.tokens);
+  return [
+    ...CONTEXT_WINDOW_VARIABLES.map((name): [string, string] => [name, String(window.tokens)]),
+    ...(output === null ? [] : [[OUTPUT_TOKENS_VARIABLE, String(output)] as [string, string]]),
+  ];
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Comment lines after the header: where the window came from, or why it is left out; and a window too small. */
+function windowComments(options: ClaudelOptions): string[] {
+  const window = options.window ?? null;
+  const sentences: string[] = [];
+  if (window === null) {
+    sentences.push('Context window: unknown (the backend did not report one for this model, and the contextTokens setting is not set), '
+      + 'so CLAUDE_CODE_MAX_CONTEXT_TOKENS is left out and Claude Code assumes its own default. Load the model, or pass --context-tokens N.');
+  } else {
+    sentences.push(`Context window: ${count(window.tokens)} tokens, from ${window.source}. Claude Code 2.1.332 reads it; older builds such as 2.1.139 ignore it.`);
+    const output = outputTokensFor(window.tokens);
+    if (output !== null) sentences.push(`Output capped at ${count(output)} tokens: Claude Code compacts at the window minus min(output, 20,000) minus 13,000, and refuses to send when its output does not fit, so its default (32,000) would leave no room for the conversation.`);
+    const warning = windowWarning(window, options.model, options.bare);
+    if (warning) sentences.push(`WARNING: ${warning}`);
+  }
+  return sentences.flatMap((sentence) => wrapComment(oneLine(sentence)));
+}
+
+/** A model name from the backend may hold anything; a comment must stay one line, so control characters become spaces. */
+function oneLine(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029 ? ' ' : char;
+  }
+  return out;
+}
+
+/** A long sentence as comment lines of about 110 characters. */
+function wrapComment(text: string): string[] {
+  const lines: string[] = [];
+  let line = '#';
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > 110 && line !== '#') {
+      lines.push(line);
+      line = '#';
+    }
+    line += ` ${word}`;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** POSIX single quotes: nothing inside is special, a quote is closed, escaped and reopened. */
@@ -83,12 +144,13 @@ function assertValid(options: ClaudelOptions): void {
 export function claudelSnippet(options: ClaudelOptions): string {
   assertValid(options);
   const flags = options.bare ? ' --bare' : '';
+  const header = [HEADER, ...windowComments(options)].join('\n');
   if (options.shell === 'fish') {
     const assignments = claudelEnvironment(options).map(([name, value]) => `    ${name}=${quoteFish(value)} \\\n`);
-    return `${HEADER}\nfunction ${FUNCTION_NAME} --description 'Claude Code on a local model via llm-cache-proxy'\n${assignments.join('')}    command claude${flags} $argv\nend\n`;
+    return `${header}\nfunction ${FUNCTION_NAME} --description 'Claude Code on a local model via llm-cache-proxy'\n${assignments.join('')}    command claude${flags} $argv\nend\n`;
   }
   // `function name {` rather than `name() {`: an existing alias named claudel
   // would be expanded in the latter and break the definition in bash and zsh.
   const assignments = claudelEnvironment(options).map(([name, value]) => `  ${name}=${quotePosix(value)} \\\n`);
-  return `${HEADER}\nfunction ${FUNCTION_NAME} {\n${assignments.join('')}  command claude${flags} "$@"\n}\n`;
+  return `${header}\nfunction ${FUNCTION_NAME} {\n${assignments.join('')}  command claude${flags} "$@"\n}\n`;
 }

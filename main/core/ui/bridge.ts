@@ -2,7 +2,7 @@
 // the app (preload over IPC) or the headless proxy (HTTP). Pure types, so the
 // renderer, the sandboxed preload and the main process all `import type` it;
 // nothing here may pull a runtime module into the renderer's build.
-import type { CallRecord, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
 
 export type Unsubscribe = () => void;
 
@@ -29,6 +29,7 @@ export interface SettingsValues {
   readonly slots: number;
   readonly model: string;
   readonly subagentModel: string;
+  readonly contextTokens: number;
   readonly bare: boolean;
   readonly shell: string;
   readonly launchAtLogin: boolean;
@@ -76,6 +77,8 @@ export interface SnippetView {
   /** Every shell a snippet can be written for. */
   readonly shells: readonly string[];
   readonly text: string;
+  /** Said plainly beside the snippet when the model's window is too small for Claude Code; null when it fits or is unknown. */
+  readonly warning?: string | null;
 }
 
 export interface UiBridge {
@@ -84,6 +87,8 @@ export interface UiBridge {
   getStatus(): Promise<ProxyStatus | null>;
   /** Each completed call, as it completes. */
   onCall(listener: (record: CallRecord) => void): Unsubscribe;
+  /** Calls starting, getting their first token and ending. */
+  onInFlight(listener: (event: InFlightEvent) => void): Unsubscribe;
   /** The page's view may be stale (the proxy restarted, or the feed reconnected): fetch the status again. */
   onStatusReset(listener: () => void): Unsubscribe;
   onFeedState(listener: (state: FeedState) => void): Unsubscribe;
@@ -108,6 +113,7 @@ export type UiRequestMethod = 'getStatus' | 'getSnippet' | 'copySnippet' | 'getS
 
 export interface UiPushEvents {
   readonly call: CallRecord;
+  readonly 'in-flight': InFlightEvent;
   readonly 'status-reset': null;
   readonly 'feed-state': FeedState;
 }

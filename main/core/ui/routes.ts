@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import { shellFromEnv } from '../snippet/shells.js';
 import { RENDERER_CSP_HEADER } from './csp.js';
-import { rendererDir } from './paths.js';
+import { PAGE_MODULES_PATH, pageModulesDir, rendererDir } from './paths.js';
 import { chooseShell, snippetView } from './snippet-view.js';
 
 export const UI_PATH = '/_proxy/ui/';
@@ -55,18 +55,19 @@ export function uiRoutes(options: UiRoutesOptions = {}): Router {
     res.set('cache-control', 'no-store').json(snippetView({ host, port, model, bare }, chooseShell(requested, shell)));
   });
 
-  router.use(UI_PATH, express.static(options.dir ?? rendererDir(), {
-    index: 'index.html',
+  const staticOptions = {
     redirect: false,
     // A missing file under /_proxy/ui/ is a 404 here, never a request forwarded to the backend.
     fallthrough: false,
     dotfiles: 'ignore',
     etag: true,
     setHeaders: setPageHeaders,
-  }));
+  } as const;
+  router.use(UI_PATH, express.static(options.dir ?? rendererDir(), { ...staticOptions, index: 'index.html' }));
+  router.use(PAGE_MODULES_PATH, express.static(pageModulesDir(), { ...staticOptions, index: false }));
 
   // Answer in plain words rather than in the Anthropic error shape the proxy uses for API calls.
-  router.use(UI_PATH, (err: { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+  router.use([UI_PATH, PAGE_MODULES_PATH], (err: { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status ?? 500;
     res.status(status).type('text/plain').send(status === 404 ? 'Not found' : 'Cannot serve this file');
   });

@@ -11,13 +11,19 @@ import type {
   ApplyOutcome, FieldInfo, SettingsField, SettingsForm, SettingsProblem, SettingsValues, SnippetView, UiRequestMethod,
 } from './bridge.js';
 import { chooseShell, snippetView } from './snippet-view.js';
+import type { KnownWindow } from '../snippet/context-window.js';
 
 /** What the service needs from the app controller (AppController satisfies it). */
 export interface UiHost {
   settings(): Readonly<Settings>;
   applySettings(patch: Partial<Settings>): Promise<ApplyOutcome>;
   proxyStatus(): ProxyStatus | null;
-  state(): { readonly ollama: { readonly models: readonly { readonly name: string }[] }; readonly shell: Shell };
+  state(): {
+    readonly ollama: { readonly models: readonly { readonly name: string }[] };
+    readonly shell: Shell;
+    /** The model's window, where the host knows it (the app's monitor or its setting). */
+    readonly snippet?: { readonly window: KnownWindow | null };
+  };
 }
 
 /** The window's fields, read from the settings; the object literal makes the compiler check every field is mapped. */
@@ -35,6 +41,7 @@ export function settingsValues(settings: Readonly<Settings>): SettingsValues {
     slots: settings.slots,
     model: settings.model,
     subagentModel: settings.subagentModel,
+    contextTokens: settings.contextTokens,
     bare: settings.bare,
     shell: settings.shell,
     launchAtLogin: settings.launchAtLogin,
@@ -106,7 +113,9 @@ export class UiService {
   }
 
   snippet(shell?: unknown): SnippetView {
-    return snippetView(this.host.settings(), chooseShell(shell, this.host.state().shell));
+    const settings = this.host.settings();
+    const state = this.host.state();
+    return snippetView({ ...settings, window: state.snippet?.window ?? null }, chooseShell(shell, state.shell));
   }
 }
 

@@ -1,6 +1,8 @@
 // The `claudel` snippet as the page shows it, for the app and the headless
 // proxy alike.
 import { claudelSnippet } from '../snippet/claudel.js';
+import type { KnownWindow } from '../snippet/context-window.js';
+import { windowWarning } from '../snippet/context-window.js';
 import type { Shell } from '../snippet/shells.js';
 import { SHELLS, isShell } from '../snippet/shells.js';
 import type { SnippetView } from './bridge.js';
@@ -11,6 +13,8 @@ export interface SnippetSource {
   readonly model: string;
   readonly bare: boolean;
   readonly subagentModel?: string;
+  /** The model's context window, when the backend or the settings know it. */
+  readonly window?: KnownWindow | null;
 }
 
 /** A shell the page asked for, else the user's own (the page's input is not trusted). */
@@ -20,5 +24,11 @@ export function chooseShell(requested: unknown, fallback: Shell): Shell {
 
 export function snippetView(source: SnippetSource, shell: Shell): SnippetView {
   const { host, port, model, bare, subagentModel } = source;
-  return { shell, shells: SHELLS, text: claudelSnippet({ shell, host, port, model, bare, subagentModel }) };
+  const window = source.window ?? null;
+  return {
+    shell,
+    shells: SHELLS,
+    text: claudelSnippet({ shell, host, port, model, bare, subagentModel, window }),
+    warning: window && windowWarning(window, model, bare),
+  };
 }
