@@ -2,6 +2,9 @@
 //   resources/tray{Running,Stopped,Error}Template.png (+ @2x): menu-bar template
 //     images (black + alpha; macOS tints them for light and dark menu bars),
 //     and trayTemplate.png (+ @2x), the same as the running one;
+//   resources/tray{Running,Stopped,Error}Light.png (+ @2x): the same glyphs in
+//     white for Windows and Linux, whose panels are mostly dark and which do
+//     not tint template images;
 //   build/icon.png (1024×1024) and build/icon.icns: the app icon.
 // The glyph is a cache drum (a database cylinder): filled while running,
 // hollow when stopped, struck through on error. Shapes are inside-tests in a
@@ -138,11 +141,12 @@ function encodePng(size: number, paint: (png: PNG) => void): Buffer {
   return PNG.sync.write(png);
 }
 
-function templatePng(shape: Shape, size: number): Buffer {
+/** One color plus alpha: black for macOS templates, white for the dark panels of Windows and Linux. */
+function glyphPng(shape: Shape, size: number, [r, g, b]: Rgb = [0, 0, 0]): Buffer {
   const alpha = coverage(shape, size, 8);
   return encodePng(size, (png) => {
     for (let i = 0; i < alpha.length; i++) {
-      png.data.set([0, 0, 0, Math.round(alpha[i] * 255)], i * 4);
+      png.data.set([r, g, b, Math.round(alpha[i] * 255)], i * 4);
     }
   });
 }
@@ -215,10 +219,11 @@ function icns(render: (size: number) => Buffer): Buffer {
 
 const TRAY_SIZE = 22;
 const TRAY_FILES: Readonly<Record<TrayVariant, string>> = {
-  running: 'trayRunningTemplate',
-  stopped: 'trayStoppedTemplate',
-  error: 'trayErrorTemplate',
+  running: 'trayRunning',
+  stopped: 'trayStopped',
+  error: 'trayError',
 };
+const WHITE: Rgb = [255, 255, 255];
 
 function main(): void {
   // Compiled to dist/scripts/, two levels below the repository.
@@ -231,12 +236,14 @@ function main(): void {
   };
   for (const [variant, name] of Object.entries(TRAY_FILES) as [TrayVariant, string][]) {
     const glyph = trayGlyph(variant);
-    const files = variant === 'running' ? [name, 'trayTemplate'] : [name];
-    const [normal, retina] = [templatePng(glyph, TRAY_SIZE), templatePng(glyph, TRAY_SIZE * 2)];
+    const files = variant === 'running' ? [`${name}Template`, 'trayTemplate'] : [`${name}Template`];
+    const [normal, retina] = [glyphPng(glyph, TRAY_SIZE), glyphPng(glyph, TRAY_SIZE * 2)];
     for (const file of files) {
       write(`resources/${file}.png`, normal);
       write(`resources/${file}@2x.png`, retina);
     }
+    write(`resources/${name}Light.png`, glyphPng(glyph, TRAY_SIZE, WHITE));
+    write(`resources/${name}Light@2x.png`, glyphPng(glyph, TRAY_SIZE * 2, WHITE));
   }
   const rendered = new Map<number, Buffer>();
   const appIcon = (size: number): Buffer => {

@@ -278,6 +278,32 @@ describe('AppController', { timeout: 20_000 }, () => {
     assert.equal(store.store.launchAtLogin, false);
   });
 
+  test('Launch at Login that macOS silently leaves off is not stored as on, and the menu and Settings say why', async () => {
+    const { controller, loginItem, platform, store } = await rig({}, { start: false });
+    loginItem.ignoresSet = true;
+    await controller.dispatch({ type: 'set-launch-at-login', enabled: true });
+    assert.deepEqual(loginItem.calls, [true]);
+    assert.equal(store.store.launchAtLogin, false);
+    assert.equal(controller.state().loginItem.enabled, false);
+    assert.match(platform.notices.at(-1)?.body ?? '', /did not take effect\. The app is running from its disk image\. Move the app to Applications/);
+    const menu = buildTrayMenu(controller.state());
+    assert.equal(menu.flatMap((i) => [i, ...(i.submenu ?? [])]).find((i) => i.id === 'login-refused')?.label,
+      'Not turned on: Move the app to Applications and try again.');
+
+    // The Settings window gets the same reason next to the field; opening the menu again keeps it.
+    const result = await controller.applySettings({ launchAtLogin: true });
+    assert.deepEqual(result.ok ? [] : result.errors.map((e) => e.field), ['launchAtLogin']);
+    assert.equal(store.store.launchAtLogin, false);
+    await controller.refreshLoginItem();
+    assert.ok(controller.state().loginItem.refused);
+
+    // Moved to Applications: it takes, and the note goes.
+    loginItem.ignoresSet = false;
+    assert.deepEqual(await controller.applySettings({ launchAtLogin: true }), { ok: true });
+    assert.equal(store.store.launchAtLogin, true);
+    assert.deepEqual(controller.state().loginItem, { supported: true, enabled: true, requiresApproval: false });
+  });
+
   test('Keep model loaded asks Ollama to load the chosen model with a long keep_alive', async () => {
     const { controller } = await rig({ model: 'qwen3-coder:30b' });
     const seen = standin.requests.length;

@@ -47,7 +47,7 @@ describe('tray wiring', { timeout: 10_000 }, () => {
 
   test('clicking the icon pops up a menu built from fresh state, and its items reach the controller', async () => {
     const { controller, platform, loginItem, tray, wired } = await setup('darwin');
-    assert.deepEqual(tray.images, [trayIconPath(RESOURCES, 'stopped')]);
+    assert.deepEqual(tray.images, [trayIconPath(RESOURCES, 'stopped', 'darwin')]);
     assert.equal(tray.toolTips.at(-1), tooltip(controller.state()));
     assert.equal(tray.ignoresDoubleClicks, true);
     assert.deepEqual(tray.contextMenus, [], 'on macOS the menu pops up on click instead');
@@ -67,7 +67,7 @@ describe('tray wiring', { timeout: 10_000 }, () => {
     const running = untilState(controller, (s) => s.proxy.state === 'running');
     menu.click('proxy-toggle');
     await running;
-    assert.deepEqual(tray.images.at(-1), trayIconPath(RESOURCES, 'running'));
+    assert.deepEqual(tray.images.at(-1), trayIconPath(RESOURCES, 'running', 'darwin'));
     assert.match(tray.toolTips.at(-1) ?? '', /Running on 127\.0\.0\.1:/);
 
     const reopened = await tray.click('right-click');
@@ -75,7 +75,7 @@ describe('tray wiring', { timeout: 10_000 }, () => {
     const stopped = untilState(controller, (s) => s.proxy.state === 'stopped');
     reopened.click('proxy-toggle');
     await stopped;
-    assert.deepEqual(tray.images.at(-1), trayIconPath(RESOURCES, 'stopped'));
+    assert.deepEqual(tray.images.at(-1), trayIconPath(RESOURCES, 'stopped', 'darwin'));
 
     // Quit removes the icon at once and stops redrawing it while the controller winds down.
     wired.dispose();
@@ -87,7 +87,7 @@ describe('tray wiring', { timeout: 10_000 }, () => {
     // Compiled to dist/test/; the images live in the repository's resources/.
     const resources = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
     for (const variant of ['running', 'stopped', 'error'] as const) {
-      const file = trayIconPath(resources, variant);
+      const file = trayIconPath(resources, variant, 'darwin');
       assert.match(path.basename(file), /Template\.png$/, 'macOS only tints images whose name ends in Template');
       for (const [name, size] of [[file, 22], [file.replace(/\.png$/, '@2x.png'), 44]] as const) {
         const png = PNG.sync.read(fs.readFileSync(name));
@@ -99,8 +99,27 @@ describe('tray wiring', { timeout: 10_000 }, () => {
     }
   });
 
+  test('Windows and Linux show every icon in white (light on their dark panels), with its @2x, not the black template', async () => {
+    const resources = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
+    for (const os of ['linux', 'win32'] as const) {
+      for (const variant of ['running', 'stopped', 'error'] as const) {
+        const file = trayIconPath(resources, variant, os);
+        assert.doesNotMatch(path.basename(file), /Template/, 'only macOS tints template images; elsewhere they stay black');
+        for (const [name, size] of [[file, 22], [file.replace(/\.png$/, '@2x.png'), 44]] as const) {
+          const png = PNG.sync.read(fs.readFileSync(name));
+          assert.deepEqual([png.width, png.height], [size, size], name);
+          const pixels = Array.from({ length: size * size }, (_, i) => png.data.subarray(i * 4, i * 4 + 4));
+          assert.ok(pixels.every(([r, g, b, a]) => a === 0 || (r === 255 && g === 255 && b === 255)), `${name} is white with alpha only`);
+          assert.ok(pixels.some(([, , , a]) => a === 255), `${name} draws something`);
+        }
+      }
+    }
+  });
+
   test('on Linux the menu is set on the icon and replaced on every state change', async () => {
     const { controller, tray } = await setup('linux');
+    assert.deepEqual(tray.images, [trayIconPath(RESOURCES, 'stopped', 'linux')]);
+    assert.match(tray.images[0]!, /Light\.png$/);
     assert.equal(tray.listenerCount('click'), 0);
     assert.equal(tray.contextMenus.length, 1);
     const bare = untilState(controller, (s) => s.settings.bare);

@@ -35,6 +35,11 @@ describe('defaultConfigDir', () => {
       assert.equal(defaultConfigDir(platform, { LLM_CACHE_PROXY_CONFIG_DIR: '/tmp/x', XDG_CONFIG_HOME: '/xdg' }, home), '/tmp/x');
     }
   });
+  test('a relative override becomes absolute, as Electron\'s app.setPath requires', () => {
+    const dir = defaultConfigDir('darwin', { LLM_CACHE_PROXY_CONFIG_DIR: 'my settings/../cfg' }, home);
+    assert.ok(path.isAbsolute(dir), dir);
+    assert.equal(dir, path.join(process.cwd(), 'cfg'));
+  });
 });
 
 describe('schema and defaults', () => {

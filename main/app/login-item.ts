@@ -2,6 +2,7 @@
 // autostart file on Linux (where Electron's setting does nothing).
 import os from 'node:os';
 import type { App, LoginItemSettings } from 'electron';
+import { loginItemRefusal } from '../core/autostart/login-refusal.js';
 import { createXdgAutostart } from '../core/autostart/xdg-autostart.js';
 import type { LoginItemService, LoginItemStatus } from '../core/controller/types.js';
 import { PRODUCT_NAME, xdgConfigHome } from '../core/settings/paths.js';
@@ -27,6 +28,7 @@ export function createLoginItemService(app: LoginItemApp, platform: NodeJS.Platf
       supported: app.isPackaged,
       get: async () => loginItemStatus(app.getLoginItemSettings(), platform),
       set: async (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
+      refusal: () => loginItemRefusal(platform, app.getAppPath()),
     };
   }
   const autostart = createXdgAutostart({

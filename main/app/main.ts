@@ -2,7 +2,7 @@
 // Everything that decides anything lives in main/core; this file only wires
 // Electron's tray, notifications, shell and login item to it.
 import os from 'node:os';
-import { app, clipboard, Menu, Notification, shell, Tray } from 'electron';
+import { app, BrowserWindow, clipboard, Menu, Notification, powerMonitor, shell, Tray } from 'electron';
 import Store from 'electron-store';
 import { createAppController } from '../core/controller/app-controller.js';
 import type { AppController } from '../core/controller/app-controller.js';
@@ -14,7 +14,9 @@ import type { Settings } from '../core/settings/schema.js';
 import { registerIpc } from './ipc.js';
 import { createLoginItemService } from './login-item.js';
 import { electronPlatform } from './platform.js';
+import { handleQuit } from './quit.js';
 import { resourcesDir } from './tray-icons.js';
+import { trayIsVisible } from './tray-host.js';
 import { wireTray } from './tray.js';
 import type { WiredTray } from './tray.js';
 import { openActivityWindow } from './windows.js';
@@ -73,23 +75,19 @@ async function launch(): Promise<void> {
   app.on('second-instance', () => openActivityWindow(running));
   // A menu-bar app lives on when its last window closes.
   app.on('window-all-closed', () => undefined);
-  quitAfterShutdown(running);
-  await running.start();
-}
-
-/** Quit waits for the proxy's streams to finish (up to QUIT_GRACE_MS), then exits. */
-function quitAfterShutdown(controller: AppController): void {
-  let quitting = false;
-  app.on('before-quit', (event) => {
-    if (quitting) return;
-    quitting = true;
-    event.preventDefault();
-    // The app looks gone at once; streams still in flight finish out of sight.
-    tray?.dispose();
-    tray = null;
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, QUIT_GRACE_MS + QUIT_DEADLINE_SLACK_MS));
-    void Promise.race([controller.shutdown(QUIT_GRACE_MS), deadline])
-      .catch((error: unknown) => console.error('llm-cache-proxy: shutdown failed:', error))
-      .finally(() => app.exit(0));
+  handleQuit(app, powerMonitor, {
+    disappear() {
+      tray?.dispose();
+      tray = null;
+      for (const window of BrowserWindow.getAllWindows()) window.destroy();
+    },
+    shutdown: (graceMs) => running.shutdown(graceMs),
+    graceMs: QUIT_GRACE_MS,
+    deadlineSlackMs: QUIT_DEADLINE_SLACK_MS,
   });
+  // A desktop with no tray host would show nothing at all: the window is the app there.
+  void trayIsVisible(process.platform).then((visible) => {
+    if (!visible) openActivityWindow(running);
+  });
+  await running.start();
 }

@@ -1,17 +1,19 @@
-// Which template image the tray shows. macOS treats a file whose name ends in
+// Which image the tray shows. macOS treats a file whose name ends in
 // `Template` as a template image (black + alpha, tinted for light and dark
-// menu bars) and picks up the `@2x` file beside it by itself.
+// menu bars). Windows and Linux show images as they are, on panels that are
+// mostly dark, so they get the same glyphs in white. Electron picks up the
+// `@2x` file beside each by itself.
 import path from 'node:path';
 import type { TrayIconVariant } from '../core/menu/types.js';
 
-const FILE_NAMES: Readonly<Record<TrayIconVariant, string>> = {
-  running: 'trayRunningTemplate.png',
-  stopped: 'trayStoppedTemplate.png',
-  error: 'trayErrorTemplate.png',
+const BASE_NAMES: Readonly<Record<TrayIconVariant, string>> = {
+  running: 'trayRunning',
+  stopped: 'trayStopped',
+  error: 'trayError',
 };
 
-export function trayIconPath(resourcesDir: string, variant: TrayIconVariant): string {
-  return path.join(resourcesDir, FILE_NAMES[variant]);
+export function trayIconPath(resourcesDir: string, variant: TrayIconVariant, os: NodeJS.Platform): string {
+  return path.join(resourcesDir, `${BASE_NAMES[variant]}${os === 'darwin' ? 'Template' : 'Light'}.png`);
 }
 
 /**

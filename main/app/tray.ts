@@ -44,7 +44,7 @@ export interface WiredTray<M> {
 export function wireTray<M>(electron: TrayElectron<M>, controller: TrayControllerLike, options: TrayOptions): WiredTray<M> {
   const initial = controller.state();
   let variant: TrayIconVariant = trayIconVariant(initial);
-  const tray = electron.createTray(trayIconPath(options.resourcesDir, variant));
+  const tray = electron.createTray(trayIconPath(options.resourcesDir, variant, options.os));
   // Linux tray hosts show a menu set beforehand and report no clicks; elsewhere
   // the menu pops up on click, so it can be rebuilt from fresh state first.
   const popsUp = options.os !== 'linux';
@@ -52,7 +52,7 @@ export function wireTray<M>(electron: TrayElectron<M>, controller: TrayControlle
 
   const render = (state: AppState): void => {
     const next = trayIconVariant(state);
-    if (next !== variant) tray.setImage(trayIconPath(options.resourcesDir, next));
+    if (next !== variant) tray.setImage(trayIconPath(options.resourcesDir, next, options.os));
     variant = next;
     tray.setToolTip(tooltip(state));
     // Only the macOS menu bar shows a title beside the icon.

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AppController } from '../core/controller/app-controller.js';
 import { RENDERER_CSP_HEADER } from '../core/ui/csp.js';
 import { rendererDir } from '../core/ui/paths.js';
+import { loadPage } from './load-page.js';
 
 /** Not persisted: the page keeps nothing, and sharing no storage with anything else is the point. */
 const PARTITION = 'llm-cache-proxy-activity';
@@ -95,6 +96,6 @@ export function openActivityWindow(controller: AppController): BrowserWindow {
   });
   const proxyState = controller.state().proxy.state;
   const view = proxyState === 'port-busy' || proxyState === 'error' ? 'settings' : 'activity';
-  void window.loadFile(join(rendererDir(), 'index.html'), { hash: view });
+  void loadPage(window, join(rendererDir(), 'index.html'), { hash: view });
   return window;
 }

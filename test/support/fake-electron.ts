@@ -5,6 +5,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { TrayElectron, TrayLike } from '../../main/app/tray.js';
 import type { LoginItemService, LoginItemStatus, Notice, PlatformServices } from '../../main/core/controller/types.js';
+import type { LoginItemRefusal } from '../../main/core/menu/types.js';
 
 export class FakePlatform implements PlatformServices {
   clipboard = '';
@@ -26,6 +27,8 @@ export class FakeLoginItem implements LoginItemService {
   readonly supported = true;
   status: LoginItemStatus = { enabled: false, requiresApproval: false };
   refuseWith: Error | null = null;
+  /** Like macOS with an app on a disk image: set() succeeds and nothing changes. */
+  ignoresSet = false;
   readonly calls: boolean[] = [];
   reads = 0;
   async get(): Promise<LoginItemStatus> {
@@ -35,7 +38,10 @@ export class FakeLoginItem implements LoginItemService {
   async set(enabled: boolean): Promise<void> {
     if (this.refuseWith) throw this.refuseWith;
     this.calls.push(enabled);
-    this.status = { enabled, requiresApproval: false };
+    if (!this.ignoresSet) this.status = { enabled, requiresApproval: false };
+  }
+  refusal(): LoginItemRefusal {
+    return { reason: 'The app is running from its disk image.', remedy: 'Move the app to Applications and try again.' };
   }
 }
 

@@ -4,7 +4,7 @@
 // The Electron glue only forwards clicks here and renders what comes back.
 import { EventEmitter } from 'node:events';
 import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
-import type { AppState, LoginItemView, MenuAction } from '../menu/types.js';
+import type { AppState, LoginItemRefusal, LoginItemView, MenuAction } from '../menu/types.js';
 import type { Clock } from '../backends/clock.js';
 import { realClock } from '../backends/clock.js';
 import type { KeepAlive } from '../backends/keep-alive.js';
@@ -39,6 +39,11 @@ const STOP_GRACE_MS = 5000;
  * (a local model can take minutes to answer) while the new one takes new calls.
  */
 const RESTART_GRACE_MS = 10 * 60_000;
+const UNKNOWN_REFUSAL: LoginItemRefusal = {
+  reason: 'The operating system did not register the login item.',
+  remedy: 'Check the login items in your system settings.',
+};
+
 /** Sent as Ollama's keep_alive while "Keep model loaded" is on. */
 const KEEP_ALIVE = '60m';
 
@@ -163,7 +168,9 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     if (!this.#loginItemService.supported) return;
     const status = await this.#loginItemService.get();
     const changed = status.enabled !== this.#loginItem.enabled || status.requiresApproval !== this.#loginItem.requiresApproval;
-    this.#loginItem = { supported: true, ...status };
+    // The reason it was refused stays on show until the item is on.
+    const refused = status.enabled ? undefined : this.#loginItem.refused;
+    this.#loginItem = { supported: true, ...status, ...(refused ? { refused } : {}) };
     if (status.enabled !== this.#settings.launchAtLogin) this.#write({ launchAtLogin: status.enabled });
     if (changed) this.#emitState();
   }
@@ -289,10 +296,22 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     try {
       await this.#loginItemService.set(enabled);
       await this.refreshLoginItem();
-      return null;
     } catch (error) {
       return { field: 'launchAtLogin', message: `Could not change launch at login: ${messageOf(error)}` };
     }
+    // macOS answers a login item it will not register with silence: only reading it back tells.
+    if (!enabled || this.#loginItem.enabled) {
+      if (this.#loginItem.refused) {
+        const { supported, enabled: on, requiresApproval } = this.#loginItem;
+        this.#loginItem = { supported, enabled: on, requiresApproval };
+        this.#emitState();
+      }
+      return null;
+    }
+    const refused = this.#loginItemService.refusal?.() ?? UNKNOWN_REFUSAL;
+    this.#loginItem = { ...this.#loginItem, refused };
+    this.#emitState();
+    return { field: 'launchAtLogin', message: `Launch at login did not take effect. ${refused.reason} ${refused.remedy}` };
   }
 
   /** Starts the proxy from the stored settings; a failure becomes state (and a notification), never an exception. */

@@ -2,7 +2,7 @@
 // it offers back. Only plain interfaces here: the Electron glue implements the
 // services, tests implement them with fakes, and the controller stays Node-only.
 import type { CallRecord, InFlightEvent } from '../diagnostics/types.js';
-import type { AppState } from '../menu/types.js';
+import type { AppState, LoginItemRefusal } from '../menu/types.js';
 import type { Clock } from '../backends/clock.js';
 import type { Settings } from '../settings/schema.js';
 
@@ -28,6 +28,8 @@ export interface LoginItemService {
   /** Async because on Linux it reads the XDG autostart file. */
   get(): Promise<LoginItemStatus>;
   set(enabled: boolean): Promise<void>;
+  /** Why a set(true) the OS accepted without error may still leave the item off (macOS does that silently). */
+  refusal?(): LoginItemRefusal;
 }
 
 export interface Notice {

@@ -206,6 +206,7 @@ function keepLoadedItem({ settings }: AppState): MenuItemModel {
 function loginItems({ loginItem }: AppState): MenuItemModel[] {
   if (!loginItem.supported) return [{ id: 'launch-at-login', label: 'Launch at Login', type: 'checkbox', enabled: false, checked: false }];
   const items = [checkbox('launch-at-login', 'Launch at Login', loginItem.enabled, { type: 'set-launch-at-login', enabled: !loginItem.enabled })];
+  if (loginItem.refused) items.push(info('login-refused', `Not turned on: ${loginItem.refused.remedy}`));
   if (loginItem.requiresApproval) {
     items.push(
       info('login-approval', 'Needs your approval in Login Items'),

@@ -18,12 +18,21 @@ export interface ProxyView {
   readonly error?: string;
 }
 
+/** Why the OS left launch at login off although it was asked to turn it on, and what the user can do. */
+export interface LoginItemRefusal {
+  readonly reason: string;
+  /** Short enough for a menu item. */
+  readonly remedy: string;
+}
+
 export interface LoginItemView {
   /** False where the OS offers no login item (e.g. unpackaged on Linux). */
   readonly supported: boolean;
   readonly enabled: boolean;
   /** macOS 13+: registered, but the user must allow it in System Settings. */
   readonly requiresApproval: boolean;
+  /** Set after turning it on had no effect (macOS: the app runs from the disk image, translocated, or unsigned). */
+  readonly refused?: LoginItemRefusal;
 }
 
 /** The settings the menu shows; `model` is empty when none is chosen. */

@@ -19,11 +19,13 @@ export function xdgConfigHome(env: Env, homedir: string): string {
 /**
  * The folder holding config.json: Electron's `app.getPath('userData')`, so the
  * headless CLI and the app read the same file, unless CONFIG_DIR_ENV says
- * otherwise. Pure: the platform's path rules are applied even off that platform.
+ * otherwise (resolved against the working folder). The platform's path rules
+ * are applied even off that platform.
  */
 export function defaultConfigDir(platform: NodeJS.Platform, env: Env, homedir: string): string {
   const override = env[CONFIG_DIR_ENV];
-  if (override) return override;
+  // Electron's app.setPath throws on a relative path; resolve it against the folder it was given in.
+  if (override) return path.resolve(override);
   switch (platform) {
     case 'darwin':
       return path.posix.join(homedir, 'Library', 'Application Support', PRODUCT_NAME);
