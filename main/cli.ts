@@ -53,7 +53,7 @@ function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
     const settings = opened.store.store;
     return {
       proxy: proxyOptionsFromSettings(settings), logLevel: settings.logLevel,
-      backend: settings.backend, router: settings.router === 'none' ? null : settings.router,
+      backend: settings.backend, router: settings.router === 'none' ? null : settings.router, contextTokens: settings.contextTokens,
     };
   } catch (error) {
     warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);

@@ -10,12 +10,11 @@
 //
 //   npm run build && node dist/scripts/context-window-probe.js --clients /tmp [--client 2.1.332] [--turns 24] [--part figures,context,compaction]
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startScriptedUpstream, type CapturedCall, type Reply } from './record-upstream.js';
-import { clientBin, clientEnv, spawnClient, writeFirstRunConfig } from './record-sessions.js';
+import { clientBin, clientEnv, spawnClient } from './record-sessions.js';
+import { contextWindowOf, isSummaryBody, resultJson, sandbox } from './client-sandbox.js';
 import { InteractiveClaude } from './record-tmux.js';
 
 type Env = Readonly<Record<string, string>>;
@@ -31,17 +30,7 @@ const VARIANTS: ReadonlyArray<{ readonly label: string; readonly env: Env }> = [
   { label: 'AUTO_COMPACT_WINDOW=32768', env: { CLAUDE_CODE_AUTO_COMPACT_WINDOW: '32768' } },
 ];
 
-/** The compaction request's own words (2.1.332): the last user message asks for a summary of the conversation. */
-const SUMMARY_REQUEST = /Your task is to create a detailed summary of the conversation/;
-
-function lastUserText(call: CapturedCall): string {
-  const body = JSON.parse(call.body) as { messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }> };
-  const last = body.messages.filter((m) => m.role === 'user').at(-1);
-  if (!last) return '';
-  return typeof last.content === 'string' ? last.content : last.content.map((b) => b.text ?? '').join('\n');
-}
-
-const isSummaryCall = (call: CapturedCall) => SUMMARY_REQUEST.test(lastUserText(call));
+const isSummaryCall = (call: CapturedCall) => isSummaryBody(call.body);
 
 /** How the upstream reports a prompt of `tokens` tokens in usage. */
 type UsageReport = (tokens: number) => { inputTokens: number; cacheReadTokens?: number };
@@ -57,28 +46,6 @@ function answerer(report: UsageReport = (tokens) => ({ inputTokens: tokens })): 
 }
 const answer = answerer();
 
-interface Sandbox {
-  readonly home: string;
-  readonly project: string;
-  readonly tmp: string;
-  dispose(): void;
-}
-
-function sandbox(): Sandbox {
-  const work = mkdtempSync(join(os.tmpdir(), 'cc-context-'));
-  const home = join(work, 'home');
-  const project = join(work, 'project');
-  const tmp = join(work, 'tmp');
-  for (const dir of [join(home, '.claude'), project, tmp]) mkdirSync(dir, { recursive: true });
-  writeFirstRunConfig(home, project);
-  return { home, project, tmp, dispose: () => rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }) };
-}
-
-function resultJson(stdout: string): Record<string, unknown> | undefined {
-  const line = stdout.split('\n').find((l) => l.startsWith('{'));
-  return line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
-}
-
 async function figures(bin: string): Promise<void> {
   console.log('\n## 1. claude -p --output-format json "hi": context window, refusal, max_tokens sent');
   console.log('| env | flags | result | terminal_reason | contextWindow | calls | max_tokens sent |');
@@ -90,9 +57,8 @@ async function figures(bin: string): Promise<void> {
       try {
         const run = await spawnClient(bin, ['-p', ...flags, '--output-format', 'json', 'hi'], clientEnv(upstream.url, box.home, box.tmp, variant.env), box.project);
         const json = resultJson(run.stdout);
-        const usage = Object.values((json?.['modelUsage'] ?? {}) as Record<string, { contextWindow?: number }>)[0];
         const sent = upstream.calls.map((c) => (JSON.parse(c.body) as { max_tokens?: number }).max_tokens).join(',');
-        console.log(`| ${variant.label} | -p ${flags.join(' ')} | ${String(json?.['result'] ?? run.stderr.trim()).slice(0, 40)} | ${String(json?.['terminal_reason'] ?? '')} | ${usage?.contextWindow ?? '-'} | ${upstream.calls.length} | ${sent || '-'} |`);
+        console.log(`| ${variant.label} | -p ${flags.join(' ')} | ${String(json?.['result'] ?? run.stderr.trim()).slice(0, 40)} | ${String(json?.['terminal_reason'] ?? '')} | ${contextWindowOf(json) ?? '-'} | ${upstream.calls.length} | ${sent || '-'} |`);
       } finally {
         await upstream.close();
         box.dispose();

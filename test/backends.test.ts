@@ -223,6 +223,18 @@ describe('context overflow and advice', () => {
     });
   }
 
+  test('Ollama cutting silently: the notice gives the prompt\'s size before the cut, not the count Ollama reports after it', async () => {
+    const standin = await startOllamaStandin({ models: [{ name: 'qwen3-coder:30b', contextLength: 4096 }], loaded: ['qwen3-coder:30b'], truncateToContext: true });
+    await withRig(standin, {}, async (rig) => {
+      const { record } = await callThrough(rig, fullBody({ model: 'qwen3-coder:30b' }));
+      assert.equal(record.inputTokens, 4096, 'Ollama reports the prompt as cut to its window');
+      const overflow = record.contextOverflow;
+      assert.ok(overflow && overflow.source === 'estimate' && overflow.promptTokens > 4096);
+      assert.equal(rig.notices.length, 1, rig.notices.join(' | '));
+      assert.match(rig.notices[0] ?? '', new RegExp(`${overflow.promptTokens.toLocaleString('en-US')} tokens`));
+    });
+  });
+
   test('a conversation pushed out of its slot is told the engine\'s own setting', async () => {
     const engine = await startEngineStandin('llama-server', { model: 'qwen3-coder:30b', contextLength: 131072 });
     await withRig(engine, {}, async (rig) => {

@@ -18,6 +18,10 @@ import { fetchBackendWindow } from '../main/core/snippet/backend-window.js';
 import {
   CLAUDE_CODE_FIXED_CHARS, compactionPoint, fixedPromptTokens, outputTokensFor, windowFit, windowWarning,
 } from '../main/core/snippet/context-window.js';
+import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import { bareBody } from './support/claude-code-bodies.js';
+import { runCli } from './support/cli-process.js';
+import { send } from './support/http-client.js';
 import { loadRecording } from './support/recordings.js';
 import { untilState } from './support/controller-state.js';
 import { FakeLoginItem, FakePlatform } from './support/fake-electron.js';
@@ -155,6 +159,30 @@ describe('llm-cache-proxy snippet asks the backend', () => {
     const bad = await run(['--context-tokens', 'lots'], {});
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--contextTokens|--context-tokens/);
+  });
+});
+
+describe('the headless proxy', () => {
+  test('takes the window from the contextTokens setting for a model the backend gives none for', { timeout: 20_000 }, async () => {
+    const ollama = await startOllamaStandin({ timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 2 } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'context-window-serve-'));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ schemaVersion: 2, contextTokens: 16_384 }));
+    const cli = runCli(['--port', '0', '--target', ollama.url], { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: dir });
+    try {
+      const [, port] = await cli.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      // Its first look finds Ollama with nothing loaded: no window from the backend.
+      await cli.waitFor(/backend at .*Ollama/);
+      const url = `http://127.0.0.1:${port}`;
+      const answer = await send(url, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: bareBody() });
+      assert.equal(answer.status, 200);
+      const status = JSON.parse((await send(url, { path: '/_proxy/status' })).text) as ProxyStatus;
+      assert.equal(status.recent.at(-1)?.contextTokens, 16_384);
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+      await ollama.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

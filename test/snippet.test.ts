@@ -11,6 +11,7 @@ import { claudelSnippet, clientBaseUrl } from '../main/core/snippet/claudel.js';
 import type { Shell } from '../main/core/snippet/shells.js';
 import { SHELLS, shellFromEnv } from '../main/core/snippet/shells.js';
 import { runSnippetCommand } from '../main/cli/snippet-command.js';
+import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 
 const REPORTED_VARIABLES = [
   'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL',
@@ -105,6 +106,46 @@ describe('claudel snippet in real shells', () => {
       assert.equal(report.env['ANTHROPIC_DEFAULT_HAIKU_MODEL'], 'qwen3-coder:30b');
     });
   }
+});
+
+describe('the snippet `snippet --target` generates from a backend reporting its window, in real shells', () => {
+  let ollama: OllamaStandin;
+  before(async () => {
+    ollama = await startOllamaStandin({ models: [{ name: 'qwen3-coder:30b', contextLength: 8192 }], loaded: ['qwen3-coder:30b'] });
+  });
+  after(() => ollama.close());
+
+  /** What `llm-cache-proxy snippet --target <the stand-in>` prints, with an empty settings folder: the window comes from the backend alone. */
+  async function generated(argv: string[]): Promise<string> {
+    let stdout = '';
+    const code = await runSnippetCommand(['--model', 'qwen3-coder:30b', '--port', '11500', '--target', ollama.url, ...argv], {
+      stdout: (text) => { stdout += text; }, stderr: () => undefined, env: { LLM_CACHE_PROXY_CONFIG_DIR: fs.mkdtempSync(path.join(work, 'config-')) },
+    });
+    assert.equal(code, 0);
+    return stdout;
+  }
+
+  for (const shell of SHELLS) {
+    const skip = needsProgram(shell, shell === 'fish' ? ['--version'] : ['-c', 'true']);
+    test(`${shell}: Claude Code gets the backend's 8,192-token window and an output that fits in it`, { skip }, async () => {
+      const { report } = runClaudel(shell, await generated(['--shell', shell, '--bare']), ['-p', 'hi']);
+      assert.equal(report.env['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '8192');
+      assert.equal(report.env['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
+      assert.equal(report.env['ANTHROPIC_BASE_URL'], 'http://127.0.0.1:11500');
+      assert.deepEqual(report.args, ['--bare', '-p', 'hi']);
+    });
+  }
+
+  test('the window follows the backend: reloaded with 32,768 tokens, a new snippet says so', async () => {
+    ollama.models[0]!.contextLength = 32_768;
+    try {
+      const { report } = runClaudel('bash', await generated(['--shell', 'bash']), []);
+      assert.equal(report.env['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '32768');
+      assert.equal(report.env['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
+    } finally {
+      ollama.models[0]!.contextLength = 8192;
+    }
+  });
 });
 
 describe('claudelSnippet', () => {

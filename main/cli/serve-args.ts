@@ -15,7 +15,7 @@ import { backendFromSettings, type BackendSettings } from '../core/proxy/options
 import { parseUpstreamAuth } from '../core/proxy/upstream.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
-       llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P]
+       llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--target URL] [--context-tokens N]
 
 Keeps Claude Code's prompt prefix byte-stable so a local model reuses its cache.
 Point Claude Code at it: ANTHROPIC_BASE_URL=http://127.0.0.1:11435
@@ -58,6 +58,8 @@ export interface ServeConfig {
   readonly logLevel: LogLevel;
   readonly jsonLogs: boolean;
   readonly explain: boolean;
+  /** The contextTokens setting (0 = not set): the window of a model whose backend does not report one. */
+  readonly contextTokens: number;
 }
 
 /** What the settings file says, before flags override it. */
@@ -66,6 +68,7 @@ export interface ServeDefaults {
   readonly logLevel: LogLevel;
   readonly backend?: BackendChoice;
   readonly router?: RouterFlavour | null;
+  readonly contextTokens?: number;
 }
 
 export const BUILTIN_DEFAULTS: ServeDefaults = { proxy: proxyOptionsFromSettings(defaultSettings()), logLevel: 'info', backend: 'auto', router: null };
@@ -195,6 +198,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         logLevel: values['log-level'] === undefined ? defaults.logLevel : oneOf<LogLevel>('--log-level', values['log-level'], LOG_LEVELS),
         jsonLogs: values['json-logs'] ?? false,
         explain: values.explain ?? false,
+        contextTokens: defaults.contextTokens ?? 0,
       },
     };
   } catch (err) {

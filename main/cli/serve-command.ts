@@ -31,8 +31,9 @@ function kb(n: number): string {
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, json: config.jsonLogs, write: io.stdout });
   const backend = watchBackend({ proxy: config.proxy, backend: config.backend, fetch: io.fetch ?? globalThis.fetch });
-  // Whether a call's model is loaded, for its in-flight entry: the monitor's last look, and the calls answered since.
-  const models = new BackendModels(() => backend.monitor.state, () => 0, () => realClock.now());
+  // Whether a call's model is loaded and its window, for its in-flight entry: the monitor's last look, the calls
+  // answered since, and the contextTokens setting where the backend reports no window.
+  const models = new BackendModels(() => backend.monitor.state, () => config.contextTokens, () => realClock.now());
   const proxy = createProxy({ ...config.proxy, backend: backend.view, backendInfo: (model) => models.info(model ?? '') });
   backend.on('found', (line) => logger.info(line));
   // A context too small for the prompts: said once per model and window, like the tray does.

@@ -21,7 +21,7 @@ export interface SnippetCommandIo {
 const COMMAND = 'llm-cache-proxy snippet';
 
 function usage(configDir: string): string {
-  return `Usage: ${COMMAND} [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--context-tokens N]
+  return `Usage: ${COMMAND} [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--target URL] [--context-tokens N]
 
 Prints a shell function, claudel, that runs Claude Code on your local model
 through the proxy. Defaults come from the settings file in
@@ -33,6 +33,7 @@ ${configDir}
   --subagent-model M     another local model for subagents, so they keep their own
                          cache instead of evicting the main conversation's
   --port P               the port the proxy listens on
+  --target URL           the backend to ask for the model's context window (as the proxy's --target)
   --context-tokens N     the model's context window, used when the backend does not report it
                          (Ollama: the model must be loaded; llama-server: /props)
   -h, --help             show this help
@@ -49,6 +50,7 @@ const OPTIONS = {
   model: { type: 'string' },
   'subagent-model': { type: 'string' },
   port: { type: 'string' },
+  target: { type: 'string' },
   'context-tokens': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -71,7 +73,7 @@ function parse(argv: string[]) {
   const bareFlags = tokens.flatMap((token) => (token.kind === 'option' && (token.name === 'bare' || token.name === 'no-bare') ? [token.name] : []));
   const lastBareFlag = bareFlags.at(-1);
   const bare = lastBareFlag === undefined ? undefined : lastBareFlag === 'bare';
-  return { help: values.help === true, shell: values.shell as Shell | undefined, bare, model: values.model, subagentModel: values['subagent-model'], port: values.port, contextTokens: values['context-tokens'] };
+  return { help: values.help === true, shell: values.shell as Shell | undefined, bare, model: values.model, subagentModel: values['subagent-model'], port: values.port, target: values.target, contextTokens: values['context-tokens'] };
 }
 
 function chooseShell(flag: Shell | undefined, settings: Settings, env: NodeJS.ProcessEnv): Shell {
@@ -105,7 +107,7 @@ export async function runSnippetCommand(argv: string[], io: SnippetCommandIo, fe
     io.stderr(`${COMMAND}: ${opened.recovered.reason} It was moved to ${opened.recovered.backupPath}; using defaults.\n`);
   }
 
-  const result = settingsFromFlags(opened.store.store, { bare: flags.bare, model: flags.model, 'subagent-model': flags.subagentModel, port: flags.port, 'context-tokens': flags.contextTokens });
+  const result = settingsFromFlags(opened.store.store, { bare: flags.bare, model: flags.model, 'subagent-model': flags.subagentModel, port: flags.port, target: flags.target, 'context-tokens': flags.contextTokens });
   if (!result.ok) {
     io.stderr(result.errors.map((error) => `${COMMAND}: --${error.field}: ${error.message}\n`).join(''));
     return 2;

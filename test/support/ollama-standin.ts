@@ -50,6 +50,12 @@ export interface StandinOptions {
   servesMessages?: boolean;
   /** Refuse a prompt of more tokens than this with llama-server's 400 (exceed_context_size_error). */
   refuseOverContext?: number;
+  /**
+   * Cut a prompt longer than the model's context_length to fit, as Ollama does
+   * silently: usage then counts the prompt after the cut (its runner's
+   * PromptEvalCount is the length of the truncated input).
+   */
+  truncateToContext?: boolean;
   version?: string;
   models?: StandinModel[];
   /** Models reported by /api/ps as loaded. */
@@ -57,6 +63,8 @@ export interface StandinOptions {
   timing?: Partial<StreamTiming>;
   /** Keep request bodies in `requests` (off in the benchmark to save memory). */
   record?: boolean;
+  /** The answer's text for a request body, sent in `timing.tokens` deltas (default: "Hello world world…"). */
+  answer?: (body: unknown) => string;
 }
 
 export interface OllamaStandin {
@@ -140,8 +148,18 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     crashMidStream: false,
   };
 
-  async function streamMessage(res: http.ServerResponse, model: string, usage: Record<string, number>, rec: RecordedRequest): Promise<void> {
+  /** The answer in `tokens` pieces. */
+  function answerDeltas(body: unknown): string[] {
+    const { tokens } = state.timing;
+    const text = options.answer?.(body);
+    if (text === undefined) return Array.from({ length: tokens }, (_, i) => (i === 0 ? 'Hello' : ' world'));
+    const size = Math.ceil(text.length / Math.max(1, tokens));
+    return Array.from({ length: tokens }, (_, i) => text.slice(i * size, (i + 1) * size));
+  }
+
+  async function streamMessage(res: http.ServerResponse, model: string, usage: Record<string, number>, rec: RecordedRequest, body: unknown): Promise<void> {
     const { prefillMs, tokenDelayMs, tokens } = state.timing;
+    const deltas = answerDeltas(body);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     await sleep(prefillMs);
     const id = `msg_${Math.random().toString(36).slice(2, 14)}`;
@@ -151,7 +169,7 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     sse(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     for (let i = 0; i < tokens && !rec.aborted; i++) {
       await sleep(tokenDelayMs);
-      sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: i === 0 ? 'Hello' : ' world' } });
+      sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: deltas[i] } });
       if (state.crashMidStream) return void res.socket?.destroy();
     }
     if (rec.aborted) return;
@@ -161,12 +179,12 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     res.end();
   }
 
-  function jsonMessage(res: http.ServerResponse, model: string, usage: Record<string, number>): void {
+  function jsonMessage(res: http.ServerResponse, model: string, usage: Record<string, number>, body: unknown): void {
     const { tokens } = state.timing;
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify({
       id: `msg_${Math.random().toString(36).slice(2, 14)}`, type: 'message', role: 'assistant', model,
-      content: [{ type: 'text', text: 'Hello' + ' world'.repeat(Math.max(0, tokens - 1)) }],
+      content: [{ type: 'text', text: answerDeltas(body).join('') }],
       stop_reason: 'end_turn', stop_sequence: null, usage: { ...usage, output_tokens: tokens },
     }));
   }
@@ -182,7 +200,8 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     const model = typeof body.model === 'string' ? body.model : '';
     if (!model) return sendError(res, 400, 'invalid_request_error', 'model is required');
     state.loaded.set(model, { expiresAt: new Date(Date.now() + 5 * 60_000) });
-    const promptTokens = estimateInputTokens(body);
+    const window = state.models.find((m) => m.name === model)?.contextLength;
+    const promptTokens = options.truncateToContext && window !== undefined ? Math.min(window, estimateInputTokens(body)) : estimateInputTokens(body);
     const limit = options.refuseOverContext;
     if (limit !== undefined && promptTokens > limit) {
       res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
@@ -190,9 +209,9 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
         message: 'the request exceeds the available context size, try increasing it' } }));
     }
     const usage = options.cacheUsage ? cachedUsage(body, promptTokens) : { input_tokens: promptTokens };
-    if (body.stream === true) return streamMessage(res, model, usage, rec);
+    if (body.stream === true) return streamMessage(res, model, usage, rec, body);
     await sleep(state.timing.prefillMs);
-    return jsonMessage(res, model, usage);
+    return jsonMessage(res, model, usage, body);
   }
 
   /** The engine's prefix cache: tokens of this prompt its last prompt began with (4 characters a token). */

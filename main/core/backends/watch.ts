@@ -69,7 +69,10 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
   /** A completed call: its model is the one in use, its prompt size is checked against the window. */
   noteCall(record: CallRecord): void {
     if (record.model) this.#model = record.model;
-    if (record.model && record.inputTokens !== null && record.inputTokens > 0) this.monitor.notePromptTokens(record.model, record.inputTokens);
+    // An engine that cuts silently (Ollama) reports the count after the cut, at most its window: the overflow's own
+    // figure is the prompt as sent.
+    const tokens = record.contextOverflow?.promptTokens ?? record.inputTokens;
+    if (record.model && tokens !== null && tokens > 0) this.monitor.notePromptTokens(record.model, tokens);
     const message = this.#notices.fromCall(record);
     if (message) this.emit('notice', message);
   }
