@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { sendGinNotFound, sendOllamaRunning } from './ollama-http.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -122,8 +123,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Gin (Ollama) answers unknown routes like this. */
 function ginNotFound(_rec: RecordedRequest, res: http.ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'text/plain' });
-  res.end('404 page not found');
+  sendGinNotFound(res);
 }
 
 function sendError(res: http.ServerResponse, status: number, type: string, message: string): void {
@@ -271,8 +271,7 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
       return (options.notFound ?? ginNotFound)(rec, res);
     }
     if (path === '/' && (rec.method === 'GET' || rec.method === 'HEAD')) {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '17' });
-      return void res.end(rec.method === 'HEAD' ? undefined : 'Ollama is running');
+      return sendOllamaRunning(res, rec.method);
     }
     if (path === '/api/version' && rec.method === 'GET') return json(res, { version: state.version });
     if (path === '/api/tags' && rec.method === 'GET') {

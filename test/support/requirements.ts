@@ -29,3 +29,8 @@ export function needsProgram(command: string, versionArgs: readonly string[] = [
 export function needsFile(path: string, what: string): false | string {
   return needs(existsSync(path), what);
 }
+
+/** The llama.cpp engine of bench/engine; `why` is what stops it here, null when nothing does. */
+export function needsEngine(why: string | null): false | string {
+  return why === null || IN_CI ? false : `${why} (CI installs it)`;
+}

@@ -1,0 +1,81 @@
+// Loads node-llama-cpp from bench/engine/node_modules, where `npm run
+// engine:install` puts it; the root package never depends on it (the engine is
+// a development tool, DESIGN §5 "Where the engine lives"). The few parts we use
+// are typed here so the root type-checks whether or not the engine is installed.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export type Token = number;
+
+export interface LlamaSequence {
+  readonly contextTokens: Token[];
+  readonly nextTokenIndex: number;
+  eraseContextTokenRanges(ranges: { start: number; end: number }[]): Promise<void>;
+  clearHistory(): Promise<void>;
+  evaluate(tokens: Token[], options?: { temperature?: number; seed?: number }): AsyncGenerator<Token, void, void | Token | Token[]>;
+  dispose(): void;
+}
+
+export interface LlamaContext {
+  readonly contextSize: number;
+  getSequence(): LlamaSequence;
+  dispose(): Promise<void>;
+}
+
+export interface LlamaModel {
+  readonly trainContextSize: number;
+  readonly size: number;
+  tokenize(text: string, specialTokens?: boolean): Token[];
+  detokenize(tokens: readonly Token[], specialTokens?: boolean, lastTokens?: readonly Token[]): string;
+  createContext(options: { contextSize: number; sequences: number; threads?: number; batchSize?: number; seed?: number }): Promise<LlamaContext>;
+  dispose(): Promise<void>;
+}
+
+export interface Llama {
+  loadModel(options: { modelPath: string; gpuLayers?: number; useMmap?: boolean }): Promise<LlamaModel>;
+  dispose(): Promise<void>;
+}
+
+interface NodeLlamaCpp {
+  getLlama(options: { gpu: false; build: 'never'; skipDownload: true; logLevel?: string; progressLogs?: boolean }): Promise<Llama>;
+}
+
+/** The repository root, from this file's place in the source or in dist/. */
+export const REPO_ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'bench', 'engine', 'package.json'))) {
+    const up = resolve(dir, '..');
+    if (up === dir) throw new Error('cannot find the repository root (bench/engine/package.json)');
+    dir = up;
+  }
+  return dir;
+})();
+
+const ENTRY = join(REPO_ROOT, 'bench', 'engine', 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+const INSTALL_HINT = 'the llama.cpp engine is not installed: run `npm run engine:install`';
+
+/** Why the engine cannot run here, or null when it can (installed, with a prebuilt build for this machine). */
+export function engineUnavailable(): string | null {
+  if (!existsSync(ENTRY)) return INSTALL_HINT;
+  if (!existsSync(join(REPO_ROOT, 'bench', 'engine', 'node_modules', '.engine-install.json'))) return INSTALL_HINT;
+  const os = { linux: 'linux', darwin: 'mac', win32: 'win' }[process.platform as string];
+  const arch = process.arch === 'arm' ? 'armv7l' : process.arch;
+  const suffix = os === 'mac' && arch === 'arm64' ? '-metal' : '';
+  if (!existsSync(join(REPO_ROOT, 'bench', 'engine', 'node_modules', '@node-llama-cpp', `${os}-${arch}${suffix}`, 'bins'))) {
+    return `node-llama-cpp has no prebuilt CPU build installed for ${process.platform}-${process.arch}`;
+  }
+  return null;
+}
+
+let llama: Promise<Llama> | null = null;
+
+/** The CPU build of llama.cpp; never downloads or compiles (throws instead). */
+export function loadLlama(): Promise<Llama> {
+  const why = engineUnavailable();
+  if (why !== null) return Promise.reject(new Error(why));
+  llama ??= (import(pathToFileURL(ENTRY).href) as Promise<NodeLlamaCpp>).then((m) =>
+    m.getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: 'error', progressLogs: false }),
+  );
+  return llama;
+}

@@ -1,0 +1,155 @@
+// Replays a recorded Claude Code session into a fresh engine along one route
+// (direct, through the proxy with default settings, through the proxy with
+// `--rewrite off`) and returns, per call, what the engine truly did beside
+// what the proxy estimated and what a perfect stabiliser could have reused.
+// Shared by the engine bench and the engine tests.
+import { createProxy } from '../../main/core/proxy/server.js';
+import { proxyOptionsFromSettings } from '../../main/core/proxy/options-from-settings.js';
+import { defaultSettings } from '../../main/core/settings/schema.js';
+import type { CallRecord } from '../../main/core/diagnostics/types.js';
+import type { RewriteMode } from '../../main/core/rewrite/types.js';
+import type { ModelSize } from './model.js';
+import { startEngine } from './open.js';
+import { renderPrompt } from './render.js';
+import { replay, type ReplayCall } from './replay.js';
+import { commonPrefixLength } from './slots.js';
+import type { Token } from './llama.js';
+
+export type Route = 'direct' | 'proxy' | 'proxy-off';
+export const ROUTES: readonly Route[] = ['direct', 'proxy', 'proxy-off'];
+
+export interface SessionCall extends ReplayCall {
+  /** Ground truth from the recorder: main conversation, side call (title…), or subagent. */
+  readonly role: 'main' | 'side' | 'subagent';
+}
+
+/** Why a call reused less than a perfect stabiliser could, named so no loss hides. */
+export type LossCause = 'system-reminder-hoisted' | `${SessionCall['role']}-call-evicted-slot` | 'billing-header' | 'unexplained';
+
+export interface CallMeasure {
+  readonly index: number;
+  readonly role: SessionCall['role'];
+  readonly status: number;
+  readonly error: string | null;
+  readonly ttftMs: number | null;
+  /** Prompt tokens the engine evaluated now, and reused from its cache (its own count). */
+  readonly evaluated: number;
+  readonly reused: number;
+  /** What a perfect stabiliser could reuse here (see `perfectReuse`). */
+  readonly perfect: number;
+  /** The proxy's reuse estimate for this call (0..1), when the call went through it. */
+  readonly proxyEstimate: number | null;
+  /** The proxy's own bust cause, when it named one. */
+  readonly proxyCause: string | null;
+  readonly loss: LossCause | null;
+}
+
+export interface RouteOptions {
+  readonly size: ModelSize;
+  readonly slots?: number;
+  readonly contextSize?: number;
+  /** llama.cpp threads (default 2, the cores of our machines). */
+  readonly threads?: number;
+}
+
+const BILLING_PREFIX = 'x-anthropic-billing-header:';
+
+interface Body {
+  system?: unknown;
+  messages?: { role?: unknown; content?: unknown }[];
+  tools?: unknown;
+}
+
+/**
+ * The body as a perfect stabiliser would forward it: only what carries no
+ * meaning is removed (the billing block, or a string system's billing line),
+ * and `role: "system"` messages stay where they stand, as user text, instead
+ * of being hoisted to the top by the backend's template.
+ */
+export function perfectBody(raw: string): Body {
+  const body = JSON.parse(raw) as Body;
+  let system = body.system;
+  if (Array.isArray(system)) {
+    system = system.filter((b: { text?: unknown }) => !(typeof b?.text === 'string' && b.text.startsWith(BILLING_PREFIX)));
+  } else if (typeof system === 'string' && system.startsWith(BILLING_PREFIX)) {
+    system = system.slice(system.indexOf('\n') + 1);
+  }
+  const messages = (body.messages ?? []).map((m) => (m.role === 'system' ? { ...m, role: 'user' } : m));
+  return { ...body, system, messages };
+}
+
+/**
+ * Tokens a perfect stabiliser could reuse for call `i`: the longest common
+ * token prefix between its perfect prompt and that of any earlier call (as if
+ * every conversation and side call kept a slot of its own), less the one token
+ * an engine must always evaluate.
+ */
+export function perfectReuse(perfectPrompts: readonly (readonly Token[])[], i: number): number {
+  let best = 0;
+  for (let j = 0; j < i; j++) best = Math.max(best, commonPrefixLength(perfectPrompts[i]!, perfectPrompts[j]!));
+  return Math.min(best, perfectPrompts[i]!.length - 1);
+}
+
+function hasInlineSystem(raw: string): boolean {
+  return (JSON.parse(raw) as Body).messages?.some((m) => m.role === 'system') ?? false;
+}
+
+/** Names the cause of a call that reused under 99% of what was possible. */
+function lossCause(route: Route, calls: readonly SessionCall[], i: number, slots: number): LossCause {
+  if (route !== 'proxy') return 'billing-header';
+  if (slots === 1 && i > 0 && calls[i - 1]!.role !== calls[i]!.role) return `${calls[i - 1]!.role}-call-evicted-slot`;
+  if (hasInlineSystem(calls[i]!.body)) return 'system-reminder-hoisted';
+  return 'unexplained';
+}
+
+/** The proxy's record of call `i`; it is written as the answer ends, so it may trail the client's last byte. */
+async function nextRecord(records: readonly CallRecord[], i: number): Promise<CallRecord | undefined> {
+  for (let waited = 0; records.length <= i && waited < 2000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  return records[i];
+}
+
+export async function replayRoute(calls: readonly SessionCall[], route: Route, options: RouteOptions): Promise<CallMeasure[]> {
+  const slots = options.slots ?? 1;
+  const engine = await startEngine({ size: options.size, slots, contextSize: options.contextSize ?? 32768, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const rewrite: RewriteMode | null = route === 'direct' ? null : route === 'proxy' ? defaultSettings().rewrite : 'off';
+  const proxy = rewrite === null ? null : createProxy({ ...proxyOptionsFromSettings(defaultSettings()), host: '127.0.0.1', port: 0, target: engine.url, rewrite, slots });
+  const url = proxy === null ? engine.url : `http://127.0.0.1:${(await proxy.start()).port}`;
+  const records: CallRecord[] = [];
+  proxy?.on('call', (r) => records.push(r));
+  try {
+    const perfect = calls.map((c) => engine.tokenize(renderPrompt(perfectBody(c.body))));
+    const out: CallMeasure[] = [];
+    for (const [i, call] of calls.entries()) {
+      const before = engine.calls.length;
+      const result = await replay(url, call);
+      const truth = engine.calls[before];
+      const record = proxy === null ? undefined : await nextRecord(records, i);
+      const evaluated = truth?.evaluated ?? 0;
+      const reused = truth?.reused ?? 0;
+      const possible = perfectReuse(perfect, i);
+      out.push({
+        index: i,
+        role: call.role,
+        status: result.status,
+        error: result.error,
+        ttftMs: result.ttftMs,
+        evaluated,
+        reused,
+        perfect: possible,
+        proxyEstimate: record?.reuse ?? null,
+        proxyCause: record?.bust?.cause ?? null,
+        loss: i > 0 && reused < 0.99 * possible ? lossCause(route, calls, i, slots) : null,
+      });
+    }
+    return out;
+  } finally {
+    await proxy?.stop(100);
+    await engine.close();
+  }
+}
+
+/** The engine's true reuse of a call, 0..1. */
+export function trueReuse(m: Pick<CallMeasure, 'evaluated' | 'reused'>): number {
+  const total = m.evaluated + m.reused;
+  return total === 0 ? 0 : m.reused / total;
+}

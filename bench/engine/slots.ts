@@ -1,0 +1,108 @@
+// N cache slots (llama.cpp sequences) with exact prefix reuse: each call goes
+// to the slot whose cached tokens share the longest prefix with its prompt
+// (see chooseSlot), keeps exactly that prefix, erases only the tail, and evaluates the rest.
+// (`adaptStateToTokens` would shift the cache by default, which is not exact.)
+import type { LlamaContext, LlamaModel, LlamaSequence, Token } from './llama.js';
+
+export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * llama-server's choice (which Ollama 0.30+ runs underneath, DESIGN §5): the
+ * slot with the longest common prefix when that prefix is more than
+ * `similarity` of the prompt (`--slot-prompt-similarity`, 0.1 by default);
+ * otherwise the least recently used slot, so an unrelated conversation takes
+ * an idle slot instead of evicting one that shares only a few tokens.
+ */
+export function chooseSlot(cached: readonly (readonly Token[])[], lastUsed: readonly number[], prompt: readonly Token[], similarity = 0.1): number {
+  let best = -1;
+  let bestLength = 0;
+  cached.forEach((tokens, i) => {
+    const length = commonPrefixLength(tokens, prompt);
+    if (length > bestLength) {
+      best = i;
+      bestLength = length;
+    }
+  });
+  if (best >= 0 && bestLength > similarity * prompt.length) return best;
+  let oldest = 0;
+  lastUsed.forEach((t, i) => { if (t < lastUsed[oldest]!) oldest = i; });
+  return oldest;
+}
+
+export interface Completion {
+  readonly slot: number;
+  /** Tokens of the prompt evaluated now. */
+  readonly evaluated: number;
+  /** Tokens of the prompt taken from the slot's cache. */
+  readonly reused: number;
+  /** Sampled tokens, as text pieces; ends after `maxTokens` or at end of sequence. */
+  readonly pieces: AsyncGenerator<string, 'max_tokens' | 'end_turn', void>;
+}
+
+export class ContextTooSmall extends Error {}
+
+export class SlotEngine {
+  private readonly sequences: LlamaSequence[];
+  private readonly lastUsed: number[];
+  private clock = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly model: LlamaModel, private readonly context: LlamaContext, slots: number) {
+    this.sequences = Array.from({ length: slots }, () => context.getSequence());
+    this.lastUsed = this.sequences.map(() => 0);
+  }
+
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
+  tokenize(text: string): Token[] {
+    return this.model.tokenize(text, false);
+  }
+
+  /**
+   * Runs one completion through `use`, which must finish (or return) the
+   * `pieces` generator. Calls are served one at a time, as one llama.cpp
+   * process on a 2-core machine does: the next starts when `use` settles.
+   */
+  async run<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
+    const turn = this.queue.then(() => this.runNow(prompt, maxTokens, use));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async runNow<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
+    if (prompt.length === 0) throw new ContextTooSmall('the prompt is empty');
+    if (prompt.length + maxTokens > this.context.contextSize) {
+      throw new ContextTooSmall(`prompt of ${prompt.length} tokens plus ${maxTokens} to generate exceeds the context of ${this.context.contextSize}`);
+    }
+    const slot = chooseSlot(this.sequences.map((s) => s.contextTokens), this.lastUsed, prompt);
+    const sequence = this.sequences[slot]!;
+    this.lastUsed[slot] = ++this.clock;
+    // At least one token must be evaluated to sample from, as llama-server does.
+    const reused = Math.min(commonPrefixLength(sequence.contextTokens, prompt), prompt.length - 1);
+    if (sequence.nextTokenIndex > reused) await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+    const model = this.model;
+    async function* pieces(): AsyncGenerator<string, 'max_tokens' | 'end_turn', void> {
+      const generated: Token[] = [];
+      const iterator = sequence.evaluate(prompt.slice(reused), { temperature: 0 });
+      try {
+        for await (const token of iterator) {
+          if (token === 2) return 'end_turn';
+          yield model.detokenize([token], false, generated);
+          generated.push(token);
+          if (generated.length >= maxTokens) return 'max_tokens';
+        }
+        return 'end_turn';
+      } finally {
+        await iterator.return();
+      }
+    }
+    return use({ slot, evaluated: prompt.length - reused, reused, pieces: pieces() });
+  }
+}

@@ -1,0 +1,166 @@
+// The real llama.cpp engine (bench/engine) behind the proxy, replaying a
+// recorded real Claude Code session: tokens, not JSON text, decide what is
+// reused. The prompt rendering that decides those tokens is checked first, on
+// its own, against what Ollama's converter and template do.
+import assert from 'node:assert/strict';
+import { describe, it, before, after } from 'node:test';
+import { engineUnavailable } from '../bench/engine/llama.js';
+import { startEngine, type RunningEngine } from '../bench/engine/open.js';
+import { renderPrompt } from '../bench/engine/render.js';
+import { perfectBody, perfectReuse, replayRoute, type CallMeasure } from '../bench/engine/routes.js';
+import { replay } from '../bench/engine/replay.js';
+import { loadRecording } from './support/recordings.js';
+import { needsEngine } from './support/requirements.js';
+
+const skip = needsEngine(engineUnavailable());
+
+describe('engine prompt rendering (Ollama anthropic.go + template.go collate)', () => {
+  it('joins system blocks with no separator and gathers role:system messages at the top with blank lines', () => {
+    const prompt = renderPrompt({
+      system: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }],
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+        { role: 'system', content: '<total_tokens>5 tokens left</total_tokens>' },
+        { role: 'user', content: 'next' },
+      ],
+    });
+    assert.equal(prompt, '<|im_start|>system\nAB\n\n<total_tokens>5 tokens left</total_tokens><|im_end|>\n'
+      + '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nhello<|im_end|>\n<|im_start|>user\nnext<|im_end|>\n<|im_start|>assistant\n');
+  });
+
+  it('merges consecutive same-role messages with a blank line, renders a string and its text block alike', () => {
+    const asString = renderPrompt({ messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] });
+    const asBlocks = renderPrompt({ messages: [{ role: 'user', content: [{ type: 'text', text: 'one' }] }, { role: 'user', content: [{ type: 'text', text: 'two' }] }] });
+    assert.equal(asString, '<|im_start|>user\none\n\ntwo<|im_end|>\n<|im_start|>assistant\n');
+    assert.equal(asBlocks, asString);
+  });
+
+  it('drops thinking, renders tool calls and puts tool results before the user text', () => {
+    const prompt = renderPrompt({
+      tools: [{ name: 'Read', description: 'read a file', input_schema: { type: 'object', properties: { file_path: { type: 'string' } } } }],
+      messages: [
+        { role: 'user', content: 'read it' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'secret plan' }, { type: 'tool_use', id: 't1', name: 'Read', input: { file_path: '/a' } }] },
+        { role: 'user', content: [{ type: 'text', text: 'thanks' }, { type: 'tool_result', tool_use_id: 't1', content: 'file body' }] },
+      ],
+    });
+    assert.ok(!prompt.includes('secret plan'));
+    assert.ok(prompt.includes('<tools>\n{"type": "function", "function": {"name":"Read","description":"read a file","parameters":{"properties":{"file_path":{"type":"string"}},"type":"object"}}}\n</tools>'));
+    assert.ok(prompt.includes('<tool_call>\n{"name": "Read", "arguments": {"file_path":"/a"}}\n</tool_call><|im_end|>\n'));
+    assert.ok(prompt.includes('<tool_response>\nfile body\n</tool_response><|im_end|>\n<|im_start|>user\nthanks<|im_end|>'));
+  });
+});
+
+describe('perfect stabiliser reference', () => {
+  it('drops only the billing block and keeps role:system messages in place', () => {
+    const body = perfectBody(JSON.stringify({
+      system: [{ type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.139.8cd; cch=f31a8;' }, { type: 'text', text: 'You are Claude.' }],
+      messages: [{ role: 'user', content: 'hi' }, { role: 'system', content: 'reminder' }],
+    }));
+    assert.deepEqual(body.system, [{ type: 'text', text: 'You are Claude.' }]);
+    assert.equal(renderPrompt(body), '<|im_start|>system\nYou are Claude.<|im_end|>\n<|im_start|>user\nhi\n\nreminder<|im_end|>\n<|im_start|>assistant\n');
+  });
+
+  it('takes the longest prefix shared with any earlier call, keeping one token to evaluate', () => {
+    assert.equal(perfectReuse([[1, 2, 3], [9, 9], [1, 2, 3, 4]], 2), 3);
+    assert.equal(perfectReuse([[1, 2, 3], [1, 2, 3]], 1), 2);
+    assert.equal(perfectReuse([[1, 2, 3], [5]], 1), 0);
+  });
+});
+
+describe('llama.cpp engine behind the proxy, replaying cc-2.1.139-bare-resume', { skip }, () => {
+  const calls = loadRecording('cc-2.1.139-bare-resume').calls;
+  let direct: CallMeasure[];
+  let proxied: CallMeasure[];
+  let rewriteOff: CallMeasure[];
+
+  before(async () => {
+    direct = await replayRoute(calls, 'direct', { size: 'test', contextSize: 8192 });
+    proxied = await replayRoute(calls, 'proxy', { size: 'test', contextSize: 8192 });
+    rewriteOff = await replayRoute(calls, 'proxy-off', { size: 'test', contextSize: 8192 });
+  });
+
+  it('answers every call', () => {
+    for (const m of [...direct, ...proxied, ...rewriteOff]) assert.equal(m.status, 200, m.error ?? '');
+  });
+
+  it('through the proxy, every resumed turn reuses exactly the tokens a perfect stabiliser could', () => {
+    for (const m of proxied.slice(1)) {
+      assert.ok(m.perfect > 1000, `call ${m.index}: a resumed turn shares its whole earlier prompt (${m.perfect} tokens)`);
+      assert.equal(m.reused, m.perfect, `call ${m.index}`);
+      assert.equal(m.loss, null);
+    }
+  });
+
+  it('direct, and through the proxy with --rewrite off, resumed turns lose everything after the billing line', () => {
+    for (const route of [direct, rewriteOff]) {
+      for (const m of route.slice(1)) {
+        assert.ok(m.reused < 0.1 * m.perfect, `call ${m.index}: reused ${m.reused} of ${m.perfect}`);
+        assert.ok(m.evaluated > 0.9 * (m.evaluated + m.reused));
+        assert.equal(m.loss, 'billing-header');
+      }
+    }
+  });
+
+  it("keeps the proxy's reuse estimate within 3 points of the engine's count", () => {
+    for (const m of [...proxied, ...rewriteOff]) {
+      const truth = m.reused / (m.reused + m.evaluated);
+      assert.ok(m.proxyEstimate !== null && Math.abs(m.proxyEstimate - truth) <= 0.03, `call ${m.index}: estimate ${m.proxyEstimate} vs ${truth}`);
+    }
+  });
+});
+
+describe('llama.cpp engine HTTP surface (Ollama-shaped)', { skip }, () => {
+  let engine: RunningEngine;
+  before(async () => { engine = await startEngine({ size: 'test', slots: 2, contextSize: 2048 }); });
+  after(async () => { await engine.close(); });
+
+  it('answers the health and model endpoints as Ollama does, with the context length in /api/ps', async () => {
+    const head = await fetch(`${engine.url}/`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(await (await fetch(`${engine.url}/`)).text(), 'Ollama is running');
+    assert.equal((await fetch(`${engine.url}/v1/messages/count_tokens`, { method: 'POST', body: '{}' })).status, 404);
+    const tags = await (await fetch(`${engine.url}/api/tags`)).json() as { models: { name: string }[] };
+    assert.equal(tags.models.length, 1);
+    await replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model: 'm:1', max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] }) });
+    const ps = await (await fetch(`${engine.url}/api/ps`)).json() as { models: { name: string; context_length: number }[] };
+    assert.deepEqual(ps.models.map((m) => [m.name, m.context_length]), [['m:1', 2048]]);
+  });
+
+  it('answers stream:false with usage, and errors in the Anthropic shape', async () => {
+    const ok = await replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model: 'm', max_tokens: 3, messages: [{ role: 'user', content: 'hello there' }] }) });
+    assert.equal(ok.status, 200);
+    assert.ok(typeof ok.usage?.['input_tokens'] === 'number' && typeof ok.usage['cache_read_input_tokens'] === 'number');
+    assert.ok(Number(ok.usage['output_tokens']) <= 3);
+    const bad = await fetch(`${engine.url}/v1/messages`, { method: 'POST', body: '{nope' });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { type: string } }).error.type, 'invalid_request_error');
+    const long = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'word '.repeat(3000) }] });
+    const tooLong = await fetch(`${engine.url}/v1/messages`, { method: 'POST', body: long });
+    assert.equal(tooLong.status, 400);
+  });
+
+  it('keeps two interleaved conversations in two slots, each reusing its own prefix exactly', async () => {
+    // Long enough that the shared `<|im_start|>user` header is under llama-server's 10% similarity.
+    const body = (topic: string, turns: number): string => JSON.stringify({
+      model: 'm', max_tokens: 1, stream: true,
+      messages: Array.from({ length: turns }, (_, i) => [
+        { role: 'user', content: `${topic} question number ${i}: ${`${topic} words `.repeat(40)}` },
+        { role: 'assistant', content: `${topic} answer ${i}` },
+      ]).flat().slice(0, turns * 2 - 1),
+    });
+    const start = engine.calls.length;
+    for (const turns of [1, 2]) {
+      for (const topic of ['alpha', 'omega']) await replay(engine.url, { path: '/v1/messages', headers: {}, body: body(topic, turns) });
+    }
+    const [a1, o1, a2, o2] = engine.calls.slice(start);
+    assert.notEqual(a1!.slot, o1!.slot);
+    assert.equal(a2!.slot, a1!.slot);
+    assert.equal(o2!.slot, o1!.slot);
+    // Turn 2 begins with turn 1's whole prompt, which the slot still holds.
+    assert.equal(a2!.reused, a1!.promptTokens);
+    assert.equal(o2!.reused, o1!.promptTokens);
+    assert.equal(a2!.evaluated, a2!.promptTokens - a2!.reused);
+  });
+});

@@ -1,0 +1,15 @@
+// Answers Ollama gives the same way everywhere, shared by the Ollama stand-in
+// and the llama.cpp engine's Ollama-shaped server.
+import type http from 'node:http';
+
+/** `GET`/`HEAD /`: Ollama's health answer. */
+export function sendOllamaRunning(res: http.ServerResponse, method: string): void {
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '17' });
+  res.end(method === 'HEAD' ? undefined : 'Ollama is running');
+}
+
+/** Ollama serves no count_tokens (nor any other unknown route); Gin answers them like this. */
+export function sendGinNotFound(res: http.ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('404 page not found');
+}
