@@ -10,9 +10,59 @@ export const UNCACHED_REUSE = 0.2;
 const RATE_SAMPLE = 20;
 
 export interface PrefillRate {
+  /** The plain average: prefilled tokens over their time to first token. */
   readonly tokensPerMs: number;
   /** How many calls it was measured from. */
   readonly calls: number;
+  /**
+   * Cost per token that grows with the context it attends to, when the calls
+   * spread wide enough in length to measure it: ms = x·(base + perContext·c),
+   * x the tokens prefilled, c their mean position (reused + x/2). A rate per
+   * token measured on short prompts underpredicts long ones, since attention
+   * reads every earlier token; absent, predictions use `tokensPerMs`.
+   */
+  readonly context?: ContextCost;
+}
+
+export interface ContextCost {
+  readonly baseMsPerToken: number;
+  readonly perContextMsPerToken: number;
+}
+
+/** The calls must span this ratio of mean context before the growth with context is fitted, or noise would be fitted. */
+const CONTEXT_SPREAD = 3;
+
+interface Sample {
+  /** Tokens prefilled. */
+  readonly x: number;
+  /** Reused tokens ahead of them. */
+  readonly reused: number;
+  readonly ms: number;
+}
+
+/** Mean context a prefilled token attends to. */
+export function meanContext(prefilled: number, reused: number): number {
+  return reused + prefilled / 2;
+}
+
+/**
+ * Least squares of ms = base·x + perContext·x·c with both terms positive;
+ * null when the samples do not span enough context or the fit is not physical.
+ */
+export function fitContextCost(samples: readonly Sample[]): ContextCost | null {
+  const cs = samples.map((s) => meanContext(s.x, s.reused));
+  if (samples.length < 2 || Math.max(...cs) < CONTEXT_SPREAD * Math.min(...cs)) return null;
+  let aa = 0, ab = 0, bb = 0, at = 0, bt = 0;
+  samples.forEach((s, i) => {
+    const a = s.x;
+    const b = s.x * cs[i]!;
+    aa += a * a; ab += a * b; bb += b * b; at += a * s.ms; bt += b * s.ms;
+  });
+  const det = aa * bb - ab * ab;
+  if (!(det > 0)) return null;
+  const base = (at * bb - bt * ab) / det;
+  const perContext = (bt * aa - at * ab) / det;
+  return base > 0 && perContext > 0 ? { baseMsPerToken: base, perContextMsPerToken: perContext } : null;
 }
 
 /**
@@ -23,15 +73,20 @@ export function prefillRate(records: readonly CallRecord[], model?: string | nul
   let tokens = 0;
   let ms = 0;
   let calls = 0;
+  const samples: Sample[] = [];
   for (let i = records.length - 1; i >= 0 && calls < RATE_SAMPLE; i--) {
     const record = records[i]!;
     if (model !== undefined && record.model !== model) continue;
     // A call that waited for the model to load measures the load, not the prefill.
     if (record.loadingModel === true) continue;
     if (record.status >= 400 || record.reuse >= UNCACHED_REUSE || !record.inputTokens || !record.ttftMs || record.ttftMs <= 0) continue;
-    tokens += record.inputTokens * (1 - record.reuse);
+    const x = record.inputTokens * (1 - record.reuse);
+    tokens += x;
     ms += record.ttftMs;
     calls++;
+    samples.push({ x, reused: record.inputTokens * record.reuse, ms: record.ttftMs });
   }
-  return calls === 0 ? null : { tokensPerMs: tokens / ms, calls };
+  if (calls === 0) return null;
+  const context = fitContextCost(samples);
+  return context === null ? { tokensPerMs: tokens / ms, calls } : { tokensPerMs: tokens / ms, calls, context };
 }

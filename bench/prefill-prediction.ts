@@ -1,0 +1,126 @@
+// `npm run bench:prediction`: holds the proxy's predicted prefill (the
+// `expectedPrefillMs` of its in-flight entry, issue 16) against the time to
+// first token a client measures on a real llama.cpp engine. Recorded Claude
+// Code sessions are replayed through the proxy into a fresh engine; the error
+// is reported per call and as the median over uncached calls after the first
+// two, which set the rate. See docs/in-flight.md.
+//
+//   BENCH_PREDICTION_QUICK=1          test model (seconds, not minutes)
+//   BENCH_PREDICTION_MODEL=bench|test the model (default: bench; test when quick)
+//   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop)
+//   BENCH_PREDICTION_REWRITE=off|...  the proxy's --rewrite (default off: every turn a cold prefill)
+import { createProxy } from '../main/core/proxy/server.js';
+import { proxyOptionsFromSettings } from '../main/core/proxy/options-from-settings.js';
+import { defaultSettings } from '../main/core/settings/schema.js';
+import { UNCACHED_REUSE } from '../main/core/wait/prefill-rate.js';
+import type { InFlightEvent } from '../main/core/diagnostics/types.js';
+import type { RewriteMode } from '../main/core/rewrite/types.js';
+import { engineUnavailable } from './engine/llama.js';
+import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
+import { startEngine } from './engine/open.js';
+import { replay } from './engine/replay.js';
+import type { SessionCall } from './engine/routes.js';
+import { median } from './stats.js';
+import { loadRecording } from '../test/support/recordings.js';
+
+const quick = process.env['BENCH_PREDICTION_QUICK'] === '1';
+const sizeName = process.env['BENCH_PREDICTION_MODEL'] ?? (quick ? 'test' : 'bench');
+const names = process.env['BENCH_PREDICTION_RECORDINGS']?.split(',').filter(Boolean) ?? ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop'];
+const rewrite = (process.env['BENCH_PREDICTION_REWRITE'] ?? 'off') as RewriteMode;
+/** The calls that set the rate before a prediction is judged. */
+const RATE_CALLS = 2;
+
+interface Row {
+  readonly recording: string;
+  readonly index: number;
+  readonly role: string;
+  readonly promptTokens: number | null;
+  readonly predictedReused: number | null;
+  readonly evaluated: number;
+  readonly reused: number;
+  readonly predictedMs: number | null;
+  readonly actualMs: number | null;
+}
+
+const pad = (v: string | number | null, width: number): string => String(v ?? '—').padStart(width);
+
+/**
+ * One engine and one proxy for every recording, as a user runs them: the rate
+ * the proxy measured on one session predicts the next one's calls.
+ */
+async function replayAll(recordings: readonly string[], size: ModelSize): Promise<Row[]> {
+  const sessions = recordings.map((name) => ({ name, calls: loadRecording(name).calls as readonly SessionCall[] }));
+  // Room for the longest prompt: rendered prompts run at least 2 characters a token.
+  const longest = Math.max(...sessions.flatMap((s) => s.calls.map((c) => c.body.length)));
+  const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
+  const engine = await startEngine({ size, slots: 1, contextSize });
+  const proxy = createProxy({ ...proxyOptionsFromSettings(defaultSettings()), host: '127.0.0.1', port: 0, target: engine.url, rewrite });
+  const url = `http://127.0.0.1:${(await proxy.start()).port}`;
+  // The prediction as the proxy announced it (call-start follows its diagnostics, before any token).
+  let started: InFlightEvent['call'] | null = null;
+  proxy.on('in-flight', (e: InFlightEvent) => {
+    if (e.type === 'call-start') started = e.call;
+  });
+  const rows: Row[] = [];
+  try {
+    for (const { name, calls } of sessions) for (const [i, call] of calls.entries()) {
+      started = null;
+      const before = engine.calls.length;
+      const result = await replay(url, call);
+      const truth = engine.calls[before];
+      const p = started as InFlightEvent['call'] | null;
+      rows.push({
+        recording: name,
+        index: i,
+        role: call.role,
+        promptTokens: p?.promptTokens ?? null,
+        predictedReused: p?.reusedTokens ?? null,
+        evaluated: truth?.evaluated ?? 0,
+        reused: truth?.reused ?? 0,
+        predictedMs: p?.expectedPrefillMs ?? null,
+        actualMs: result.status === 200 ? result.ttftMs : null,
+      });
+      // The proxy's record (and so the rate) is written as the answer ends; let it land before the next call.
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await proxy.stop(100);
+    await engine.close();
+  }
+  return rows;
+}
+
+const uncached = (r: Row): boolean => r.evaluated + r.reused > 0 && r.reused / (r.evaluated + r.reused) < UNCACHED_REUSE;
+const errorOf = (r: Row): number | null => (r.predictedMs === null || r.actualMs === null || r.actualMs <= 0 ? null : (r.predictedMs - r.actualMs) / r.actualMs);
+
+async function main(): Promise<void> {
+  const why = engineUnavailable();
+  if (why !== null) throw new Error(`engine: ${why}`);
+  if (!isModelSize(sizeName)) throw new Error(`BENCH_PREDICTION_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
+  const judged: number[] = [];
+  const rows = await replayAll(names, sizeName);
+  console.log(`${sizeName} model, 1 slot, --rewrite ${rewrite}; prompt~ and reused~ are the proxy's estimates, eval and reused the engine's`);
+  console.log('recording                  call role      prompt~  reused~     eval   reused  predicted ms  actual ms   error  judged');
+  let seen = 0;
+  {
+    for (const r of rows) {
+      const cold = uncached(r);
+      const err = errorOf(r);
+      const judge = cold && seen >= RATE_CALLS && err !== null;
+      if (cold) seen++;
+      if (judge) judged.push(Math.abs(err));
+      console.log(
+        `${r.recording.padEnd(26)} ${pad(r.index + 1, 4)} ${r.role.padEnd(8)} ${pad(r.promptTokens, 8)} ${pad(r.predictedReused, 8)} ${pad(r.evaluated, 8)} ${pad(r.reused, 8)}` +
+        ` ${pad(r.predictedMs, 13)} ${pad(r.actualMs === null ? null : Math.round(r.actualMs), 10)} ${pad(err === null ? null : `${(err * 100).toFixed(0)}%`, 7)}  ${judge ? 'yes' : cold ? 'rate' : 'cached'}`,
+      );
+    }
+    console.log('');
+  }
+  if (judged.length === 0) throw new Error('no uncached call after the first two: nothing to judge');
+  console.log(`prediction: median |error| ${(median(judged) * 100).toFixed(1)}% over ${judged.length} uncached calls (${sizeName} model; goal ≤ 25%)`);
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});
