@@ -7,7 +7,7 @@
 //
 //   BENCH_PREDICTION_QUICK=1          test model (seconds, not minutes)
 //   BENCH_PREDICTION_MODEL=bench|test the model (default: bench; test when quick)
-//   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop)
+//   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop; quick adds both subagent ones)
 //   BENCH_PREDICTION_REWRITE=off|...  the proxy's --rewrite (default off: every turn a cold prefill)
 import { createProxy } from '../main/core/proxy/server.js';
 import { proxyOptionsFromSettings } from '../main/core/proxy/options-from-settings.js';
@@ -25,7 +25,11 @@ import { loadRecording } from '../test/support/recordings.js';
 
 const quick = process.env['BENCH_PREDICTION_QUICK'] === '1';
 const sizeName = process.env['BENCH_PREDICTION_MODEL'] ?? (quick ? 'test' : 'bench');
-const names = process.env['BENCH_PREDICTION_RECORDINGS']?.split(',').filter(Boolean) ?? ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop'];
+// Recordings whose cold prompts are short enough for the model: the bench model prefills about 70 tokens a second here.
+const names = process.env['BENCH_PREDICTION_RECORDINGS']?.split(',').filter(Boolean) ??
+  (quick
+    ? ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop', 'cc-2.1.332-subagent', 'cc-2.1.332-nested-subagent']
+    : ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop']);
 const rewrite = (process.env['BENCH_PREDICTION_REWRITE'] ?? 'off') as RewriteMode;
 /** The calls that set the rate before a prediction is judged. */
 const RATE_CALLS = 2;
