@@ -164,3 +164,39 @@ describe('llama.cpp engine HTTP surface (Ollama-shaped)', { skip }, () => {
     assert.equal(a2!.evaluated, a2!.promptTokens - a2!.reused);
   });
 });
+
+describe('llama.cpp engine: a runner per model name, as Ollama', { skip }, () => {
+  let engine: RunningEngine;
+  // One slot per runner: only a runner of its own keeps model A's conversation while model B is called.
+  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 2048, maxLoaded: 2 }); });
+  after(async () => { await engine.close(); });
+  const ask = (model: string, text: string): Promise<unknown> =>
+    replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: text }] }) });
+  const ps = async (): Promise<string[]> =>
+    ((await (await fetch(`${engine.url}/api/ps`)).json()) as { models: { name: string }[] }).models.map((m) => m.name);
+
+  const title = `a title call ${'omega words '.repeat(20)}`;
+
+  it("keeps model A's slot when model B is called, and lists both runners in /api/ps", async () => {
+    const a = `main conversation ${'alpha words '.repeat(60)}`;
+    const start = engine.calls.length;
+    await ask('model-a', a);
+    await ask('model-b', title);
+    await ask('model-a', `${a} and a follow-up`);
+    const [a1, b1, a2] = engine.calls.slice(start);
+    assert.deepEqual([a1!.model, b1!.model, a2!.model], ['model-a', 'model-b', 'model-a']);
+    assert.equal(b1!.reused, 0);
+    // Model A's second call shares all but the end of its first prompt, still cached despite model B's call.
+    assert.ok(a2!.reused > 0.9 * a1!.promptTokens, `reused ${a2!.reused} of ${a1!.promptTokens}`);
+    assert.deepEqual(await ps(), ['model-a', 'model-b']);
+  });
+
+  it('unloads the least recently used runner beyond the limit', async () => {
+    await ask('model-c', 'a third model');
+    assert.deepEqual(await ps(), ['model-c', 'model-a']);
+    const start = engine.calls.length;
+    await ask('model-b', title);
+    // Model B's runner was unloaded for model C, so its same prompt again is read from scratch.
+    assert.equal(engine.calls[start]!.reused, 0);
+  });
+});
