@@ -69,7 +69,10 @@ export class Runners {
 
   private async open(): Promise<SlotEngine> {
     const { slots, contextSize, threads } = this.options;
-    const context = await this.model.createContext({ contextSize, sequences: slots, threads, batchSize: 512 });
+    // Flash attention, as Ollama turns on where the model allows: a 17K-token cold prefill on the
+    // test model takes 2.5 s with it and 10 s without (attention dominates a tiny model's prefill).
+    // It changes no cache figure.
+    const context = await this.model.createContext({ contextSize, sequences: slots, threads, batchSize: 512, flashAttention: true });
     return new SlotEngine(this.model, context, slots, this.serial);
   }
 
