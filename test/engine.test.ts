@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import { engineUnavailable } from '../bench/engine/llama.js';
 import { startEngine, type RunningEngine } from '../bench/engine/open.js';
 import { renderPrompt } from '../bench/engine/render.js';
-import { perfectBody, perfectReuse, replayRoute, type CallMeasure } from '../bench/engine/routes.js';
+import { fixRoutes, perfectBody, perfectReuse, replayRoute, withModel, type CallMeasure } from '../bench/engine/routes.js';
 import { replay } from '../bench/engine/replay.js';
 import { loadRecording } from './support/recordings.js';
 import { needsEngine } from './support/requirements.js';
@@ -60,6 +60,21 @@ describe('perfect stabiliser reference', () => {
     }));
     assert.deepEqual(body.system, [{ type: 'text', text: 'You are Claude.' }]);
     assert.equal(renderPrompt(body), '<|im_start|>system\nYou are Claude.<|im_end|>\n<|im_start|>user\nhi\n\nreminder<|im_end|>\n<|im_start|>assistant\n');
+  });
+
+  it('names the fix routes for a recording by the kinds of call it holds', () => {
+    const roles = (...r: ('main' | 'side' | 'subagent')[]): { role: 'main' | 'side' | 'subagent' }[] => r.map((role) => ({ role }));
+    assert.deepEqual(fixRoutes(roles('main', 'main')), []);
+    assert.deepEqual(fixRoutes(roles('side', 'main')), ['side-model']);
+    assert.deepEqual(fixRoutes(roles('main', 'subagent', 'main')), ['slots-2', 'subagent-model']);
+  });
+
+  it('sends a recorded call for another model with every other byte as recorded', () => {
+    const body = '{"model":"qwen3:8b","messages":[{"role":"user","content":"caf\\u00e9 \\"model\\":\\"qwen3:8b\\""}]}';
+    const changed = withModel(body, 'side:latest');
+    assert.equal(changed, body.replace('"model":"qwen3:8b"', '"model":"side:latest"'));
+    assert.equal((JSON.parse(changed) as { model: string }).model, 'side:latest');
+    assert.throws(() => withModel('{"messages":[]}', 'x'));
   });
 
   it('takes the longest prefix shared with any earlier call, keeping one token to evaluate', () => {
