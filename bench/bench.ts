@@ -17,8 +17,8 @@
 // Express + http-proxy-middleware, the floor of the stack the proxy is built on.
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { rewriteRequestBody, ScanMemo } from '../main/core/rewrite/index.js';
-import { fullRequest, sessionBodies } from '../test/support/claude-code-bodies.js';
+import { rewriteRequestBody, ScanMemo, type InlineSystemMode } from '../main/core/rewrite/index.js';
+import { countdownConversation, encodeBody, fullRequest, sessionBodies } from '../test/support/claude-code-bodies.js';
 import { benchBodies } from './bodies.js';
 import { measureDiagnostics } from './diagnostics-cost.js';
 import { measureSseTap } from './sse-tap-cost.js';
@@ -237,6 +237,24 @@ function measureInProcess(checks: Check[]): void {
       checks.push({ name: 'rewrite of a 77 KB body, whole scan', value: firstMs, limit: 0.5, unit: 'ms', lowerIsBetter: true, enforced: false });
       checks.push({ name: 'rewrite of a 77 KB session\'s next turn', value: nextMs, limit: 0.15, unit: 'ms', lowerIsBetter: true, enforced: false });
     }
+  }
+
+  console.log('\nInline-system fold: a 2.1.332 countdown session (a system message after every tool result), next turn with the scan memo:');
+  {
+    // Successive calls of one session: each adds a tool round trip and a countdown, as the real client does.
+    const countdown = Array.from({ length: 8 }, (_, call) => encodeBody(fullRequest({ billing: 'suffix', messages: countdownConversation(call + 1, 300) })));
+    const plain = bodies.find(({ label }) => label.startsWith('77'))!.session;
+    const perTurn = (inlineSystem: InlineSystemMode, session: readonly Buffer[]): number => timePerStep(() => {
+      const memo = new ScanMemo();
+      rewriteRequestBody(session[0]!, 'drop', memo, { inlineSystem });
+      return memo;
+    }, session.length, (memo, i) => rewriteRequestBody(session[i]!, 'drop', memo, { inlineSystem }));
+    const keep = perTurn('keep', countdown);
+    const fold = perTurn('fold', countdown);
+    const gate = perTurn('fold', plain) - perTurn('keep', plain);
+    const size = kb(countdown.reduce((sum, body) => sum + body.length, 0) / countdown.length);
+    console.log(`  ${size.padStart(7)} avg   keep ${us(keep)}   fold ${us(fold)}   added ${us(fold - keep)}   nothing to fold: added ${us(gate)}`);
+    checks.push({ name: 'inline-system fold added per ~77 KB call', value: fold - keep, limit: 0.2, unit: 'ms', lowerIsBetter: true, enforced: false });
   }
 
   console.log('\nDiagnostics per call (JSON parse, rendering, prefix tracking): a first call, then the next turn of the session:');

@@ -1,6 +1,8 @@
-// The Activity view: totals, the live table of calls (newest on top), the
-// reuse chart of the selected conversation, and the selected call's details.
+// The Activity view: totals, the live table of calls (newest on top, each
+// subagent folded under its parent: see agent-tree.ts), the reuse chart of
+// the selected conversation, and the selected call's details.
 import type { CallRecord } from '../main/core/diagnostics/types.js';
+import { treeLines, type TreeLine } from './agent-tree.js';
 import { callKey, type CallStore } from './call-store.js';
 import { byId, h, replaceChildren, srOnly } from './dom.js';
 import { formatClock, formatCompact, formatCount, formatDuration, formatPercent, visibleWhitespace } from './format.js';
@@ -33,6 +35,27 @@ function reuseBar(fraction: number, kind: string): HTMLSpanElement {
   return h('span', { class: `meter ${kind}`, 'aria-hidden': 'true' }, fill);
 }
 
+/** Indents a row's conversation cell by its depth in the agent tree (through the CSSOM: the CSP forbids style attributes). */
+function indented(cell: HTMLTableCellElement, depth: number): HTMLTableCellElement {
+  if (depth > 0) cell.style.paddingLeft = `${0.5 + depth * 1.25}em`;
+  return cell;
+}
+
+const AGENT_ROW_PREFIX = 'agent:';
+
+/** The columns after Time and Conversation, which a subagent's row spans. */
+const CALL_COLUMNS_AFTER_CONVERSATION = 8;
+
+/** A subagent, folded or not: click or Enter toggles it. */
+function agentRow(line: Extract<TreeLine, { kind: 'agent' }>): HTMLTableRowElement {
+  const misses = line.misses > 0 ? ` · ${line.misses} ${line.misses === 1 ? 'miss' : 'misses'}` : '';
+  const parent = line.parent === null ? '' : ` · started by ${line.parent}`;
+  return h('tr', { class: 'agent-row', 'data-key': `${AGENT_ROW_PREFIX}${line.key}`, 'data-group': line.key, 'aria-expanded': String(line.expanded), tabindex: -1 },
+    h('td', { class: 'time' }, formatClock(line.latest.time)),
+    indented(h('td', { class: 'session' }, h('span', { class: 'twisty', 'aria-hidden': 'true' }, line.expanded ? '▾ ' : '▸ '), h('code', {}, line.agent.includes('/') ? line.agent : `${line.session}/${line.agent}`)), line.depth),
+    h('td', { class: 'agent-summary', colspan: CALL_COLUMNS_AFTER_CONVERSATION }, `subagent ${line.agent} · ${line.calls} ${line.calls === 1 ? 'call' : 'calls'}${misses}${parent}`));
+}
+
 /** The prompt in tokens beside the model's window, so a prompt near or over the window shows before the backend cuts it. */
 function windowCell(record: CallRecord): HTMLTableCellElement {
   const window = record.contextTokens ?? null;
@@ -45,11 +68,11 @@ function windowCell(record: CallRecord): HTMLTableCellElement {
   return h('td', { class: over ? 'num window warn' : 'num window', title }, text);
 }
 
-function callRow(record: CallRecord): HTMLTableRowElement {
+function callRow(record: CallRecord, depth = 0): HTMLTableRowElement {
   const kind = record.bust || record.contextOverflow ? 'miss' : isError(record) ? 'error' : 'hit';
   return h('tr', { 'data-key': callKey(record), 'data-kind': kind, tabindex: -1 },
     h('td', { class: 'time' }, formatClock(record.time)),
-    h('td', { class: 'session' }, h('code', {}, record.session || '—')),
+    indented(h('td', { class: 'session' }, h('code', {}, record.session || '—')), depth),
     h('td', { class: 'num turn' }, String(record.turn)),
     h('td', { class: 'model' }, record.model ?? '—'),
     h('td', { class: 'num prompt', title: `${formatCount(record.promptChars)} characters` }, formatCompact(record.promptChars)),
@@ -82,7 +105,9 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('Reused tokens (est.)', formatCount(reusedTokens(record))),
     ...fact('Output tokens', tokens(record.outputTokens)),
     ...fact('First token', formatDuration(record.ttftMs)),
-    ...fact('Duration', formatDuration(record.durationMs)));
+    ...fact('Duration', formatDuration(record.durationMs)),
+    // The slots the calls so far need so that no agent evicts another (compare with --slots).
+    ...fact('Cache slots needed', String(record.slotsNeeded)));
   const title = h('h3', {}, `Turn ${record.turn} of conversation `, h('code', {}, record.session || '—'));
   const overflow = overflowText(record);
   const warning = overflow ? h('p', { class: 'overflow-warning', role: 'alert' }, h('span', { class: 'badge overflow' }, 'context overflow'), ' ', overflow) : null;
@@ -113,6 +138,8 @@ export class ActivityView {
   private selectedKey: string | null = null;
   /** The row the user last focused: it keeps the table's one tab stop while new rows arrive above it. */
   private focusKey: string | null = null;
+  /** Subagents the user unfolded (all are folded at first). */
+  private readonly expanded = new Set<string>();
 
   constructor(private readonly store: CallStore) {
     store.subscribe((change) => (change.type === 'added' ? this.added(change.record) : this.render()));
@@ -130,13 +157,15 @@ export class ActivityView {
   private render(): void {
     if (this.selectedKey !== null && !this.store.find(this.selectedKey)) this.selectedKey = null;
     const hadFocus = this.rows.contains(document.activeElement);
-    this.rows.replaceChildren(...[...this.store.all].reverse().map(callRow));
+    this.rows.replaceChildren(...treeLines(this.store.all, this.expanded).map((line) => (line.kind === 'call' ? callRow(line.record, line.depth) : agentRow(line))));
     this.markSelection();
     if (hadFocus) this.rows.querySelector<HTMLTableRowElement>('tr[tabindex="0"]')?.focus();
     this.refreshAround();
   }
 
   private added(record: CallRecord): void {
+    // With subagents in view, a call may land inside a folded group: lay the tree out again.
+    if (this.store.all.some((known) => known.agent !== null)) return this.render();
     this.rows.prepend(callRow(record));
     while (this.rows.rows.length > this.store.size) this.rows.lastElementChild?.remove();
     this.markSelection();
@@ -189,10 +218,19 @@ export class ActivityView {
   }
 
   private select(row: HTMLTableRowElement): void {
+    const group = row.dataset['group'];
+    if (group !== undefined) return this.toggle(group, row);
     this.selectedKey = row.dataset['key'] ?? null;
     this.markSelection(row);
     this.renderChart();
     this.renderDetail();
+  }
+
+  /** Folds or unfolds a subagent, keeping its row focused. */
+  private toggle(group: string, row: HTMLTableRowElement): void {
+    if (!this.expanded.delete(group)) this.expanded.add(group);
+    this.focusKey = row.dataset['key'] ?? this.focusKey;
+    this.render();
   }
 
   /**

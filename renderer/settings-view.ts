@@ -7,9 +7,9 @@ import type {
 import { byId, h, replaceChildren } from './dom.js';
 
 const LAYOUT = [
-  { legend: 'Proxy', fields: ['port', 'host', 'token', 'target', 'rewrite', 'cacheUsage', 'slots'] },
+  { legend: 'Proxy', fields: ['port', 'host', 'token', 'target', 'rewrite', 'inlineSystem', 'cacheUsage', 'slots'] },
   { legend: 'Backend', fields: ['backend', 'router'] },
-  { legend: 'Claude Code', fields: ['model', 'contextTokens', 'bare', 'shell'] },
+  { legend: 'Claude Code', fields: ['model', 'subagentModel', 'contextTokens', 'bare', 'shell'] },
   { legend: 'App', fields: ['launchAtLogin'] },
 ] as const satisfies readonly { legend: string; fields: readonly SettingsField[] }[];
 

@@ -101,6 +101,7 @@ describe('llm-cache-proxy (headless CLI)', () => {
 
   for (const [args, pattern] of [
     [['--rewrite', 'sometimes'], /--rewrite must be one of drop, normalize, off/],
+    [['--inline-system', 'lift'], /--inline-system must be one of fold, keep/],
     [['--port', '70000'], /--port must be a whole number from 0 to 65535/],
     [['--target', 'localhost'], /--target must be/],
     [['--bogus'], /unknown option --bogus/],
@@ -155,7 +156,7 @@ describe('parseServeArgs', () => {
     if (parsed.kind !== 'serve') return;
     assert.deepEqual(
       { ...parsed.config.proxy },
-      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0,
+      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0,
         affinityHeaders: [], upstreamAuth: undefined, upstreamCa: undefined },
     );
     assert.equal(parsed.config.logLevel, 'info');
@@ -163,7 +164,7 @@ describe('parseServeArgs', () => {
   });
 
   test('every flag', () => {
-    const parsed = parseServeArgs(['--port', '8080', '--host', '0.0.0.0', '--token', 't', '--target', 'http://gpu-box:11434/', '--rewrite', 'normalize', '--max-body', '2mb',
+    const parsed = parseServeArgs(['--port', '8080', '--host', '0.0.0.0', '--token', 't', '--target', 'http://gpu-box:11434/', '--rewrite', 'normalize', '--inline-system', 'keep', '--max-body', '2mb',
       '--allow-origin', 'https://a.example', '--allow-origin', 'https://b.example', '--allow-host', 'gpu-box', '--slots', '2', '--no-cache-usage', '--upstream-timeout', '600',
       '--log-level', 'debug', '--json-logs', '--explain']);
     assert.equal(parsed.kind, 'serve');
@@ -172,6 +173,7 @@ describe('parseServeArgs', () => {
     assert.equal(p.port, 8080);
     assert.equal(p.target, 'http://gpu-box:11434');
     assert.equal(p.rewrite, 'normalize');
+    assert.equal(p.inlineSystem, 'keep');
     assert.equal(p.maxBodyBytes, 2 * 1024 * 1024);
     assert.deepEqual(p.allowOrigins, ['https://a.example', 'https://b.example']);
     assert.deepEqual(p.allowHosts, ['gpu-box']);

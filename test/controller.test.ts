@@ -149,6 +149,16 @@ describe('AppController', { timeout: 20_000 }, () => {
     assert.equal(controller.settings().rewrite, 'normalize');
   });
 
+  test('the inline-system setting applies to the next call, without a restart', async () => {
+    const { controller } = await rig();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const uptime = controller.proxyStatus()!.uptimeMs;
+    assert.equal(controller.proxyStatus()?.inlineSystem, 'fold', 'fold by default');
+    assert.deepEqual(await controller.applySettings({ inlineSystem: 'keep' }), { ok: true });
+    assert.equal(controller.proxyStatus()?.inlineSystem, 'keep');
+    assert.ok(controller.proxyStatus()!.uptimeMs >= uptime, 'the same proxy, not a new one');
+  });
+
   test('a port change restarts the proxy without cutting a stream in flight', async () => {
     const { controller, store, url } = await rig();
     const oldPort = controller.state().proxy.port;
@@ -232,6 +242,12 @@ describe('AppController', { timeout: 20_000 }, () => {
     assert.equal(platform.clipboard, claudelSnippet({ shell: 'zsh', port: settings.port, host: settings.host, model: 'gpt-oss:20b', bare: true }));
     assert.match(platform.clipboard, /command claude --bare "\$@"/);
     assert.match(platform.notices.at(-1)?.body ?? '', /~\/\.zshrc/);
+
+    // A subagent model of its own, set in Settings, reaches the copied function.
+    assert.deepEqual(await controller.applySettings({ subagentModel: 'qwen3:4b' }), { ok: true });
+    await controller.dispatch({ type: 'copy-snippet', shell: 'zsh' });
+    assert.match(platform.clipboard, /CLAUDE_CODE_SUBAGENT_MODEL='qwen3:4b'/);
+    assert.match(platform.clipboard, /ANTHROPIC_MODEL='gpt-oss:20b'/);
   });
 
   test('Launch at Login follows the OS, including approval and changes made in System Settings', async () => {

@@ -10,7 +10,7 @@ function record(overrides: Partial<CallRecord>): CallRecord {
   return {
     id: 1, time: '2025-11-04T10:00:00.000Z', session: 'a1b2c3', turn: 4, path: '/v1/messages', status: 200,
     model: 'qwen3-coder:30b', promptChars: 38_090, reuse: 0.9983, conversationReuse: 1, bust: null,
-    ttftMs: 912, durationMs: 4000, inputTokens: 10_000, outputTokens: 200, cacheReadTokens: 9_983, rewritten: true,
+    ttftMs: 912, durationMs: 4000, inputTokens: 10_000, outputTokens: 200, cacheReadTokens: 9_983, rewritten: true, agent: null, slotsNeeded: 1,
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { CacheTracker, renderPrompt } from '../main/core/diagnostics/index.js';
+import { agentConversationKey } from '../main/core/diagnostics/conversation-key.js';
 import { conversation, fullRequest } from './support/claude-code-bodies.js';
 import type { MessagesRequest } from './support/claude-code-bodies.js';
 
@@ -37,28 +38,56 @@ function feed(tracker: CacheTracker, from: number, to: number): void {
   }
 }
 
+type Feed = (tracker: CacheTracker, from: number, to: number) => void;
+
 /**
  * Compiles the code paths and builds V8's lazily made structures before the
  * baseline. In a function of its own: a frame that held this tracker in an
  * interpreter register would keep it alive through the measurements.
  */
-function warmUp(): void {
-  feed(new CacheTracker(), 0, 300);
+function warmUp(feedOne: Feed): void {
+  feedOne(new CacheTracker(), 0, 300);
+}
+
+/** Tracker heap after feeding 100, then 1,000 (conversations or subagents), and the tracker. */
+function heapAt100And1000(feedOne: Feed): { at100: number; at1000: number; tracker: CacheTracker } {
+  warmUp(feedOne);
+  const baseline = settledHeap();
+  const tracker = new CacheTracker({ maxConversations: 64 });
+  feedOne(tracker, 0, 100);
+  const at100 = settledHeap() - baseline;
+  feedOne(tracker, 100, 1000);
+  return { at100, at1000: settledHeap() - baseline, tracker };
+}
+
+function assertFlat(at100: number, at1000: number, tracker: CacheTracker, what: string): void {
+  assert.equal(tracker.stats().conversations, 64);
+  assert.ok(at100 > 64 * 2000, `the measure sees what is held (${at100} bytes)`);
+  assert.ok(Math.abs(at1000 - at100) <= at100 * 0.1, `${at100} bytes at 100 ${what}, ${at1000} at 1,000`);
 }
 
 test('heap stays flat from 100 to 1,000 conversations, far below holding every prompt whole', (t) => {
-  warmUp();
-  const baseline = settledHeap();
-  const tracker = new CacheTracker({ maxConversations: 64 });
-  feed(tracker, 0, 100);
-  const at100 = settledHeap() - baseline;
-  feed(tracker, 100, 1000);
-  const at1000 = settledHeap() - baseline;
-
+  const { at100, at1000, tracker } = heapAt100And1000(feed);
   const promptBytes = renderPrompt(turns(0)[2]).text.length * 2;
   t.diagnostic(`tracker heap: ${at100} bytes at 100 conversations, ${at1000} at 1,000 (one prompt: ${promptBytes} bytes)`);
-  assert.equal(tracker.stats().conversations, 64);
-  assert.ok(at100 > 64 * 2000, `the measure sees what is held (${at100} bytes)`);
-  assert.ok(Math.abs(at1000 - at100) <= at100 * 0.1, `${at100} bytes at 100 conversations, ${at1000} at 1,000`);
+  assertFlat(at100, at1000, tracker, 'conversations');
   assert.ok(at1000 < 64 * promptBytes * 0.5, `${at1000} bytes held for 64 prompts of ${promptBytes} bytes each`);
+});
+
+const SESSION = '3f9c2a71-5d4e-4b8a-9c1f-7e2d6a0b8c45';
+
+/** Subagents `from`..`to` of one session, each a conversation of its own by its agent headers, the main agent returning after every tenth. */
+function feedSubagents(tracker: CacheTracker, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const agent = { id: `a${i.toString(16).padStart(16, '0')}`, parent: i % 3 === 0 ? null : `a${(i - 1).toString(16).padStart(16, '0')}` };
+    const key = agentConversationKey(SESSION, agent);
+    for (const body of turns(i)) tracker.observe({ key, agent, rendered: renderPrompt(body), rewriteMode: 'drop' });
+    if (i % 10 === 9) tracker.observe({ key: SESSION, rendered: renderPrompt(turns(0)[i % 3]!), rewriteMode: 'drop' });
+  }
+}
+
+test('heap stays flat as one session\'s agent tree grows from 100 to 1,000 subagents', (t) => {
+  const { at100, at1000, tracker } = heapAt100And1000(feedSubagents);
+  t.diagnostic(`tracker heap: ${at100} bytes at 100 subagents, ${at1000} at 1,000`);
+  assertFlat(at100, at1000, tracker, 'subagents');
 });

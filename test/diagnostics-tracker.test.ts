@@ -147,13 +147,14 @@ describe('CacheTracker: backend slots', () => {
     assert.equal(other.turn, 1);
     assert.equal(other.bust, null, 'a first turn is never a miss');
     assert.ok(other.reuse > 0.8, 'system and tools are shared');
-    for (const observation of [again, otherAgain]) {
+    for (const [observation, evictor] of [[again, OTHER_SESSION], [otherAgain, DEFAULT_SESSION_ID]] as const) {
       assert.equal(observation.turn, 2);
       assert.equal(observation.conversationReuse, 1);
       assert.ok(observation.bust !== null);
       assertCompact(observation.bust);
       assertCause(observation.bust, 'slot-evicted', /^messages\[0\]\.content\[1\]\.text$/);
-      assert.equal(observation.bust.remedy, REMEDIES['slot-evicted']);
+      assert.equal(observation.bust.evictedBy, `session ${evictor.slice(0, 6)}`);
+      assert.equal(observation.bust.remedy, `session ${evictor.slice(0, 6)} took this conversation's cache slot; set OLLAMA_NUM_PARALLEL=2 with --slots 2 (or more) so each conversation keeps its own slot`);
       assert.ok(observation.reusedChars < (observation.conversationChars ?? 0));
     }
   });
@@ -185,6 +186,13 @@ describe('CacheTracker: backend slots', () => {
       assert.equal(main.turn, 3);
       assert.equal(main.conversationReuse, 1);
       assert.equal(main.bust?.cause ?? null, slots === 1 ? 'slot-evicted' : null);
+      assert.deepEqual(subagent.agent, { id: `${DEFAULT_SESSION_ID.slice(0, 6)}/2`, parent: null, inferred: true });
+      assert.equal(main.agent, null);
+      assert.equal(main.slotsNeeded, 2);
+      if (slots === 1) {
+        assert.equal(main.bust?.evictedBy, `conversation ${DEFAULT_SESSION_ID.slice(0, 6)}/2 (a subagent, by its prompt)`);
+        assert.match(main.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=2 with --slots 2; this agent tree needs 2\), or run subagents on another model/);
+      }
     }
   });
 

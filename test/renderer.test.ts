@@ -26,6 +26,7 @@ import { bareBody, conversation, DEFAULT_SESSION_ID, fullBody } from './support/
 import { send } from './support/http-client.js';
 import type { Harness } from './support/proxy-harness.js';
 import { startHarness } from './support/proxy-harness.js';
+import { loadRecording } from './support/recordings.js';
 import { startEngineStandin } from './support/engine-standins.js';
 import { startBackendRig } from './support/backend-rig.js';
 
@@ -412,6 +413,39 @@ describe('Activity view in a browser, served by the headless proxy', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await saveScreenshot(page, 'activity-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  browserTest('a delegating session: the subagent\'s calls sit folded under the main agent, and Enter unfolds them', async () => {
+    for (const call of loadRecording('cc-2.1.332-subagent').calls) {
+      const response = await send(harness.url, { method: call.method, path: call.path, headers: call.headers, body: Buffer.from(call.body) });
+      assert.equal(response.status, 200, response.text);
+    }
+    // Three earlier calls, the main agent's two, and one row for the subagent between them.
+    await waitForRows(page, 6);
+    const records = (await proxyStatus(harness.url)).recent.slice(3);
+    const [main1, sub1, sub2, main2] = records as [CallRecord, CallRecord, CallRecord, CallRecord];
+    const rows = page.locator('#calls-body tr');
+    const keys = await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-key')));
+    const group = `agent:${main1.session}|${sub1.agent!.id}`;
+    assert.deepEqual(keys.slice(0, 3), [`${main2.id}@${main2.time}`, group, `${main1.id}@${main1.time}`], 'the subagent folded between the main agent\'s calls');
+    const agentRow = rows.nth(1);
+    assert.equal(await agentRow.getAttribute('aria-expanded'), 'false');
+    assert.match(await agentRow.innerText(), new RegExp(`${main1.session}/${sub1.agent!.id}\\s+subagent ${sub1.agent!.id} · 2 calls`));
+    assert.match(await rows.nth(0).locator('td.cause').innerText(), /^slot-evicted/);
+
+    await agentRow.focus();
+    await page.keyboard.press('Enter');
+    await waitForRows(page, 8);
+    assert.equal(await rows.nth(1).getAttribute('aria-expanded'), 'true');
+    const unfolded = await rows.evaluateAll((all) => all.slice(2, 4).map((row) => [row.getAttribute('data-key'), row.querySelector('td.session')!.textContent]));
+    assert.deepEqual(unfolded, [[`${sub2.id}@${sub2.time}`, sub2.session], [`${sub1.id}@${sub1.time}`, sub1.session]], 'its calls under it, newest first');
+    assert.equal(sub1.session, `${main1.session}/${sub1.agent!.id}`);
+    const indent = (n: number): Promise<number> => page.evaluate(`parseFloat(getComputedStyle(document.querySelectorAll('#calls-body tr')[${n}].querySelector('td.session')).paddingLeft)`);
+    assert.ok(await indent(2) > await indent(0), 'indented under its parent');
+    await saveScreenshot(page, 'activity-subagent');
+    await rows.nth(1).click();
+    await waitForRows(page, 6);
+    assert.deepEqual(problems, []);
   });
 
   browserTest('after the proxy restarts, the page reconnects and shows the new proxy\'s calls', async () => {

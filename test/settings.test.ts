@@ -45,8 +45,8 @@ describe('defaultConfigDir', () => {
 describe('schema and defaults', () => {
   test('defaults are the documented ones and valid', () => {
     assert.deepEqual({ ...DEFAULT_SETTINGS }, {
-      schemaVersion: 2, port: 11435, host: '127.0.0.1', target: 'http://127.0.0.1:11434', rewrite: 'drop', bare: false,
-      model: 'qwen3-coder:30b', contextTokens: 0, shell: 'auto', keepModelLoaded: false, launchAtLogin: false, proxyEnabled: true,
+      schemaVersion: 2, port: 11435, host: '127.0.0.1', target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', bare: false,
+      model: 'qwen3-coder:30b', subagentModel: '', contextTokens: 0, shell: 'auto', keepModelLoaded: false, launchAtLogin: false, proxyEnabled: true,
       cacheUsage: true, slots: 1, maxBodyBytes: 64 * 1024 * 1024, token: '', allowOrigins: [], logLevel: 'info',
       backend: 'auto', router: 'none', affinityHeaders: [], upstreamAuth: '',
     });
@@ -108,8 +108,9 @@ describe('validateSettings', () => {
       ['token: Access token may only contain visible ASCII characters (no spaces).']);
   });
   test('enums, booleans, ranges and lists', () => {
-    assert.deepEqual(messagesFor({ rewrite: 'maybe', shell: 'tcsh', logLevel: 7, bare: 'yes', slots: 0, maxBodyBytes: 10 }), [
+    assert.deepEqual(messagesFor({ rewrite: 'maybe', inlineSystem: 'lift', shell: 'tcsh', logLevel: 7, bare: 'yes', slots: 0, maxBodyBytes: 10 }), [
       'rewrite: Prompt rewrite must be one of: drop, normalize, off.',
+      'inlineSystem: Inline system messages must be one of: fold, keep.',
       'bare: Bare mode must be true or false.',
       'shell: Shell must be one of: auto, zsh, bash, fish.',
       'slots: Cache slots must be a whole number from 1 to 64.',

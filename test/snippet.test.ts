@@ -16,6 +16,7 @@ import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin
 const REPORTED_VARIABLES = [
   'ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL',
   'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+  'CLAUDE_CODE_TOTAL_TOKENS_REMINDER',
   'CLAUDE_CODE_MAX_CONTEXT_TOKENS', 'CLAUDE_CODE_MAX_OUTPUT_TOKENS',
 ] as const;
 
@@ -79,6 +80,7 @@ describe('claudel snippet in real shells', () => {
         ANTHROPIC_DEFAULT_HAIKU_MODEL: ODD_MODEL,
         CLAUDE_CODE_SUBAGENT_MODEL: ODD_MODEL,
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        CLAUDE_CODE_TOTAL_TOKENS_REMINDER: 'off',
         // No window known: left out rather than guessed.
         CLAUDE_CODE_MAX_CONTEXT_TOKENS: null,
         CLAUDE_CODE_MAX_OUTPUT_TOKENS: null,
@@ -93,6 +95,15 @@ describe('claudel snippet in real shells', () => {
       assert.deepEqual(report.args, []);
       assert.equal(report.env['ANTHROPIC_BASE_URL'], 'http://[::1]:8080');
       assert.equal(report.env['ANTHROPIC_MODEL'], 'qwen3-coder:30b');
+      assert.equal(report.env['CLAUDE_CODE_SUBAGENT_MODEL'], 'qwen3-coder:30b', 'no subagent model: subagents use the main one');
+    });
+
+    test(`${shell}: a separate subagent model reaches CLAUDE_CODE_SUBAGENT_MODEL only`, { skip }, () => {
+      const snippet = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3-coder:30b', bare: false, subagentModel: ODD_MODEL });
+      const { report } = runClaudel(shell, snippet, []);
+      assert.equal(report.env['CLAUDE_CODE_SUBAGENT_MODEL'], ODD_MODEL);
+      assert.equal(report.env['ANTHROPIC_MODEL'], 'qwen3-coder:30b');
+      assert.equal(report.env['ANTHROPIC_DEFAULT_HAIKU_MODEL'], 'qwen3-coder:30b');
     });
   }
 });
@@ -213,6 +224,10 @@ describe('llm-cache-proxy snippet', () => {
     const { code, stdout } = await run(['--shell', 'bash', '--bare', '--no-bare', '--model', 'a b', '--port=2222'], config);
     assert.equal(code, 0);
     assert.equal(stdout, claudelSnippet({ shell: 'bash', port: 2222, host: '127.0.0.1', model: 'a b', bare: false }));
+    const separate = await run(['--shell', 'bash', '--subagent-model', 'qwen3:4b'], JSON.stringify({ schemaVersion: 2, subagentModel: 'from-file' }));
+    assert.equal(separate.stdout, claudelSnippet({ shell: 'bash', port: 11435, host: '127.0.0.1', model: 'qwen3-coder:30b', bare: false, subagentModel: 'qwen3:4b' }));
+    const fromFile = await run(['--shell', 'bash'], JSON.stringify({ schemaVersion: 2, subagentModel: 'from-file' }));
+    assert.match(fromFile.stdout, /CLAUDE_CODE_SUBAGENT_MODEL='from-file'/);
     const again = await run(['--no-bare', '--bare']);
     assert.match(again.stdout, /command claude --bare "\$@"/);
   });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import bytes from 'bytes';
 import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
+import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../core/rewrite/inline-system.js';
 import { isLoopbackHost } from '../core/settings/validate.js';
 import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
 import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
@@ -14,7 +15,7 @@ import { backendFromSettings, type BackendSettings } from '../core/proxy/options
 import { parseUpstreamAuth } from '../core/proxy/upstream.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
-       llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--port P] [--target URL] [--context-tokens N]
+       llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--target URL] [--context-tokens N]
 
 Keeps Claude Code's prompt prefix byte-stable so a local model reuses its cache.
 Point Claude Code at it: ANTHROPIC_BASE_URL=http://127.0.0.1:11435
@@ -24,6 +25,9 @@ Options:
   --host <addr>          address to listen on (default 127.0.0.1)
   --target <url>         the backend (default http://127.0.0.1:11434)
   --rewrite <mode>       drop | normalize | off (default drop)
+  --inline-system <m>    fold | keep: system messages inside the conversation become
+                         <system-reminder> text where they stand (default fold;
+                         --rewrite off forwards them as sent too)
   --max-body <size>      largest request body, e.g. 64mb (default 64mb)
   --token <t>            require this token (Bearer or x-api-key); needed off loopback
   --allow-origin <o>     let this browser origin in (repeatable)
@@ -121,6 +125,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         host: { type: 'string' },
         target: { type: 'string' },
         rewrite: { type: 'string' },
+        'inline-system': { type: 'string' },
         'max-body': { type: 'string' },
         token: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -173,6 +178,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
       port: values.port === undefined ? base.port : parsePort(values.port),
       target,
       rewrite: values.rewrite === undefined ? base.rewrite : oneOf<RewriteMode>('--rewrite', values.rewrite, REWRITE_MODES),
+      inlineSystem: values['inline-system'] === undefined ? base.inlineSystem ?? 'fold' : oneOf<InlineSystemMode>('--inline-system', values['inline-system'], INLINE_SYSTEM_MODES),
       maxBodyBytes: values['max-body'] === undefined ? base.maxBodyBytes : parseSize(values['max-body']),
       token: token || undefined,
       allowOrigins: [...(base.allowOrigins ?? []), ...(values['allow-origin'] ?? [])],

@@ -49,6 +49,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     const fields = {
       status: e.status, ms: Math.round(e.durationMs), in: kb(e.bytesIn), out: kb(e.bytesOut),
       rewritten: e.rewritten ? e.rule ?? 'yes' : 'no', ...(e.note ? { note: e.note } : {}),
+      ...(e.upstreamErrors ? { upstream: e.upstreamErrors.map((u) => (u.retried ? `${u.code} on a stale connection, retried on a fresh one` : u.code)).join('; ') } : {}),
     };
     if (config.jsonLogs) logger.info('request', { method: e.method, path: e.path, ...fields });
     else logger.info(`${e.method} ${e.path}`, fields);

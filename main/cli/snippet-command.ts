@@ -21,7 +21,7 @@ export interface SnippetCommandIo {
 const COMMAND = 'llm-cache-proxy snippet';
 
 function usage(configDir: string): string {
-  return `Usage: ${COMMAND} [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--port P] [--target URL] [--context-tokens N]
+  return `Usage: ${COMMAND} [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--target URL] [--context-tokens N]
 
 Prints a shell function, claudel, that runs Claude Code on your local model
 through the proxy. Defaults come from the settings file in
@@ -30,6 +30,8 @@ ${configDir}
   --shell zsh|bash|fish  shell to write it for (default: settings, else $SHELL)
   --bare, --no-bare      run claude with --bare: a far smaller prompt, faster on a local model
   --model M              the local model for every Claude Code tier and subagents
+  --subagent-model M     another local model for subagents, so they keep their own
+                         cache instead of evicting the main conversation's
   --port P               the port the proxy listens on
   --target URL           the backend to ask for the model's context window (as the proxy's --target)
   --context-tokens N     the model's context window, used when the backend does not report it
@@ -46,6 +48,7 @@ const OPTIONS = {
   bare: { type: 'boolean' },
   'no-bare': { type: 'boolean' },
   model: { type: 'string' },
+  'subagent-model': { type: 'string' },
   port: { type: 'string' },
   target: { type: 'string' },
   'context-tokens': { type: 'string' },
@@ -70,7 +73,7 @@ function parse(argv: string[]) {
   const bareFlags = tokens.flatMap((token) => (token.kind === 'option' && (token.name === 'bare' || token.name === 'no-bare') ? [token.name] : []));
   const lastBareFlag = bareFlags.at(-1);
   const bare = lastBareFlag === undefined ? undefined : lastBareFlag === 'bare';
-  return { help: values.help === true, shell: values.shell as Shell | undefined, bare, model: values.model, port: values.port, target: values.target, contextTokens: values['context-tokens'] };
+  return { help: values.help === true, shell: values.shell as Shell | undefined, bare, model: values.model, subagentModel: values['subagent-model'], port: values.port, target: values.target, contextTokens: values['context-tokens'] };
 }
 
 function chooseShell(flag: Shell | undefined, settings: Settings, env: NodeJS.ProcessEnv): Shell {
@@ -104,7 +107,7 @@ export async function runSnippetCommand(argv: string[], io: SnippetCommandIo, fe
     io.stderr(`${COMMAND}: ${opened.recovered.reason} It was moved to ${opened.recovered.backupPath}; using defaults.\n`);
   }
 
-  const result = settingsFromFlags(opened.store.store, { bare: flags.bare, model: flags.model, port: flags.port, target: flags.target, 'context-tokens': flags.contextTokens });
+  const result = settingsFromFlags(opened.store.store, { bare: flags.bare, model: flags.model, 'subagent-model': flags.subagentModel, port: flags.port, target: flags.target, 'context-tokens': flags.contextTokens });
   if (!result.ok) {
     io.stderr(result.errors.map((error) => `${COMMAND}: --${error.field}: ${error.message}\n`).join(''));
     return 2;
@@ -119,6 +122,7 @@ export async function runSnippetCommand(argv: string[], io: SnippetCommandIo, fe
     host: settings.host,
     model: settings.model,
     bare: settings.bare,
+    subagentModel: settings.subagentModel,
     window,
   }));
   return 0;

@@ -51,7 +51,8 @@ export interface ToolResultBlock {
 export type ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock;
 
 export interface Message {
-  role: 'user' | 'assistant';
+  /** `system` entries inside `messages` are what Claude Code 2.1.332 sends (DESIGN §5). */
+  role: 'user' | 'assistant' | 'system';
   content: string | ContentBlock[];
 }
 
@@ -604,6 +605,32 @@ function toolTurn(index: number, resultBytes: number): Message[] {
 export function conversation(toolTurns: number, resultBytes = RESULT_BYTES, prompt = DEFAULT_PROMPT): Message[] {
   const messages = [firstUserMessage(prompt)];
   for (let i = 1; i <= toolTurns; i++) messages.push(...toolTurn(i, resultBytes));
+  return messages;
+}
+
+/**
+ * The inline `# Environment` system message Claude Code 2.1.332 puts at
+ * `messages[1]` (DESIGN §5): a text block with cache_control on the newest
+ * call, a plain string on later ones.
+ */
+export function environmentMessage(form: 'block' | 'string' = 'string'): Message {
+  const text = `# Environment\nYou have been invoked in the following environment:\n - Primary working directory: ${PROJECT_DIR}\n - Is a git repository: true\n - Platform: linux\n - Today's date: ${DEFAULT_DATE}\n - You are powered by the model qwen3-coder:30b.`;
+  return { role: 'system', content: form === 'string' ? text : [{ type: 'text', text, cache_control: { type: 'ephemeral' } }] };
+}
+
+/** The countdown system message 2.1.332 adds after each tool result with CLAUDE_CODE_TOTAL_TOKENS_REMINDER=countdown. */
+export function countdownMessage(tokensLeft: number): Message {
+  return { role: 'system', content: `<total_tokens>${tokensLeft} tokens left</total_tokens>` };
+}
+
+/**
+ * A 2.1.332 countdown session's messages at its `toolTurns`-th tool call:
+ * the first turn and its `# Environment` note, then read-file round trips,
+ * each tool result followed by a countdown with a falling number.
+ */
+export function countdownConversation(toolTurns: number, resultBytes = RESULT_BYTES): Message[] {
+  const messages = [firstUserMessage(), environmentMessage(toolTurns === 0 ? 'block' : 'string')];
+  for (let i = 1; i <= toolTurns; i++) messages.push(...toolTurn(i, resultBytes), countdownMessage(1_000_000 - 12_367 * i));
   return messages;
 }
 

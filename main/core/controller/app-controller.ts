@@ -235,9 +235,9 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #copySnippet(shell: Shell): Promise<void> {
-    const { port, host, model, bare, contextTokens } = this.#settings;
+    const { port, host, model, bare, contextTokens, subagentModel } = this.#settings;
     const window = snippetWindow(this.#watch.monitor.state, model, contextTokens);
-    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, window }));
+    await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, subagentModel, window }));
     this.#copiedSnippet = snippetInputs(this.#settings, window);
     this.#emitState();
     const where = shell === 'fish' ? '~/.config/fish/functions/claudel.fish' : shell === 'zsh' ? '~/.zshrc' : '~/.bashrc';
@@ -268,6 +268,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     if (!next.proxyEnabled && this.#proxyRun.state !== 'stopped') this.#stopProxy(STOP_GRACE_MS);
 
     this.#write(Object.fromEntries(verdict.changed.map((key) => [key, next[key]])));
+    if (changed.has('inlineSystem')) this.#proxy?.setInlineSystem(next.inlineSystem);
     if (changed.has('rewrite')) {
       this.#proxy?.setRewriteMode(next.rewrite);
       if (next.rewrite !== 'off') this.#stabilizeMode = next.rewrite;

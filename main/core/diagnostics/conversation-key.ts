@@ -1,10 +1,17 @@
 // Which conversation a request belongs to, from what Claude Code sends:
 // the session header (stable across --resume), else the session id inside
-// metadata.user_id, else the client and model.
+// metadata.user_id, else the client and model. Within a session, each agent
+// is a conversation of its own: since 2.1.268 a subagent's calls carry
+// `x-claude-code-agent-id` (and `x-claude-code-parent-agent-id` when its
+// parent is itself a subagent); the main agent sends neither.
 
 type Headers = Record<string, string | string[] | undefined>;
 
 const SESSION_HEADER = 'x-claude-code-session-id';
+const AGENT_HEADER = 'x-claude-code-agent-id';
+const PARENT_AGENT_HEADER = 'x-claude-code-parent-agent-id';
+/** Between a session key and an agent id: no header value can hold it. */
+const AGENT_SEPARATOR = '\u0000agent:';
 const MAX_KEY_CHARS = 128;
 const MAX_USER_ID_CHARS = 4096;
 const SHORT_ID_CHARS = 6;
@@ -52,6 +59,37 @@ export function conversationKey(headers: Headers, body: unknown, client: string)
   return `${client}|${typeof model === 'string' ? model : ''}`;
 }
 
+/** A subagent's place in the agent tree; the main agent has none. */
+export interface AgentRef {
+  readonly id: string;
+  /** The subagent that started this one; null when the main agent did. */
+  readonly parent: string | null;
+}
+
+/** The agent a call comes from, by Claude Code's headers; null for the main agent and for clients older than 2.1.268. */
+export function agentOf(headers: Headers): AgentRef | null {
+  const id = headerValue(headers, AGENT_HEADER);
+  if (id === null) return null;
+  const parent = headerValue(headers, PARENT_AGENT_HEADER);
+  return { id, parent: parent === id ? null : parent };
+}
+
+/** The conversation of one agent: the session's key for the main agent, the session plus the agent id for a subagent. */
+export function agentConversationKey(sessionKey: string, agent: AgentRef | null): string {
+  return agent === null ? sessionKey : `${sessionKey}${AGENT_SEPARATOR}${agent.id}`;
+}
+
+/** The session part of a conversation key (itself for the main agent's). */
+export function sessionOfKey(key: string): string {
+  const at = key.indexOf(AGENT_SEPARATOR);
+  return at < 0 ? key : key.slice(0, at);
+}
+
+/** How an agent id is shown: its first characters, like a session's. */
+export function shortAgentId(id: string): string {
+  return /^[0-9a-z]{8}/i.test(id) ? id.slice(0, 8).toLowerCase() : fnv1a(id).toString(16).padStart(8, '0');
+}
+
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
@@ -63,6 +101,7 @@ function fnv1a(text: string): number {
  * session uuid, or a hash of anything else (so no client text is shown).
  */
 export function shortSessionId(key: string): string {
+  key = sessionOfKey(key);
   if (/^[0-9a-f]{6}/i.test(key)) return key.slice(0, SHORT_ID_CHARS).toLowerCase();
   return fnv1a(key).toString(16).padStart(8, '0').slice(0, SHORT_ID_CHARS);
 }

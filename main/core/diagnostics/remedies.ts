@@ -35,9 +35,27 @@ export function remedyFor(cause: BustCause, context: RemedyContext): string {
   return context.rewriteMode === 'off' ? BILLING_REMEDIES.rewriteOff : BILLING_REMEDIES.unknownVariant;
 }
 
-/** With slots already above one, the advice is to add another. */
-export function slotEvictedRemedy(slots: number): string {
-  return slots <= 1
-    ? REMEDIES['slot-evicted']
-    : `set OLLAMA_NUM_PARALLEL=${slots + 1} (or more) so each agent keeps its own slot`;
+/** Who took the slot, when the tracker knows. */
+export interface Evictor {
+  readonly label: string;
+  readonly subagent: boolean;
+}
+
+/**
+ * Names who took the slot, and offers both fixes that work on a stock Ollama
+ * when it was a subagent: enough slots for the agent tree (`needed`, as the
+ * tracker measured it), or subagents on a model of their own. Without an
+ * evictor, the advice is one more slot than now.
+ */
+export function slotEvictedRemedy(slots: number, evictor: Evictor | null = null, needed = 1): string {
+  const parallel = Math.max(slots + 1, needed);
+  const moreSlots = `OLLAMA_NUM_PARALLEL=${parallel} with --slots ${parallel}`;
+  if (evictor?.subagent) {
+    return `${evictor.label} took this conversation's cache slot. Fix: give each agent a slot of its own (${moreSlots}; `
+      + `this agent tree needs ${parallel}), or run subagents on another model, which Ollama keeps in its own runner and cache `
+      + '(Settings › Subagent model, or `llm-cache-proxy snippet --subagent-model M` for CLAUDE_CODE_SUBAGENT_MODEL)';
+  }
+  const who = evictor === null ? '' : `${evictor.label} took this conversation's cache slot; `;
+  if (slots <= 1 && evictor === null) return REMEDIES['slot-evicted'];
+  return `${who}set ${moreSlots} (or more) so each conversation keeps its own slot`;
 }

@@ -9,10 +9,17 @@
 // least recently used slot takes the prompt, seeded with the longest prefix
 // any slot holds.
 //
-// Claude Code sends its subagents under the main agent's session id, so a
-// session holds several conversations ("threads"): a single-message prompt
-// whose first message is new starts another thread rather than counting as
-// the session's history being rewritten.
+// Claude Code sends its subagents under the main agent's session id. Since
+// 2.1.268 their agent headers make each one a conversation of its own (see
+// conversation-key.ts). For older clients a session holds several
+// conversations ("threads"): a single-message prompt whose first message is
+// new starts another thread rather than counting as the session's history
+// being rewritten.
+//
+// Each slot remembers which conversation loaded it, so a miss caused by
+// another agent's prompts names that agent; and the tracker measures how many
+// slots the calls seen so far need so that none is evicted (the largest
+// number of conversations a conversation's consecutive calls span).
 import type { RewriteMode } from '../rewrite/types.js';
 import type { Bust } from './types.js';
 import type { RenderedPrompt } from './render.js';
@@ -20,7 +27,7 @@ import type { StoredPrompt } from './stored-prompt.js';
 import { commonPrefix, readStored, storePrompt } from './stored-prompt.js';
 import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
 import { remedyFor, slotEvictedRemedy } from './remedies.js';
-import { shortSessionId } from './conversation-key.js';
+import { shortAgentId, shortSessionId, type AgentRef } from './conversation-key.js';
 
 export interface CacheTrackerOptions {
   /** Cache slots the backend holds per model (OLLAMA_NUM_PARALLEL); default 1. */
@@ -39,6 +46,17 @@ export interface ObserveInput {
   /** The body as forwarded to the backend (after the rewrite), rendered. */
   readonly rendered: RenderedPrompt;
   readonly rewriteMode: RewriteMode;
+  /** The subagent the call comes from, by its headers; null or absent for the main agent (or an older client). */
+  readonly agent?: AgentRef | null;
+}
+
+/** A call's place in the agent tree, as shown (short ids). */
+export interface ObservedAgent {
+  readonly id: string;
+  /** The parent subagent; null when the main agent is the parent. */
+  readonly parent: string | null;
+  /** True when recognised by its prompt (a client without agent headers). */
+  readonly inferred: boolean;
 }
 
 export interface Observation {
@@ -59,6 +77,10 @@ export interface Observation {
   readonly bust: Bust | null;
   /** The backend slot this prompt now occupies. */
   readonly slot: number;
+  /** Null for the main agent. */
+  readonly agent: ObservedAgent | null;
+  /** Slots the calls seen so far need for none to evict another's prefix (at least 1). */
+  readonly slotsNeeded: number;
 }
 
 /** What the tracker holds, for tests and the status API. */
@@ -79,11 +101,16 @@ interface Thread {
   readonly ordinal: number;
   turn: number;
   prompt: StoredPrompt;
+  readonly agent: ObservedAgent | null;
+  /** The slot its latest prompt went to. */
+  slot: number;
 }
 
 interface Slot {
   prompt: StoredPrompt | null;
   lastUsed: number;
+  /** The thread that loaded it (its id), to name it when it evicts another. */
+  owner?: Thread;
 }
 
 const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxModels: 8 };
@@ -132,6 +159,13 @@ function slotToLoad(slots: readonly Slot[], longest: number, longestChars: numbe
   return oldest;
 }
 
+/** A conversation as shown: the session, then the subagent's id or (recognised by prompt) its ordinal. */
+function sessionLabel(thread: Thread): string {
+  const session = shortSessionId(thread.key);
+  if (thread.agent === null) return thread.ordinal > 1 ? `${session}/${thread.ordinal}` : session;
+  return thread.agent.inferred ? thread.agent.id : `${session}/${thread.agent.id}`;
+}
+
 export class CacheTracker {
   readonly slots: number;
   readonly maxConversations: number;
@@ -140,6 +174,9 @@ export class CacheTracker {
   /** Insertion order is recency: the first entry is the least recently used. */
   readonly #threads = new Map<string, Thread>();
   readonly #backends = new Map<string, Slot[]>();
+  /** Per model, thread ids by recency (most recent last), bounded like the threads. */
+  readonly #recency = new Map<string, string[]>();
+  #slotsNeeded = 1;
   #clock = 0;
 
   constructor(options: CacheTrackerOptions = {}) {
@@ -154,6 +191,7 @@ export class CacheTracker {
     const text = rendered.text;
     const model = rendered.model ?? '';
 
+    const agent = input.agent ?? null;
     const { best, bestChars, lastOrdinal } = this.#closestThread(key, model, text);
     let thread = best;
     let bust: Bust | null = null;
@@ -175,13 +213,20 @@ export class CacheTracker {
       }
     }
 
+    // Before the miss is described, so that its remedy counts this call too.
+    if (thread !== null) this.#noteRecency(model, thread);
     const slots = this.#slotsFor(model);
     const { longest, reusedChars } = longestSlot(slots, text);
     const held = slots[longest].prompt;
     if (bust === null && held !== null && conversationChars !== null && conversationChars - reusedChars >= MISS_MIN_LOST_CHARS) {
       // The client kept its prefix but another conversation took the slot.
       // (Empty slots mean a cold backend, which is nobody's eviction.)
-      bust = describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots));
+      const taker = slots[best!.slot]?.owner ?? slots[longest].owner;
+      const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
+      bust = {
+        ...describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
+        ...(evictor === null ? {} : { evictedBy: evictor.label }),
+      };
     }
 
     // Share chunks with whichever reference matched more.
@@ -189,11 +234,11 @@ export class CacheTracker {
       ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
       : storePrompt(rendered, held, reusedChars, this.maxPromptChars);
     const target = slotToLoad(slots, longest, reusedChars);
-    slots[target] = { prompt: stored, lastUsed: ++this.#clock };
-    thread = this.#remember(thread, key, model, lastOrdinal, stored);
+    thread = this.#remember(thread, key, model, lastOrdinal, stored, agent, target);
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread };
 
     return {
-      session: thread.ordinal > 1 ? `${shortSessionId(key)}/${thread.ordinal}` : shortSessionId(key),
+      session: sessionLabel(thread),
       turn: thread.turn,
       model: rendered.model,
       promptChars: text.length,
@@ -203,7 +248,38 @@ export class CacheTracker {
       conversationReuse,
       bust,
       slot: target,
+      agent: thread.agent,
+      slotsNeeded: this.#slotsNeeded,
     };
+  }
+
+  /** Slots the calls seen so far need so that no conversation's prefix is evicted by another's. */
+  get slotsNeeded(): number {
+    return this.#slotsNeeded;
+  }
+
+  /** How a thread is named in a miss it caused. */
+  #label(thread: Thread): string {
+    const session = shortSessionId(thread.key);
+    if (thread.agent === null) return `session ${session}`;
+    return thread.agent.inferred ? `conversation ${thread.agent.id} (a subagent, by its prompt)` : `subagent ${thread.agent.id} of session ${session}`;
+  }
+
+  /**
+   * Counts the conversations on `model` since `thread`'s previous call: with
+   * fewer slots than that plus one, an LRU backend has evicted its prefix.
+   */
+  #noteRecency(model: string, thread: Thread): void {
+    let order = this.#recency.get(model);
+    if (order === undefined) this.#recency.set(model, (order = []));
+    const at = order.lastIndexOf(thread.id);
+    if (at >= 0) {
+      this.#slotsNeeded = Math.max(this.#slotsNeeded, order.length - at);
+      order.splice(at, 1);
+    }
+    order.push(thread.id);
+    if (order.length > this.maxConversations) order.shift();
+    while (this.#recency.size > this.maxModels) this.#recency.delete(this.#recency.keys().next().value as string);
   }
 
   /** The backend lost its cache (model unloaded or restarted): forget what its slots held. */
@@ -257,18 +333,23 @@ export class CacheTracker {
     return slots;
   }
 
-  #remember(thread: Thread | null, key: string, model: string, lastOrdinal: number, prompt: StoredPrompt): Thread {
+  #remember(thread: Thread | null, key: string, model: string, lastOrdinal: number, prompt: StoredPrompt, agent: AgentRef | null, slot: number): Thread {
     if (thread !== null) {
       thread.prompt = prompt;
       thread.turn += 1;
+      thread.slot = slot;
       this.#threads.delete(thread.id);
       this.#threads.set(thread.id, thread);
       return thread;
     }
     const ordinal = lastOrdinal + 1;
-    const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, prompt };
+    const shown: ObservedAgent | null = agent !== null
+      ? { id: shortAgentId(agent.id), parent: agent.parent === null ? null : shortAgentId(agent.parent), inferred: false }
+      : ordinal > 1 ? { id: `${shortSessionId(key)}/${ordinal}`, parent: null, inferred: true } : null;
+    const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, prompt, agent: shown, slot };
     this.#threads.set(created.id, created);
     while (this.#threads.size > this.maxConversations) this.#threads.delete(this.#threads.keys().next().value as string);
+    this.#noteRecency(model, created);
     return created;
   }
 }

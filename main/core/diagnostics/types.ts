@@ -29,6 +29,8 @@ export interface Bust {
    */
   readonly lead?: string;
   readonly remedy: string;
+  /** For `slot-evicted`: the conversation whose prompt took the slot, e.g. `subagent a2e12c9e of session a70f11`. */
+  readonly evictedBy?: string;
 }
 
 /** A prompt that did not fit the loaded context window: the backend cut it or refused it. */
@@ -66,6 +68,14 @@ export interface CallRecord {
   readonly outputTokens: number | null;
   readonly cacheReadTokens: number | null;
   readonly rewritten: boolean;
+  /**
+   * The call's place in the agent tree: null for the main agent; for a
+   * subagent its id and its parent's (null: the main agent). From Claude
+   * Code's agent headers (2.1.268+), else recognised by the prompt (`inferred`).
+   */
+  readonly agent: { readonly id: string; readonly parent: string | null; readonly inferred: boolean } | null;
+  /** Slots the calls seen so far need for none to evict another's prefix (compare with --slots). */
+  readonly slotsNeeded: number;
   /** Present only when the prompt was longer than the model's loaded context. */
   readonly contextOverflow?: ContextOverflow;
   /** The model's context window in tokens, as the backend (or the settings) said when the call arrived; null when unknown. */
@@ -121,11 +131,24 @@ export interface Totals {
   readonly processedTokens: number;
 }
 
+/** A request the backend failed before answering (kept by /_proxy/status and the log line). */
+export interface UpstreamError {
+  /** ISO time the failure was seen. */
+  readonly time: string;
+  readonly path: string;
+  /** The socket error, e.g. ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
+  readonly code: string;
+  /** True when it was a stale pooled connection and the request went out again on a fresh one. */
+  readonly retried: boolean;
+}
+
 /** GET /_proxy/status */
 export interface ProxyStatus {
   readonly version: string;
   readonly target: string;
   readonly rewrite: string;
+  /** `fold` or `keep`: what the proxy does with system messages inside `messages`. */
+  readonly inlineSystem?: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
   /** What answers at the target; null where the proxy runs without a backend monitor. */
@@ -138,6 +161,8 @@ export interface ProxyStatus {
   readonly uptimeMs: number;
   readonly totals: Totals;
   readonly recent: readonly CallRecord[];
+  /** The latest upstream failures, oldest first (at most 20). */
+  readonly upstreamErrors?: readonly UpstreamError[];
   /** Calls forwarded and not yet finished, oldest first. */
   readonly inFlight: readonly InFlightCall[];
 }

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouterFlavour } from '../backends/types.js';
-import { conversationKey } from '../diagnostics/conversation-key.js';
+import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
 
 export const ROUTER_AFFINITY: Readonly<Record<RouterFlavour, string>> = {
   dynamo: 'x-dynamo-session-id',
@@ -44,29 +44,6 @@ export function affinityTargets(extra: readonly string[], router: RouterFlavour 
 /** The key a router sees: stable for a conversation, and revealing nothing of it. */
 export function affinityKey(conversation: string): string {
   return createHash('sha256').update('llm-cache-proxy affinity\0').update(conversation).digest('hex').slice(0, 32);
-}
-
-const AGENT = 'x-claude-code-agent-id';
-const PARENT = 'x-claude-code-parent-agent-id';
-
-function header(headers: IncomingHttpHeaders, name: string): string | null {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first && first.trim() !== '' ? first.trim().slice(0, 128) : null;
-}
-
-/**
- * The conversation of one agent: the diagnostics' conversation key (the one
- * function, so a change to how it follows the agent tree flows in here), with
- * the agent id appended while that key does not carry it yet.
- */
-function agentConversation(headers: IncomingHttpHeaders, body: unknown, client: string, agent: string | null): string {
-  const asAgent: IncomingHttpHeaders = { ...headers };
-  delete asAgent[PARENT];
-  if (agent === null) delete asAgent[AGENT];
-  else asAgent[AGENT] = agent;
-  const base = conversationKey(asAgent, body, client);
-  return agent === null || base.includes(agent) ? base : `${base}|agent:${agent}`;
 }
 
 /** Characters two prompts share from the start. */
@@ -103,11 +80,13 @@ export class AffinityKeys {
   private readonly prompts = new Map<string, string>();
 
   keyFor(call: AffinityCall): string {
-    const agent = header(call.headers, AGENT);
-    const own = agentConversation(call.headers, call.body, call.client, agent);
+    // The diagnostics' conversation of this agent (one function, so both follow the agent tree alike).
+    const agent = agentOf(call.headers);
+    const session = conversationKey(call.headers, call.body, call.client);
+    const own = agentConversationKey(session, agent);
     let chosen = own;
     if (agent !== null) {
-      const parent = agentConversation(call.headers, call.body, call.client, header(call.headers, PARENT));
+      const parent = agentConversationKey(session, agent.parent === null ? null : { id: agent.parent, parent: null });
       const parentPrompt = this.prompts.get(parent);
       if (parentPrompt !== undefined && sharedPrefix(parentPrompt, call.promptText) >= SHARED_FRACTION * call.promptText.length) chosen = parent;
     }

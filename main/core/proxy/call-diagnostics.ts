@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CacheTracker, type Observation } from '../diagnostics/tracker.js';
 import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
-import { conversationKey } from '../diagnostics/conversation-key.js';
+import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
 import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
@@ -135,6 +135,8 @@ export class CallDiagnostics {
       outputTokens,
       cacheReadTokens: cacheRead,
       rewritten: call.rewritten,
+      agent: o.agent,
+      slotsNeeded: o.slotsNeeded,
       ...(overflow ? { contextOverflow: overflow } : {}),
     };
   }
@@ -177,13 +179,23 @@ export class CallDiagnostics {
     const rendered = renderPrompt(body);
     const observation = call.countTokens
       ? null
-      : this.tracker.observe({ key: conversationKey(pending.req.headers, body, clientOf(pending.req)), rendered, rewriteMode: pending.rewriteMode });
+      : this.observe(pending, body, rendered);
     pending.analysis = { body, rendered, observation };
     return pending.analysis;
   }
+
+  /** Each agent of a session is a conversation of its own (issue 18). */
+  private observe(pending: Pending, body: object, rendered: RenderedPrompt): Observation {
+    const headers = pending.req.headers;
+    const agent = agentOf(headers);
+    const key = agentConversationKey(conversationKey(headers, body, clientOf(pending.req)), agent);
+    return this.tracker.observe({ key, agent, rendered, rewriteMode: pending.rewriteMode });
+  }
 }
 
-/** Who is calling, for conversations without a session id: address and user agent. */
+/** Who is calling,
+
+ for conversations without a session id: address and user agent. */
 function clientOf(req: IncomingMessage): string {
   return `${req.socket.remoteAddress ?? ''}|${req.headers['user-agent'] ?? ''}`;
 }

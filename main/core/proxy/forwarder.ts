@@ -3,7 +3,7 @@
 // them, bodies streamed without buffering (SSE especially), usage figures
 // noted on the way for the diagnostics.
 import http from 'node:http';
-import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin, type RequestHandler } from 'http-proxy-middleware';
+import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin, type Options, type RequestHandler } from 'http-proxy-middleware';
 import { sendAnthropicError } from './anthropic-error.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { piecesLength } from '../rewrite/index.js';
@@ -21,6 +21,8 @@ const CONNECT_TIMEOUT_MS = 900;
 export interface ForwarderHooks {
   readonly target: string;
   readonly agent: http.Agent;
+  /** For a retry: never a pooled connection, since the pool just handed out a dead one. */
+  readonly freshAgent: http.Agent;
   /** 0 means never: prefill of a long prompt can take minutes. */
   readonly upstreamTimeoutMs: number;
   /** Null when the cache estimate should not be added to usage. */
@@ -40,6 +42,27 @@ export interface ForwarderHooks {
   /** The call's affinity key; null when its body cannot be read. */
   affinityKey(call: MessageCall): string | null;
   onResponseBytes(req: http.IncomingMessage, bytes: number): void;
+  /** The backend failed the request with `code`; `retrying` when it goes out once more on a fresh connection. */
+  onUpstreamError(req: http.IncomingMessage, code: string, retrying: boolean): void;
+}
+
+/**
+ * Whether a failed upstream request is the keep-alive race: the backend
+ * closed a pooled idle connection (its keep-alive timeout ran out) just as
+ * the request went out on it, and reset it without reading. Nothing reached
+ * the backend's handler and no answer began, so sending it again is safe
+ * (Node's documented `reusedSocket` idiom).
+ */
+function isStaleConnection(err: NodeJS.ErrnoException, proxyReq: http.ClientRequest | undefined): boolean {
+  return proxyReq !== undefined && proxyReq.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+}
+
+/** A request whose body the proxy holds (or that has none), so it can be sent again. */
+function canSendAgain(req: http.IncomingMessage): boolean {
+  if (callOf(req)) return true;
+  const method = req.method ?? 'GET';
+  return (method === 'GET' || method === 'HEAD' || method === 'OPTIONS')
+    && req.headers['transfer-encoding'] === undefined && (Number(req.headers['content-length'] ?? 0) || 0) === 0;
 }
 
 function upstreamDownMessage(target: string, err: NodeJS.ErrnoException): string {
@@ -141,10 +164,15 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     hooks.onResponseBytes(req, body.length);
   }
 
-  return createProxyMiddleware({
+  /** The latest upstream request of each client request. */
+  const upstream = new WeakMap<http.IncomingMessage, http.ClientRequest>();
+  const retried = new WeakSet<http.IncomingMessage>();
+  let retry: RequestHandler | null = null;
+
+  const options = (agent: http.Agent): Options => ({
     target,
     changeOrigin: true,
-    agent: hooks.agent,
+    agent,
     selfHandleResponse: true,
     xfwd: false,
     // The default logger plugin builds a URL for every response only to hand
@@ -160,6 +188,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
           proxyReq.removeHeader('authorization');
           proxyReq.removeHeader('x-api-key');
         }
+        upstream.set(req, proxyReq);
         for (const [name, value] of hooks.upstreamHeaders) proxyReq.setHeader(name, value);
         const call = callOf(req);
         if (call && !call.countTokens && hooks.affinityHeaders.length > 0) {
@@ -199,10 +228,18 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
         if (status === 200 && isJson(type) && !call.countTokens) return answerJson(proxyRes, req, res, call);
         return passThrough(proxyRes, req, res);
       },
-      error: (err, _req, res) => {
+      error: (err, req, res) => {
         if (!(res instanceof http.ServerResponse)) return res.destroy();
-        sendAnthropicError(res, 502, 'api_error', upstreamDownMessage(target, err as NodeJS.ErrnoException));
+        const error = err as NodeJS.ErrnoException;
+        const code = error.code ?? error.message;
+        const again = retry !== null && !retried.has(req) && !res.headersSent && isStaleConnection(error, upstream.get(req)) && canSendAgain(req);
+        hooks.onUpstreamError(req, code, again);
+        if (!again) return sendAnthropicError(res, 502, 'api_error', upstreamDownMessage(target, error));
+        retried.add(req);
+        void retry!(req, res, () => sendAnthropicError(res, 502, 'api_error', upstreamDownMessage(target, error)));
       },
     },
   });
+  retry = createProxyMiddleware(options(hooks.freshAgent));
+  return createProxyMiddleware(options(hooks.agent));
 }

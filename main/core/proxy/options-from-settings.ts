@@ -10,6 +10,7 @@ export function proxyOptionsFromSettings(s: Readonly<Settings>): ProxyOptions {
     port: s.port,
     target: s.target,
     rewrite: s.rewrite,
+    inlineSystem: s.inlineSystem,
     maxBodyBytes: s.maxBodyBytes,
     token: s.token || undefined,
     allowOrigins: [...s.allowOrigins],

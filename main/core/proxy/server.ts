@@ -7,7 +7,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus } from '../diagnostics/types.js';
+import type { InlineSystemMode } from '../rewrite/inline-system.js';
+import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
 import { prefillRate } from '../wait/prefill-rate.js';
 import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
@@ -30,12 +31,18 @@ interface Exchange {
   bytesIn: number;
   bytesOut: number;
   note?: string;
+  /** What the backend failed with, in order (a retried stale connection, then maybe another). */
+  upstreamErrors?: UpstreamError[];
 }
+
+/** How many upstream failures /_proxy/status keeps. */
+const UPSTREAM_ERRORS_KEPT = 20;
 
 export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyController {
   private server: http.Server | null = null;
   private address: { host: string; port: number } | null = null;
   private rewriteMode: RewriteMode;
+  private inlineSystem: InlineSystemMode;
   private startedAt = 0;
   private agent: http.Agent;
   private readonly log = new CallLog();
@@ -47,11 +54,13 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly sockets = new Set<Socket>();
   private readonly closeListeners = new Set<() => void>();
   private nextCallId = 1;
+  private readonly upstreamErrors: UpstreamError[] = [];
   private readonly calls = new InFlightCalls<MessageCall>();
 
   constructor(private readonly options: ProxyOptions) {
     super();
     this.rewriteMode = options.rewrite;
+    this.inlineSystem = options.inlineSystem ?? 'fold';
     this.policy = this.buildPolicy(options.port);
     this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
     this.agent = upstreamAgent(options.target, options.upstreamCa);
@@ -65,12 +74,17 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.rewriteMode = mode;
   }
 
+  setInlineSystem(mode: InlineSystemMode): void {
+    this.inlineSystem = mode;
+  }
+
   status(): ProxyStatus {
     const { totals, recent } = this.log.snapshot();
     return {
       version: VERSION,
       target: this.options.target,
       rewrite: this.rewriteMode,
+      inlineSystem: this.inlineSystem,
       cacheUsage: this.options.cacheUsage ?? true,
       slots: this.options.slots ?? 1,
       backend: this.options.backend?.info() ?? null,
@@ -80,6 +94,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       uptimeMs: this.running ? Math.round(performance.now() - this.startedAt) : 0,
       totals,
       recent,
+      upstreamErrors: [...this.upstreamErrors],
       inFlight: this.calls.list(performance.now()),
     };
   }
@@ -184,6 +199,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     app.use(createForwarder({
       target: this.options.target,
       agent: this.agent,
+      freshAgent: upstreamAgent(this.options.target, this.options.upstreamCa, false),
       upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 0,
       stripAuth: Boolean(this.options.token),
       upstreamHeaders: this.options.upstreamAuth ? [parseUpstreamAuth(this.options.upstreamAuth)] : [],
@@ -198,6 +214,13 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       onFirstContent: (call) => {
         this.calls.firstToken(call, call.firstContentAt ?? performance.now());
         this.emitInFlight('first-token', call);
+      },
+      onUpstreamError: (req, code, retrying) => {
+        const error: UpstreamError = { time: new Date().toISOString(), path: req.url ?? '', code, retried: retrying };
+        const exchange = this.exchanges.get(req);
+        if (exchange) (exchange.upstreamErrors ??= []).push(error);
+        this.upstreamErrors.push(error);
+        if (this.upstreamErrors.length > UPSTREAM_ERRORS_KEPT) this.upstreamErrors.shift();
       },
       onResponseBytes: (req, bytes) => {
         const exchange = this.exchanges.get(req);
@@ -227,7 +250,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo);
+    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem });
     const exchange = this.exchanges.get(req);
     if (exchange) exchange.bytesIn = raw.length;
     const call: MessageCall = {
@@ -299,6 +322,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       rewritten: call?.rewritten ?? false,
       rule: call?.rule ?? null,
       ...(exchange.note ? { note: exchange.note } : {}),
+      ...(exchange.upstreamErrors ? { upstreamErrors: exchange.upstreamErrors } : {}),
     };
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);

@@ -1,5 +1,6 @@
 import type { RewriteMode } from '../rewrite/types.js';
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
+import type { InlineSystemMode } from '../rewrite/inline-system.js';
+import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
 import type { BackendProfile } from '../backends/profile.js';
 import type { BackendInfo } from '../backends/types.js';
 
@@ -13,6 +14,8 @@ export interface ProxyOptions {
   /** The backend, e.g. http://127.0.0.1:11434. */
   readonly target: string;
   readonly rewrite: RewriteMode;
+  /** Fold `role: "system"` entries of `messages` in place (default) or keep them. */
+  readonly inlineSystem?: InlineSystemMode;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
   /** Required when host is not loopback: clients send it as Bearer or x-api-key. */
@@ -70,6 +73,8 @@ export interface RequestLogEntry {
   readonly rule: string | null;
   /** Why the proxy itself answered, when it did (refused host, upstream down, ...). */
   readonly note?: string;
+  /** Failures of the backend for this request, in order: a retried stale connection, or what gave the 502. */
+  readonly upstreamErrors?: readonly UpstreamError[];
 }
 
 export interface ProxyEvents {
@@ -86,6 +91,8 @@ export interface ProxyController {
   stop(graceMs?: number): Promise<void>;
   /** Takes effect for the next request; streams in flight are not touched. */
   setRewriteMode(mode: RewriteMode): void;
+  /** Takes effect for the next request, like the rewrite mode. */
+  setInlineSystem(mode: InlineSystemMode): void;
   status(): ProxyStatus;
   readonly running: boolean;
   on<K extends keyof ProxyEvents>(event: K, listener: (...args: ProxyEvents[K]) => void): this;

@@ -6,10 +6,10 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 
 /** A kept-alive agent for the target: reusing connections is most of the proxy's speed on small calls. */
-export function upstreamAgent(target: string, ca: string | undefined): http.Agent {
-  if (!target.startsWith('https:')) return new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+export function upstreamAgent(target: string, ca: string | undefined, keepAlive = true): http.Agent {
+  if (!target.startsWith('https:')) return new http.Agent({ keepAlive, scheduling: 'lifo' });
   // A private CA adds to the system's roots rather than replacing them.
-  return new https.Agent({ keepAlive: true, scheduling: 'lifo', ...(ca ? { ca: [...rootCertificates, ca] } : {}) });
+  return new https.Agent({ keepAlive, scheduling: 'lifo', ...(ca ? { ca: [...rootCertificates, ca] } : {}) });
 }
 
 /**

@@ -5,6 +5,8 @@
 // search and no parse.
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
 import { findMember, JsonScanner, type MemberSpan, type Span } from './json-scan.js';
+import { applyEdits, elementRemovals, NOTHING, shiftMembers, type Edit } from './edits.js';
+import { foldInlineSystem, INLINE_SYSTEM_RULE, mayHoldInlineSystem, type InlineSystemMode } from './inline-system.js';
 import { joinPieces } from './pieces.js';
 import type { ScanMemo } from './scan-memo.js';
 import { decodeStringContents, encodeStringContents, splitFirstLine } from './json-string-line.js';
@@ -21,14 +23,6 @@ const QUOTE = 0x22;
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
 
-/** Replace bytes [start, end) of the input with `replacement`. */
-interface Edit {
-  readonly start: number;
-  readonly end: number;
-  readonly replacement: Buffer;
-}
-
-const NOTHING = Buffer.alloc(0);
 
 interface Rewrite {
   readonly edits: Edit[];
@@ -92,23 +86,6 @@ function isOnlyFirstLine(b: Buffer, text: Span): boolean {
   return decodeStringContents(b, line.restStart, line.close).trim() === '';
 }
 
-/**
- * Edits that remove the elements at `dropped` (ascending) so the result reads
- * as if the array had been written without them: the first kept element takes
- * the whitespace after `[`, every later one keeps the separator before it.
- */
-function elementRemovals(elements: readonly Span[], dropped: readonly number[]): Edit[] {
-  const droppedSet = new Set(dropped);
-  const firstKept = elements.findIndex((_, index) => !droppedSet.has(index));
-  if (firstKept < 0) return [{ start: elements[0]!.start, end: elements[elements.length - 1]!.end, replacement: NOTHING }];
-  const edits: Edit[] = [];
-  if (firstKept > 0) edits.push({ start: elements[0]!.start, end: elements[firstKept]!.start, replacement: NOTHING });
-  for (const index of dropped) {
-    if (index > firstKept) edits.push({ start: elements[index - 1]!.end, end: elements[index]!.end, replacement: NOTHING });
-  }
-  return edits;
-}
-
 function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode: ActiveMode): Rewrite | null {
   const array = scanner.arrayElements(system.start, 1);
   if (array === null) return null;
@@ -142,64 +119,58 @@ function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode:
   return rules.size === 0 ? null : { edits, rules };
 }
 
-/** The body with `edits` applied, as views of it around the edits (no empty pieces). */
-function applyEdits(b: Buffer, edits: readonly Edit[]): Buffer[] {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const edit of edits) {
-    if (edit.start > at) parts.push(b.subarray(at, edit.start));
-    if (edit.replacement.length > 0) parts.push(edit.replacement);
-    at = edit.end;
-  }
-  if (at < b.length) parts.push(b.subarray(at));
-  return parts;
+export interface RewriteRules {
+  /** What happens to `role: "system"` entries of `messages` (default `keep`); `off` mode forwards them as sent too. */
+  readonly inlineSystem?: InlineSystemMode;
 }
 
-/**
- * The members' spans after `edits` (sorted, all inside one member's value):
- * an offset moves by what the edits before it removed or added.
- */
-function shiftMembers(members: readonly MemberSpan[], edits: readonly Edit[]): MemberSpan[] {
-  const shift = (offset: number): number => {
-    let moved = offset;
-    for (const edit of edits) {
-      if (edit.end > offset) break;
-      moved += edit.replacement.length - (edit.end - edit.start);
-    }
-    return moved;
-  };
-  return members.map(({ key, value }) => ({
-    key: { start: shift(key.start), end: shift(key.end) },
-    value: { start: shift(value.start), end: shift(value.end) },
-  }));
+/** The billing rule's edits of `system`, with the rules that fired, or null. */
+function billingRewrite(body: Buffer, scanner: JsonScanner, members: readonly MemberSpan[], mode: ActiveMode): Rewrite | null {
+  // A duplicated `system` key (null) is ambiguous between parsers: leave it alone.
+  const system = findMember(body, members, 'system');
+  if (!system) return null;
+  const first = body[system.start];
+  return first === QUOTE ? rewriteSystemString(body, system, mode)
+    : first === OPEN_ARRAY ? rewriteSystemArray(body, scanner, system, mode)
+      : null;
+}
+
+/** The fold's edits of `messages`, or null (a duplicated key is ambiguous, as above). */
+function foldRewrite(body: Buffer, scanner: JsonScanner, members: readonly MemberSpan[]): Rewrite | null {
+  const messages = findMember(body, members, 'messages');
+  const edits = messages ? foldInlineSystem(body, scanner, messages) : null;
+  return edits === null ? null : { edits, rules: new Set([INLINE_SYSTEM_RULE]) };
 }
 
 /**
  * Drops (`drop`) or freezes (`normalize`) the billing line at the front of the
  * body's top-level `system` (a block of the array, or the first line of a
- * string). When nothing applies (mode `off`, no billing text in `system`, not
- * a JSON object, malformed or ambiguous JSON) the very same Buffer comes back
- * with `changed: false`; otherwise bytes differing only there, as views of
- * the body around the edits, and `rule` names what fired (comma-separated in the rare body where several did).
+ * string), and with `inlineSystem: 'fold'` folds the `role: "system"` entries
+ * of `messages` into the conversation (inline-system.ts). When nothing applies
+ * (mode `off`, no billing text in `system` and nothing to fold, not a JSON
+ * object, malformed or ambiguous JSON) the very same Buffer comes back with
+ * `changed: false`; otherwise bytes differing only there, as views of the
+ * body around the edits, and `rule` names what fired (comma-separated when
+ * several did). A body with neither billing text nor a system role costs two
+ * byte searches and no parse.
  *
  * With a memo, the scan reuses what it accepted of recent bodies wherever
  * this one has the same bytes, and remembers this one for the next.
  */
-export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMemo | null = null): RewriteResult {
+export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMemo | null = null, rules: RewriteRules = {}): RewriteResult {
   // Anything but the two active modes (`off`, or a bad value from settings) forwards as-is.
-  if ((mode !== 'drop' && mode !== 'normalize') || body.indexOf(BILLING_LITERAL_START) < 0) return unchanged(body);
+  if (mode !== 'drop' && mode !== 'normalize') return unchanged(body);
+  const billing = body.indexOf(BILLING_LITERAL_START) >= 0;
+  const fold = rules.inlineSystem === 'fold' && mayHoldInlineSystem(body);
+  if (!billing && !fold) return unchanged(body);
   const scanner = new JsonScanner(body, memo?.reuseFor(body) ?? null);
   const members = scanner.rootMembers();
   if (members === null) return unchanged(body);
   memo?.remember(scanner.accepted());
-  // A duplicated `system` key (null) is ambiguous between parsers: leave it alone.
-  const system = findMember(body, members, 'system');
-  if (!system) return unchanged(body, members);
-  const first = body[system.start];
-  const rewrite = first === QUOTE ? rewriteSystemString(body, system, mode)
-    : first === OPEN_ARRAY ? rewriteSystemArray(body, scanner, system, mode)
-      : null;
-  if (rewrite === null) return unchanged(body, members);
-  const edits = [...rewrite.edits].sort((x, y) => x.start - y.start);
-  return rewritten(applyEdits(body, edits), shiftMembers(members, edits), [...rewrite.rules].join(','));
+  const rewrites = [billing ? billingRewrite(body, scanner, members, mode) : null, fold ? foldRewrite(body, scanner, members) : null]
+    .filter((rewrite): rewrite is Rewrite => rewrite !== null);
+  if (rewrites.length === 0) return unchanged(body, members);
+  const edits = rewrites.flatMap((rewrite) => rewrite.edits).sort((x, y) => x.start - y.start);
+  const fired = rewrites.flatMap((rewrite) => [...rewrite.rules]);
+  return rewritten(applyEdits(body, edits), shiftMembers(members, edits), fired.join(','));
 }

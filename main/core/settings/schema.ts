@@ -5,6 +5,7 @@
 import type { LogLevel } from '../proxy/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { REWRITE_MODES } from '../rewrite/types.js';
+import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../rewrite/inline-system.js';
 import type { Shell } from '../snippet/shells.js';
 import { SHELLS } from '../snippet/shells.js';
 import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../backends/types.js';
@@ -31,9 +32,13 @@ export type Settings = {
   /** The backend (Ollama) base URL. */
   target: string;
   rewrite: RewriteMode;
+  /** What happens to system messages inside `messages` (issue 12). */
+  inlineSystem: InlineSystemMode;
   /** Whether the generated `claudel` passes `--bare`. */
   bare: boolean;
   model: string;
+  /** The model subagents use; empty means `model`. */
+  subagentModel: string;
   /** The model's context window in tokens, for when the backend cannot say; 0 = not set. */
   contextTokens: number;
   shell: ShellPreference;
@@ -96,6 +101,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
     title: 'Prompt rewrite',
     description: 'drop: remove the billing block at the start of the prompt; normalize: keep it with frozen values; off: forward unchanged.',
   },
+  inlineSystem: {
+    type: 'string', enum: INLINE_SYSTEM_MODES, default: 'fold',
+    title: 'Inline system messages',
+    description: 'fold: turn system messages inside the conversation into <system-reminder> text where they stand, so the backend cannot lift them to the top and re-read everything after; keep: forward them as sent.',
+  },
   bare: {
     type: 'boolean', default: false,
     title: 'Bare mode', description: 'claudel runs Claude Code with --bare: a much smaller prompt, fewer tools.',
@@ -103,6 +113,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   model: {
     type: 'string', minLength: 1, default: 'qwen3-coder:30b',
     title: 'Model', description: 'The local model Claude Code uses for every tier and for subagents.',
+  },
+  subagentModel: {
+    type: 'string', default: '',
+    title: 'Subagent model',
+    description: 'Another local model for subagents (CLAUDE_CODE_SUBAGENT_MODEL in claudel). Ollama keeps it in its own runner and cache, so subagents no longer evict the main conversation. Empty: subagents use Model.',
   },
   contextTokens: {
     type: 'integer', minimum: 0, maximum: 10_000_000, default: 0,

@@ -12,6 +12,12 @@ export interface ClaudelOptions {
   readonly model: string;
   /** Pass `--bare`: a ~4 KB prompt instead of ~76 KB, much faster prefill on a local model. */
   readonly bare: boolean;
+  /**
+   * The model subagents use; empty or absent means `model`. Another model gets
+   * its own runner and cache in Ollama, so a subagent cannot evict the main
+   * conversation from a one-slot backend.
+   */
+  readonly subagentModel?: string;
   /** The model's true context window; null or absent when neither the backend nor the settings know it. */
   readonly window?: KnownWindow | null;
 }
@@ -45,8 +51,12 @@ function claudelEnvironment(options: ClaudelOptions): [name: string, value: stri
     ['ANTHROPIC_DEFAULT_OPUS_MODEL', options.model],
     ['ANTHROPIC_DEFAULT_SONNET_MODEL', options.model],
     ['ANTHROPIC_DEFAULT_HAIKU_MODEL', options.model],
-    ['CLAUDE_CODE_SUBAGENT_MODEL', options.model],
+    ['CLAUDE_CODE_SUBAGENT_MODEL', options.subagentModel || options.model],
     ['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', '1'],
+    // The token countdown adds a system message after every tool result, which
+    // backends lift to the top of the prompt (DESIGN §5); `ollama launch claude`
+    // turns it off too. The proxy still folds it for clients started otherwise.
+    ['CLAUDE_CODE_TOTAL_TOKENS_REMINDER', 'off'],
     ...windowEnvironment(options.window ?? null),
   ];
 }

@@ -24,9 +24,11 @@ export interface SettingsValues {
   readonly backend: string;
   readonly router: string;
   readonly rewrite: string;
+  readonly inlineSystem: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
   readonly model: string;
+  readonly subagentModel: string;
   readonly contextTokens: number;
   readonly bare: boolean;
   readonly shell: string;

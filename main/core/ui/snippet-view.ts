@@ -12,6 +12,7 @@ export interface SnippetSource {
   readonly port: number;
   readonly model: string;
   readonly bare: boolean;
+  readonly subagentModel?: string;
   /** The model's context window, when the backend or the settings know it. */
   readonly window?: KnownWindow | null;
 }
@@ -22,12 +23,12 @@ export function chooseShell(requested: unknown, fallback: Shell): Shell {
 }
 
 export function snippetView(source: SnippetSource, shell: Shell): SnippetView {
-  const { host, port, model, bare } = source;
+  const { host, port, model, bare, subagentModel } = source;
   const window = source.window ?? null;
   return {
     shell,
     shells: SHELLS,
-    text: claudelSnippet({ shell, host, port, model, bare, window }),
+    text: claudelSnippet({ shell, host, port, model, bare, subagentModel, window }),
     warning: window && windowWarning(window, model, bare),
   };
 }

@@ -1,0 +1,279 @@
+// Folds `role: "system"` entries of `messages` into the conversation where
+// they stand (issue 12). Claude Code 2.1.332 sends them (the first turn's
+// `# Environment` note, a token countdown after every tool result), and
+// Ollama and SGLang lift every one of them into the system prompt at the top,
+// so each new one lands before the whole conversation, which the backend then
+// re-reads (DESIGN §5). Folded into a user message as a `<system-reminder>`
+// text block, the note stays where the client put it and no backend can lift it.
+//
+// Everything is spliced from the client's own bytes: a system message always
+// folds to the same bytes (string or text-block form alike), so folded history
+// stays a stable prefix from call to call.
+import { elementRemovals, type Edit } from './edits.js';
+import { findMember, keyEquals, type JsonScanner, type MemberSpan, type Span } from './json-scan.js';
+
+/** How `role: "system"` entries of `messages` are treated. */
+export type InlineSystemMode = 'fold' | 'keep';
+
+export const INLINE_SYSTEM_MODES: readonly InlineSystemMode[] = ['fold', 'keep'];
+
+export const INLINE_SYSTEM_RULE = 'inline-system-folded';
+
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const COMMA = Buffer.from(',');
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Nesting depths (root = 0) as the scanner counts them. */
+const MESSAGES_DEPTH = 1;
+const MESSAGE_DEPTH = 2;
+const CONTENT_DEPTH = 3;
+const BLOCK_DEPTH = 4;
+
+const SYSTEM_LITERAL = Buffer.from('"system"');
+/** The bytes around a folded note: JSON-escaped newlines, as the client writes its own reminders. */
+const REMINDER_OPEN = Buffer.from('{"type":"text","text":"<system-reminder>\\n');
+const REMINDER_JOIN = Buffer.from('\\n');
+const REMINDER_CLOSE = Buffer.from('\\n</system-reminder>"');
+const CACHE_CONTROL_KEY = Buffer.from(',"cache_control":');
+const BLOCK_CLOSE = Buffer.from('}');
+const TEXT_BLOCK_OPEN = Buffer.from('{"type":"text","text":');
+const USER_MESSAGE_OPEN = Buffer.from('{"role":"user","content":[');
+const USER_MESSAGE_CLOSE = Buffer.from(']}');
+const ARRAY_OPEN = Buffer.from('[');
+const ARRAY_CLOSE = Buffer.from(']');
+
+function isWhitespace(c: number | undefined): boolean {
+  return c === SPACE || c === LF || c === CR || c === TAB;
+}
+
+/**
+ * Searched for without its closing quote: a needle that ends in `"`, the
+ * commonest byte of JSON, makes the native search shift one byte at a time
+ * (five times slower on a 77 KB body).
+ */
+const SYSTEM_OPENING = SYSTEM_LITERAL.subarray(0, -1);
+
+/**
+ * Whether `"system"` occurs as a value somewhere (a key is followed by `:`;
+ * the top-level `system` key is in every body). A byte search: a body
+ * without a system message is never parsed for one. A role spelled with
+ * escapes (`"sys\u0074em"`) is missed and kept as sent.
+ */
+export function mayHoldInlineSystem(b: Buffer): boolean {
+  for (let at = b.indexOf(SYSTEM_OPENING); at >= 0; at = b.indexOf(SYSTEM_OPENING, at + SYSTEM_OPENING.length)) {
+    let i = at + SYSTEM_OPENING.length;
+    if (b[i] !== QUOTE) continue;
+    i++;
+    while (isWhitespace(b[i])) i++;
+    if (b[i] !== COLON) return true;
+  }
+  return false;
+}
+
+function isString(b: Buffer, span: Span): boolean {
+  return b[span.start] === QUOTE;
+}
+
+function stringEquals(b: Buffer, span: Span | null | undefined, value: string): boolean {
+  return span != null && isString(b, span) && keyEquals(b, span, value);
+}
+
+function roleIs(b: Buffer, members: readonly MemberSpan[] | null, role: string): boolean {
+  return members !== null && stringEquals(b, findMember(b, members, 'role'), role);
+}
+
+/** The raw bytes inside a string literal's quotes. */
+function contents(b: Buffer, literal: Span): Buffer {
+  return b.subarray(literal.start + 1, literal.end - 1);
+}
+
+/**
+ * The `<system-reminder>` text block a system message folds to, or null when
+ * its content is neither a string nor text blocks (kept as sent). Several
+ * blocks join with a newline; the last `cache_control` among them moves to
+ * the folded block, so a backend that honours it still sees the breakpoint.
+ */
+function reminderBlock(b: Buffer, scanner: JsonScanner, members: readonly MemberSpan[]): Buffer | null {
+  const content = findMember(b, members, 'content');
+  if (!content) return null;
+  const texts: Buffer[] = [];
+  let cacheControl: Span | null = null;
+  if (isString(b, content)) {
+    texts.push(contents(b, content));
+  } else if (b[content.start] === OPEN_ARRAY) {
+    const blocks = scanner.arrayElements(content.start, CONTENT_DEPTH);
+    if (blocks === null) return null;
+    for (const element of blocks.elements) {
+      const block = b[element.start] === OPEN_OBJECT ? scanner.objectMembers(element.start, BLOCK_DEPTH) : null;
+      if (block === null || !stringEquals(b, findMember(b, block.members, 'type'), 'text')) return null;
+      const text = findMember(b, block.members, 'text');
+      if (!text || !isString(b, text)) return null;
+      if (texts.length > 0) texts.push(REMINDER_JOIN);
+      texts.push(contents(b, text));
+      cacheControl = findMember(b, block.members, 'cache_control') ?? cacheControl;
+    }
+  } else {
+    return null;
+  }
+  const tail = cacheControl ? [CACHE_CONTROL_KEY, b.subarray(cacheControl.start, cacheControl.end)] : [];
+  return Buffer.concat([REMINDER_OPEN, ...texts, REMINDER_CLOSE, ...tail, BLOCK_CLOSE]);
+}
+
+/** A user message that takes in folded notes: `before` its own text (after any tool results), `after` all of it. */
+interface Target {
+  readonly content: Span;
+  readonly before: Buffer[];
+  readonly after: Buffer[];
+}
+
+function joined(blocks: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  blocks.forEach((block, index) => {
+    if (index > 0) parts.push(COMMA);
+    parts.push(block);
+  });
+  return Buffer.concat(parts);
+}
+
+/** How many of the content's first blocks are tool results, which must stay first in their message. */
+function leadingToolResults(b: Buffer, scanner: JsonScanner, elements: readonly Span[]): number {
+  let count = 0;
+  for (const element of elements) {
+    const block = b[element.start] === OPEN_OBJECT ? scanner.objectMembers(element.start, BLOCK_DEPTH) : null;
+    if (block === null || !stringEquals(b, findMember(b, block.members, 'type'), 'tool_result')) break;
+    count++;
+  }
+  return count;
+}
+
+/** The edits that put a target's notes into its content, or null when its content has another shape. */
+function targetEdits(b: Buffer, scanner: JsonScanner, target: Target): Edit[] | null {
+  const { content, before, after } = target;
+  if (isString(b, content)) {
+    // A string becomes one text block (none when empty: an empty text block is refused).
+    const own = content.end - content.start > 2 ? [Buffer.concat([TEXT_BLOCK_OPEN, b.subarray(content.start, content.end), BLOCK_CLOSE])] : [];
+    return [{ start: content.start, end: content.end, replacement: Buffer.concat([ARRAY_OPEN, joined([...before, ...own, ...after]), ARRAY_CLOSE]) }];
+  }
+  if (b[content.start] !== OPEN_ARRAY) return null;
+  const array = scanner.arrayElements(content.start, CONTENT_DEPTH);
+  if (array === null) return null;
+  const elements = array.elements;
+  if (elements.length === 0) {
+    return [{ start: content.start, end: content.end, replacement: Buffer.concat([ARRAY_OPEN, joined([...before, ...after]), ARRAY_CLOSE]) }];
+  }
+  const last = elements[elements.length - 1]!;
+  const edits: Edit[] = [];
+  let tail = after;
+  if (before.length > 0) {
+    const results = leadingToolResults(b, scanner, elements);
+    if (results === 0) {
+      edits.push({ start: elements[0]!.start, end: elements[0]!.start, replacement: Buffer.concat([joined(before), COMMA]) });
+    } else if (results < elements.length) {
+      edits.push({ start: elements[results - 1]!.end, end: elements[results - 1]!.end, replacement: Buffer.concat([COMMA, joined(before)]) });
+    } else {
+      // Nothing but tool results: both kinds of note go after them, in order.
+      tail = [...before, ...after];
+    }
+  }
+  if (tail.length > 0) edits.push({ start: last.end, end: last.end, replacement: Buffer.concat([COMMA, joined(tail)]) });
+  return edits;
+}
+
+interface Entry {
+  readonly span: Span;
+  readonly members: readonly MemberSpan[] | null;
+  /** The folded note when this entry is a foldable system message. */
+  readonly note: Buffer | null;
+}
+
+/**
+ * The edits that fold every system message of the `messages` array at
+ * `messages`, or null when there is none to fold. Each run of consecutive
+ * system messages goes into the user message before it (after its content),
+ * else the user message after it (before its text, after its tool results),
+ * else becomes a user message of its own; so roles alternate as they did
+ * around the run, and no run moves past another message.
+ */
+export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span): Edit[] | null {
+  if (b[messages.start] !== OPEN_ARRAY) return null;
+  const array = scanner.arrayElements(messages.start, MESSAGES_DEPTH);
+  if (array === null) return null;
+  // Only messages holding the literal are read; the search stops at the array's end.
+  const messageBytes = b.subarray(0, messages.end);
+  let nextHit = -1;
+  const entries: Entry[] = [];
+  let any = false;
+  for (const span of array.elements) {
+    if (nextHit < span.start) {
+      const hit = messageBytes.indexOf(SYSTEM_OPENING, span.start);
+      nextHit = hit < 0 ? messages.end : hit;
+    }
+    let note: Buffer | null = null;
+    let members: readonly MemberSpan[] | null = null;
+    if (nextHit < span.end && b[span.start] === OPEN_OBJECT) {
+      members = scanner.objectMembers(span.start, MESSAGE_DEPTH)?.members ?? null;
+      if (roleIs(b, members, 'system')) note = reminderBlock(b, scanner, members!);
+    }
+    if (note !== null) any = true;
+    entries.push({ span, members, note });
+  }
+  if (!any) return null;
+
+  const membersOf = (index: number): readonly MemberSpan[] | null => {
+    const entry = entries[index]!;
+    if (entry.members !== null || b[entry.span.start] !== OPEN_OBJECT) return entry.members;
+    return scanner.objectMembers(entry.span.start, MESSAGE_DEPTH)?.members ?? null;
+  };
+  /** The content of the user message at `index`, when there is one there. */
+  const userContent = (index: number): Span | null => {
+    if (index < 0 || index >= entries.length || entries[index]!.note !== null) return null;
+    const members = membersOf(index);
+    if (!roleIs(b, members, 'user')) return null;
+    const content = findMember(b, members!, 'content');
+    return content && (isString(b, content) || b[content.start] === OPEN_ARRAY) ? content : null;
+  };
+
+  const targets = new Map<number, Target>();
+  const targetAt = (index: number, content: Span): Target => {
+    let target = targets.get(index);
+    if (!target) targets.set(index, (target = { content, before: [], after: [] }));
+    return target;
+  };
+  const dropped: number[] = [];
+  const edits: Edit[] = [];
+  for (let start = 0; start < entries.length;) {
+    if (entries[start]!.note === null) {
+      start++;
+      continue;
+    }
+    let end = start;
+    while (end + 1 < entries.length && entries[end + 1]!.note !== null) end++;
+    const notes = entries.slice(start, end + 1).map((entry) => entry.note!);
+    const previous = userContent(start - 1);
+    const next = previous === null ? userContent(end + 1) : null;
+    if (previous !== null) targetAt(start - 1, previous).after.push(...notes);
+    else if (next !== null) targetAt(end + 1, next).before.push(...notes);
+    if (previous !== null || next !== null) {
+      for (let index = start; index <= end; index++) dropped.push(index);
+    } else {
+      const first = entries[start]!.span;
+      edits.push({ start: first.start, end: first.end, replacement: Buffer.concat([USER_MESSAGE_OPEN, joined(notes), USER_MESSAGE_CLOSE]) });
+      for (let index = start + 1; index <= end; index++) dropped.push(index);
+    }
+    start = end + 1;
+  }
+  for (const target of targets.values()) {
+    const own = targetEdits(b, scanner, target);
+    // userContent checked the shape, and the scanner accepted the body: cannot fail.
+    if (own === null) return null;
+    edits.push(...own);
+  }
+  if (dropped.length > 0) edits.push(...elementRemovals(array.elements, dropped));
+  return edits.sort((x, y) => x.start - y.start);
+}

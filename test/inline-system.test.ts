@@ -1,0 +1,263 @@
+// The inline-system fold (issue 12): every `role: "system"` entry of
+// `messages` becomes a `<system-reminder>` text block at the same place, in a
+// request a backend accepts, with the same bytes on every later call.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rewriteRequestBody, ScanMemo, type RewriteResult } from '../main/core/rewrite/index.js';
+import { mayHoldInlineSystem } from '../main/core/rewrite/inline-system.js';
+import {
+  countdownConversation, countdownMessage, encodeBody, environmentMessage, firstUserMessage, fullBody, fullRequest, type Message,
+} from './support/claude-code-bodies.js';
+
+type Json = Record<string, unknown>;
+type Block = Json & { type: string };
+interface WireMessage { role: string; content: string | Block[] }
+
+const CC = { type: 'ephemeral' };
+const ENVIRONMENT = '# Environment\nYou have been invoked in /home/dev/project.';
+
+function reminder(text: string, cacheControl = false): Block {
+  return { type: 'text', text: `<system-reminder>\n${text}\n</system-reminder>`, ...(cacheControl ? { cache_control: CC } : {}) };
+}
+const text = (t: string): Block => ({ type: 'text', text: t });
+const toolUse = (id: string): Block => ({ type: 'tool_use', id, name: 'Read', input: { file_path: '/a.ts' } });
+const toolResult = (id: string): Block => ({ type: 'tool_result', tool_use_id: id, content: 'file text' });
+const user = (content: string | Block[]): WireMessage => ({ role: 'user', content });
+const assistant = (content: string | Block[]): WireMessage => ({ role: 'assistant', content });
+const system = (content: string | Block[]): WireMessage => ({ role: 'system', content });
+
+/** A small body around `messages`, no billing line: only the fold can fire. */
+function bodyOf(messages: readonly WireMessage[]): Buffer {
+  return Buffer.from(JSON.stringify({ model: 'qwen3:test', messages, system: [{ type: 'text', text: 'You are Claude Code.' }], max_tokens: 100, stream: true }));
+}
+
+function fold(body: Buffer, memo: ScanMemo | null = null): RewriteResult {
+  return rewriteRequestBody(body, 'drop', memo, { inlineSystem: 'fold' });
+}
+
+function messagesOf(body: Buffer): WireMessage[] {
+  return (JSON.parse(body.toString('utf8')) as { messages: WireMessage[] }).messages;
+}
+
+/** What a backend requires of the result: user first, roles alternating, tool results first in their message, no system role. */
+function assertValidConversation(messages: readonly WireMessage[], what: string): void {
+  assert.equal(messages[0]?.role, 'user', `${what}: starts with a user message`);
+  messages.forEach((message, index) => {
+    assert.notEqual(message.role, 'system', `${what}: message ${index} is still a system message`);
+    if (index > 0) assert.notEqual(message.role, messages[index - 1]!.role, `${what}: messages ${index - 1} and ${index} share a role`);
+    if (typeof message.content === 'string') return;
+    assert.ok(message.content.length > 0, `${what}: message ${index} is empty`);
+    const firstOther = message.content.findIndex((block) => block.type !== 'tool_result');
+    if (firstOther >= 0) {
+      assert.ok(message.content.slice(firstOther).every((block) => block.type !== 'tool_result'), `${what}: a tool_result follows other content in message ${index}`);
+    }
+    for (const block of message.content) if (block.type === 'text') assert.notEqual(block.text, '', `${what}: empty text block`);
+  });
+}
+
+interface FoldCase {
+  readonly name: string;
+  readonly messages: readonly WireMessage[];
+  readonly expected: readonly WireMessage[];
+}
+
+const CASES: readonly FoldCase[] = [
+  {
+    name: 'first turn: the # Environment block with cache_control joins the user turn before it',
+    messages: [user([text('<system-reminder>ctx</system-reminder>'), text('hi')]), system([{ type: 'text', text: ENVIRONMENT, cache_control: CC }])],
+    expected: [user([text('<system-reminder>ctx</system-reminder>'), text('hi'), reminder(ENVIRONMENT, true)])],
+  },
+  {
+    name: 'later turns: the # Environment string, then a tool loop',
+    messages: [user([text('hi')]), system(ENVIRONMENT), assistant([toolUse('t1')]), user([toolResult('t1')])],
+    expected: [user([text('hi'), reminder(ENVIRONMENT)]), assistant([toolUse('t1')]), user([toolResult('t1')])],
+  },
+  {
+    name: 'countdown reminders after tool results',
+    messages: [
+      user('hi'), system(ENVIRONMENT),
+      assistant([toolUse('t1')]), user([toolResult('t1')]), system('<total_tokens>987633 tokens left</total_tokens>'),
+      assistant([toolUse('t2')]), user([toolResult('t2')]), system('<total_tokens>975266 tokens left</total_tokens>'),
+    ],
+    expected: [
+      user([text('hi'), reminder(ENVIRONMENT)]),
+      assistant([toolUse('t1')]), user([toolResult('t1'), reminder('<total_tokens>987633 tokens left</total_tokens>')]),
+      assistant([toolUse('t2')]), user([toolResult('t2'), reminder('<total_tokens>975266 tokens left</total_tokens>')]),
+    ],
+  },
+  {
+    name: 'a system message first goes before the user text',
+    messages: [system('Be brief.'), user('hi'), assistant('hello')],
+    expected: [user([reminder('Be brief.'), text('hi')]), assistant('hello')],
+  },
+  {
+    name: 'a system message last, after the assistant, becomes a user message',
+    messages: [user('hi'), assistant('hello'), system('Wrap up.')],
+    expected: [user('hi'), assistant('hello'), user([reminder('Wrap up.')])],
+  },
+  {
+    name: 'consecutive system messages keep their order in one user turn',
+    messages: [user('hi'), system('one'), system([text('two')]), assistant('ok')],
+    expected: [user([text('hi'), reminder('one'), reminder('two')]), assistant('ok')],
+  },
+  {
+    name: 'consecutive system messages between assistants become one user message',
+    messages: [user('hi'), assistant('a'), system('one'), system('two'), assistant('b')],
+    expected: [user('hi'), assistant('a'), user([reminder('one'), reminder('two')]), assistant('b')],
+  },
+  {
+    name: 'between a tool_use and its result: after the tool results, before the text',
+    messages: [user('hi'), assistant([toolUse('t1'), toolUse('t2')]), system('note'), user([toolResult('t1'), toolResult('t2'), text('and also')])],
+    expected: [user('hi'), assistant([toolUse('t1'), toolUse('t2')]), user([toolResult('t1'), toolResult('t2'), reminder('note'), text('and also')])],
+  },
+  {
+    name: 'before and after one user turn of tool results only: both after the results, in order',
+    messages: [user('hi'), assistant([toolUse('t1')]), system('before'), user([toolResult('t1')]), system('after')],
+    expected: [user('hi'), assistant([toolUse('t1')]), user([toolResult('t1'), reminder('before'), reminder('after')])],
+  },
+  {
+    name: 'string and block content: several text blocks join, the last cache_control moves along',
+    messages: [user([text('hi')]), system([{ type: 'text', text: 'a', cache_control: CC }, text('b')])],
+    expected: [user([text('hi'), { ...reminder('a\nb'), cache_control: CC }])],
+  },
+  {
+    name: 'an empty user string gives no empty text block',
+    messages: [user(''), system('note')],
+    expected: [user([reminder('note')])],
+  },
+  {
+    name: 'only a system message',
+    messages: [system('alone')],
+    expected: [user([reminder('alone')])],
+  },
+  {
+    name: 'between two user messages it joins the one before',
+    messages: [user('a'), system('note'), user('b')],
+    expected: [user([text('a'), reminder('note')]), user('b')],
+  },
+];
+
+describe('inline-system fold: where each system message goes', () => {
+  for (const { name, messages, expected } of CASES) {
+    test(name, () => {
+      const result = fold(bodyOf(messages));
+      assert.equal(result.changed, true);
+      assert.equal(result.rule, 'inline-system-folded');
+      const folded = messagesOf(result.body);
+      assert.deepEqual(folded, expected);
+      // The inputs above that alternate must come out alternating.
+      if (!name.includes('two user messages')) assertValidConversation(folded, name);
+      const parsed = JSON.parse(result.body.toString('utf8')) as Json;
+      assert.deepEqual(Object.keys(parsed), ['model', 'messages', 'system', 'max_tokens', 'stream'], 'everything else is left as it was');
+    });
+  }
+
+  test('a system message whose content is not text is kept as sent', () => {
+    const image = system([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }]);
+    const body = bodyOf([user('hi'), image]);
+    assert.equal(fold(body).body, body);
+    const mixed = fold(bodyOf([user('hi'), image, assistant('a'), system('note')]));
+    assert.deepEqual(messagesOf(mixed.body), [user('hi'), image, assistant('a'), user([reminder('note')])]);
+  });
+});
+
+describe('inline-system fold: bytes', () => {
+  test('the client\'s escapes and raw UTF-8 are kept byte for byte', () => {
+    const body = Buffer.from('{"messages":[{"role":"user","content":"caf\\u00e9 ☕"},{"role":"system","content":"r\\u00e9sum\\u00e9 \\"q\\" 数据\\n\\ttab"}]}');
+    const expected = '{"messages":[{"role":"user","content":[{"type":"text","text":"caf\\u00e9 ☕"},'
+      + '{"type":"text","text":"<system-reminder>\\nr\\u00e9sum\\u00e9 \\"q\\" 数据\\n\\ttab\\n</system-reminder>"}]}]}';
+    assert.equal(fold(body).body.toString('utf8'), expected);
+  });
+
+  test('string and block forms of a message fold to the same bytes', () => {
+    const asString = fold(bodyOf([user([text('hi')]), system(ENVIRONMENT)])).body;
+    const asBlock = fold(bodyOf([user([text('hi')]), system([text(ENVIRONMENT)])])).body;
+    assert.ok(asString.equals(asBlock));
+  });
+
+  test('pretty-printed input keeps its layout around the edits and stays valid', () => {
+    const messages = [user([text('hi')]), system('one'), assistant('a'), system('two'), user('b')];
+    const pretty = Buffer.from(JSON.stringify({ messages }, null, 2));
+    const result = fold(pretty);
+    assert.deepEqual(messagesOf(result.body), [user([text('hi'), reminder('one')]), assistant('a'), user([reminder('two'), text('b')])]);
+  });
+
+  test('a countdown session folds to a stable prefix: each call\'s folded messages begin the next call\'s', () => {
+    let previous: Buffer | null = null;
+    for (let turn = 1; turn <= 5; turn++) {
+      const result = fold(encodeBody(fullRequest({ billing: null, messages: countdownConversation(turn, 800) })));
+      assert.equal(result.changed, true);
+      const messages = messagesOf(result.body);
+      assertValidConversation(messages, `turn ${turn}`);
+      const wire = Buffer.from(JSON.stringify(messages));
+      // All but the closing bracket: the next call adds messages after them.
+      if (previous) assert.ok(wire.subarray(0, previous.length - 1).equals(previous.subarray(0, -1)), `turn ${turn} changes what turn ${turn - 1} sent`);
+      previous = wire;
+    }
+  });
+
+  test('with the scan memo, the same bytes as without', () => {
+    const memo = new ScanMemo();
+    for (let turn = 0; turn <= 4; turn++) {
+      const body = fullBody({ call: turn, messages: countdownConversation(turn, 2000) });
+      const alone = fold(body);
+      const memoised = fold(body, memo);
+      assert.ok(memoised.body.equals(alone.body), `turn ${turn}`);
+      assert.equal(memoised.rule, 'billing-block-dropped,inline-system-folded');
+    }
+  });
+
+  test('with the billing rule: both fire, and the returned member spans fit the new bytes', () => {
+    const result = fold(fullBody({ messages: [firstUserMessage(), environmentMessage('block')] }));
+    assert.equal(result.rule, 'billing-block-dropped,inline-system-folded');
+    const body = result.body;
+    const names = result.members!.map(({ key }) => JSON.parse(body.toString('utf8', key.start, key.end)) as string);
+    assert.deepEqual(names, ['model', 'messages', 'system', 'tools', 'metadata', 'max_tokens', 'thinking', 'context_management', 'output_config', 'stream']);
+    const parsed = JSON.parse(body.toString('utf8')) as Json;
+    for (const { key, value } of result.members!) {
+      const name = JSON.parse(body.toString('utf8', key.start, key.end)) as string;
+      assert.deepEqual(JSON.parse(body.toString('utf8', value.start, value.end)), parsed[name], name);
+    }
+  });
+
+  test('folding is idempotent: a folded body comes back untouched', () => {
+    const once = fold(bodyOf([system('a'), user('hi'), assistant('b'), system('c')])).body;
+    const twice = fold(once);
+    assert.equal(twice.changed, false);
+    assert.equal(twice.body, once);
+  });
+});
+
+describe('inline-system fold: nothing to fold, nothing touched', () => {
+  const countdown: Message[] = [firstUserMessage(), environmentMessage(), countdownMessage(990_000)];
+
+  test('a body without a system role is the same Buffer, and was never parsed', () => {
+    const body = fullBody({ billing: null });
+    assert.equal(mayHoldInlineSystem(body), false, 'the top-level "system" key is not a system role');
+    const result = fold(body);
+    assert.equal(result.body, body);
+    assert.equal(result.members, null, 'no parse');
+  });
+
+  test('"system" inside text, as an escaped quote, does not count', () => {
+    const body = bodyOf([user('the \\"system\\" role, and "system" quoted')]);
+    assert.equal(mayHoldInlineSystem(body), false);
+    assert.equal(fold(body).members, null);
+  });
+
+  test('keep, and the off mode, forward system messages as sent', () => {
+    const body = fullBody({ billing: null, messages: countdown });
+    assert.equal(rewriteRequestBody(body, 'drop', null, { inlineSystem: 'keep' }).body, body);
+    assert.equal(rewriteRequestBody(body, 'drop').body, body, 'keep is the pure function\'s default');
+    assert.equal(rewriteRequestBody(body, 'off', null, { inlineSystem: 'fold' }).body, body);
+  });
+
+  test('malformed bodies with a system role are forwarded untouched', () => {
+    const good = bodyOf([user('hi'), system('note')]).toString('utf8');
+    for (const bad of [good.slice(0, -1), good.replace('"role":"system"', '"role":"system",'), `${good}x`, good.replace('{"role":"system"', '{"role":"system","role":"system"')]) {
+      const body = Buffer.from(bad);
+      // The last one is valid JSON, but its role is ambiguous: not a system message we can name.
+      assert.equal(fold(body).body, body, bad);
+    }
+  });
+});
