@@ -81,6 +81,8 @@ describe('perfect stabiliser reference', () => {
     assert.equal(perfectReuse([[1, 2, 3], [9, 9], [1, 2, 3, 4]], 2), 3);
     assert.equal(perfectReuse([[1, 2, 3], [1, 2, 3]], 1), 2);
     assert.equal(perfectReuse([[1, 2, 3], [5]], 1), 0);
+    // Only a template header in common (under 10% of the prompt): a new conversation, nothing to reuse.
+    assert.equal(perfectReuse([[1, 2, 3], [1, ...Array.from({ length: 20 }, (_, k) => k + 10)]], 1), 0);
   });
 });
 

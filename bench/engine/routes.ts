@@ -117,11 +117,15 @@ export function perfectBody(raw: string): Body {
  * Tokens a perfect stabiliser could reuse for call `i`: the longest common
  * token prefix between its perfect prompt and that of any earlier call (as if
  * every conversation and side call kept a slot of its own), less the one token
- * an engine must always evaluate.
+ * an engine must always evaluate. A prefix of at most `similarity` of the
+ * prompt counts as none: it is only the template's header, no engine picks a
+ * slot for it (llama-server's `--slot-prompt-similarity`), and a conversation's
+ * first call in a slot of its own finds that slot empty.
  */
-export function perfectReuse(perfectPrompts: readonly (readonly Token[])[], i: number): number {
+export function perfectReuse(perfectPrompts: readonly (readonly Token[])[], i: number, similarity = 0.1): number {
   let best = 0;
   for (let j = 0; j < i; j++) best = Math.max(best, commonPrefixLength(perfectPrompts[i]!, perfectPrompts[j]!));
+  if (best <= similarity * perfectPrompts[i]!.length) return 0;
   return Math.min(best, perfectPrompts[i]!.length - 1);
 }
 
