@@ -140,8 +140,10 @@ function hasInlineSystem(raw: string): boolean {
  */
 function lossCause(route: Route, calls: readonly SessionCall[], served: readonly string[], i: number, slots: number): LossCause {
   if (route === 'direct' || route === 'proxy-off') return 'billing-header';
+  // A conversation is its agent (2.1.268+ send one per subagent), else its kind of call.
+  const conversation = (j: number): string => calls[j]!.headers['x-claude-code-agent-id'] ?? calls[j]!.role;
   const previous = served.lastIndexOf(served[i]!, i - 1);
-  if (slots === 1 && previous >= 0 && calls[previous]!.role !== calls[i]!.role) return `${calls[previous]!.role}-call-evicted-slot`;
+  if (slots === 1 && previous >= 0 && conversation(previous) !== conversation(i)) return `${calls[previous]!.role}-call-evicted-slot`;
   if (hasInlineSystem(calls[i]!.body)) return 'system-reminder-hoisted';
   return 'unexplained';
 }
