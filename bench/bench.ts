@@ -24,6 +24,7 @@ import { measureDiagnostics } from './diagnostics-cost.js';
 import { measureSseTap } from './sse-tap-cost.js';
 import { startNodeProcess, type StartedProcess } from '../test/support/node-process.js';
 import { median, passes, timePerCall, timePerStep, type Check, checkLine } from './stats.js';
+import { measureSideModel } from './side-model-cost.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 // The quick run's rounds are many and short: pairs of short rounds share more of a slow spell.
@@ -238,6 +239,10 @@ function measureInProcess(checks: Check[]): void {
       checks.push({ name: 'rewrite of a 77 KB session\'s next turn', value: nextMs, limit: 0.15, unit: 'ms', lowerIsBetter: true, enforced: false });
     }
   }
+
+  const side = measureSideModel();
+  console.log(`\n--side-model, added per call: 77 KB main call ${us(side.mainCallMs)} (no billing line ${us(side.mainCallNoBillingMs)}), title call rerouted ${us(side.titleCallMs)}`);
+  checks.push({ name: '--side-model added to a 77 KB main call', value: Math.max(side.mainCallMs, side.mainCallNoBillingMs), limit: 0.2, unit: 'ms', lowerIsBetter: true, enforced: false });
 
   console.log('\nInline-system fold: a 2.1.332 countdown session (a system message after every tool result), next turn with the scan memo:');
   {

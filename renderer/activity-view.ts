@@ -5,7 +5,7 @@ import type { CallRecord } from '../main/core/diagnostics/types.js';
 import { treeLines, type TreeLine } from './agent-tree.js';
 import { callKey, type CallStore } from './call-store.js';
 import { byId, h, replaceChildren, srOnly } from './dom.js';
-import { formatClock, formatCompact, formatCount, formatDuration, formatPercent, visibleWhitespace } from './format.js';
+import { formatClock, formatCompact, formatCount, formatDuration, formatPercent, formatReuseSource, formatTurn, visibleWhitespace } from './format.js';
 import { reuseChart } from './reuse-chart.js';
 import { overflowText } from './backend-text.js';
 import { activityTotals, conversationCalls, isError, reusedTokens } from './stats.js';
@@ -25,7 +25,8 @@ function causeCell(record: CallRecord): HTMLTableCellElement {
     return h('td', { class: 'cause' }, h('span', { class: 'badge miss', title: remedy }, cause, srOnly(`: ${remedy}`)));
   }
   if (isError(record)) return h('td', { class: 'cause' }, h('span', { class: 'badge error' }, statusLabel(record.status)));
-  return h('td', { class: 'cause muted' }, record.turn === 1 ? 'first turn' : '—');
+  if (record.sideCall) return h('td', { class: 'cause muted' }, 'side call');
+  return h('td', { class: 'cause muted' }, record.turn === 1 && record.call === 1 ? 'first turn' : '—');
 }
 
 function reuseBar(fraction: number, kind: string): HTMLSpanElement {
@@ -73,11 +74,11 @@ function callRow(record: CallRecord, depth = 0): HTMLTableRowElement {
   return h('tr', { 'data-key': callKey(record), 'data-kind': kind, tabindex: -1 },
     h('td', { class: 'time' }, formatClock(record.time)),
     indented(h('td', { class: 'session' }, h('code', {}, record.session || '—')), depth),
-    h('td', { class: 'num turn' }, String(record.turn)),
+    h('td', { class: 'num turn', title: record.sideCall ? 'a side call (title or the like), not part of the conversation' : `user turn ${record.turn}, model call ${record.call} of it` }, formatTurn(record)),
     h('td', { class: 'model' }, record.model ?? '—'),
     h('td', { class: 'num prompt', title: `${formatCount(record.promptChars)} characters` }, formatCompact(record.promptChars)),
     windowCell(record),
-    h('td', { class: 'reuse' }, h('span', { class: 'reuse-cell' }, reuseBar(record.reuse, kind), h('span', { class: 'pct' }, formatPercent(record.reuse)))),
+    h('td', { class: 'reuse', title: formatReuseSource(record) }, h('span', { class: 'reuse-cell' }, reuseBar(record.reuse, kind), h('span', { class: 'pct' }, formatPercent(record.reuse)))),
     h('td', { class: 'num ttft' }, formatDuration(record.ttftMs)),
     h('td', { class: 'num duration' }, formatDuration(record.durationMs)),
     causeCell(record));
@@ -98,17 +99,19 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('Path', record.path),
     ...fact('Status', record.status === 200 ? '200 OK' : statusLabel(record.status)),
     ...fact('Prompt', `${formatCount(record.promptChars)} chars`),
-    ...fact('Reused by the backend', formatPercent(record.reuse)),
+    ...fact('Reused by the backend', `${formatPercent(record.reuse)} (${formatReuseSource(record)})`),
     ...fact('Begins with the previous turn', record.conversationReuse === null ? '— (first turn)' : formatPercent(record.conversationReuse)),
     ...fact('Input tokens', tokens(record.inputTokens)),
     ...fact('Context window', record.contextTokens == null ? '— (not reported)' : `${formatCount(record.contextTokens)} tokens`),
-    ...fact('Reused tokens (est.)', formatCount(reusedTokens(record))),
+    ...fact(record.reuseSource === 'backend' ? 'Reused tokens' : 'Reused tokens (est.)', formatCount(reusedTokens(record))),
     ...fact('Output tokens', tokens(record.outputTokens)),
     ...fact('First token', formatDuration(record.ttftMs)),
     ...fact('Duration', formatDuration(record.durationMs)),
     // The slots the calls so far need so that no agent evicts another (compare with --slots).
     ...fact('Cache slots needed', String(record.slotsNeeded)));
-  const title = h('h3', {}, `Turn ${record.turn} of conversation `, h('code', {}, record.session || '—'));
+  const title = record.sideCall
+    ? h('h3', {}, 'Side call of conversation ', h('code', {}, record.session || '—'))
+    : h('h3', {}, `Turn ${record.turn} · call ${record.call} of conversation `, h('code', {}, record.session || '—'));
   const overflow = overflowText(record);
   const warning = overflow ? h('p', { class: 'overflow-warning', role: 'alert' }, h('span', { class: 'badge overflow' }, 'context overflow'), ' ', overflow) : null;
   if (!record.bust) return h('div', { class: 'detail-body' }, title, warning, facts);

@@ -1,5 +1,16 @@
 // How figures read on the page. Pure.
 
+/** Which call of the conversation a record is: `3 · 2` is the second model call of user turn 3; side calls are no turn. */
+export function formatTurn(record: { readonly turn: number; readonly call: number; readonly sideCall: boolean }): string {
+  return record.sideCall ? 'side' : `${record.turn} · ${record.call}`;
+}
+
+/** The reuse figure and whose it is. */
+export function formatReuseSource(record: { readonly reuseSource: 'backend' | 'estimate'; readonly answered: boolean }): string {
+  if (!record.answered) return 'no answer from the backend';
+  return record.reuseSource === 'backend' ? "backend's figure" : 'estimate';
+}
+
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return '—';
   const percent = fraction * 100;

@@ -1,4 +1,4 @@
-// Reuse per turn of one conversation, as an inline SVG bar chart: a healthy
+// Reuse per call of one conversation (turn, then call within the turn), as an inline SVG bar chart: a healthy
 // conversation is a wall of full bars; a miss is a gap you cannot overlook.
 import type { CallRecord } from '../main/core/diagnostics/types.js';
 import { svg } from './dom.js';
@@ -16,12 +16,12 @@ export type BarKind = 'hit' | 'miss' | 'first' | 'error';
 export function barKind(call: CallRecord): BarKind {
   if (call.status >= 400) return 'error';
   if (call.bust !== null) return 'miss';
-  return call.turn === 1 ? 'first' : 'hit';
+  return call.turn === 1 && call.call === 1 ? 'first' : 'hit';
 }
 
 function describeBar(call: CallRecord): string {
   const cause = call.bust ? ` (miss: ${call.bust.cause})` : call.status >= 400 ? ` (HTTP ${call.status})` : '';
-  return `turn ${call.turn}: ${formatPercent(call.reuse)} reused${cause}`;
+  return `turn ${call.turn} · call ${call.call}: ${formatPercent(call.reuse)} reused${cause}`;
 }
 
 /** `calls` in turn order, all from one conversation; `selected` gets a highlight behind its bar. */
@@ -45,7 +45,7 @@ export function reuseChart(calls: readonly CallRecord[], session: string, select
     return svg('g', { class: `bar ${kind}`, 'data-turn': call.turn, 'data-kind': kind },
       svg('title', {}, describeBar(call)),
       svg('rect', { x, y: PAD.top + plotHeight - height, width: barWidth, height, rx: 2 }),
-      index % labelEvery === 0 ? svg('text', { class: 'turn', x: x + barWidth / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, String(call.turn)) : null);
+      index % labelEvery === 0 ? svg('text', { class: 'turn', x: x + barWidth / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, call.call > 1 ? `${call.turn}·${call.call}` : String(call.turn)) : null);
   });
 
   const selectedIndex = selected ? calls.indexOf(selected) : -1;

@@ -9,7 +9,7 @@ import { byId, h, replaceChildren } from './dom.js';
 const LAYOUT = [
   { legend: 'Proxy', fields: ['port', 'host', 'token', 'target', 'rewrite', 'inlineSystem', 'cacheUsage', 'slots'] },
   { legend: 'Backend', fields: ['backend', 'router'] },
-  { legend: 'Claude Code', fields: ['model', 'subagentModel', 'contextTokens', 'bare', 'shell'] },
+  { legend: 'Claude Code', fields: ['model', 'subagentModel', 'contextTokens', 'sideModel', 'bare', 'shell'] },
   { legend: 'App', fields: ['launchAtLogin'] },
 ] as const satisfies readonly { legend: string; fields: readonly SettingsField[] }[];
 
@@ -27,7 +27,7 @@ function controlId(field: string): string {
 }
 
 function option(value: string, selected: boolean): HTMLOptionElement {
-  const element = h('option', { value }, value);
+  const element = h('option', { value }, value === '' ? '(off)' : value);
   element.selected = selected;
   return element;
 }
@@ -40,7 +40,8 @@ function buildControl(field: SettingsField, info: FieldInfo, value: SettingsValu
     input.checked = value === true;
     return input;
   }
-  const choices = field === 'model' ? models : info.enum;
+  // The side-call model may be left off ('') or be any installed model.
+  const choices = field === 'model' ? models : field === 'sideModel' ? ['', ...models] : info.enum;
   if (choices) {
     // The saved value stays selectable even when the list no longer has it (Ollama down, model removed).
     const values = choices.includes(String(value)) ? choices : [String(value), ...choices];

@@ -46,8 +46,11 @@ export function activityTotals(records: readonly CallRecord[]): ActivityTotals {
   };
 }
 
-/** A conversation's calls in turn order (a retried turn keeps both calls, in the order they completed). */
+/**
+ * A conversation's calls in order of turn and call (a retried call keeps both
+ * records, in the order they completed); side calls are no part of it.
+ */
 export function conversationCalls(records: readonly CallRecord[], session: string): CallRecord[] {
-  return records.filter((record) => record.session === session)
-    .sort((a, b) => a.turn - b.turn || a.id - b.id);
+  return records.filter((record) => record.session === session && !record.sideCall)
+    .sort((a, b) => a.turn - b.turn || a.call - b.call || a.id - b.id);
 }

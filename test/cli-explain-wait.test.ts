@@ -45,11 +45,12 @@ test('--explain prints predicted against actual prefill at the first token of a 
       body: bareBody({ billing: 'cch', call: n, messages: conversation(n - 1, 300) }),
     });
     await turn(1);
-    assert.match((await until(/^.* turn 1: first token after .*$/m))[0], /^\w+ turn 1: first token after 3\.\d s, including loading qwen3-coder:30b$/);
+    // One user prompt, then its tool loop: calls 1 to 3 of turn 1.
+    assert.match((await until(/^.* turn 1 · call 1: first token after .*$/m))[0], /^\w+ turn 1 · call 1: first token after 3\.\d s, including loading qwen3-coder:30b$/);
     await turn(2);
-    assert.match((await until(/^.* turn 2: first token after .*$/m))[0], /^\w+ turn 2: first token after 3\.\d s, no prediction yet \(no uncached call of qwen3-coder:30b measured\)$/);
+    assert.match((await until(/^.* turn 1 · call 2: first token after .*$/m))[0], /^\w+ turn 1 · call 2: first token after 3\.\d s, no prediction yet \(no uncached call of qwen3-coder:30b measured\)$/);
     await turn(3);
-    const line = (await until(/^.* turn 3: first token after .*$/m))[0];
+    const line = (await until(/^.* turn 1 · call 3: first token after .*$/m))[0];
     const [, actual, predicted] = /first token after ([\d.]+) s, predicted ([\d.]+) s \([\d.]+×\)$/.exec(line) ?? [];
     assert.ok(actual && predicted, line);
     // Both turns are the same size at the same pace: the prediction lands near the real wait.

@@ -156,7 +156,7 @@ describe('parseServeArgs', () => {
     if (parsed.kind !== 'serve') return;
     assert.deepEqual(
       { ...parsed.config.proxy },
-      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, upstreamTimeoutMs: 0,
+      { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, sideModel: '', upstreamTimeoutMs: 0,
         affinityHeaders: [], upstreamAuth: undefined, upstreamCa: undefined },
     );
     assert.equal(parsed.config.logLevel, 'info');
@@ -165,7 +165,7 @@ describe('parseServeArgs', () => {
 
   test('every flag', () => {
     const parsed = parseServeArgs(['--port', '8080', '--host', '0.0.0.0', '--token', 't', '--target', 'http://gpu-box:11434/', '--rewrite', 'normalize', '--inline-system', 'keep', '--max-body', '2mb',
-      '--allow-origin', 'https://a.example', '--allow-origin', 'https://b.example', '--allow-host', 'gpu-box', '--slots', '2', '--no-cache-usage', '--upstream-timeout', '600',
+      '--allow-origin', 'https://a.example', '--allow-origin', 'https://b.example', '--allow-host', 'gpu-box', '--slots', '2', '--side-model', 'qwen3:4b', '--no-cache-usage', '--upstream-timeout', '600',
       '--log-level', 'debug', '--json-logs', '--explain']);
     assert.equal(parsed.kind, 'serve');
     if (parsed.kind !== 'serve') return;
@@ -178,11 +178,21 @@ describe('parseServeArgs', () => {
     assert.deepEqual(p.allowOrigins, ['https://a.example', 'https://b.example']);
     assert.deepEqual(p.allowHosts, ['gpu-box']);
     assert.equal(p.slots, 2);
+    assert.equal(p.sideModel, 'qwen3:4b');
     assert.equal(p.cacheUsage, false);
     assert.equal(p.upstreamTimeoutMs, 600_000);
     assert.equal(parsed.config.logLevel, 'debug');
     assert.equal(parsed.config.jsonLogs, true);
     assert.equal(parsed.config.explain, true);
+  });
+
+  test('--side-model: a model name; empty turns off the one the settings name; anything else is refused', () => {
+    const fromSettings = { ...BUILTIN_DEFAULTS, proxy: { ...BUILTIN_DEFAULTS.proxy, sideModel: 'qwen3:4b' } };
+    const kept = parseServeArgs([], fromSettings);
+    assert.equal(kept.kind === 'serve' && kept.config.proxy.sideModel, 'qwen3:4b');
+    const off = parseServeArgs(['--side-model', ''], fromSettings);
+    assert.equal(off.kind === 'serve' && off.config.proxy.sideModel, '');
+    assert.deepEqual(parseServeArgs(['--side-model', 'two words']), { kind: 'error', message: '--side-model must be a model name like qwen3:4b, got "two words"' });
   });
 
   test('backend, router, affinity and upstream flags; the settings file\'s router and auth as the starting point', () => {

@@ -4,12 +4,14 @@ import {
   DEFAULT_CHARS_PER_TOKEN, TokenCalibrator, conversationKey, estimateCacheRead, formatExplainLine, shortSessionId,
 } from '../main/core/diagnostics/index.js';
 import type { Bust, CallRecord } from '../main/core/diagnostics/index.js';
+import type { InFlightCall } from '../main/core/diagnostics/types.js';
+import { firstTokenLine } from '../main/core/wait/wait-view.js';
 import { DEFAULT_SESSION_ID, bareRequest } from './support/claude-code-bodies.js';
 
 function record(overrides: Partial<CallRecord>): CallRecord {
   return {
-    id: 1, time: '2025-11-04T10:00:00.000Z', session: 'a1b2c3', turn: 4, path: '/v1/messages', status: 200,
-    model: 'qwen3-coder:30b', promptChars: 38_090, reuse: 0.9983, conversationReuse: 1, bust: null,
+    id: 1, time: '2025-11-04T10:00:00.000Z', session: 'a1b2c3', turn: 4, call: 1, sideCall: false, path: '/v1/messages', status: 200,
+    model: 'qwen3-coder:30b', promptChars: 38_090, reuse: 0.9983, reuseSource: 'estimate', estimatedReuse: 0.9983, answered: true, conversationReuse: 1, bust: null,
     ttftMs: 912, durationMs: 4000, inputTokens: 10_000, outputTokens: 200, cacheReadTokens: 9_983, rewritten: true, agent: null, slotsNeeded: 1,
     ...overrides,
   };
@@ -17,10 +19,29 @@ function record(overrides: Partial<CallRecord>): CallRecord {
 
 describe('formatExplainLine', () => {
   test('a hit: reuse, size and time to first token', () => {
-    assert.equal(formatExplainLine(record({})), 'a1b2c3 turn 4: reused 99.8% of 38,090 chars, first token 0.9 s');
-    assert.equal(formatExplainLine(record({ reuse: 1, ttftMs: null })), 'a1b2c3 turn 4: reused 100% of 38,090 chars');
-    assert.equal(formatExplainLine(record({ reuse: 0.99999 })), 'a1b2c3 turn 4: reused 99.9% of 38,090 chars, first token 0.9 s', 'never rounds up to 100%');
+    assert.equal(formatExplainLine(record({})), 'a1b2c3 turn 4 · call 1: reused 99.8% of 38,090 chars (estimate), first token 0.9 s');
+    assert.equal(formatExplainLine(record({ reuse: 1, ttftMs: null })), 'a1b2c3 turn 4 · call 1: reused 100% of 38,090 chars (estimate)');
+    assert.equal(formatExplainLine(record({ reuse: 0.99999 })), 'a1b2c3 turn 4 · call 1: reused 99.9% of 38,090 chars (estimate), first token 0.9 s', 'never rounds up to 100%');
     assert.match(formatExplainLine(record({ status: 500 })), /\[HTTP 500\]$/);
+  });
+
+  test('tells user turns from the model calls of a tool loop, and side calls from both', () => {
+    assert.match(formatExplainLine(record({ turn: 3, call: 2 })), /^a1b2c3 turn 3 · call 2: /);
+    assert.match(formatExplainLine(record({ turn: 0, call: 0, sideCall: true })), /^a1b2c3 side call: /);
+  });
+
+  test("says whose figure the reuse is: the backend's own or the estimate", () => {
+    assert.equal(
+      formatExplainLine(record({ reuseSource: 'backend', reuse: 0.75, inputTokens: 12_000, cacheReadTokens: 9_000, ttftMs: null })),
+      "a1b2c3 turn 4 · call 1: reused 75% of 12,000 tokens (backend's figure)",
+    );
+  });
+
+  test('a call the backend never answered reused nothing, whatever the estimate was', () => {
+    assert.equal(
+      formatExplainLine(record({ answered: false, reuse: 0, status: 502, ttftMs: null, inputTokens: null, cacheReadTokens: null })),
+      'a1b2c3 turn 4 · call 1: no answer from the backend, reused nothing [HTTP 502]',
+    );
   });
 
   test('a miss: where, the short differing fragment, the cause and its remedy', () => {
@@ -31,7 +52,7 @@ describe('formatExplainLine', () => {
     };
     assert.equal(
       formatExplainLine(record({ turn: 2, bust })),
-      'a1b2c3 turn 2: CACHE MISS at system[0].text: cch=74e44 → cch=d1ab3 (billing-header: rewrite is off; use --rewrite drop)',
+      'a1b2c3 turn 2 · call 1: CACHE MISS at system[0].text: cch=74e44 → cch=d1ab3 (billing-header: rewrite is off; use --rewrite drop)',
     );
   });
 
@@ -124,5 +145,16 @@ describe('conversationKey', () => {
     assert.match(hashed, /^[0-9a-f]{6}$/);
     assert.equal(shortSessionId('127.0.0.1|qwen3'), hashed);
     assert.notEqual(shortSessionId('127.0.0.1|llama'), hashed);
+  });
+});
+
+describe('firstTokenLine names the call like --explain does', () => {
+  const waiting: InFlightCall = {
+    id: 3, time: '2026-11-29T20:00:00.000Z', session: 'a1b2c3', turn: 2, call: 3, model: 'qwen3-coder:30b', promptTokens: 9000, reusedTokens: 0,
+    expectedPrefillMs: null, elapsedMs: 4200, phase: 'streaming', cause: null, loadingModel: false, contextTokens: null,
+  };
+  test('turn · call for the conversation, "side call" for a side call', () => {
+    assert.match(firstTokenLine(waiting), /^a1b2c3 turn 2 · call 3: first token after 4\.2 s/);
+    assert.match(firstTokenLine({ ...waiting, turn: 0, call: 0 }), /^a1b2c3 side call: first token after 4\.2 s/);
   });
 });

@@ -4,27 +4,21 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startHarness, type Harness } from './support/proxy-harness.js';
+import { withQuickHarness, type Harness } from './support/proxy-harness.js';
 import { send, sseEvents } from './support/http-client.js';
 import { estimateInputTokens, prefixReuse } from './support/ollama-standin.js';
 import { BUST_SCENARIOS, forwarded } from './support/bust-scenarios.js';
 import { conversation, encodeBody, fullRequest } from './support/claude-code-bodies.js';
 import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
-import type { ProxyOptions, RequestLogEntry } from '../main/core/proxy/types.js';
+import type { RequestLogEntry } from '../main/core/proxy/types.js';
 import { once } from 'node:events';
+import { startsUserTurn } from '../main/core/diagnostics/turns.js';
 
 const HEADERS = { 'content-type': 'application/json' };
 const SESSION_A = '3f9c2a71-5d4e-4b8a-9c1f-7e2d6a0b8c45';
 const SESSION_B = '9b1e44d0-2c7a-4f3e-8d5b-0a6c1e9f7b23';
 
-async function withProxy(options: Partial<ProxyOptions>, run: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await startHarness(options, { timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 3 } });
-  try {
-    await run(h);
-  } finally {
-    await h.close();
-  }
-}
+const withProxy = withQuickHarness;
 
 function post(h: Harness, body: unknown, session = SESSION_A, path = '/v1/messages?beta=true') {
   return send(h.url, { method: 'POST', path, headers: { ...HEADERS, 'x-claude-code-session-id': session }, body: encodeBody(body as never) });
@@ -43,7 +37,7 @@ describe('every cause, named over HTTP', () => {
       await post(h, scenario.second);
       const [first, second] = (await status(h)).recent;
       assert.equal(first?.bust, null, 'turn 1 is never a miss');
-      assert.equal(second?.turn, 2);
+      assert.deepEqual([second?.turn, second?.call], startsUserTurn(scenario.second) ? [2, 1] : [1, 2]);
       assert.equal(second?.bust?.cause, scenario.cause);
       if (typeof scenario.path === 'string') assert.equal(second?.bust?.path, scenario.path);
       else assert.match(second?.bust?.path ?? '', scenario.path);
@@ -183,7 +177,7 @@ describe('status and events APIs', () => {
     await post(h, forwarded(conversation(1)));
     await gotTwo;
     feed.destroy();
-    assert.deepEqual(received.map((r) => r.turn), [1, 2]);
+    assert.deepEqual(received.map((r) => [r.turn, r.call]), [[1, 1], [1, 2]], 'a tool result is the second call of the same user turn');
     assert.equal(received[1]!.conversationReuse, 1);
   }));
 

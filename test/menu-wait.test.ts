@@ -24,7 +24,7 @@ import { startOllamaStandin } from './support/ollama-standin.js';
 const CALL: InFlightCall = {
   id: 7, time: '2026-11-29T20:00:00.000Z', session: 'a1b2c3', turn: 4, model: 'qwen3-coder:30b',
   promptTokens: 31_200, reusedTokens: 0, expectedPrefillMs: 45_000, elapsedMs: 5000, phase: 'waiting',
-  cause: 'slot-evicted', loadingModel: false, contextTokens: 32_768,
+  cause: 'side-call-evicted', loadingModel: false, contextTokens: 32_768,
 };
 
 function state(waiting: InFlightCall | null): AppState {

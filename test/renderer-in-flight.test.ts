@@ -100,7 +100,7 @@ describe('The app window: calls in flight over the preload bridge, and a window 
     const status = await (await fetch(`${harness.url}/_proxy/status`)).json() as ProxyStatus;
     const waiting: InFlightCall = {
       id: 41, time: new Date().toISOString(), session: 'a1b2c3', turn: 4, model: 'qwen3-coder:30b', promptTokens: 31_200, reusedTokens: 0,
-      expectedPrefillMs: 60_000, elapsedMs: 20_000, phase: 'waiting', cause: 'slot-evicted', loadingModel: false, contextTokens: 8192,
+      expectedPrefillMs: 60_000, elapsedMs: 20_000, phase: 'waiting', cause: 'side-call-evicted', loadingModel: false, contextTokens: 8192,
     };
     const host: UiHost = {
       settings: () => defaultSettings(),

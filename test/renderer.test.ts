@@ -236,6 +236,9 @@ describe('Settings view on the app bridge, backed by the real settings module', 
     assert.equal(await page.locator('label[for="setting-target"]').innerText(), 'Backend URL');
     assert.deepEqual(await page.locator('#setting-model option').allTextContents(), ['qwen3-coder:30b', 'llama3.1:8b']);
     assert.deepEqual(await page.locator('#setting-rewrite option').allTextContents(), ['drop', 'normalize', 'off']);
+    assert.equal(await page.locator('label[for="setting-sideModel"]').innerText(), 'Side-call model');
+    assert.deepEqual(await page.locator('#setting-sideModel option').allTextContents(), ['(off)', 'qwen3-coder:30b', 'llama3.1:8b'], 'off, or any installed model');
+    assert.equal(await page.locator('#setting-sideModel').inputValue(), '');
   });
 
   browserTest('validates as you type, with the core\'s messages next to each field', async () => {
@@ -275,9 +278,10 @@ describe('Settings view on the app bridge, backed by the real settings module', 
 
     await page.fill('#setting-port', '11436');
     await page.selectOption('#setting-model', 'llama3.1:8b');
+    await page.selectOption('#setting-sideModel', 'qwen3-coder:30b');
     await page.click('#settings-apply');
     await waitForText(page, '#settings-status', 'Applied. Calls in progress finish on the old settings.');
-    assert.deepEqual(controller.applied.at(-1), { port: 11436, bare: true, model: 'llama3.1:8b' });
+    assert.deepEqual(controller.applied.at(-1), { port: 11436, bare: true, model: 'llama3.1:8b', sideModel: 'qwen3-coder:30b' });
     assert.equal(controller.current.port, 11436);
     assert.equal(await page.locator('#setting-port').inputValue(), '11436', 'the form shows the applied settings');
     assert.equal(await page.locator('#settings-apply').isDisabled(), true, 'nothing left to apply');
@@ -362,14 +366,15 @@ describe('Activity view in a browser, served by the headless proxy', () => {
     const rows = await tableRows(page);
     assert.deepEqual(rows.map((row) => row.key), [...records].reverse().map((record) => `${record.id}@${record.time}`), 'one row per call, newest first');
     for (const [row, record] of rows.map((row, i) => [row, records[records.length - 1 - i]!] as const)) {
-      assert.equal(row.turn, String(record.turn));
+      assert.equal(row.turn, `${record.turn} · ${record.call}`);
       assert.equal(row.session, record.session);
       assert.ok(Math.abs(percentOf(row.reuse) - record.reuse * 100) <= 0.5, `row shows ${row.reuse} for reuse ${record.reuse}`);
     }
 
     const [third, second, first] = rows as [Row, Row, Row];
     const [, secondRecord, thirdRecord] = records as [CallRecord, CallRecord, CallRecord];
-    assert.deepEqual([first.turn, second.turn, third.turn], ['1', '2', '3']);
+    // One user prompt and two tool results: one user turn of three model calls.
+    assert.deepEqual([first.turn, second.turn, third.turn], ['1 · 1', '1 · 2', '1 · 3']);
     assert.equal(first.session, DEFAULT_SESSION_ID.slice(0, first.session.length));
     assert.equal(first.cause, 'first turn');
     assert.equal(second.cause, '—');
@@ -387,7 +392,7 @@ describe('Activity view in a browser, served by the headless proxy', () => {
     assert.match(await page.locator('#total-saved').innerText(), /^≈ \d/, 'turn 1 was uncached, so the prefill rate is known');
     assert.equal(await page.locator('#chart-session').innerText(), first.session);
     assert.deepEqual(await page.locator('#chart g.bar').evaluateAll((bars) => bars.map((bar) => bar.getAttribute('data-kind'))), ['first', 'hit', 'miss']);
-    assert.match(await page.locator('#chart svg').getAttribute('aria-label') ?? '', /turn 3: .*% reused \(miss: billing-header\)/);
+    assert.match(await page.locator('#chart svg').getAttribute('aria-label') ?? '', /turn 1 · call 3: .*% reused \(miss: billing-header\)/);
   });
 
   browserTest('rows work from the keyboard, and a miss shows where the prompt diverged', async () => {
@@ -397,7 +402,8 @@ describe('Activity view in a browser, served by the headless proxy', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     assert.equal(await rows.nth(1).getAttribute('aria-current'), 'true');
-    assert.match(await page.locator('#detail h3').innerText(), /^Turn 2 of conversation/);
+    assert.match(await page.locator('#detail h3').innerText(), /^Turn 1 · call 2 of conversation/);
+    assert.match(await page.locator('#detail .facts').innerText(), /Reused by the backend\s+[\d.]+% \(estimate\)/, 'whose figure the reuse is');
 
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press(' ');

@@ -51,7 +51,7 @@ describe('a 2.1.332 session that delegates once (main, one subagent with a tool 
     const [main1, sub1, sub2, main2] = records;
     const session = main1!.session;
     const subSession = `${session}/a2e12c9e`;
-    assert.deepEqual([main1, sub1, sub2, main2].map((r) => [r!.session, r!.turn]), [[session, 1], [subSession, 1], [subSession, 2], [session, 2]]);
+    assert.deepEqual([main1, sub1, sub2, main2].map((r) => [r!.session, r!.call]), [[session, 1], [subSession, 1], [subSession, 2], [session, 2]]);
     assert.equal(main1!.agent, null);
     assert.deepEqual(sub1!.agent, { id: 'a2e12c9e', parent: null, inferred: false });
     assert.deepEqual(causes(records), [null, null, null, 'slot-evicted']);
@@ -76,7 +76,7 @@ describe('a 2.1.332 session that delegates once (main, one subagent with a tool 
     assertNoWrongCause(records);
     const [main1, sub1, sub2, main2] = records;
     assert.equal(sub1!.session, `${main1!.session}/2`);
-    assert.deepEqual([sub1!.turn, sub2!.turn, main2!.turn], [1, 2, 2]);
+    assert.deepEqual([sub1!.call, sub2!.call, main2!.call], [1, 2, 2]);
     assert.deepEqual(sub1!.agent, { id: `${main1!.session}/2`, parent: null, inferred: true });
     assert.deepEqual(causes(records), [null, null, null, 'slot-evicted']);
     assert.equal(main2!.bust!.evictedBy, `conversation ${main1!.session}/2 (a subagent, by its prompt)`);
@@ -86,7 +86,7 @@ describe('a 2.1.332 session that delegates once (main, one subagent with a tool 
   test('agent headers keep the tree even with inline system messages kept (the subagent\'s first call has two messages)', async () => {
     const { records } = await replay('cc-2.1.332-subagent', 1, { inlineSystem: 'keep' });
     assertNoWrongCause(records);
-    assert.deepEqual(records.map((r) => r.turn), [1, 1, 2, 2]);
+    assert.deepEqual(records.map((r) => r.call), [1, 1, 2, 2]);
   });
 });
 
@@ -98,7 +98,7 @@ describe('a subagent that starts a subagent of its own', () => {
     const [, outer, inner] = records;
     assert.deepEqual(outer!.agent, { id: 'aa9af4b8', parent: null, inferred: false });
     assert.deepEqual(inner!.agent, { id: 'aee0f9e1', parent: 'aa9af4b8', inferred: false });
-    assert.deepEqual(records.map((r) => r.turn), [1, 1, 1, 2, 2, 2]);
+    assert.deepEqual(records.map((r) => r.call), [1, 1, 1, 2, 2, 2]);
     assert.deepEqual(causes(records), [null, null, null, null, 'slot-evicted', 'slot-evicted']);
     assert.match(records[4]!.bust!.evictedBy!, /^subagent aee0f9e1 /);
     assert.match(records[5]!.bust!.evictedBy!, /^subagent aa9af4b8 /);

@@ -152,7 +152,7 @@ function lossCause(route: Route, calls: readonly SessionCall[], served: readonly
 function proxySettings(route: Route): Settings {
   const settings = defaultSettings();
   if (route === 'proxy-off') return { ...settings, rewrite: 'off' };
-  if (route === 'side-model') return { ...settings, sideModel: OTHER_MODEL } as Settings;
+  if (route === 'side-model') return { ...settings, sideModel: OTHER_MODEL };
   return settings;
 }
 
@@ -194,8 +194,8 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
         evaluated,
         reused,
         perfect: possible,
-        // The proxy's own estimate, not the backend's figure it may pass through.
-        proxyEstimate: record === undefined ? null : (record as { estimatedReuse?: number }).estimatedReuse ?? record.reuse,
+        // The proxy's own estimate: `reuse` is the engine's figure once its usage carries cache_read_input_tokens.
+        proxyEstimate: record?.estimatedReuse ?? null,
         proxyCause: record?.bust?.cause ?? null,
         loss: i > 0 && reused < 0.99 * possible ? lossCause(route, calls, served, i, slots) : null,
       });

@@ -33,6 +33,8 @@ Options:
   --allow-origin <o>     let this browser origin in (repeatable)
   --allow-host <name>    accept this Host header besides localhost (repeatable)
   --slots <n>            cache slots the backend holds, OLLAMA_NUM_PARALLEL (default 1)
+  --side-model <m>       send side calls (session titles and the like) to model m, so they
+                         keep out of the main model's cache slot (default: off)
   --no-cache-usage       do not add cache_read_input_tokens to usage
   --upstream-timeout <s> give up on the backend after this many seconds (default: never)
   --backend <kind>       auto | ollama | llama-server | lmstudio | vllm | sglang | router
@@ -109,6 +111,14 @@ function parseSize(text: string): number {
   return n;
 }
 
+function parseSideModel(text: string): string {
+  const model = text.trim();
+  // An empty value turns off a side-call model the settings file names.
+  if (model === '') return '';
+  if (/[\s"]/.test(model)) throw new Error(`--side-model must be a model name like qwen3:4b, got "${text}"`);
+  return model;
+}
+
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new Error(`${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
   return value as T;
@@ -131,6 +141,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         'allow-origin': { type: 'string', multiple: true },
         'allow-host': { type: 'string', multiple: true },
         slots: { type: 'string' },
+        'side-model': { type: 'string' },
         'no-cache-usage': { type: 'boolean' },
         'upstream-timeout': { type: 'string' },
         backend: { type: 'string' },
@@ -185,6 +196,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
       allowHosts: [...(base.allowHosts ?? []), ...(values['allow-host'] ?? [])],
       cacheUsage: values['no-cache-usage'] ? false : base.cacheUsage ?? true,
       slots,
+      sideModel: values['side-model'] === undefined ? base.sideModel ?? '' : parseSideModel(values['side-model']),
       upstreamTimeoutMs: timeout * 1000,
       affinityHeaders: affinity,
       upstreamAuth,

@@ -26,3 +26,13 @@ export async function startHarness(options: Partial<ProxyOptions> = {}, standinO
     },
   };
 }
+
+/** Runs `run` against a fresh harness whose stand-in answers at once, and closes it whatever happens. */
+export async function withQuickHarness(options: Partial<ProxyOptions>, run: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await startHarness(options, { timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 3 } });
+  try {
+    await run(h);
+  } finally {
+    await h.close();
+  }
+}

@@ -5,7 +5,7 @@ import type { FieldError } from './types.js';
 
 /** Settings a running proxy was built with; changing one means a new proxy (the rewrite mode does not). */
 export const RESTART_KEYS = [
-  'port', 'host', 'target', 'token', 'slots', 'cacheUsage', 'maxBodyBytes', 'allowOrigins',
+  'port', 'host', 'target', 'token', 'slots', 'sideModel', 'cacheUsage', 'maxBodyBytes', 'allowOrigins',
   'backend', 'router', 'affinityHeaders', 'upstreamAuth',
 ] as const satisfies readonly (keyof Settings)[];
 

@@ -105,11 +105,29 @@ function sameNamesReordered(before: readonly string[], after: readonly string[])
   return sortedBefore.every((name, i) => name === sortedAfter[i]);
 }
 
+/**
+ * The body message whose lifted text (see render.ts) covers `at` in the
+ * system region, e.g. `messages[3]`; null anywhere else.
+ */
+function liftedMessageAt(layout: PromptLayout, at: number): string | null {
+  if (at >= layout.systemEnd) return null;
+  return /^messages\[\d+\]/.exec(pathAt(layout, at))?.[0] ?? null;
+}
+
 /** Why `current` stops matching `previous` at offset `at` (their common prefix length). */
 export function classifyDivergence(previous: StoredPrompt, current: RenderedPrompt, at: number): BustCause {
   if (within(previous.layout.billing, at) || within(current.billing, at)) return 'billing-header';
   const prevAhead = readStored(previous, at, at + LOOKAHEAD_CHARS);
   const curAhead = current.text.slice(at, at + LOOKAHEAD_CHARS);
+  const liftedBefore = liftedMessageAt(previous.layout, at);
+  const liftedAfter = liftedMessageAt(current, at);
+  if (liftedBefore !== null || liftedAfter !== null) {
+    // The same lifted message edited on its date line is a date change;
+    // any other difference there is a system message added, dropped or
+    // rewritten, which the backend moved in front of the conversation.
+    const edited = liftedBefore === liftedAfter;
+    return edited && onDateLine(current.text, at, prevAhead, curAhead) ? 'date-changed' : 'inline-system';
+  }
   if (onDateLine(current.text, at, prevAhead, curAhead)) return 'date-changed';
   if (touchesReminder(current.text, at, prevAhead, curAhead)) return 'system-reminder';
   const before = regionAt(previous.layout, at);

@@ -29,6 +29,20 @@ function fragment(lead: string, excerpt: string): string {
   return escape(lead + token);
 }
 
+/** Who made the call: `a1b2c3 turn 3 · call 2`, or `a1b2c3 side call`. */
+export function callLabel(record: Pick<CallRecord, 'session' | 'turn' | 'call' | 'sideCall'>): string {
+  return record.sideCall ? `${record.session} side call` : `${record.session} turn ${record.turn} · call ${record.call}`;
+}
+
+/** How much was reused, and whose figure it is: the backend's own, or the proxy's estimate. */
+export function reuseSummary(record: CallRecord): string {
+  if (!record.answered) return 'no answer from the backend, reused nothing';
+  if (record.reuseSource === 'backend' && record.inputTokens !== null) {
+    return `reused ${percent(record.reuse)}% of ${record.inputTokens.toLocaleString('en-US')} tokens (backend's figure)`;
+  }
+  return `reused ${percent(record.reuse)}% of ${record.promptChars.toLocaleString('en-US')} chars (estimate)`;
+}
+
 export function formatExplainLine(record: CallRecord): string {
   return mainLine(record) + overflowLine(record);
 }
@@ -40,12 +54,12 @@ function overflowLine(record: CallRecord): string {
   const n = (value: number): string => value.toLocaleString('en-US');
   const counted = o.source === 'backend' ? 'by the backend' : 'estimated';
   const model = record.model ?? 'the model';
-  return `\n${record.session} turn ${record.turn}: CONTEXT OVERFLOW: the prompt is ${n(o.promptTokens)} tokens (${counted}), `
+  return `\n${callLabel(record)}: CONTEXT OVERFLOW: the prompt is ${n(o.promptTokens)} tokens (${counted}), `
     + `but ${model} is loaded with a ${n(o.contextLength)}-token context, so the backend cuts or refuses it. Raise the context: ${o.setting}`;
 }
 
 function mainLine(record: CallRecord): string {
-  const head = `${record.session} turn ${record.turn}`;
+  const head = callLabel(record);
   const status = record.status >= 400 ? ` [HTTP ${record.status}]` : '';
   const bust = record.bust;
   if (bust !== null) {
@@ -54,5 +68,5 @@ function mainLine(record: CallRecord): string {
     return `${head}: CACHE MISS at ${where}: ${fragment(lead, bust.before)} → ${fragment(lead, bust.after)} (${bust.cause}: ${bust.remedy})${status}`;
   }
   const firstToken = record.ttftMs === null ? '' : `, first token ${(record.ttftMs / 1000).toFixed(1)} s`;
-  return `${head}: reused ${percent(record.reuse)}% of ${record.promptChars.toLocaleString('en-US')} chars${firstToken}${status}`;
+  return `${head}: ${reuseSummary(record)}${firstToken}${status}`;
 }

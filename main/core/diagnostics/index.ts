@@ -14,4 +14,7 @@ export type { CacheUsageEstimate } from './cache-usage.js';
 export { estimateCacheRead } from './cache-usage.js';
 export type { TokenCalibratorOptions } from './token-calibrator.js';
 export { DEFAULT_CHARS_PER_TOKEN, TokenCalibrator } from './token-calibrator.js';
-export { formatExplainLine } from './explain.js';
+export { callLabel, formatExplainLine, reuseSummary } from './explain.js';
+export { startsUserTurn } from './turns.js';
+export type { SideCallShape } from './side-call.js';
+export { isSideCall, SIDE_CALL_MAX_SYSTEM_CHARS, SIDE_CALL_MAX_TOKENS } from './side-call.js';

@@ -9,8 +9,10 @@ export const REMEDIES: Readonly<Record<BustCause, string>> = {
   'date-changed': 'the date line changed (once a day); the next turn reuses the new prefix',
   'system-reminder': 'set CLAUDE_CODE_TOTAL_TOKENS_REMINDER=off',
   'system-changed': 'the system prompt changed (CLAUDE.md, output style or settings); the next turn reuses the new prefix',
+  'inline-system': 'a role:"system" message the backend lifts to the top of the prompt; keep --inline-system fold on (the default), or set CLAUDE_CODE_TOTAL_TOKENS_REMINDER=off',
   'history-rewritten': 'earlier messages changed (compaction or --resume); the next turn reuses the new history',
   'slot-evicted': 'set OLLAMA_NUM_PARALLEL=2 (or more) so subagents get their own slot',
+  'side-call-evicted': 'a side call (title generation or the like) took the main conversation\'s slot; set --side-model <a second model>, or OLLAMA_NUM_PARALLEL=2 with --slots 2, or ANTHROPIC_DEFAULT_HAIKU_MODEL=<a second model> in the snippet',
   unknown: 'cause not recognised; please report this line',
 };
 

@@ -1,7 +1,13 @@
 // Renders a /v1/messages body into the text a chat template sees, following
-// Ollama's Anthropic conversion: system text blocks concatenated with no
-// separator, cache_control ignored, a plain-string content equal to one text
-// block, tool results of a user message rendered before its other content.
+// what Ollama does to it (ollama/ollama, anthropic/anthropic.go
+// FromMessagesRequest and convertMessage, then template/template.go collate):
+// - system text blocks concatenated with no separator, cache_control ignored;
+// - every `role: "system"` message lifted into the system prompt at the top,
+//   after the top-level one, joined with `\n\n`;
+// - a message's text blocks joined with no separator (a plain string is one
+//   block), tool results of a user message rendered before its other content;
+// - consecutive messages of one role merged, joined with `\n\n`;
+// - thinking kept only after the last user message, as common templates do.
 // Two prompts then compare equal exactly where the backend's KV cache would.
 
 const BILLING_PREFIX = 'x-anthropic-billing-header:';
@@ -26,6 +32,8 @@ export interface PromptLayout {
   readonly toolsEnd: number;
   /** Offset where each body message's rendering begins, by message index. */
   readonly messageStarts: readonly number[];
+  /** How many of the body's messages are `role: "system"` ones, lifted into the system prompt. */
+  readonly inlineSystemMessages: number;
   /** The `x-anthropic-billing-header:` line, when the system carries one. */
   readonly billing: TextSpan | null;
   /** False when the body has no `messages` array (not a Messages request). */
@@ -176,134 +184,183 @@ function renderToolList(b: Pick<Builder, 'mark' | 'add'>, tools: readonly unknow
 
 const RESULT_TYPES = new Set(['tool_result', 'web_search_tool_result']);
 
-function renderToolResult(b: Builder, block: Json, path: string): void {
+/** A run of rendered text and the JSON path (and body message) it comes from. */
+interface Part {
+  readonly path: string;
+  readonly text: string;
+  readonly message: number;
+}
+
+/**
+ * One message as Ollama's Anthropic converter makes it (anthropic.go,
+ * convertMessage): text blocks joined with no separator, the last thinking
+ * block, images and tool calls apart; each tool result a `tool` message.
+ */
+interface Converted {
+  readonly role: string;
+  readonly message: number;
+  /** The role header, or for a tool message its header with the call id. */
+  readonly header: Part;
+  readonly content: Part[];
+  /** Images and tool calls, rendered after the content. */
+  readonly extras: Part[];
+  readonly thinking: Part | null;
+}
+
+function toolResultParts(block: Json, path: string, message: number): Converted {
   const id = typeof block.tool_use_id === 'string' ? block.tool_use_id : '';
-  b.mark(path);
-  b.add(`\n<|tool ${id}${block.is_error === true ? ' error' : ''}|>\n`);
-  const content = block.content;
-  if (typeof content === 'string') {
-    b.mark(`${path}.content`);
-    b.add(content);
-  } else if (Array.isArray(content) && block.type === 'tool_result') {
-    content.forEach((part, k) => {
+  const content: Part[] = [];
+  const add = (subpath: string, text: string): void => {
+    if (text.length > 0) content.push({ path: subpath, text, message });
+  };
+  const value = block.content;
+  if (typeof value === 'string') {
+    add(`${path}.content`, value);
+  } else if (Array.isArray(value) && block.type === 'tool_result') {
+    value.forEach((part, k) => {
       if (!isRecord(part)) return;
-      if (part.type === 'text' && typeof part.text === 'string') {
-        b.mark(`${path}.content[${k}].text`);
-        b.add(part.text);
-      } else if (part.type === 'image') {
-        b.mark(`${path}.content[${k}]`);
-        b.add(renderImage(part));
-      }
+      if (part.type === 'text' && typeof part.text === 'string') add(`${path}.content[${k}].text`, part.text);
+      else if (part.type === 'image') add(`${path}.content[${k}]`, renderImage(part));
     });
-  } else if (content !== undefined) {
-    b.mark(`${path}.content`);
-    b.add(stringify(content));
+  } else if (value !== undefined) {
+    add(`${path}.content`, stringify(value));
   }
+  const header = { path, text: `\n<|tool ${id}${block.is_error === true ? ' error' : ''}|>\n`, message };
+  return { role: 'tool', message, header, content, extras: [], thinking: null };
 }
 
-/** Whether a block adds anything to the message Ollama builds (empty text does not). */
-function rendersSomething(block: Json): boolean {
-  switch (block.type) {
-    case 'text':
-      return typeof block.text === 'string' && block.text.length > 0;
-    case 'thinking':
-      return typeof block.thinking === 'string' && block.thinking.length > 0;
-    case 'image':
-    case 'tool_use':
-    case 'server_tool_use':
-      return true;
-    default:
-      return false;
-  }
+function toolCallParts(block: Json, path: string, message: number): Part[] {
+  return [
+    { path, text: `<tool_use ${String(block.name ?? '')} ${String(block.id ?? '')}>`, message },
+    { path: `${path}.input`, text: stringify(block.input ?? {}), message },
+    { path, text: '</tool_use>', message },
+  ];
 }
 
-function renderBlock(b: Builder, block: Json, path: string): void {
-  switch (block.type) {
-    case 'text':
-      b.mark(`${path}.text`);
-      b.add(block.text as string);
-      return;
-    case 'thinking':
-      b.mark(`${path}.thinking`);
-      b.add(`<think>${block.thinking as string}</think>`);
-      return;
-    case 'image':
-      b.mark(path);
-      b.add(renderImage(block));
-      return;
-    case 'tool_use':
-    case 'server_tool_use':
-      b.mark(path);
-      b.add(`<tool_use ${String(block.name ?? '')} ${String(block.id ?? '')}>`);
-      b.mark(`${path}.input`);
-      b.add(stringify(block.input ?? {}));
-      b.mark(path);
-      b.add('</tool_use>');
-      return;
-    default:
-      // Ollama drops block types it does not know; so do we.
-      return;
-  }
-}
-
-function renderMessage(b: Builder, message: unknown, i: number): void {
-  if (!isRecord(message)) return;
+/** What Ollama makes of one body message: tool results first for a user, after the message otherwise. */
+function convertMessage(message: unknown, i: number): Converted[] {
+  if (!isRecord(message)) return [];
   const base = `messages[${i}]`;
   const role = typeof message.role === 'string' ? message.role.toLowerCase() : '';
-  const header = `\n<|${role}|>\n`;
-  const content = message.content;
-  if (typeof content === 'string') {
-    if (content.length === 0) return;
-    b.mark(base);
-    b.add(header);
-    b.mark(`${base}.content`);
-    b.add(content);
-    return;
-  }
-  if (!Array.isArray(content)) return;
-
-  const renderResults = (): void => {
-    content.forEach((block, j) => {
-      if (isRecord(block) && RESULT_TYPES.has(block.type as string)) {
-        renderToolResult(b, block, `${base}.content[${j}]`);
+  const own: Converted = { role, message: i, header: { path: base, text: `\n<|${role}|>\n`, message: i }, content: [], extras: [], thinking: null };
+  let thinking: Part | null = null;
+  const results: Converted[] = [];
+  if (typeof message.content === 'string') {
+    if (message.content.length > 0) own.content.push({ path: `${base}.content`, text: message.content, message: i });
+  } else if (Array.isArray(message.content)) {
+    message.content.forEach((block, j) => {
+      if (!isRecord(block)) return;
+      const path = `${base}.content[${j}]`;
+      switch (block.type) {
+        case 'text':
+          if (typeof block.text === 'string' && block.text.length > 0) own.content.push({ path: `${path}.text`, text: block.text, message: i });
+          return;
+        case 'thinking':
+          // Ollama keeps the last thinking block's text.
+          if (typeof block.thinking === 'string') thinking = { path: `${path}.thinking`, text: block.thinking, message: i };
+          return;
+        case 'image':
+          own.extras.push({ path, text: renderImage(block), message: i });
+          return;
+        case 'tool_use':
+        case 'server_tool_use':
+          own.extras.push(...toolCallParts(block, path, i));
+          return;
+        default:
+          if (RESULT_TYPES.has(block.type as string)) results.push(toolResultParts(block, path, i));
+          // Ollama drops block types it does not know; so do we.
       }
     });
-  };
-  const renderOwn = (): void => {
-    if (!content.some((block) => isRecord(block) && rendersSomething(block))) return;
-    b.mark(base);
-    b.add(header);
-    content.forEach((block, j) => {
-      if (isRecord(block) && rendersSomething(block)) renderBlock(b, block, `${base}.content[${j}]`);
-    });
-  };
-  // Ollama turns a user message's tool results into tool messages placed
-  // before the user's own text; an assistant's come after its tool calls.
-  if (role === 'user') {
-    renderResults();
-    renderOwn();
-  } else {
-    renderOwn();
-    renderResults();
   }
+  const ownThinking = thinking as Part | null;
+  const hasOwn = own.content.length > 0 || own.extras.length > 0 || (ownThinking !== null && ownThinking.text.length > 0);
+  const converted: Converted = { ...own, thinking: ownThinking !== null && ownThinking.text.length > 0 ? ownThinking : null };
+  if (role === 'user') return hasOwn ? [...results, converted] : results;
+  return hasOwn ? [converted, ...results] : results;
+}
+
+/**
+ * Ollama's template path (template.go, collate): consecutive messages of one
+ * role (tool messages apart) become one, contents joined with `\n\n`, and
+ * only the content of the later message survives the merge. System messages
+ * take part, so one between two user messages keeps them apart.
+ */
+function collate(messages: readonly Converted[]): Converted[] {
+  const out: Converted[] = [];
+  for (const m of messages) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.role === m.role && m.role !== 'tool') {
+      last.content.push({ path: m.header.path, text: '\n\n', message: m.message }, ...m.content);
+    } else {
+      out.push({ ...m, content: [...m.content] });
+    }
+  }
+  return out;
+}
+
+function addPart(b: Builder, part: Part, starts: number[]): void {
+  while (starts.length <= part.message) starts.push(b.length);
+  b.mark(part.path);
+  b.add(part.text);
+}
+
+/**
+ * Every `role: "system"` message's text joins the system prompt, after the
+ * top-level one, with `\n\n` between them (template.go, collate): this is how
+ * a reminder added in call N comes to stand before the whole conversation.
+ */
+function renderLiftedSystem(b: Builder, lifted: readonly Converted[]): void {
+  for (const m of lifted) {
+    const text = m.content.map((part) => part.text).join('');
+    if (text.length === 0) continue;
+    if (b.length > 0) {
+      b.mark(m.header.path);
+      b.add('\n\n');
+    }
+    for (const part of m.content) {
+      b.mark(part.path);
+      b.add(part.text);
+    }
+  }
+}
+
+/**
+ * Renders the conversation. Thinking is kept only after the last user
+ * message, as common chat templates do (Qwen3's among them): an earlier
+ * turn's thinking drops out of the prompt once the user speaks again.
+ */
+function renderMessages(b: Builder, collated: readonly Converted[], count: number): number[] {
+  const starts: number[] = [];
+  let lastUser = -1;
+  collated.forEach((m, k) => {
+    if (m.role === 'user') lastUser = k;
+  });
+  collated.forEach((m, k) => {
+    if (m.role === 'system') return;
+    addPart(b, m.header, starts);
+    if (m.thinking !== null && k > lastUser) addPart(b, { ...m.thinking, text: `<think>${m.thinking.text}</think>` }, starts);
+    for (const part of m.content) addPart(b, part, starts);
+    for (const part of m.extras) addPart(b, part, starts);
+  });
+  while (starts.length < count) starts.push(b.length);
+  return starts;
 }
 
 /** Renders a parsed /v1/messages body; pure, and tolerant of any shape. */
 export function renderPrompt(body: unknown): RenderedPrompt {
   const request = isRecord(body) ? body : {};
+  const hasMessages = Array.isArray(request.messages);
+  const messages: readonly unknown[] = hasMessages ? request.messages as unknown[] : [];
+  const converted = messages.flatMap(convertMessage);
   const b = new Builder();
   const billing = renderSystem(b, request.system);
+  const lifted = converted.filter((m) => m.role === 'system');
+  renderLiftedSystem(b, lifted);
+  const collated = collate(converted);
   const systemEnd = b.length;
   const toolNames = renderTools(b, request.tools);
   const toolsEnd = b.length;
-  const messageStarts: number[] = [];
-  const hasMessages = Array.isArray(request.messages);
-  if (hasMessages) {
-    (request.messages as unknown[]).forEach((message, i) => {
-      messageStarts.push(b.length);
-      renderMessage(b, message, i);
-    });
-  }
+  const messageStarts = renderMessages(b, collated, messages.length);
   return {
     text: b.parts.join(''),
     model: typeof request.model === 'string' ? request.model : null,
@@ -313,6 +370,7 @@ export function renderPrompt(body: unknown): RenderedPrompt {
     systemEnd,
     toolsEnd,
     messageStarts,
+    inlineSystemMessages: new Set(lifted.map((m) => m.message)).size,
     billing,
     hasMessages,
   };

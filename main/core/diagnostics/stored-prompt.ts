@@ -82,6 +82,7 @@ function trimLayout(prompt: RenderedPrompt, limit: number): PromptLayout {
     systemEnd: prompt.systemEnd,
     toolsEnd: prompt.toolsEnd,
     messageStarts: truncated ? prompt.messageStarts.slice(0, within(prompt.messageStarts)) : prompt.messageStarts,
+    inlineSystemMessages: prompt.inlineSystemMessages,
     billing: prompt.billing,
     hasMessages: prompt.hasMessages,
   };

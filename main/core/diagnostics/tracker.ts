@@ -20,13 +20,20 @@
 // another agent's prompts names that agent; and the tracker measures how many
 // slots the calls seen so far need so that none is evicted (the largest
 // number of conversations a conversation's consecutive calls span).
+//
+// Side calls (a title, a one-off question: see side-call.ts) are no
+// conversation: they take a slot and nothing else, and a main call whose slot
+// one of them took is told so by name.
+//
+// A call that got no answer from the backend is taken back (forget()): it
+// reused nothing, and the conversation's baseline and the slots stay as they were.
 import type { RewriteMode } from '../rewrite/types.js';
 import type { Bust } from './types.js';
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
 import { commonPrefix, readStored, storePrompt } from './stored-prompt.js';
 import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
-import { remedyFor, slotEvictedRemedy } from './remedies.js';
+import { REMEDIES, remedyFor, slotEvictedRemedy } from './remedies.js';
 import { shortAgentId, shortSessionId, type AgentRef } from './conversation-key.js';
 
 export interface CacheTrackerOptions {
@@ -46,6 +53,10 @@ export interface ObserveInput {
   /** The body as forwarded to the backend (after the rewrite), rendered. */
   readonly rendered: RenderedPrompt;
   readonly rewriteMode: RewriteMode;
+  /** The call opens a user turn (see turns.ts) rather than continuing a tool loop; default true. */
+  readonly userTurn?: boolean;
+  /** A side call (see side-call.ts): it takes a slot but belongs to no conversation. */
+  readonly side?: boolean;
   /** The subagent the call comes from, by its headers; null or absent for the main agent (or an older client). */
   readonly agent?: AgentRef | null;
 }
@@ -62,8 +73,11 @@ export interface ObservedAgent {
 export interface Observation {
   /** Short display id of the conversation (never prompt text). */
   readonly session: string;
-  /** 1-based turn within the conversation. */
+  /** 1-based user turn within the conversation; 0 for a side call. */
   readonly turn: number;
+  /** 1-based model call within the user turn (a tool loop makes several); 0 for a side call. */
+  readonly call: number;
+  readonly side: boolean;
   readonly model: string | null;
   readonly promptChars: number;
   /** Characters of this prompt the backend holds in a cache slot. */
@@ -100,6 +114,7 @@ interface Thread {
   readonly model: string;
   readonly ordinal: number;
   turn: number;
+  call: number;
   prompt: StoredPrompt;
   readonly agent: ObservedAgent | null;
   /** The slot its latest prompt went to. */
@@ -111,6 +126,19 @@ interface Slot {
   lastUsed: number;
   /** The thread that loaded it (its id), to name it when it evicts another. */
   owner?: Thread;
+  /** The prompt came from a side call. */
+  side?: boolean;
+}
+
+/** What observe() changed, so that forget() can put it back. */
+interface Undo {
+  readonly stored: StoredPrompt;
+  readonly slots: Slot[];
+  readonly target: number;
+  readonly slotBefore: Slot;
+  readonly thread: Thread | null;
+  /** The thread's state before; null when observe() created it. */
+  readonly threadBefore: { prompt: StoredPrompt; turn: number; call: number; slot: number } | null;
 }
 
 const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxModels: 8 };
@@ -121,9 +149,13 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   return value;
 }
 
-/** A single-message prompt with a new first message: a fresh conversation (e.g. a subagent). */
+/**
+ * A single-message prompt with a new first message: a fresh conversation
+ * (e.g. a subagent). Inline system messages (2.1.332's `# Environment`) are
+ * lifted out of the conversation, so they do not count as its messages.
+ */
 function startsAnotherThread(previous: StoredPrompt, current: RenderedPrompt): boolean {
-  if (current.messageStarts.length !== 1) return false;
+  if (current.messageStarts.length - current.inlineSystemMessages !== 1) return false;
   const starts = previous.layout.messageStarts;
   if (starts.length === 0) return true;
   const previousFirst = readStored(previous, starts[0], starts.length > 1 ? starts[1] : previous.length);
@@ -174,6 +206,7 @@ export class CacheTracker {
   /** Insertion order is recency: the first entry is the least recently used. */
   readonly #threads = new Map<string, Thread>();
   readonly #backends = new Map<string, Slot[]>();
+  readonly #undo = new WeakMap<Observation, Undo>();
   /** Per model, thread ids by recency (most recent last), bounded like the threads. */
   readonly #recency = new Map<string, string[]>();
   #slotsNeeded = 1;
@@ -187,6 +220,7 @@ export class CacheTracker {
   }
 
   observe(input: ObserveInput): Observation {
+    if (input.side === true) return this.#observeSide(input);
     const { key, rendered, rewriteMode } = input;
     const text = rendered.text;
     const model = rendered.model ?? '';
@@ -221,12 +255,17 @@ export class CacheTracker {
     if (bust === null && held !== null && conversationChars !== null && conversationChars - reusedChars >= MISS_MIN_LOST_CHARS) {
       // The client kept its prefix but another conversation took the slot.
       // (Empty slots mean a cold backend, which is nobody's eviction.)
-      const taker = slots[best!.slot]?.owner ?? slots[longest].owner;
-      const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
-      bust = {
-        ...describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
-        ...(evictor === null ? {} : { evictedBy: evictor.label }),
-      };
+      const lost = slots[best!.slot] ?? slots[longest];
+      if (lost.side === true) {
+        bust = describeBust('side-call-evicted', held, rendered, reusedChars, REMEDIES['side-call-evicted']);
+      } else {
+        const taker = slots[best!.slot]?.owner ?? slots[longest].owner;
+        const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
+        bust = {
+          ...describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
+          ...(evictor === null ? {} : { evictedBy: evictor.label }),
+        };
+      }
     }
 
     // Share chunks with whichever reference matched more.
@@ -234,12 +273,16 @@ export class CacheTracker {
       ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
       : storePrompt(rendered, held, reusedChars, this.maxPromptChars);
     const target = slotToLoad(slots, longest, reusedChars);
-    thread = this.#remember(thread, key, model, lastOrdinal, stored, agent, target);
+    const slotBefore = slots[target];
+    const threadBefore = thread === null ? null : { prompt: thread.prompt, turn: thread.turn, call: thread.call, slot: thread.slot };
+    thread = this.#remember(thread, key, model, lastOrdinal, stored, agent, target, input.userTurn ?? true);
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread };
 
-    return {
+    const observation: Observation = {
       session: sessionLabel(thread),
       turn: thread.turn,
+      call: thread.call,
+      side: false,
       model: rendered.model,
       promptChars: text.length,
       reusedChars,
@@ -251,6 +294,59 @@ export class CacheTracker {
       agent: thread.agent,
       slotsNeeded: this.#slotsNeeded,
     };
+    this.#undo.set(observation, { stored, slots, target, slotBefore, thread, threadBefore });
+    return observation;
+  }
+
+  /**
+   * Takes back what observe() recorded for a call the backend never answered
+   * (refused, failed, unreachable): the slot and the conversation hold what
+   * they held before, unless a later call has replaced it since.
+   */
+  forget(observation: Observation): void {
+    const undo = this.#undo.get(observation);
+    if (undo === undefined) return;
+    this.#undo.delete(observation);
+    if (undo.slots[undo.target]?.prompt === undo.stored) undo.slots[undo.target] = undo.slotBefore;
+    const thread = undo.thread;
+    if (thread === null || thread.prompt !== undo.stored) return;
+    if (undo.threadBefore === null) {
+      this.#threads.delete(thread.id);
+    } else {
+      thread.prompt = undo.threadBefore.prompt;
+      thread.turn = undo.threadBefore.turn;
+      thread.call = undo.threadBefore.call;
+      thread.slot = undo.threadBefore.slot;
+    }
+  }
+
+  /** A side call takes the slot it lands in and touches no conversation. */
+  #observeSide(input: ObserveInput): Observation {
+    const { key, rendered } = input;
+    const slots = this.#slotsFor(rendered.model ?? '');
+    const { longest, reusedChars } = longestSlot(slots, rendered.text);
+    const stored = storePrompt(rendered, slots[longest].prompt, reusedChars, this.maxPromptChars);
+    const target = slotToLoad(slots, longest, reusedChars);
+    const slotBefore = slots[target];
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true };
+    const observation: Observation = {
+      session: shortSessionId(key),
+      turn: 0,
+      call: 0,
+      side: true,
+      model: rendered.model,
+      promptChars: rendered.text.length,
+      reusedChars,
+      reuse: rendered.text.length > 0 ? reusedChars / rendered.text.length : 0,
+      conversationChars: null,
+      conversationReuse: null,
+      bust: null,
+      slot: target,
+      agent: null,
+      slotsNeeded: this.#slotsNeeded,
+    };
+    this.#undo.set(observation, { stored, slots, target, slotBefore, thread: null, threadBefore: null });
+    return observation;
   }
 
   /** Slots the calls seen so far need so that no conversation's prefix is evicted by another's. */
@@ -333,11 +429,16 @@ export class CacheTracker {
     return slots;
   }
 
-  #remember(thread: Thread | null, key: string, model: string, lastOrdinal: number, prompt: StoredPrompt, agent: AgentRef | null, slot: number): Thread {
+  #remember(thread: Thread | null, key: string, model: string, lastOrdinal: number, prompt: StoredPrompt, agent: AgentRef | null, slot: number, userTurn: boolean): Thread {
     if (thread !== null) {
       thread.prompt = prompt;
-      thread.turn += 1;
       thread.slot = slot;
+      if (userTurn) {
+        thread.turn += 1;
+        thread.call = 1;
+      } else {
+        thread.call += 1;
+      }
       this.#threads.delete(thread.id);
       this.#threads.set(thread.id, thread);
       return thread;
@@ -346,7 +447,7 @@ export class CacheTracker {
     const shown: ObservedAgent | null = agent !== null
       ? { id: shortAgentId(agent.id), parent: agent.parent === null ? null : shortAgentId(agent.parent), inferred: false }
       : ordinal > 1 ? { id: `${shortSessionId(key)}/${ordinal}`, parent: null, inferred: true } : null;
-    const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, prompt, agent: shown, slot };
+    const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, call: 1, prompt, agent: shown, slot };
     this.#threads.set(created.id, created);
     while (this.#threads.size > this.maxConversations) this.#threads.delete(this.#threads.keys().next().value as string);
     this.#noteRecency(model, created);

@@ -9,8 +9,10 @@ export type BustCause =
   | 'date-changed'
   | 'system-reminder'
   | 'system-changed'
+  | 'inline-system'
   | 'history-rewritten'
   | 'slot-evicted'
+  | 'side-call-evicted'
   | 'unknown';
 
 /** Why a turn did not begin with its predecessor, and what to do about it. */
@@ -50,20 +52,38 @@ export interface CallRecord {
   readonly time: string;
   /** Conversation key, shortened for display (never prompt text). */
   readonly session: string;
-  /** 1-based turn within the conversation. */
+  /** 1-based user turn within the conversation (see turns.ts); 0 for a side call. */
   readonly turn: number;
+  /** 1-based model call within the user turn: a tool loop makes several; 0 for a side call. */
+  readonly call: number;
+  /** A side call (title generation and the like, see side-call.ts), not part of the conversation. */
+  readonly sideCall: boolean;
   readonly path: string;
   readonly status: number;
   readonly model: string | null;
   /** Length of the rendered prompt, counted in UTF-8 bytes (what the backend's tokenizer reads). */
   readonly promptChars: number;
-  /** Fraction (0..1) of this prompt the backend could reuse from its cache slots. */
+  /**
+   * Fraction (0..1) of this prompt the backend reused from its cache slots:
+   * its own figure where it reports one, else the proxy's estimate; 0 when
+   * the backend never answered.
+   */
   readonly reuse: number;
+  /** Where `reuse` and `cacheReadTokens` come from: the backend's usage, or the proxy's estimate. */
+  readonly reuseSource: 'backend' | 'estimate';
+  /**
+   * The proxy's own estimate of `reuse` from the prompts it rendered, kept
+   * beside the backend's figure so the two can be held against each other.
+   */
+  readonly estimatedReuse: number;
+  /** False when the backend gave no answer (unreachable, refused, failed): such a call reused nothing. */
+  readonly answered: boolean;
   /** Fraction (0..1) of the previous turn's prompt that this turn begins with; null on turn 1. */
   readonly conversationReuse: number | null;
   readonly bust: Bust | null;
   readonly ttftMs: number | null;
   readonly durationMs: number;
+  /** The whole prompt in tokens, as the backend counted it (cache reads included). */
   readonly inputTokens: number | null;
   readonly outputTokens: number | null;
   readonly cacheReadTokens: number | null;
@@ -98,6 +118,8 @@ export interface InFlightCall {
   readonly time: string;
   readonly session: string | null;
   readonly turn: number | null;
+  /** The model call within the user turn (see CallRecord.call); absent or null until known. */
+  readonly call?: number | null;
   readonly model: string | null;
   /** The prompt's size, estimated from its rendered length. */
   readonly promptTokens: number | null;
@@ -151,6 +173,8 @@ export interface ProxyStatus {
   readonly inlineSystem?: string;
   readonly cacheUsage: boolean;
   readonly slots: number;
+  /** Where side calls go (--side-model); null when they share the main model. */
+  readonly sideModel?: string | null;
   /** What answers at the target; null where the proxy runs without a backend monitor. */
   readonly backend: BackendInfo | null;
   /** Headers (or `cookie:NAME`) that carry each conversation's affinity key to a router. */

@@ -78,27 +78,36 @@ export interface AffinityCall {
  */
 export class AffinityKeys {
   private readonly prompts = new Map<string, string>();
+  /**
+   * The choice made on a subagent's first call, kept for its later ones: a
+   * conversation that changed keys midway would leave its cache behind (a
+   * system message the backend lifts to the top can make a later call share
+   * less with the parent than the first did).
+   */
+  private readonly chosen = new Map<string, string>();
 
   keyFor(call: AffinityCall): string {
     // The diagnostics' conversation of this agent (one function, so both follow the agent tree alike).
     const agent = agentOf(call.headers);
     const session = conversationKey(call.headers, call.body, call.client);
     const own = agentConversationKey(session, agent);
-    let chosen = own;
-    if (agent !== null) {
+    let chosen = agent === null ? own : this.chosen.get(own);
+    if (chosen === undefined && agent !== null) {
       const parent = agentConversationKey(session, agent.parent === null ? null : { id: agent.parent, parent: null });
       const parentPrompt = this.prompts.get(parent);
-      if (parentPrompt !== undefined && sharedPrefix(parentPrompt, call.promptText) >= SHARED_FRACTION * call.promptText.length) chosen = parent;
+      chosen = parentPrompt !== undefined && sharedPrefix(parentPrompt, call.promptText) >= SHARED_FRACTION * call.promptText.length ? parent : own;
+      remember(this.chosen, own, chosen);
     }
-    this.remember(own, call.promptText);
-    return affinityKey(chosen);
+    remember(this.prompts, own, call.promptText.slice(0, MAX_REMEMBERED_CHARS));
+    return affinityKey(chosen ?? own);
   }
+}
 
-  private remember(conversation: string, text: string): void {
-    this.prompts.delete(conversation);
-    this.prompts.set(conversation, text.slice(0, MAX_REMEMBERED_CHARS));
-    if (this.prompts.size > MAX_REMEMBERED) this.prompts.delete(this.prompts.keys().next().value as string);
-  }
+/** Sets `key` as the most recent entry, the least recent out past MAX_REMEMBERED. */
+function remember(map: Map<string, string>, key: string, value: string): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string);
 }
 
 /** Header name/value pairs that carry `key` to the router, cookies merged into one Cookie header. */

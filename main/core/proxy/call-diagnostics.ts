@@ -9,6 +9,8 @@ import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
+import { startsUserTurn } from '../diagnostics/turns.js';
+import { isSideCall } from '../diagnostics/side-call.js';
 import type { BustCause, CallRecord, ContextOverflow } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
@@ -92,11 +94,11 @@ export class CallDiagnostics {
    * tokens and how much of it the backend's cache holds. Null for count_tokens
    * and bodies that do not parse.
    */
-  predict(call: MessageCall): Pick<CallRecord, 'session' | 'turn' | 'model'> & { promptTokens: number; reusedTokens: number; cause: BustCause | null } | null {
+  predict(call: MessageCall): Pick<CallRecord, 'session' | 'turn' | 'call' | 'model'> & { promptTokens: number; reusedTokens: number; cause: BustCause | null } | null {
     const o = this.analyze(call)?.observation;
     if (!o) return null;
     const promptTokens = this.calibrator.estimate(o.model, o.promptChars);
-    return { session: o.session, turn: o.turn, model: o.model, promptTokens, reusedTokens: Math.round(promptTokens * o.reuse), cause: o.bust?.cause ?? null };
+    return { session: o.session, turn: o.turn, call: o.call, model: o.model, promptTokens, reusedTokens: Math.round(promptTokens * o.reuse), cause: o.bust?.cause ?? null };
   }
 
   complete(call: MessageCall, outcome: { id: number; status: number; endedAt: number }): CallRecord | null {
@@ -104,36 +106,42 @@ export class CallDiagnostics {
     const analysis = this.analyze(call);
     if (!pending || !analysis?.observation) return null;
     const o = analysis.observation;
-    const { inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens } = call.observed;
-    // Anthropic's input_tokens leaves out what was read from or written to the cache: the prompt is all three.
-    const promptTokens = inputTokens === null ? null : inputTokens + (cacheReadTokens ?? 0) + (cacheCreationTokens ?? 0);
-    if (outcome.status === 200 && promptTokens !== null) this.calibrator.record(o.model, o.promptChars, promptTokens);
-    // A backend that reports its own cache figures is believed; otherwise the estimate stands in.
-    const cacheRead = cacheReadTokens ?? (inputTokens === null ? null : estimateCacheRead(inputTokens, o.reuse).cacheRead);
-    const overflow = this.overflow(o.model, promptTokens, this.calibrator.estimate(o.model, o.promptChars));
+    const answered = backendAnswered(outcome.status, call);
+    // What never reached the backend's cache must not become the baseline the next call is held against.
+    if (!answered) this.tracker.forget(o);
+    const figures = reuseFigures(call, o.reuse, answered);
+    if (outcome.status === 200 && figures.inputTokens !== null) this.calibrator.record(o.model, o.promptChars, figures.inputTokens);
+    const bust = answered ? o.bust : null;
+    // A refusal (llama-server answers 400 past its context) is just where an overflow must be said.
+    const overflow = this.overflow(o.model, figures.inputTokens, this.calibrator.estimate(o.model, o.promptChars));
     return {
       id: outcome.id,
       time: pending.receivedAt.toISOString(),
       session: o.session,
       turn: o.turn,
+      call: o.call,
+      sideCall: o.side,
       path: call.path,
       status: outcome.status,
       model: o.model,
       promptChars: o.promptChars,
-      reuse: o.reuse,
+      reuse: figures.reuse,
+      reuseSource: figures.source,
+      estimatedReuse: answered ? o.reuse : 0,
+      answered,
       conversationReuse: o.conversationReuse,
-      bust: o.bust && {
-        ...o.bust,
-        ...this.engineRemedy(o.bust.cause),
-        before: readableExcerpt(o.bust.before),
-        after: readableExcerpt(o.bust.after),
-        ...(o.bust.lead === undefined ? {} : { lead: readableExcerpt(o.bust.lead) }),
+      bust: bust && {
+        ...bust,
+        ...this.engineRemedy(bust.cause),
+        before: readableExcerpt(bust.before),
+        after: readableExcerpt(bust.after),
+        ...(bust.lead === undefined ? {} : { lead: readableExcerpt(bust.lead) }),
       },
       ttftMs: call.firstContentAt === null ? null : Math.round(call.firstContentAt - call.startedAt),
       durationMs: Math.round(outcome.endedAt - call.startedAt),
-      inputTokens,
-      outputTokens,
-      cacheReadTokens: cacheRead,
+      inputTokens: figures.inputTokens,
+      outputTokens: call.observed.outputTokens,
+      cacheReadTokens: figures.cacheRead,
       rewritten: call.rewritten,
       agent: o.agent,
       slotsNeeded: o.slotsNeeded,
@@ -189,13 +197,44 @@ export class CallDiagnostics {
     const headers = pending.req.headers;
     const agent = agentOf(headers);
     const key = agentConversationKey(conversationKey(headers, body, clientOf(pending.req)), agent);
-    return this.tracker.observe({ key, agent, rendered, rewriteMode: pending.rewriteMode });
+    return this.tracker.observe({ key, agent, rendered, rewriteMode: pending.rewriteMode, userTurn: startsUserTurn(body), side: isSideCall(body) });
   }
 }
 
-/** Who is calling,
+/**
+ * Whether the backend answered the call, so that it read the prompt into its
+ * cache: a success, or any call whose response began (usage arrived) before
+ * it ended. A refusal, an error status or an unreachable backend (the
+ * proxy's own 502) reused nothing.
+ */
+function backendAnswered(status: number, call: MessageCall): boolean {
+  return (status >= 200 && status < 400) || call.observed.inputTokens !== null;
+}
 
- for conversations without a session id: address and user agent. */
+interface ReuseFigures {
+  readonly reuse: number;
+  readonly source: 'backend' | 'estimate';
+  /** The whole prompt in tokens. */
+  readonly inputTokens: number | null;
+  readonly cacheRead: number | null;
+}
+
+/**
+ * The backend's own cache figure where its usage carries one (Anthropic's
+ * meaning: input_tokens were evaluated, cache_read_input_tokens reused), else
+ * the estimate applied to the tokens it reported.
+ */
+function reuseFigures(call: MessageCall, estimate: number, answered: boolean): ReuseFigures {
+  const { inputTokens, cacheReadTokens, cacheCreationTokens } = call.observed;
+  if (answered && typeof cacheReadTokens === 'number') {
+    const total = (inputTokens ?? 0) + cacheReadTokens + (cacheCreationTokens ?? 0);
+    return { reuse: total > 0 ? cacheReadTokens / total : 0, source: 'backend', inputTokens: total, cacheRead: cacheReadTokens };
+  }
+  const reuse = answered ? estimate : 0;
+  return { reuse, source: 'estimate', inputTokens, cacheRead: inputTokens === null || !answered ? null : estimateCacheRead(inputTokens, reuse).cacheRead };
+}
+
+/** Who is calling, for conversations without a session id: address and user agent. */
 function clientOf(req: IncomingMessage): string {
   return `${req.socket.remoteAddress ?? ''}|${req.headers['user-agent'] ?? ''}`;
 }

@@ -8,6 +8,7 @@ import type { BustCause, InFlightCall } from '../diagnostics/types.js';
 export interface InFlightPrediction {
   readonly session: string;
   readonly turn: number;
+  readonly call: number;
   readonly model: string | null;
   readonly promptTokens: number;
   readonly reusedTokens: number;
@@ -76,6 +77,7 @@ function viewOf(entry: Entry, now: number): InFlightCall {
     time: entry.time,
     session: p?.session ?? null,
     turn: p?.turn ?? null,
+    call: p?.call ?? null,
     model: p?.model ?? null,
     promptTokens: p?.promptTokens ?? null,
     reusedTokens: p?.reusedTokens ?? null,

@@ -17,6 +17,7 @@ export function proxyOptionsFromSettings(s: Readonly<Settings>): ProxyOptions {
     allowHosts: [],
     cacheUsage: s.cacheUsage,
     slots: s.slots,
+    sideModel: s.sideModel,
     upstreamTimeoutMs: 0,
     affinityHeaders: affinityTargets(s.affinityHeaders, s.router === 'none' ? null : s.router),
     upstreamAuth: s.upstreamAuth || undefined,

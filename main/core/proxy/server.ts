@@ -16,6 +16,7 @@ import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
+import { routeSideCall, sideModelMissing } from './side-model.js';
 import { InFlightCalls } from './in-flight.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
@@ -87,6 +88,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       inlineSystem: this.inlineSystem,
       cacheUsage: this.options.cacheUsage ?? true,
       slots: this.options.slots ?? 1,
+      sideModel: this.options.sideModel || null,
       backend: this.options.backend?.info() ?? null,
       affinityHeaders: [...(this.options.affinityHeaders ?? [])],
       upstreamAuth: Boolean(this.options.upstreamAuth),
@@ -251,16 +253,19 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem });
+    const countTokens = isCountTokensPath(req.path);
+    const sideModel = this.options.sideModel;
+    const routed = sideModel && !countTokens ? routeSideCall(result.pieces, result.members, sideModel, this.scanMemo) : null;
     const exchange = this.exchanges.get(req);
     if (exchange) exchange.bytesIn = raw.length;
     const call: MessageCall = {
       startedAt: exchange?.startedAt ?? performance.now(),
       path: req.path,
-      countTokens: isCountTokensPath(req.path),
-      pieces: result.pieces,
-      members: result.members,
-      rewritten: result.changed,
-      rule: result.rule,
+      countTokens,
+      pieces: routed?.pieces ?? result.pieces,
+      members: routed?.members ?? result.members,
+      rewritten: result.changed || routed !== null,
+      rule: routed === null ? result.rule : [result.rule, 'side-model'].filter(Boolean).join(','),
       firstContentAt: null,
       observed: { inputTokens: null, outputTokens: null },
     };
@@ -310,6 +315,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
 
   private finishExchange(req: http.IncomingMessage, res: http.ServerResponse, exchange: Exchange): void {
     const call = callOf(req);
+    if (call?.rule?.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
     const entry: RequestLogEntry = {
       method: req.method ?? '',
       path: req.url ?? '',

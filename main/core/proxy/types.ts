@@ -28,6 +28,8 @@ export interface ProxyOptions {
   readonly cacheUsage?: boolean;
   /** Cache slots the backend holds (OLLAMA_NUM_PARALLEL). */
   readonly slots?: number;
+  /** Side calls (titles and the like) go to this model, which keeps its own cache; empty or absent = off. */
+  readonly sideModel?: string;
   /** Milliseconds after which an upstream call is abandoned; 0 = never (prefill can take minutes). */
   readonly upstreamTimeoutMs?: number;
   /** What answers at the target (from the backend monitor), for the status API and the context check. */

@@ -48,6 +48,8 @@ export type Settings = {
   proxyEnabled: boolean;
   cacheUsage: boolean;
   slots: number;
+  /** Side calls go to this model; '' = off. */
+  sideModel: string;
   maxBodyBytes: number;
   /** Required when host is not loopback. */
   token: string;
@@ -147,6 +149,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   slots: {
     type: 'integer', minimum: 1, maximum: 64, default: 1,
     title: 'Cache slots', description: 'Cache slots the backend holds (OLLAMA_NUM_PARALLEL).',
+  },
+  sideModel: {
+    type: 'string', default: '',
+    title: 'Side-call model',
+    description: 'Send side calls (session titles and other one-off questions) to this model, so they never evict the conversation from the main model\'s cache. Empty: off.',
   },
   maxBodyBytes: {
     type: 'integer', minimum: MIB, maximum: 1024 * MIB, default: 64 * MIB,

@@ -62,7 +62,7 @@ export function outputTokensFor(windowTokens: number): number | null {
  * the window variable anyway). A test measures both again, so these cannot
  * drift from the recordings.
  */
-export const CLAUDE_CODE_FIXED_CHARS = { bare: 3_403, full: 47_343 } as const;
+export const CLAUDE_CODE_FIXED_CHARS = { bare: 3_403, full: 47_333 } as const;
 
 /** The fixed prompt in tokens, by the proxy's own chars→tokens estimate. */
 export function fixedPromptTokens(bare: boolean): number {

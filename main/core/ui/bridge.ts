@@ -28,6 +28,7 @@ export interface SettingsValues {
   readonly cacheUsage: boolean;
   readonly slots: number;
   readonly model: string;
+  readonly sideModel: string;
   readonly subagentModel: string;
   readonly contextTokens: number;
   readonly bare: boolean;

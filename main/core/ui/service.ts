@@ -40,6 +40,7 @@ export function settingsValues(settings: Readonly<Settings>): SettingsValues {
     cacheUsage: settings.cacheUsage,
     slots: settings.slots,
     model: settings.model,
+    sideModel: settings.sideModel,
     subagentModel: settings.subagentModel,
     contextTokens: settings.contextTokens,
     bare: settings.bare,

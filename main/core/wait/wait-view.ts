@@ -17,8 +17,10 @@ const CAUSE_WORDS: Readonly<Record<BustCause, string>> = {
   'date-changed': 'date line changed',
   'system-reminder': 'system reminder moved to the front',
   'system-changed': 'system prompt changed',
+  'inline-system': 'system message moved to the front',
   'history-rewritten': 'earlier messages changed',
-  'slot-evicted': 'side call evicted',
+  'slot-evicted': 'another conversation took the slot',
+  'side-call-evicted': 'side call evicted',
   unknown: 'cause unknown',
 };
 
@@ -85,7 +87,8 @@ export function slowWait(calls: readonly InFlightCall[]): InFlightCall | null {
 
 /** The --explain line at a slow call's first token: predicted against actual prefill time. */
 export function firstTokenLine(call: InFlightCall): string {
-  const head = `${call.session ?? '?'} turn ${call.turn ?? '?'}`;
+  // Side calls belong to no turn (the diagnostics give them turn 0).
+  const head = call.turn === 0 ? `${call.session ?? '?'} side call` : `${call.session ?? '?'} turn ${call.turn ?? '?'}${call.call ? ` · call ${call.call}` : ''}`;
   const actual = `first token after ${(call.elapsedMs / 1000).toFixed(1)} s`;
   if (call.loadingModel) return `${head}: ${actual}, including loading ${call.model ?? 'the model'}`;
   if (call.expectedPrefillMs === null) return `${head}: ${actual}, no prediction yet (no uncached call of ${call.model ?? 'this model'} measured)`;
