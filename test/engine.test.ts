@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import { engineUnavailable } from '../bench/engine/llama.js';
 import { startEngine, type RunningEngine } from '../bench/engine/open.js';
 import { renderPrompt } from '../bench/engine/render.js';
-import { perfectBody, perfectReuse, replayRoute, type CallMeasure } from '../bench/engine/routes.js';
+import { fixRoutes, perfectBody, perfectReuse, replayRoute, withModel, type CallMeasure } from '../bench/engine/routes.js';
 import { replay } from '../bench/engine/replay.js';
 import { loadRecording } from './support/recordings.js';
 import { needsEngine } from './support/requirements.js';
@@ -62,10 +62,27 @@ describe('perfect stabiliser reference', () => {
     assert.equal(renderPrompt(body), '<|im_start|>system\nYou are Claude.<|im_end|>\n<|im_start|>user\nhi\n\nreminder<|im_end|>\n<|im_start|>assistant\n');
   });
 
+  it('names the fix routes for a recording by the kinds of call it holds', () => {
+    const roles = (...r: ('main' | 'side' | 'subagent')[]): { role: 'main' | 'side' | 'subagent' }[] => r.map((role) => ({ role }));
+    assert.deepEqual(fixRoutes(roles('main', 'main')), []);
+    assert.deepEqual(fixRoutes(roles('side', 'main')), ['side-model']);
+    assert.deepEqual(fixRoutes(roles('main', 'subagent', 'main')), ['slots-2', 'subagent-model']);
+  });
+
+  it('sends a recorded call for another model with every other byte as recorded', () => {
+    const body = '{"model":"qwen3:8b","messages":[{"role":"user","content":"caf\\u00e9 \\"model\\":\\"qwen3:8b\\""}]}';
+    const changed = withModel(body, 'side:latest');
+    assert.equal(changed, body.replace('"model":"qwen3:8b"', '"model":"side:latest"'));
+    assert.equal((JSON.parse(changed) as { model: string }).model, 'side:latest');
+    assert.throws(() => withModel('{"messages":[]}', 'x'));
+  });
+
   it('takes the longest prefix shared with any earlier call, keeping one token to evaluate', () => {
     assert.equal(perfectReuse([[1, 2, 3], [9, 9], [1, 2, 3, 4]], 2), 3);
     assert.equal(perfectReuse([[1, 2, 3], [1, 2, 3]], 1), 2);
     assert.equal(perfectReuse([[1, 2, 3], [5]], 1), 0);
+    // Only a template header in common (under 10% of the prompt): a new conversation, nothing to reuse.
+    assert.equal(perfectReuse([[1, 2, 3], [1, ...Array.from({ length: 20 }, (_, k) => k + 10)]], 1), 0);
   });
 });
 
@@ -162,5 +179,41 @@ describe('llama.cpp engine HTTP surface (Ollama-shaped)', { skip }, () => {
     assert.equal(a2!.reused, a1!.promptTokens);
     assert.equal(o2!.reused, o1!.promptTokens);
     assert.equal(a2!.evaluated, a2!.promptTokens - a2!.reused);
+  });
+});
+
+describe('llama.cpp engine: a runner per model name, as Ollama', { skip }, () => {
+  let engine: RunningEngine;
+  // One slot per runner: only a runner of its own keeps model A's conversation while model B is called.
+  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 2048, maxLoaded: 2 }); });
+  after(async () => { await engine.close(); });
+  const ask = (model: string, text: string): Promise<unknown> =>
+    replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: text }] }) });
+  const ps = async (): Promise<string[]> =>
+    ((await (await fetch(`${engine.url}/api/ps`)).json()) as { models: { name: string }[] }).models.map((m) => m.name);
+
+  const title = `a title call ${'omega words '.repeat(20)}`;
+
+  it("keeps model A's slot when model B is called, and lists both runners in /api/ps", async () => {
+    const a = `main conversation ${'alpha words '.repeat(60)}`;
+    const start = engine.calls.length;
+    await ask('model-a', a);
+    await ask('model-b', title);
+    await ask('model-a', `${a} and a follow-up`);
+    const [a1, b1, a2] = engine.calls.slice(start);
+    assert.deepEqual([a1!.model, b1!.model, a2!.model], ['model-a', 'model-b', 'model-a']);
+    assert.equal(b1!.reused, 0);
+    // Model A's second call shares all but the end of its first prompt, still cached despite model B's call.
+    assert.ok(a2!.reused > 0.9 * a1!.promptTokens, `reused ${a2!.reused} of ${a1!.promptTokens}`);
+    assert.deepEqual(await ps(), ['model-a', 'model-b']);
+  });
+
+  it('unloads the least recently used runner beyond the limit', async () => {
+    await ask('model-c', 'a third model');
+    assert.deepEqual(await ps(), ['model-c', 'model-a']);
+    const start = engine.calls.length;
+    await ask('model-b', title);
+    // Model B's runner was unloaded for model C, so its same prompt again is read from scratch.
+    assert.equal(engine.calls[start]!.reused, 0);
   });
 });

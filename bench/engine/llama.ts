@@ -28,7 +28,7 @@ export interface LlamaModel {
   readonly size: number;
   tokenize(text: string, specialTokens?: boolean): Token[];
   detokenize(tokens: readonly Token[], specialTokens?: boolean, lastTokens?: readonly Token[]): string;
-  createContext(options: { contextSize: number; sequences: number; threads?: number; batchSize?: number; seed?: number }): Promise<LlamaContext>;
+  createContext(options: { contextSize: number; sequences: number; threads?: number; batchSize?: number; seed?: number; flashAttention?: boolean }): Promise<LlamaContext>;
   dispose(): Promise<void>;
 }
 

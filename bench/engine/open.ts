@@ -1,16 +1,18 @@
-// One loaded engine: our model of the given size, a llama.cpp context with N
-// sequences, the slot engine over them, and its HTTP server.
+// One loaded engine: our model of the given size, a runner (llama.cpp context
+// with N sequences) per model name asked for, and its HTTP server.
 import { statSync } from 'node:fs';
 import { loadLlama, type Token } from './llama.js';
 import { ensureModel, type ModelSize } from './model.js';
 import { startEngineServer, type EngineServer } from './server.js';
-import { SlotEngine } from './slots.js';
+import { Runners } from './runners.js';
 
 export interface EngineOptions {
   readonly size: ModelSize;
   readonly slots?: number;
-  /** Tokens each slot can hold. */
+  /** Tokens each runner's context holds (shared by its slots). */
   readonly contextSize?: number;
+  /** Runners kept at once, one per model name (Ollama's OLLAMA_MAX_LOADED_MODELS; default 3). */
+  readonly maxLoaded?: number;
   readonly host?: string;
   readonly port?: number;
   readonly maxTokens?: number;
@@ -20,7 +22,7 @@ export interface EngineOptions {
 export interface RunningEngine extends EngineServer {
   readonly modelPath: string;
   readonly modelBytes: number;
-  /** Milliseconds to load the model and create the context. */
+  /** Milliseconds to load the model (each runner's context is created on its first call). */
   readonly loadMs: number;
   /** The model's tokenizer, as the engine uses it on rendered prompts. */
   tokenize(text: string): Token[];
@@ -31,18 +33,16 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const started = Date.now();
   const llama = await loadLlama();
   const model = await llama.loadModel({ modelPath });
-  const slots = options.slots ?? 1;
-  const context = await model.createContext({
+  const runners = new Runners(model, {
+    slots: options.slots ?? 1,
     contextSize: options.contextSize ?? 32768,
-    sequences: slots,
     threads: options.threads ?? 2,
-    batchSize: 512,
+    ...(options.maxLoaded === undefined ? {} : { maxLoaded: options.maxLoaded }),
   });
   const loadMs = Date.now() - started;
   const modelBytes = statSync(modelPath).size;
-  const engine = new SlotEngine(model, context, slots);
   const server = await startEngineServer({
-    engine,
+    runners,
     modelName: `llm-cache-proxy-${options.size}:latest`,
     modelBytes,
     ...(options.host === undefined ? {} : { host: options.host }),
@@ -53,13 +53,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     url: server.url,
     port: server.port,
     calls: server.calls,
-    tokenize: (text) => engine.tokenize(text),
+    tokenize: (text) => runners.tokenize(text),
     modelPath,
     modelBytes,
     loadMs,
     close: async () => {
       await server.close();
-      await context.dispose();
+      await runners.dispose();
       await model.dispose();
     },
   };

@@ -4,16 +4,19 @@
 // 404 for count_tokens, errors in Anthropic's shape. Unlike Ollama, its usage
 // carries the true cache figures: `input_tokens` is what was evaluated and
 // `cache_read_input_tokens` what was reused. It answers every model name with
-// its one model, so recordings replay whatever model they name.
+// its one model, so recordings replay whatever model they name, but each name
+// gets a runner of its own (its own context and slots, see runners.ts), as
+// Ollama keeps each model in its own runner and cache.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendGinNotFound, sendOllamaRunning } from '../../test/support/ollama-http.js';
 import { anthropicErrorBody, type AnthropicErrorType } from '../../main/core/proxy/anthropic-error.js';
 import { renderPrompt, RenderError } from './render.js';
-import { ContextTooSmall, type Completion, type SlotEngine } from './slots.js';
+import type { Runners } from './runners.js';
+import { ContextTooSmall, type Completion } from './slots.js';
 
 export interface EngineServerOptions {
-  readonly engine: SlotEngine;
+  readonly runners: Runners;
   /** Name /api/tags lists. */
   readonly modelName: string;
   readonly modelBytes: number;
@@ -25,6 +28,8 @@ export interface EngineServerOptions {
 
 /** What the engine did for one /v1/messages call, in arrival order. */
 export interface EngineCall {
+  /** The model name asked for: the runner that served the call. */
+  readonly model: string;
   readonly slot: number;
   readonly promptTokens: number;
   readonly evaluated: number;
@@ -103,9 +108,8 @@ async function whole(res: http.ServerResponse, model: string, c: Completion): Pr
 }
 
 export async function startEngineServer(options: EngineServerOptions): Promise<EngineServer> {
-  const { engine } = options;
+  const { runners } = options;
   const cap = options.maxTokens ?? 4;
-  let loaded: { name: string; until: Date } | null = null;
   const calls: EngineCall[] = [];
 
   async function messages(body: Buffer, res: http.ServerResponse, closed: () => boolean): Promise<void> {
@@ -124,12 +128,12 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
       if (err instanceof RenderError) return sendError(res, 400, 'invalid_request_error', err.message);
       throw err;
     }
-    loaded = { name: model, until: new Date(Date.now() + 5 * 60_000) };
     const asked = typeof request.max_tokens === 'number' && request.max_tokens > 0 ? request.max_tokens : cap;
     try {
-      const tokens = engine.tokenize(prompt);
+      const tokens = runners.tokenize(prompt);
+      const engine = await runners.get(model);
       await engine.run(tokens, Math.min(asked, cap), (c) => {
-        calls.push({ slot: c.slot, promptTokens: tokens.length, evaluated: c.evaluated, reused: c.reused });
+        calls.push({ model, slot: c.slot, promptTokens: tokens.length, evaluated: c.evaluated, reused: c.reused });
         return request.stream === true ? stream(res, model, c, closed) : whole(res, model, c);
       });
     } catch (err) {
@@ -152,10 +156,10 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
       });
     }
     if (path === '/api/ps' && method === 'GET') {
-      const live = loaded !== null && loaded.until.getTime() > Date.now() ? [loaded] : [];
+      const live = runners.loaded().filter((m) => m.expiresAt.getTime() > Date.now());
       return sendJson(res, 200, {
         models: live.map((m) => ({
-          name: m.name, model: m.name, size: options.modelBytes, size_vram: 0, expires_at: m.until.toISOString(), context_length: engine.contextSize,
+          name: m.name, model: m.name, size: options.modelBytes, size_vram: 0, expires_at: m.expiresAt.toISOString(), context_length: m.contextSize,
         })),
       });
     }

@@ -46,13 +46,28 @@ export interface Completion {
 
 export class ContextTooSmall extends Error {}
 
+/** Work that takes turns: one llama.cpp process on a 2-core machine serves one call at a time. */
+export class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.tail.then(work);
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
 export class SlotEngine {
   private readonly sequences: LlamaSequence[];
   private readonly lastUsed: number[];
   private clock = 0;
-  private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly model: LlamaModel, private readonly context: LlamaContext, slots: number) {
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    slots: number,
+    private readonly serial = new Serial(),
+  ) {
     this.sequences = Array.from({ length: slots }, () => context.getSequence());
     this.lastUsed = this.sequences.map(() => 0);
   }
@@ -67,13 +82,17 @@ export class SlotEngine {
 
   /**
    * Runs one completion through `use`, which must finish (or return) the
-   * `pieces` generator. Calls are served one at a time, as one llama.cpp
-   * process on a 2-core machine does: the next starts when `use` settles.
+   * `pieces` generator. Calls are served one at a time (with every runner
+   * sharing `serial`), as one llama.cpp process on a 2-core machine does:
+   * the next starts when `use` settles.
    */
   async run<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
-    const turn = this.queue.then(() => this.runNow(prompt, maxTokens, use));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    return this.serial.run(() => this.runNow(prompt, maxTokens, use));
+  }
+
+  /** Frees this runner's context (its KV cache); the model stays loaded. */
+  async dispose(): Promise<void> {
+    await this.context.dispose();
   }
 
   private async runNow<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
