@@ -17,9 +17,12 @@ import { startHarness, type Harness } from './support/proxy-harness.js';
 
 const skip = needsFile(CHROMIUM_PATH, `Chromium (${CHROMIUM_PATH}; set CHROMIUM_PATH)`);
 const HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
-/** The first call's prefill sets the rate; the second is about the same size and held three times longer. */
-const RATE_CALL_MS = 1500;
-const SLOW_CALL_MS = 4500;
+/**
+ * The first call's prefill sets the rate; the second is about the same size and held three times longer.
+ * Long enough that a page polled on a loaded 2-core machine still sees the first call while it waits.
+ */
+const RATE_CALL_MS = 3000;
+const SLOW_CALL_MS = 9000;
 
 let browser: Browser;
 let harness: Harness;
