@@ -1,4 +1,4 @@
-// `npm run dist`'s electron-builder configuration (loaded by electron-builder.js).
+// `npm run dist`'s signing: scripts/dist.ts adds it over electron-builder.yml.
 // Signing is what decides whether another Mac opens the app:
 // - with a Developer ID Application certificate (in the keychain, or CSC_LINK
 //   / CSC_NAME) the app is signed with it under the hardened runtime and its
@@ -66,33 +66,14 @@ export function keychainIdentities(platform: NodeJS.Platform = process.platform)
   }
 }
 
-export function builderConfig(signing: MacSigning): Record<string, unknown> {
+/** What `npm run dist` adds over electron-builder.yml for this machine's signing. */
+export function signingOverrides(signing: MacSigning): Record<string, unknown> {
   return {
-    appId: 'dev.llmcacheproxy.app',
-    productName: 'LLM Cache Proxy',
-    copyright: 'Copyright © llm-cache-proxy contributors',
-    directories: { output: 'release', buildResources: 'build' },
-    // The compiled app only (tsc's dist/, without tests, benchmark and scripts), the
-    // tray images, and package.json; production dependencies are added by electron-builder.
-    files: ['package.json', 'dist/main/**/*', 'dist/preload/**/*', 'dist/renderer/**/*', 'resources/**/*', '!**/*.map', '!**/*.tsbuildinfo'],
-    // Tray images stay real files (app.asar.unpacked/resources): the @2x lookup of
-    // template images reads the folder, and main/app/tray-icons.ts looks there.
-    asarUnpack: ['resources/**/*'],
-    // A build that was meant to be signed fails instead of coming out unsigned.
-    forceCodeSigning: true,
     mac: {
-      category: 'public.app-category.developer-tools',
-      icon: 'build/icon.icns',
-      target: [{ target: 'dmg', arch: ['x64', 'arm64'] }, { target: 'zip', arch: ['x64', 'arm64'] }],
       ...(signing.identity === undefined ? {} : { identity: signing.identity }),
       hardenedRuntime: signing.hardenedRuntime,
       notarize: signing.notarize,
-      gatekeeperAssess: false,
       ...(signing.hardenedRuntime ? { entitlements: 'build/entitlements.mac.plist', entitlementsInherit: 'build/entitlements.mac.plist' } : {}),
-      // A menu-bar app: no Dock icon, no app menu.
-      extendInfo: { LSUIElement: true },
     },
-    dmg: { title: '${productName} ${version}' },
-    linux: { target: 'AppImage', category: 'Development', icon: 'build/icon.png', synopsis: "Keeps Claude Code's prompt cache warm on a local model" },
   };
 }
