@@ -45,24 +45,58 @@ export class InFlightView {
   private readonly list = byId<HTMLUListElement>('in-flight-list');
   private readonly calls = new Map<number, Held>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  private refreshGeneration = 0;
+  /**
+   * What the live feed said while a status snapshot was being fetched (null:
+   * the call ended), so that the older snapshot does not undo it, as the
+   * call store does for completed calls. Null while no snapshot is awaited.
+   */
+  private changedDuringRefresh: Map<number, Held | null> | null = null;
 
-  /** The proxy's list as a status snapshot gave it. */
-  replace(calls: readonly InFlightCall[]): void {
+  /** Call before fetching a status snapshot; hand the token to replace(). */
+  beginRefresh(): number {
+    this.changedDuringRefresh = new Map();
+    return ++this.refreshGeneration;
+  }
+
+  /** The proxy's list as a status snapshot gave it, plus what the feed said since; a stale snapshot is ignored. */
+  replace(token: number, calls: readonly InFlightCall[]): void {
+    if (token !== this.refreshGeneration) return;
     this.calls.clear();
     const now = performance.now();
     for (const call of calls) this.calls.set(call.id, { call, receivedAt: now });
+    for (const [id, held] of this.changedDuringRefresh ?? []) {
+      if (held === null) this.calls.delete(id);
+      else this.calls.set(id, held);
+    }
+    this.changedDuringRefresh = null;
     this.render();
   }
 
   apply(event: InFlightEvent): void {
-    if (event.type === 'call-end') this.calls.delete(event.call.id);
-    else this.calls.set(event.call.id, { call: event.call, receivedAt: performance.now() });
+    if (event.type === 'call-end') this.forget(event.call.id);
+    else this.hold(event.call.id, { call: event.call, receivedAt: performance.now() });
     this.render();
   }
 
   /** A completed call's record may arrive before (or instead of) its call-end. */
   completed(id: number): void {
-    if (this.calls.delete(id)) this.render();
+    if (this.calls.has(id)) {
+      this.forget(id);
+      this.render();
+    } else {
+      this.changedDuringRefresh?.set(id, null);
+    }
+  }
+
+  private hold(id: number, held: Held): void {
+    this.calls.set(id, held);
+    this.changedDuringRefresh?.set(id, held);
+  }
+
+  private forget(id: number): void {
+    this.calls.delete(id);
+    this.changedDuringRefresh?.set(id, null);
   }
 
   private render(): void {

@@ -53,6 +53,7 @@ const inFlight = new InFlightView();
 
 async function refresh(): Promise<void> {
   const token = store.beginRefresh();
+  const inFlightToken = inFlight.beginRefresh();
   let status: ProxyStatus | null;
   try {
     status = await bridge.getStatus();
@@ -66,7 +67,7 @@ async function refresh(): Promise<void> {
   // A stopped proxy has no log to show; the calls it served stay on the page until one starts.
   if (status === null) store.keep(token);
   else store.replace(token, status.recent);
-  inFlight.replace(status?.inFlight ?? []);
+  inFlight.replace(inFlightToken, status?.inFlight ?? []);
 }
 
 bridge.onCall((record) => {
