@@ -4,6 +4,7 @@
 import type { LoadedModel } from './types.js';
 import type { BackendProfile } from './profile.js';
 import { sameModel } from './model-name.js';
+import { thousands as n } from '../number-format.js';
 
 export interface PromptSize {
   readonly model: string;
@@ -38,7 +39,6 @@ function consequence(profile: BackendProfile): string {
 }
 
 export function contextWarningMessage(s: ContextShortfall, profile: BackendProfile): string {
-  const n = (value: number): string => value.toLocaleString('en-US');
   return `${s.model} is loaded with a ${n(s.contextLength)}-token context, but the last prompt was about ${n(s.promptTokens)} tokens. `
     + `${consequence(profile)}. Raise the context: ${profile.knobs.context}.`;
 }

@@ -3,6 +3,7 @@
 // both take their notices from here.
 import type { CallRecord } from '../diagnostics/types.js';
 import { canonicalModelName } from './model-name.js';
+import { thousands as n } from '../number-format.js';
 
 /** One problem: this model loaded with this window. */
 export function overflowKey(model: string, contextLength: number): string {
@@ -16,7 +17,6 @@ export class OverflowNotices {
   fromCall(record: CallRecord): string | null {
     const o = record.contextOverflow;
     if (!o) return null;
-    const n = (value: number): string => value.toLocaleString('en-US');
     const model = record.model ?? 'The model';
     return this.once(overflowKey(record.model ?? '', o.contextLength),
       `${model} is loaded with a ${n(o.contextLength)}-token context, but a prompt of ${n(o.promptTokens)} tokens was sent to it `

@@ -15,6 +15,7 @@ import { realClock } from './clock.js';
 import { OverflowNotices } from './overflow-notices.js';
 import { PROFILES } from './detect.js';
 import type { OllamaState } from './types.js';
+import { thousands } from '../number-format.js';
 
 export interface BackendWatchOptions {
   readonly proxy: Pick<ProxyOptions, 'target' | 'upstreamAuth' | 'upstreamCa' | 'slots'>;
@@ -95,7 +96,7 @@ export function describeBackend(state: OllamaState, target: string): string {
   if (state.forced) parts.push('as named by --backend');
   if (state.slots !== undefined) parts.push(`${state.slots} slot${state.slots === 1 ? '' : 's'}`);
   const window = state.loaded.find((m) => m.contextLength !== undefined);
-  if (window?.contextLength) parts.push(`${window.name} with a ${window.contextLength.toLocaleString('en-US')}-token context`);
+  if (window?.contextLength) parts.push(`${window.name} with a ${thousands(window.contextLength)}-token context`);
   return `backend at ${target}: ${parts.join(', ')}`;
 }
 

@@ -3,6 +3,7 @@
 // (another model chosen, Ollama restarted with another OLLAMA_CONTEXT_LENGTH).
 // Pure.
 import type { KnownWindow } from '../snippet/context-window.js';
+import { thousands as n } from '../number-format.js';
 
 /** What a copied snippet was written from. */
 export interface SnippetInputs {
@@ -16,10 +17,6 @@ export interface SnippetInputs {
 
 export function snippetInputs(settings: Omit<SnippetInputs, 'windowTokens'>, window: KnownWindow | null): SnippetInputs {
   return { model: settings.model, bare: settings.bare, host: settings.host, port: settings.port, windowTokens: window?.tokens ?? null };
-}
-
-function n(value: number): string {
-  return value.toLocaleString('en-US');
 }
 
 /**

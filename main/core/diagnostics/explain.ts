@@ -2,6 +2,7 @@
 // of the prompt the backend reused, or where and why the cache was missed.
 import type { CallRecord } from './types.js';
 import { percent } from './percent.js';
+import { thousands as n } from '../number-format.js';
 
 const FRAGMENT_CHARS = 24;
 const TOKEN_DELIMITER = /[\s;,"'<>()[\]{}|]/;
@@ -38,9 +39,9 @@ export function callLabel(record: Pick<CallRecord, 'session' | 'turn' | 'call' |
 export function reuseSummary(record: CallRecord): string {
   if (!record.answered) return 'no answer from the backend, reused nothing';
   if (record.reuseSource === 'backend' && record.inputTokens !== null) {
-    return `reused ${percent(record.reuse)}% of ${record.inputTokens.toLocaleString('en-US')} tokens (backend's figure)`;
+    return `reused ${percent(record.reuse)}% of ${n(record.inputTokens)} tokens (backend's figure)`;
   }
-  return `reused ${percent(record.reuse)}% of ${record.promptChars.toLocaleString('en-US')} chars (estimate)`;
+  return `reused ${percent(record.reuse)}% of ${n(record.promptChars)} chars (estimate)`;
 }
 
 export function formatExplainLine(record: CallRecord): string {
@@ -51,7 +52,6 @@ export function formatExplainLine(record: CallRecord): string {
 function overflowLine(record: CallRecord): string {
   const o = record.contextOverflow;
   if (!o) return '';
-  const n = (value: number): string => value.toLocaleString('en-US');
   const counted = o.source === 'backend' ? 'by the backend' : 'estimated';
   const model = record.model ?? 'the model';
   return `\n${callLabel(record)}: CONTEXT OVERFLOW: the prompt is ${n(o.promptTokens)} tokens (${counted}), `

@@ -2,6 +2,7 @@ import type { Shell } from './shells.js';
 import { isShell } from './shells.js';
 import type { KnownWindow } from './context-window.js';
 import { CONTEXT_WINDOW_VARIABLES, OUTPUT_TOKENS_VARIABLE, outputTokensFor, windowWarning } from './context-window.js';
+import { thousands as count } from '../number-format.js';
 
 export interface ClaudelOptions {
   readonly shell: Shell;
@@ -69,10 +70,6 @@ function windowEnvironment(window: KnownWindow | null): [name: string, value: st
     ...CONTEXT_WINDOW_VARIABLES.map((name): [string, string] => [name, String(window.tokens)]),
     ...(output === null ? [] : [[OUTPUT_TOKENS_VARIABLE, String(output)] as [string, string]]),
   ];
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /** Comment lines after the header: where the window came from, or why it is left out; and a window too small. */

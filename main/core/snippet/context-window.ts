@@ -2,6 +2,7 @@
 // whether its prompt fits at all. Pure: the snippet, the menu, the Activity
 // page's snippet panel and the CLI all decide with these functions.
 import { DEFAULT_CHARS_PER_TOKEN } from '../diagnostics/token-calibrator.js';
+import { thousands as n } from '../number-format.js';
 
 /** A window figure and where it came from, for the snippet's comment and the menu. */
 export interface KnownWindow {
@@ -87,10 +88,6 @@ function windowNeeded(bare: boolean): number {
   let tokens = 4096;
   while (windowFit(tokens, bare) !== 'fits') tokens *= 2;
   return tokens;
-}
-
-function n(value: number): string {
-  return value.toLocaleString('en-US');
 }
 
 /** Estimates, so shown to the hundred. */
