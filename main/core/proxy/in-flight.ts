@@ -56,10 +56,6 @@ export class InFlightCalls<K extends object> {
     return this.entries.get(key)?.id ?? null;
   }
 
-  prediction(key: K): InFlightPrediction | null {
-    return this.entries.get(key)?.prediction ?? null;
-  }
-
   view(key: K, now: number): InFlightCall | null {
     const entry = this.entries.get(key);
     return entry ? viewOf(entry, now) : null;

@@ -333,14 +333,12 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);
     if (!call) return;
-    const id = this.calls.id(call);
-    const predicted = this.calls.prediction(call);
     const ended = this.calls.end(call, performance.now());
-    if (ended) this.emit('in-flight', { type: 'call-end', call: ended });
-    if (id === null) return;
-    const record = this.diagnostics.complete(call, { id, status: entry.status, endedAt: performance.now() });
+    if (!ended) return;
+    this.emit('in-flight', { type: 'call-end', call: ended });
+    const record = this.diagnostics.complete(call, { id: ended.id, status: entry.status, endedAt: performance.now() });
     if (!record) return;
-    const withWindow: CallRecord = { ...record, contextTokens: predicted?.contextTokens ?? null, loadingModel: predicted?.loadingModel ?? false };
+    const withWindow: CallRecord = { ...record, contextTokens: ended.contextTokens, loadingModel: ended.loadingModel };
     this.log.addCall(withWindow);
     this.emit('call', withWindow);
   }
