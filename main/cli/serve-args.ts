@@ -7,11 +7,10 @@ import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
 import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../core/rewrite/inline-system.js';
 import { isLoopbackHost } from '../core/settings/validate.js';
 import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
-import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
 import { defaultSettings } from '../core/settings/schema.js';
 import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../core/backends/types.js';
 import { affinityTargets } from '../core/proxy/affinity.js';
-import { backendFromSettings, type BackendSettings } from '../core/proxy/options-from-settings.js';
+import { backendFromSettings, proxyOptionsFromSettings, type BackendSettings } from '../core/proxy/options-from-settings.js';
 import { parseUpstreamAuth } from '../core/proxy/upstream.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]

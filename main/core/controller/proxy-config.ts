@@ -12,12 +12,16 @@ export const RESTART_KEYS = [
 /** Settings the backend monitor was built with; changing one means watching anew. */
 export const BACKEND_KEYS = ['target', 'backend', 'router', 'upstreamAuth', 'slots'] as const satisfies readonly (keyof Settings)[];
 
+function differs(keys: readonly (keyof Settings)[], before: Readonly<Settings>, after: Readonly<Settings>): boolean {
+  return keys.some((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+}
+
 export function needsRestart(before: Readonly<Settings>, after: Readonly<Settings>): boolean {
-  return RESTART_KEYS.some((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+  return differs(RESTART_KEYS, before, after);
 }
 
 export function needsNewWatch(before: Readonly<Settings>, after: Readonly<Settings>): boolean {
-  return BACKEND_KEYS.some((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+  return differs(BACKEND_KEYS, before, after);
 }
 
 export function isPortBusy(error: unknown): boolean {
