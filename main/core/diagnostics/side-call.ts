@@ -14,15 +14,12 @@
 // - no thinking asked for (absent, or `disabled`);
 // - a structured answer asked for (`output_config.format`);
 // - a small output budget (max_tokens at most SIDE_CALL_MAX_TOKENS).
+import { isRecord } from './render.js';
 
 /** The title prompt is 838 characters; Claude Code's main one is 7–26 KB, a subagent's 3 KB with tools. */
 export const SIDE_CALL_MAX_SYSTEM_CHARS = 4096;
 /** A title asks for a handful of words; main calls ask for 32,000 by default. */
 export const SIDE_CALL_MAX_TOKENS = 8192;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function systemChars(system: unknown): number {
   if (typeof system === 'string') return system.length;

@@ -259,7 +259,7 @@ export class CacheTracker {
       if (lost.side === true) {
         bust = describeBust('side-call-evicted', held, rendered, reusedChars, REMEDIES['side-call-evicted']);
       } else {
-        const taker = slots[best!.slot]?.owner ?? slots[longest].owner;
+        const taker = lost.owner ?? slots[longest].owner;
         const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
         bust = {
           ...describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),

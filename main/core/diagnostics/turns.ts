@@ -7,12 +7,9 @@
 // Definition: a call opens a user turn when its last message that is not a
 // `role: "system"` one is a user message with text that is not wholly made
 // of `<system-reminder>…</system-reminder>` notes.
+import { isRecord } from './render.js';
 
 const REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isUserText(text: unknown): boolean {
   return typeof text === 'string' && text.replace(REMINDER, '').trim().length > 0;

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouterFlavour } from '../backends/types.js';
 import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
+import { detach } from '../diagnostics/stored-prompt.js';
 
 export const ROUTER_AFFINITY: Readonly<Record<RouterFlavour, string>> = {
   dynamo: 'x-dynamo-session-id',
@@ -98,7 +99,7 @@ export class AffinityKeys {
       chosen = parentPrompt !== undefined && sharedPrefix(parentPrompt, call.promptText) >= SHARED_FRACTION * call.promptText.length ? parent : own;
       remember(this.chosen, own, chosen);
     }
-    remember(this.prompts, own, call.promptText.slice(0, MAX_REMEMBERED_CHARS));
+    remember(this.prompts, own, detach(call.promptText.slice(0, MAX_REMEMBERED_CHARS)));
     return affinityKey(chosen ?? own);
   }
 }
