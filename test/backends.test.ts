@@ -4,7 +4,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
+import { QWEN3_CODER_MODEL_INFO, startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
+import { contextCostFromModelInfo } from '../main/core/backends/model-shape.js';
+import { BackendModels } from '../main/core/controller/backend-info.js';
 import { startEngineStandin } from './support/engine-standins.js';
 import { startBackendRig, type BackendRig, type RigOptions } from './support/backend-rig.js';
 import { bareBody, conversation, fullBody } from './support/claude-code-bodies.js';
@@ -187,6 +189,40 @@ describe('probing and the call path', () => {
         await checked;
         assert.deepEqual(rig.clock.pendingDelays(), [5000]);
       }
+    });
+  });
+});
+
+describe("a model's shape, for the wait's prediction", () => {
+  test('Ollama: POST /api/show once per model, however often the lists are read; the proxy is told the growth with context', async () => {
+    const standin = await startOllamaStandin({ loaded: ['qwen3-coder:30b'] });
+    await withRig(standin, {}, async (rig) => {
+      for (let i = 0; i < 3; i++) await rig.watch.monitor.refresh();
+      const shows = standin.requests.filter((r) => r.url === '/api/show');
+      assert.equal(shows.length, 1);
+      assert.deepEqual(JSON.parse(shows[0]!.body.toString('utf8')), { model: 'qwen3-coder:30b' });
+      const expected = contextCostFromModelInfo(QWEN3_CODER_MODEL_INFO)!;
+      assert.equal(rig.watch.monitor.state.loaded[0]?.contextCost, expected);
+      const models = new BackendModels(() => rig.watch.monitor.state, () => 0, () => Date.now());
+      assert.equal(models.info('qwen3-coder:30b').contextCost, expected);
+      assert.equal(models.info('gpt-oss:20b').contextCost, null, 'a model not loaded has no shape yet');
+    });
+  });
+
+  test('Ollama answering /api/show with an error: no shape, asked once, and the lists still read', async () => {
+    const standin = await startOllamaStandin({ loaded: ['ghost:7b'] });
+    await withRig(standin, {}, async (rig) => {
+      await rig.watch.monitor.refresh();
+      assert.equal(standin.requests.filter((r) => r.url === '/api/show').length, 1);
+      assert.deepEqual(rig.watch.monitor.state.loaded.map((m) => [m.name, m.contextCost]), [['ghost:7b', undefined]]);
+      assert.equal(rig.watch.monitor.state.error, undefined);
+    });
+  });
+
+  test("llama-server: from /v1/models' meta.n_embd, with no request of its own", async () => {
+    const standin = await startEngineStandin('llama-server', { model: 'qwen3-coder' });
+    await withRig(standin, {}, async (rig) => {
+      assert.equal(rig.watch.monitor.state.loaded[0]?.contextCost, 1 / (6 * 2048));
     });
   });
 });

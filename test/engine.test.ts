@@ -10,6 +10,8 @@ import { renderPrompt } from '../bench/engine/render.js';
 import { fixRoutes, perfectBody, perfectReuse, replayRoute, withModel, type CallMeasure } from '../bench/engine/routes.js';
 import { replay } from '../bench/engine/replay.js';
 import { loadRecording } from './support/recordings.js';
+import { MODEL_SHAPES } from '../bench/engine/model.js';
+import { contextCostFromModelInfo } from '../main/core/backends/model-shape.js';
 import { needsEngine } from './support/requirements.js';
 
 const skip = needsEngine(engineUnavailable());
@@ -143,6 +145,21 @@ describe('llama.cpp engine HTTP surface (Ollama-shaped)', { skip }, () => {
     await replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model: 'm:1', max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] }) });
     const ps = await (await fetch(`${engine.url}/api/ps`)).json() as { models: { name: string; context_length: number }[] };
     assert.deepEqual(ps.models.map((m) => [m.name, m.context_length]), [['m:1', 2048]]);
+  });
+
+  it("answers POST /api/show with the model file's own GGUF keys, from which the proxy reads its shape", async () => {
+    const show = await fetch(`${engine.url}/api/show`, { method: 'POST', body: JSON.stringify({ model: 'any:1' }) });
+    const info = ((await show.json()) as { model_info: Record<string, unknown> }).model_info;
+    const shape = MODEL_SHAPES.test;
+    assert.equal(info['general.architecture'], 'llama');
+    assert.equal(info['llama.embedding_length'], shape.embedding);
+    assert.equal(info['llama.attention.head_count_kv'], shape.kvHeads);
+    assert.deepEqual(info['tokenizer.ggml.tokens'], [], 'arrays over 5 entries are emptied, as Ollama does unless verbose');
+    assert.equal(info['general.name'], undefined);
+    const kv = (shape.embedding / shape.heads) * shape.kvHeads;
+    const expected = (2 * shape.embedding) / (2 * shape.embedding ** 2 + 2 * shape.embedding * kv + 3 * shape.embedding * shape.feedForward);
+    assert.ok(Math.abs(contextCostFromModelInfo(info)! - expected) < 1e-12);
+    assert.equal((await fetch(`${engine.url}/api/show`, { method: 'POST', body: '{}' })).status, 400);
   });
 
   it('answers stream:false with usage, and errors in the Anthropic shape', async () => {

@@ -10,13 +10,15 @@ import type { BackendModelInfo } from '../main/core/proxy/types.js';
 import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
 import { send, sseEvents, type SendResult } from './support/http-client.js';
 import { startHarness, type Harness } from './support/proxy-harness.js';
+import { prefillRate } from '../main/core/wait/prefill-rate.js';
+import { predictPrefillMs } from '../main/core/wait/predict.js';
 
 const HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-claude-code-session-id': DEFAULT_SESSION_ID };
 /** The stand-in's prefill: long enough to watch the wait from outside. */
 const HOLD_MS = 2500;
 
 let h: Harness;
-let backend: BackendModelInfo = { loaded: true, contextTokens: 32_768 };
+let backend: BackendModelInfo = { loaded: true, contextTokens: 32_768, contextCost: null };
 
 before(async () => {
   h = await startHarness({ backendInfo: () => backend }, { timing: { prefillMs: HOLD_MS, tokenDelayMs: 150, tokens: 6 } });
@@ -116,8 +118,22 @@ describe('calls in flight', () => {
     await other;
   });
 
+  test("the backend's word on the model's shape makes a long miss dearer per token than the short calls measured", async () => {
+    backend = { loaded: true, contextTokens: 32_768, contextCost: 2e-4 };
+    h.standin.timing = { prefillMs: 300, tokenDelayMs: 1, tokens: 2 };
+    const measured = (await status()).recent;
+    const sent = send(h.url, { method: 'POST', path: '/v1/messages', headers: { ...HEADERS, 'x-claude-code-session-id': 'a-long-session' }, body: bareBody({ messages: conversation(12, 2000, 'A long one.') }) });
+    const call = await until((s) => s.inFlight.find((c) => c.session !== null && c.promptTokens !== null && c.promptTokens > 5000));
+    const flat = predictPrefillMs(call.promptTokens!, call.reusedTokens!, prefillRate(measured, 'qwen3-coder:30b'))!;
+    const shaped = predictPrefillMs(call.promptTokens!, call.reusedTokens!, prefillRate(measured, 'qwen3-coder:30b', 2e-4))!;
+    assert.equal(call.expectedPrefillMs, shaped);
+    assert.ok(shaped > flat * 1.3, `${shaped} ms with the shape, ${flat} ms flat`);
+    await sent;
+    backend = { loaded: true, contextTokens: 32_768, contextCost: null };
+  });
+
   test('a model the backend reports unloaded is marked as loading', async () => {
-    backend = { loaded: false, contextTokens: null };
+    backend = { loaded: false, contextTokens: null, contextCost: null };
     h.standin.timing = { prefillMs: 600, tokenDelayMs: 1, tokens: 2 };
     const sent = turn(2);
     const call = await until((s) => s.inFlight.find((c) => c.promptTokens !== null));
@@ -126,6 +142,6 @@ describe('calls in flight', () => {
     await sent;
     const record: CallRecord = (await status()).recent.at(-1)!;
     assert.equal(record.contextTokens, null);
-    backend = { loaded: true, contextTokens: 32_768 };
+    backend = { loaded: true, contextTokens: 32_768, contextCost: null };
   });
 });

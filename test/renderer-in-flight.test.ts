@@ -28,7 +28,7 @@ let browser: Browser;
 let harness: Harness;
 
 before(async () => {
-  harness = await startHarness({ rewrite: 'off', backendInfo: () => ({ loaded: true, contextTokens: 8192 }) }, { timing: { prefillMs: RATE_CALL_MS, tokenDelayMs: 1, tokens: 2 } });
+  harness = await startHarness({ rewrite: 'off', backendInfo: () => ({ loaded: true, contextTokens: 8192, contextCost: null }) }, { timing: { prefillMs: RATE_CALL_MS, tokenDelayMs: 1, tokens: 2 } });
   if (!skip) browser = await launchChromium();
 });
 

@@ -25,6 +25,8 @@ export interface LlamaContext {
 
 export interface LlamaModel {
   readonly trainContextSize: number;
+  /** The GGUF file's metadata, nested by dotted key (general.architecture → general: { architecture }). */
+  readonly fileInfo: { readonly metadata: Readonly<Record<string, unknown>> };
   readonly size: number;
   tokenize(text: string, specialTokens?: boolean): Token[];
   detokenize(tokens: readonly Token[], specialTokens?: boolean, lastTokens?: readonly Token[]): string;

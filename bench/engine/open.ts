@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { loadLlama, type Token } from './llama.js';
 import { ensureModel, type ModelSize } from './model.js';
+import { ollamaModelInfo } from './model-info.js';
 import { startEngineServer, type EngineServer } from './server.js';
 import { Runners } from './runners.js';
 
@@ -45,6 +46,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     runners,
     modelName: `llm-cache-proxy-${options.size}:latest`,
     modelBytes,
+    modelInfo: ollamaModelInfo(model.fileInfo.metadata),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),

@@ -1,6 +1,7 @@
 // An Anthropic Messages backend on the real llama.cpp engine, with Ollama's
 // HTTP surface (DESIGN §2): `GET`/`HEAD /`, `/api/version`, `/api/tags`,
-// `/api/ps` (with the context length), `POST /v1/messages` streamed or not,
+// `/api/ps` (with the context length), `POST /api/show` (the model file's
+// metadata), `POST /v1/messages` streamed or not,
 // 404 for count_tokens, errors in Anthropic's shape. Unlike Ollama, its usage
 // carries the true cache figures: `input_tokens` is what was evaluated and
 // `cache_read_input_tokens` what was reused. It answers every model name with
@@ -20,6 +21,8 @@ export interface EngineServerOptions {
   /** Name /api/tags lists. */
   readonly modelName: string;
   readonly modelBytes: number;
+  /** POST /api/show's model_info: the model file's GGUF keys (model-info.ts). */
+  readonly modelInfo: Readonly<Record<string, unknown>>;
   readonly host?: string;
   readonly port?: number;
   /** Most tokens sampled per call, whatever max_tokens asks (random weights write junk; prefill is what we measure). */
@@ -142,6 +145,22 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     }
   }
 
+  /** Every model name is this one model (see above), so any name gets its metadata. */
+  function show(body: Buffer, res: http.ServerResponse): void {
+    let request: { model?: unknown; name?: unknown };
+    try {
+      request = JSON.parse(body.toString('utf8')) as typeof request;
+    } catch {
+      return sendJson(res, 400, { error: 'invalid request' });
+    }
+    const name = typeof request.model === 'string' && request.model !== '' ? request.model : request.name;
+    if (typeof name !== 'string' || name === '') return sendJson(res, 400, { error: 'model is required' });
+    sendJson(res, 200, {
+      details: { format: 'gguf', family: 'llama', parameter_size: 'random', quantization_level: 'Q8_0' },
+      model_info: options.modelInfo, tensors: [], capabilities: ['completion'],
+    });
+  }
+
   function route(method: string, path: string, body: Buffer, res: http.ServerResponse, closed: () => boolean): void | Promise<void> {
     if (path === '/' && (method === 'GET' || method === 'HEAD')) {
       return sendOllamaRunning(res, method);
@@ -163,6 +182,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
         })),
       });
     }
+    if (path === '/api/show' && method === 'POST') return show(body, res);
     if (path === '/v1/messages' && method === 'POST') return messages(body, res, closed);
     sendGinNotFound(res);
   }

@@ -61,7 +61,7 @@ function llamaServer(o: Required<Omit<EngineStandinOptions, 'base'>>): Pick<Stan
       }
       if (get(rec, '/slots')) return json(res, Array.from({ length: o.slots }, (_, i) => slot(i)));
       if (get(rec, '/v1/models') || get(rec, '/models')) {
-        return json(res, { object: 'list', data: [{ id: o.model, object: 'model', created, owned_by: 'llamacpp', meta: { n_ctx_train: 131072, n_vocab: 151936 } }] });
+        return json(res, { object: 'list', data: [{ id: o.model, object: 'model', created, owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 262144, n_embd: 2048, n_params: 30532122624, size: 32483926016 } }] });
       }
       return false;
     },

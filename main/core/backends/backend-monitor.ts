@@ -9,6 +9,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { BackendChoice, OllamaMonitorEvents, OllamaState, RouterFlavour } from './types.js';
 import type { PromptSize } from './context-warning.js';
 import { contextShortfall, contextWarningMessage } from './context-warning.js';
+import { ContextCosts } from './context-costs.js';
 import { detectBackend, PROFILES, type Detected } from './detect.js';
 import { BackendRequestError, requestJson } from './http.js';
 import { compact } from './json-fields.js';
@@ -97,6 +98,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   #lastPrompt: PromptSize | null = null;
   /** The model@context last warned about, so one problem yields one warning. */
   #warnedAbout: string | null = null;
+  readonly #contextCosts = new ContextCosts();
 
   constructor(options: OllamaMonitorOptions) {
     super();
@@ -172,9 +174,10 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
     const previous = this.#state;
     /** Why the target's last answer was not what was asked for (an error status, not JSON). */
     let lastAnswer: string | undefined;
-    const get: GetJson = (path) =>
+    const get: GetJson = (path, body) =>
       requestJson(this.#fetch, this.#clock, this.#target, path, {
         timeoutMs: this.#requestTimeoutMs, signal: controller.signal, ...(this.#headers ? { headers: this.#headers } : {}),
+        ...(body === undefined ? {} : { method: 'POST' as const, body }),
       }).catch((err: unknown) => {
         if (err instanceof BackendRequestError && err.reachable) lastAnswer = err.message;
         throw err;
@@ -202,7 +205,8 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
       this.#listsWanted = false;
       try {
         const facts = await profile.read(get, identity);
-        return compact({ ...head, models: facts.models, loaded: facts.loaded, slots: facts.slots });
+        const loaded = await this.#contextCosts.annotate(profile, get, facts.loaded);
+        return compact({ ...head, models: facts.models, loaded, slots: facts.slots });
       } catch (err) {
         if (controller.signal.aborted) return null;
         // Up but the lists failed: keep what we knew of this engine and read them again next time.

@@ -3,8 +3,8 @@
 // cache. The monitor and the advice only ever talk to this.
 import type { BackendKind, LoadedModel, OllamaModel, RouterFlavour } from './types.js';
 
-/** GET a JSON document from the target; rejects with BackendRequestError. */
-export type GetJson = (path: string) => Promise<unknown>;
+/** GET a JSON document from the target (POST `body` as JSON when given); rejects with BackendRequestError. */
+export type GetJson = (path: string, body?: unknown) => Promise<unknown>;
 
 /** What a recognised engine said about itself. */
 export interface Identity {
@@ -45,6 +45,11 @@ export interface BackendProfile {
   acceptNamed?(get: GetJson): Promise<Identity | null>;
   /** Models, loaded models and slots; a part the engine does not serve is left out. */
   read(get: GetJson, identity: Identity): Promise<BackendFacts>;
+  /**
+   * A loaded model's `contextCost` (model-shape.ts), where the engine needs a
+   * request per model to tell it; asked once per model and remembered.
+   */
+  contextCost?(get: GetJson, model: string): Promise<number | null>;
   /**
    * Whether the engine moves inline `role: "system"` messages to the top of
    * the prompt (so folding them matters); null where it depends on the chat

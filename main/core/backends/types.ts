@@ -31,6 +31,8 @@ export interface LoadedModel {
   readonly expiresAt?: Date;
   /** Bytes in GPU memory; absent when it sits entirely in system memory. */
   readonly sizeVram?: number;
+  /** How much dearer a prefilled token gets per token of context, from the model's shape (model-shape.ts). */
+  readonly contextCost?: number;
 }
 
 export interface OllamaState {

@@ -1,6 +1,7 @@
 // What the proxy is told about a model from the monitor's last look at the
 // backend: whether it is loaded (a call to an unloaded model waits for the
-// load first) and its context window, else the one the settings name.
+// load first), its context window, else the one the settings name, and how
+// its prefill cost grows with the context (for the wait's prediction).
 import type { OllamaState } from '../backends/types.js';
 import { canonicalModelName, sameModel } from '../backends/model-name.js';
 import type { BackendModelInfo } from '../proxy/types.js';
@@ -17,7 +18,7 @@ export function backendModelInfo(state: OllamaState, model: string, settingsCont
   const answeredSince = lastAnsweredAt !== null && (checkedAt === null || lastAnsweredAt >= checkedAt);
   // Only a backend that answered can say a model is not loaded.
   const loaded = entry !== undefined || answeredSince ? true : state.status === 'up' && checkedAt !== null ? false : null;
-  return { loaded, contextTokens: snippetWindow(state, model, settingsContextTokens)?.tokens ?? null };
+  return { loaded, contextTokens: snippetWindow(state, model, settingsContextTokens)?.tokens ?? null, contextCost: entry?.contextCost ?? null };
 }
 
 /** Remembers which models answered when, so the proxy can ask about any model with the monitor's state as of now. */

@@ -280,8 +280,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private announce(call: MessageCall): void {
     const predicted = this.diagnostics.predict(call);
     if (predicted && this.calls.id(call) !== null) {
-      const backend = this.options.backendInfo?.(predicted.model) ?? { loaded: null, contextTokens: null };
-      const rate = prefillRate(this.log.recentCalls(), predicted.model);
+      const backend = this.options.backendInfo?.(predicted.model) ?? { loaded: null, contextTokens: null, contextCost: null };
+      const rate = prefillRate(this.log.recentCalls(), predicted.model, backend.contextCost);
       this.calls.predicted(call, {
         ...predicted,
         expectedPrefillMs: predictPrefillMs(predicted.promptTokens, predicted.reusedTokens, rate),

@@ -61,6 +61,8 @@ export interface BackendModelInfo {
   readonly loaded: boolean | null;
   /** The model's context window in tokens; null when unknown. */
   readonly contextTokens: number | null;
+  /** How much dearer a prefilled token gets per token of context, from the model's shape; null when unknown. */
+  readonly contextCost: number | null;
 }
 
 /** One line per request, for the CLI log and the app's activity feed. */

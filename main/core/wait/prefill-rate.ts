@@ -27,6 +27,8 @@ export interface PrefillRate {
 export interface ContextCost {
   readonly baseMsPerToken: number;
   readonly perContextMsPerToken: number;
+  /** 'calls': both terms fitted to the calls; 'model': the growth taken from the model's shape, the base fitted. */
+  readonly from: 'calls' | 'model';
 }
 
 /** The calls must span this ratio of mean context before the growth with context is fitted, or noise would be fitted. */
@@ -62,14 +64,34 @@ export function fitContextCost(samples: readonly Sample[]): ContextCost | null {
   if (!(det > 0)) return null;
   const base = (at * bb - bt * ab) / det;
   const perContext = (bt * aa - at * ab) / det;
-  return base > 0 && perContext > 0 ? { baseMsPerToken: base, perContextMsPerToken: perContext } : null;
+  return base > 0 && perContext > 0 ? { baseMsPerToken: base, perContextMsPerToken: perContext, from: 'calls' } : null;
+}
+
+/**
+ * With the growth known from the model's shape (`contextCost`: the extra cost
+ * per token of context as a fraction of the fixed cost, model-shape.ts), only
+ * the base is fitted: total time over total cost units, like the flat rate.
+ * This predicts a session's first long prompt from short ones alone.
+ */
+export function contextCostFromShape(samples: readonly Sample[], contextCost: number): ContextCost | null {
+  let units = 0;
+  let ms = 0;
+  for (const s of samples) {
+    units += s.x * (1 + contextCost * meanContext(s.x, s.reused));
+    ms += s.ms;
+  }
+  if (!(units > 0) || !(ms > 0)) return null;
+  const base = ms / units;
+  return { baseMsPerToken: base, perContextMsPerToken: base * contextCost, from: 'model' };
 }
 
 /**
  * Tokens per millisecond of the recent uncached calls, newest first; with
  * `model`, only that model's calls (another model prefills at its own pace).
+ * `contextCost`, from the model's shape where the backend tells it, stands in
+ * for the growth with context until the calls span enough to measure it.
  */
-export function prefillRate(records: readonly CallRecord[], model?: string | null): PrefillRate | null {
+export function prefillRate(records: readonly CallRecord[], model?: string | null, contextCost?: number | null): PrefillRate | null {
   let tokens = 0;
   let ms = 0;
   let calls = 0;
@@ -87,6 +109,6 @@ export function prefillRate(records: readonly CallRecord[], model?: string | nul
     samples.push({ x, reused: record.inputTokens * record.reuse, ms: record.ttftMs });
   }
   if (calls === 0) return null;
-  const context = fitContextCost(samples);
+  const context = fitContextCost(samples) ?? (contextCost != null && contextCost > 0 ? contextCostFromShape(samples, contextCost) : null);
   return context === null ? { tokensPerMs: tokens / ms, calls } : { tokensPerMs: tokens / ms, calls, context };
 }

@@ -1,7 +1,7 @@
 // llama.cpp's llama-server (tools/server/README.md): GET /props holds the
 // build, the model path, the per-slot context (default_generation_settings.
 // n_ctx) and total_slots; GET /slots lists the slots unless --no-slots;
-// GET /v1/models gives the model's id (its --alias or path).
+// GET /v1/models gives the model's id (its --alias or path) and width (meta.n_embd).
 import { compact, isObject, positive, str } from '../json-fields.js';
 import type { BackendProfile } from '../profile.js';
 import { parseOpenAiModels, probe } from './probe.js';
@@ -26,11 +26,12 @@ export const llamaServerProfile: BackendProfile = {
     const [props, slots, listed] = await Promise.all([get('/props'), probe(get, '/slots'), probe(get, '/v1/models')]);
     const settings = isObject(props) && isObject(props.default_generation_settings) ? props.default_generation_settings : {};
     const path = isObject(props) ? str(props.model_path) : undefined;
-    const name = parseOpenAiModels(listed)[0]?.id ?? (path ? basename(path) : undefined);
+    const listedModel = parseOpenAiModels(listed)[0];
+    const name = listedModel?.id ?? (path ? basename(path) : undefined);
     // Each slot gets -c divided by -np (unless --kv-unified): n_ctx is what one conversation can use.
     const contextLength = positive(settings.n_ctx);
     const slotCount = Array.isArray(slots) ? slots.length || undefined : isObject(props) ? positive(props.total_slots) : undefined;
-    const model = name ? [compact({ name, contextLength })] : [];
+    const model = name ? [compact({ name, contextLength, contextCost: listedModel?.contextCost })] : [];
     return compact({ models: model, loaded: model, slots: slotCount });
   },
   // It keeps system messages where they stand; whether the chat template lifts them depends on the model.

@@ -1,5 +1,7 @@
 // Ollama: GET /api/version says it is Ollama and which; /api/tags lists the
-// models and /api/ps those in memory with their context (DESIGN.md §2).
+// models and /api/ps those in memory with their context (DESIGN.md §2);
+// /api/show a model's shape.
+import { contextCostFromModelInfo, modelInfoOf } from '../model-shape.js';
 import { parsePs, parseTags } from '../ollama-parse.js';
 import type { BackendProfile } from '../profile.js';
 import { versionAt } from './probe.js';
@@ -15,6 +17,10 @@ export const ollamaProfile: BackendProfile = {
     const [tags, ps] = await Promise.all([get('/api/tags'), get('/api/ps')]);
     // Slots are OLLAMA_NUM_PARALLEL, which Ollama does not report: the configured --slots stands in.
     return { models: parseTags(tags), loaded: parsePs(ps) };
+  },
+  // POST /api/show reads the model file's metadata (no runner needed); model_info is its GGUF keys.
+  async contextCost(get, model) {
+    return contextCostFromModelInfo(modelInfoOf(await get('/api/show', { model })));
   },
   // Its template path gathers every system message into one at the top (DESIGN.md §5).
   liftsInlineSystem: true,

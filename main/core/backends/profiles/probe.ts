@@ -2,6 +2,7 @@
 // engine" into null, and the OpenAI-style /v1/models list most engines serve.
 import { BackendRequestError } from '../http.js';
 import { compact, isObject, objects, positive, str } from '../json-fields.js';
+import { contextCostFromWidth } from '../model-shape.js';
 import type { GetJson } from '../profile.js';
 import type { LoadedModel, OllamaModel } from '../types.js';
 
@@ -26,13 +27,16 @@ export interface OpenAiModel {
   readonly ownedBy?: string;
   /** vLLM and SGLang: the served context window. */
   readonly maxModelLen?: number;
+  /** llama-server: from the width in its `meta` (model-shape.ts). */
+  readonly contextCost?: number;
 }
 
 /** GET /v1/models: `{"object":"list","data":[{"id","owned_by",...}]}`. */
 export function parseOpenAiModels(body: unknown): OpenAiModel[] {
   return objects(body, 'data').flatMap((entry): OpenAiModel[] => {
     const id = str(entry.id);
-    return id ? [compact({ id, ownedBy: str(entry.owned_by), maxModelLen: positive(entry.max_model_len) })] : [];
+    const contextCost = isObject(entry.meta) ? contextCostFromWidth(entry.meta.n_embd) ?? undefined : undefined;
+    return id ? [compact({ id, ownedBy: str(entry.owned_by), maxModelLen: positive(entry.max_model_len), contextCost })] : [];
   });
 }
 
