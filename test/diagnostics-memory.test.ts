@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { CacheTracker, renderPrompt } from '../main/core/diagnostics/index.js';
+import { detach } from '../main/core/diagnostics/stored-prompt.js';
 import { agentConversationKey } from '../main/core/diagnostics/conversation-key.js';
 import { conversation, fullRequest } from './support/claude-code-bodies.js';
 import type { MessagesRequest } from './support/claude-code-bodies.js';
@@ -90,4 +91,21 @@ test('heap stays flat as one session\'s agent tree grows from 100 to 1,000 subag
   const { at100, at1000, tracker } = heapAt100And1000(feedSubagents);
   t.diagnostic(`tracker heap: ${at100} bytes at 100 subagents, ${at1000} at 1,000`);
   assertFlat(at100, at1000, tracker, 'subagents');
+});
+
+test('a detached copy holds only itself: one byte a character for ASCII, on the heap, the prompt it came from freed', () => {
+  // Tails over a million characters, where Node decodes text into external two-byte strings; prompts twice as long,
+  // so that a slice pinning its prompt would show as two bytes a character as well.
+  const TAIL = 1_100_000;
+  const prompt = (i: number): string => String.fromCharCode(97 + i).repeat(2 * TAIL);
+  detach(prompt(9).slice(10, 500));
+  const heapBefore = settledHeap();
+  const externalBefore = process.memoryUsage().external;
+  const kept: string[] = [];
+  for (let i = 0; i < 4; i++) kept.push(detach(prompt(i).slice(1000, 1000 + TAIL)));
+  const perChar = (settledHeap() - heapBefore) / (4 * TAIL);
+  const external = process.memoryUsage().external - externalBefore;
+  assert.ok(perChar < 1.6, `${perChar.toFixed(2)} bytes on the heap a character`);
+  assert.ok(external < 1_000_000, `${external} bytes outside the heap`);
+  assert.deepEqual(kept.map((k) => [k.length, k[0], k.at(-1)]), [0, 1, 2, 3].map((i) => [TAIL, String.fromCharCode(97 + i), String.fromCharCode(97 + i)]));
 });

@@ -22,10 +22,14 @@ export interface StoredPrompt {
 /**
  * A copy of `text` that does not keep the string it was sliced from alive:
  * a slice of a 77 KB prompt would otherwise pin the whole prompt in memory.
+ * Slicing a concatenation makes V8 flatten it into one new string first, so
+ * the result points into that copy only. (A round trip through a Buffer
+ * copies twice, and Node hands back a text of over a million characters as an
+ * external two-byte string: twice the memory, outside the heap, in malloc.)
  */
 export function detach(text: string): string {
   if (text.length < SLICE_MIN_CHARS) return text;
-  return Buffer.from(text, 'utf16le').toString('utf16le');
+  return (' ' + text).slice(1);
 }
 
 /**
