@@ -7,14 +7,18 @@
 //
 //   BENCH_PREDICTION_QUICK=1          test model (seconds, not minutes)
 //   BENCH_PREDICTION_MODEL=bench|test the model (default: bench; test when quick)
-//   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop; quick adds both subagent ones)
+//   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop, subagent; quick adds nested-subagent)
 //   BENCH_PREDICTION_REWRITE=off|...  the proxy's --rewrite (default off: every turn a cold prefill)
-import { createProxy } from '../main/core/proxy/server.js';
-import { proxyOptionsFromSettings } from '../main/core/proxy/options-from-settings.js';
-import { defaultSettings } from '../main/core/settings/schema.js';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UNCACHED_REUSE } from '../main/core/wait/prefill-rate.js';
-import type { InFlightEvent } from '../main/core/diagnostics/types.js';
+import type { InFlightCall } from '../main/core/diagnostics/types.js';
 import type { RewriteMode } from '../main/core/rewrite/types.js';
+import { sseEvents } from '../test/support/http-client.js';
+import { startNodeProcess } from '../test/support/node-process.js';
 import { engineUnavailable } from './engine/llama.js';
 import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
 import { startEngine } from './engine/open.js';
@@ -25,11 +29,12 @@ import { loadRecording } from '../test/support/recordings.js';
 
 const quick = process.env['BENCH_PREDICTION_QUICK'] === '1';
 const sizeName = process.env['BENCH_PREDICTION_MODEL'] ?? (quick ? 'test' : 'bench');
-// Recordings whose cold prompts are short enough for the model: the bench model prefills about 70 tokens a second here.
+// Short prompts first, then long ones: a session's first long cold prompt is the hard one to predict. The bench
+// model prefills about 70 tokens a second here, so its default keeps to five judged calls (~15 min on a quiet machine).
 const names = process.env['BENCH_PREDICTION_RECORDINGS']?.split(',').filter(Boolean) ??
   (quick
     ? ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop', 'cc-2.1.332-subagent', 'cc-2.1.332-nested-subagent']
-    : ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop']);
+    : ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop', 'cc-2.1.332-subagent']);
 const rewrite = (process.env['BENCH_PREDICTION_REWRITE'] ?? 'off') as RewriteMode;
 /** The calls that set the rate before a prediction is judged. */
 const RATE_CALLS = 2;
@@ -48,9 +53,29 @@ interface Row {
 
 const pad = (v: string | number | null, width: number): string => String(v ?? '—').padStart(width);
 
+const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
+
+/** The last `call-start` on the proxy's live feed: its in-flight entry as announced, before any token. */
+function watchCallStarts(url: string): { latest(): InFlightCall | null; forget(): void; stop(): void } {
+  let latest: InFlightCall | null = null;
+  const req = http.get(`${url}/_proxy/events`, (res) => {
+    let buffer = '';
+    res.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const end = buffer.lastIndexOf('\n\n');
+      if (end === -1) return;
+      for (const e of sseEvents(buffer.slice(0, end + 2))) if (e.event === 'call-start') latest = e.data as unknown as InFlightCall;
+      buffer = buffer.slice(end + 2);
+    });
+  });
+  req.on('error', () => undefined);
+  return { latest: () => latest, forget: () => { latest = null; }, stop: () => req.destroy() };
+}
+
 /**
- * One engine and one proxy for every recording, as a user runs them: the rate
- * the proxy measured on one session predicts the next one's calls.
+ * One engine and one proxy for every recording, as a user runs them: the
+ * headless CLI with its backend monitor (which reads the model's shape), so
+ * the rate it measured on one session predicts the next one's calls.
  */
 async function replayAll(recordings: readonly string[], size: ModelSize): Promise<Row[]> {
   const sessions = recordings.map((name) => ({ name, calls: loadRecording(name).calls as readonly SessionCall[] }));
@@ -58,21 +83,22 @@ async function replayAll(recordings: readonly string[], size: ModelSize): Promis
   const longest = Math.max(...sessions.flatMap((s) => s.calls.map((c) => c.body.length)));
   const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
   const engine = await startEngine({ size, slots: 1, contextSize });
-  const proxy = createProxy({ ...proxyOptionsFromSettings(defaultSettings()), host: '127.0.0.1', port: 0, target: engine.url, rewrite });
-  const url = `http://127.0.0.1:${(await proxy.start()).port}`;
-  // The prediction as the proxy announced it (call-start follows its diagnostics, before any token).
-  let started: InFlightEvent['call'] | null = null;
-  proxy.on('in-flight', (e: InFlightEvent) => {
-    if (e.type === 'call-start') started = e.call;
-  });
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-prediction-'));
+  const proxy = await startNodeProcess(CLI, ['--port', '0', '--target', engine.url, '--rewrite', rewrite, '--log-level', 'warn'],
+    /listening on (http:\/\/\S+)/, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir });
+  const url = proxy.url;
+  const feed = watchCallStarts(url);
   const rows: Row[] = [];
   try {
     for (const { name, calls } of sessions) for (const [i, call] of calls.entries()) {
-      started = null;
+      feed.forget();
       const before = engine.calls.length;
       const result = await replay(url, call);
+      // The proxy's record (and so the rate) is written as the answer ends, and its feed may trail the answer by a
+      // moment: let both land before the next call.
+      await new Promise((r) => setTimeout(r, 50));
       const truth = engine.calls[before];
-      const p = started as InFlightEvent['call'] | null;
+      const p = feed.latest();
       rows.push({
         recording: name,
         index: i,
@@ -84,11 +110,12 @@ async function replayAll(recordings: readonly string[], size: ModelSize): Promis
         predictedMs: p?.expectedPrefillMs ?? null,
         actualMs: result.status === 200 ? result.ttftMs : null,
       });
-      // The proxy's record (and so the rate) is written as the answer ends; let it land before the next call.
-      await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
-    await proxy.stop(100);
+    feed.stop();
+    proxy.child.kill('SIGTERM');
+    await new Promise((resolve) => proxy.child.once('exit', resolve));
+    fs.rmSync(configDir, { recursive: true, force: true });
     await engine.close();
   }
   return rows;
