@@ -250,6 +250,22 @@ describe('CacheTracker: bounded memory', () => {
     assert.equal(observe(tracker, body(0, 3), session(0)).turn, 1);
   });
 
+  test('keeps the conversations within maxHeldChars, least recently used out, the latest always', () => {
+    const session = (i: number): string => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    const template = forwarded([]);
+    const body = (i: number): MessagesRequest => ({ ...template, messages: conversation(1, 20_000, `Question number ${i}: what does module ${i} do?`) });
+    const promptChars = renderPrompt(body(0)).text.length;
+    const tracker = new CacheTracker({ maxHeldChars: promptChars * 5 + 100 });
+    for (let i = 0; i < 20; i++) observe(tracker, body(i), session(i));
+    assert.equal(tracker.stats().conversations, 5);
+    // The five latest are the ones kept: the sixth latest starts over, the latest goes on.
+    assert.equal(observe(tracker, { ...body(14), messages: conversation(2, 20_000, 'Question number 14: what does module 14 do?') }, session(14)).turn, 1);
+    assert.equal(observe(tracker, { ...body(19), messages: conversation(2, 20_000, 'Question number 19: what does module 19 do?') }, session(19)).turn, 2);
+    const tiny = new CacheTracker({ maxHeldChars: 10 });
+    assert.equal(observe(tiny, body(1), session(1)).turn, 1);
+    assert.equal(tiny.stats().conversations, 1, 'the latest stays even when alone it is over the bound');
+  });
+
   test('stores at most maxPromptChars of a prompt and still tracks long conversations', () => {
     const tracker = new CacheTracker({ maxPromptChars: 20_000 });
     for (let turns = 0; turns < 4; turns++) {

@@ -43,6 +43,12 @@ export interface CacheTrackerOptions {
   readonly maxConversations?: number;
   /** Characters of each prompt kept for comparison; default 1,000,000. */
   readonly maxPromptChars?: number;
+  /**
+   * Characters the conversations' prompts may add up to, least recently used
+   * out beyond it (the latest always stays); default 16,000,000. Shared
+   * prefixes count once per conversation, so what is held is at most this.
+   */
+  readonly maxHeldChars?: number;
   /** Models whose backend slots are tracked, least recently used out; default 8. */
   readonly maxModels?: number;
 }
@@ -141,7 +147,8 @@ interface Undo {
   readonly threadBefore: { prompt: StoredPrompt; turn: number; call: number; slot: number } | null;
 }
 
-const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxModels: 8 };
+// 64 conversations of 1M characters would be 64-128 MB for a menu-bar app that runs for weeks.
+const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxHeldChars: 16_000_000, maxModels: 8 };
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -202,6 +209,7 @@ export class CacheTracker {
   readonly slots: number;
   readonly maxConversations: number;
   readonly maxPromptChars: number;
+  readonly maxHeldChars: number;
   readonly maxModels: number;
   /** Insertion order is recency: the first entry is the least recently used. */
   readonly #threads = new Map<string, Thread>();
@@ -216,6 +224,7 @@ export class CacheTracker {
     this.slots = positiveInteger(options.slots, DEFAULTS.slots, 'slots');
     this.maxConversations = positiveInteger(options.maxConversations, DEFAULTS.maxConversations, 'maxConversations');
     this.maxPromptChars = positiveInteger(options.maxPromptChars, DEFAULTS.maxPromptChars, 'maxPromptChars');
+    this.maxHeldChars = positiveInteger(options.maxHeldChars, DEFAULTS.maxHeldChars, 'maxHeldChars');
     this.maxModels = positiveInteger(options.maxModels, DEFAULTS.maxModels, 'maxModels');
   }
 
@@ -441,6 +450,7 @@ export class CacheTracker {
       }
       this.#threads.delete(thread.id);
       this.#threads.set(thread.id, thread);
+      this.#dropOldest();
       return thread;
     }
     const ordinal = lastOrdinal + 1;
@@ -449,8 +459,19 @@ export class CacheTracker {
       : ordinal > 1 ? { id: `${shortSessionId(key)}/${ordinal}`, parent: null, inferred: true } : null;
     const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, call: 1, prompt, agent: shown, slot };
     this.#threads.set(created.id, created);
-    while (this.#threads.size > this.maxConversations) this.#threads.delete(this.#threads.keys().next().value as string);
+    this.#dropOldest();
     this.#noteRecency(model, created);
     return created;
+  }
+
+  /** Least recently used conversations out until both bounds hold; the latest always stays. */
+  #dropOldest(): void {
+    let held = 0;
+    for (const thread of this.#threads.values()) held += thread.prompt.storedLength;
+    for (const [id, oldest] of this.#threads) {
+      if (this.#threads.size <= 1 || (this.#threads.size <= this.maxConversations && held <= this.maxHeldChars)) break;
+      held -= oldest.prompt.storedLength;
+      this.#threads.delete(id);
+    }
   }
 }
