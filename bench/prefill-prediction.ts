@@ -77,7 +77,7 @@ function watchCallStarts(url: string): { latest(): InFlightCall | null; forget()
  * headless CLI with its backend monitor (which reads the model's shape), so
  * the rate it measured on one session predicts the next one's calls.
  */
-async function replayAll(recordings: readonly string[], size: ModelSize): Promise<Row[]> {
+async function replayAll(recordings: readonly string[], size: ModelSize, onRow: (row: Row) => void): Promise<void> {
   const sessions = recordings.map((name) => ({ name, calls: loadRecording(name).calls as readonly SessionCall[] }));
   // Room for the longest prompt: rendered prompts run at least 2 characters a token.
   const longest = Math.max(...sessions.flatMap((s) => s.calls.map((c) => c.body.length)));
@@ -88,7 +88,6 @@ async function replayAll(recordings: readonly string[], size: ModelSize): Promis
     /listening on (http:\/\/\S+)/, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir });
   const url = proxy.url;
   const feed = watchCallStarts(url);
-  const rows: Row[] = [];
   try {
     for (const { name, calls } of sessions) for (const [i, call] of calls.entries()) {
       feed.forget();
@@ -99,7 +98,7 @@ async function replayAll(recordings: readonly string[], size: ModelSize): Promis
       await new Promise((r) => setTimeout(r, 50));
       const truth = engine.calls[before];
       const p = feed.latest();
-      rows.push({
+      onRow({
         recording: name,
         index: i,
         role: call.role,
@@ -118,7 +117,6 @@ async function replayAll(recordings: readonly string[], size: ModelSize): Promis
     fs.rmSync(configDir, { recursive: true, force: true });
     await engine.close();
   }
-  return rows;
 }
 
 const uncached = (r: Row): boolean => r.evaluated + r.reused > 0 && r.reused / (r.evaluated + r.reused) < UNCACHED_REUSE;
@@ -129,24 +127,22 @@ async function main(): Promise<void> {
   if (why !== null) throw new Error(`engine: ${why}`);
   if (!isModelSize(sizeName)) throw new Error(`BENCH_PREDICTION_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
   const judged: number[] = [];
-  const rows = await replayAll(names, sizeName);
   console.log(`${sizeName} model, 1 slot, --rewrite ${rewrite}; prompt~ and reused~ are the proxy's estimates, eval and reused the engine's`);
   console.log('recording                  call role      prompt~  reused~     eval   reused  predicted ms  actual ms   error  judged');
   let seen = 0;
-  {
-    for (const r of rows) {
-      const cold = uncached(r);
-      const err = errorOf(r);
-      const judge = cold && seen >= RATE_CALLS && err !== null;
-      if (cold) seen++;
-      if (judge) judged.push(Math.abs(err));
-      console.log(
-        `${r.recording.padEnd(26)} ${pad(r.index + 1, 4)} ${r.role.padEnd(8)} ${pad(r.promptTokens, 8)} ${pad(r.predictedReused, 8)} ${pad(r.evaluated, 8)} ${pad(r.reused, 8)}` +
-        ` ${pad(r.predictedMs, 13)} ${pad(r.actualMs === null ? null : Math.round(r.actualMs), 10)} ${pad(err === null ? null : `${(err * 100).toFixed(0)}%`, 7)}  ${judge ? 'yes' : cold ? 'rate' : 'cached'}`,
-      );
-    }
-    console.log('');
-  }
+  // A row as each call completes: a cold prompt on the bench model takes minutes.
+  await replayAll(names, sizeName, (r) => {
+    const cold = uncached(r);
+    const err = errorOf(r);
+    const judge = cold && seen >= RATE_CALLS && err !== null;
+    if (cold) seen++;
+    if (judge) judged.push(Math.abs(err));
+    console.log(
+      `${r.recording.padEnd(26)} ${pad(r.index + 1, 4)} ${r.role.padEnd(8)} ${pad(r.promptTokens, 8)} ${pad(r.predictedReused, 8)} ${pad(r.evaluated, 8)} ${pad(r.reused, 8)}` +
+      ` ${pad(r.predictedMs, 13)} ${pad(r.actualMs === null ? null : Math.round(r.actualMs), 10)} ${pad(err === null ? null : `${(err * 100).toFixed(0)}%`, 7)}  ${judge ? 'yes' : cold ? 'rate' : 'cached'}`,
+    );
+  });
+  console.log('');
   if (judged.length === 0) throw new Error('no uncached call after the first two: nothing to judge');
   console.log(`prediction: median |error| ${(median(judged) * 100).toFixed(1)}% over ${judged.length} uncached calls (${sizeName} model; goal ≤ 25%)`);
 }
