@@ -18,6 +18,7 @@ import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
 import { routeSideCall, sideModelMissing } from './side-model.js';
 import { InFlightCalls } from './in-flight.js';
+import { IdleCollector } from './idle-collect.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
@@ -38,6 +39,8 @@ interface Exchange {
 
 /** How many upstream failures /_proxy/status keeps. */
 const UPSTREAM_ERRORS_KEPT = 20;
+/** Long enough that a conversation's next turn usually comes first, so a session's calls are not interrupted. */
+const COLLECT_WHEN_IDLE_MS = 10_000;
 
 export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyController {
   private server: http.Server | null = null;
@@ -50,6 +53,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   // Each turn's body mostly repeats the last one: its scan re-reads only the new bytes.
   private readonly scanMemo = new ScanMemo();
   private readonly diagnostics: CallDiagnostics;
+  private readonly idle: IdleCollector;
   private readonly exchanges = new WeakMap<http.IncomingMessage, Exchange>();
   private readonly inFlight = new Set<http.ServerResponse>();
   private readonly sockets = new Set<Socket>();
@@ -65,6 +69,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.policy = this.buildPolicy(options.port);
     this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
     this.agent = upstreamAgent(options.target, options.upstreamCa);
+    this.idle = new IdleCollector(options.collectWhenIdleMs ?? COLLECT_WHEN_IDLE_MS);
   }
 
   get running(): boolean {
@@ -145,6 +150,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
     this.agent.destroy();
+    this.idle.stop();
     await closed;
     this.server = null;
   }
@@ -314,6 +320,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   };
 
   private finishExchange(req: http.IncomingMessage, res: http.ServerResponse, exchange: Exchange): void {
+    this.idle.activity();
     const call = callOf(req);
     if (call?.rule?.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
     const entry: RequestLogEntry = {

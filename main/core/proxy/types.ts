@@ -46,6 +46,8 @@ export interface ProxyOptions {
    * after the call has been forwarded, for the in-flight entry.
    */
   readonly backendInfo?: (model: string | null) => BackendModelInfo;
+  /** A memory-reducing collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
+  readonly collectWhenIdleMs?: number;
 }
 
 /** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
