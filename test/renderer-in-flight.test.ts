@@ -105,24 +105,31 @@ describe('The app window: calls in flight over the preload bridge, and a window 
       id: 41, time: new Date().toISOString(), session: 'a1b2c3', turn: 4, model: 'qwen3-coder:30b', promptTokens: 31_200, reusedTokens: 0,
       expectedPrefillMs: 60_000, elapsedMs: 20_000, phase: 'waiting', cause: 'side-call-evicted', loadingModel: false, contextTokens: 8192,
     };
+    // A title call is no turn of the conversation.
+    const titleCall: InFlightCall = { ...waiting, id: 42, turn: 0, promptTokens: 350, cause: null };
     const host: UiHost = {
       settings: () => defaultSettings(),
       applySettings: () => Promise.resolve({ ok: true }),
-      proxyStatus: () => ({ ...status, recent: [], inFlight: [waiting] }),
+      proxyStatus: () => ({ ...status, recent: [], inFlight: [waiting, titleCall] }),
       state: () => ({ ollama: { models: [{ name: 'qwen3-coder:30b' }] }, shell: 'zsh', snippet: { window: { tokens: 8192, source: "Ollama's /api/ps for qwen3-coder:30b as loaded" } } }),
     };
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     await injectAppBridge(page, uiRequestHandlers(new UiService(host), () => undefined));
     await page.goto(`${harness.url}/_proxy/ui/`);
     await waitFor(page, `document.querySelector('#in-flight-list li')?.dataset.id ?? null`, (id) => id === '41');
-    assert.match(await page.locator('#in-flight-list .wait-line').innerText(), /^Re-reading 31,200 tokens \(cache miss: side call evicted\), ~\d+ s left$/);
-    assert.match(await page.locator('#in-flight-list .prompt-size').innerText(), /31,200 tokens of a 8,192-token window/);
+    const main = page.locator('#in-flight-list li[data-id="41"]');
+    assert.match(await main.locator('.wait-line').innerText(), /^Re-reading 31,200 tokens \(cache miss: side call evicted\), ~\d+ s left$/);
+    assert.match(await main.locator('.prompt-size').innerText(), /31,200 tokens of a 8,192-token window/);
+    assert.equal(await main.locator('.who').innerText(), 'Turn 4 · a1b2c3 · qwen3-coder:30b');
+    assert.equal(await page.locator('#in-flight-list li[data-id="42"] .who').innerText(), 'Side call · a1b2c3 · qwen3-coder:30b');
     // Before any call completes, the empty state's snippet says plainly that Claude Code will not fit.
     const warning = await waitFor<string>(page, `document.querySelector('#empty-snippet .window-warning')?.textContent ?? ''`, (text) => text !== '');
     assert.match(warning, /^The 8,192-token context window of qwen3-coder:30b is too small for Claude Code: .* raise the context to 65,536 tokens or more/);
     assert.match(await page.locator('#empty-snippet pre').innerText(), /CLAUDE_CODE_MAX_CONTEXT_TOKENS='8192'/);
     await saveScreenshot(page, 'activity-app-bridge-small-window');
-    await page.evaluate((event: InFlightEvent) => (globalThis as unknown as { __uiPush(name: string, payload: unknown): void }).__uiPush('in-flight', event), { type: 'call-end', call: waiting } satisfies InFlightEvent);
+    for (const call of [waiting, titleCall]) {
+      await page.evaluate((event: InFlightEvent) => (globalThis as unknown as { __uiPush(name: string, payload: unknown): void }).__uiPush('in-flight', event), { type: 'call-end', call } satisfies InFlightEvent);
+    }
     await waitFor(page, `document.querySelector('#in-flight').hidden`, (hidden) => hidden === true);
     await page.context().close();
   });
