@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fullBody, conversation } from '../test/support/claude-code-bodies.js';
-import { startNodeProcess, type StartedProcess } from '../test/support/node-process.js';
+import { startNodeProcess, startProcess, type StartedProcess } from '../test/support/node-process.js';
 
 const CALLS = Number(process.env['MEMORY_CALLS'] ?? 10_000);
 const BASELINE_CALLS = 100;
@@ -31,7 +31,8 @@ const LIMIT = 1.2;
  */
 const REST_MS = Number(process.env['MEMORY_REST_S'] ?? 30) * 1000;
 const STANDIN = fileURLToPath(new URL('../test/support/standin-cli.js', import.meta.url));
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
+/** The package's bin, as a user runs the headless proxy (it sets the allocator's tunables). */
+const BIN = fileURLToPath(new URL('../../bin/llm-cache-proxy', import.meta.url));
 /** Same length as a UUID, so a session is swapped in without rebuilding a body. */
 const SESSION_MARK = 'SESSION0-0000-4000-8000-000000000000';
 
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
   try {
     const standin = await startNodeProcess(STANDIN, ['--port', '0', '--prefill-ms', '2', '--token-delay-ms', '1', '--tokens', '16'], /listening on (\S+)/);
     started.push(standin);
-    const proxy = await startNodeProcess(CLI, ['--port', '0', '--target', standin.url], /listening on (http:\/\/\S+)/,
+    const proxy = await startProcess(BIN, ['--port', '0', '--target', standin.url], /listening on (http:\/\/\S+)/,
       { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir });
     started.push(proxy);
     const url = `${proxy.url}/v1/messages`;

@@ -1,5 +1,5 @@
 // A copy of the built app in a folder whose path has spaces, as a user's clone
-// might be ("~/My Projects/llm cache proxy"): package.json, scripts/, the
+// might be ("~/My Projects/llm cache proxy"): package.json, scripts/, bin/, the
 // compiled app, and node_modules with every package linked to this checkout's
 // except electron, which is copied so its first-use download lands in the copy.
 import fs from 'node:fs';
@@ -25,6 +25,7 @@ export function copyBuiltApp(): AppCopy {
   fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
   fs.cpSync(path.join(REPO, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
+  fs.cpSync(path.join(REPO, 'bin'), path.join(dir, 'bin'), { recursive: true });
   for (const part of ['main', 'preload', 'renderer']) fs.cpSync(path.join(REPO, 'dist', part), path.join(dir, 'dist', part), { recursive: true });
   const modules = path.join(dir, 'node_modules');
   fs.mkdirSync(modules);
