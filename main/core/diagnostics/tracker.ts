@@ -45,8 +45,9 @@ export interface CacheTrackerOptions {
   readonly maxPromptChars?: number;
   /**
    * Characters the conversations' prompts may add up to, least recently used
-   * out beyond it (the latest always stays); default 16,000,000. Shared
-   * prefixes count once per conversation, so what is held is at most this.
+   * out beyond it (the latest always stays); default 6,000,000. Shared
+   * prefixes count once per conversation, so what is held is at most this:
+   * some 30 conversations of Claude Code's usual 50K tokens.
    */
   readonly maxHeldChars?: number;
   /** Models whose backend slots are tracked, least recently used out; default 8. */
@@ -147,8 +148,8 @@ interface Undo {
   readonly threadBefore: { prompt: StoredPrompt; turn: number; call: number; slot: number } | null;
 }
 
-// 64 conversations of 1M characters would be 64-128 MB for a menu-bar app that runs for weeks.
-const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxHeldChars: 16_000_000, maxModels: 8 };
+// Diagnostics must stay a small part of an app that runs for weeks: 64 prompts of 1M characters would be 64-128 MB.
+const DEFAULTS = { slots: 1, maxConversations: 64, maxPromptChars: 1_000_000, maxHeldChars: 6_000_000, maxModels: 8 };
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
