@@ -18,7 +18,7 @@ import { UNCACHED_REUSE } from '../main/core/wait/prefill-rate.js';
 import type { InFlightCall } from '../main/core/diagnostics/types.js';
 import type { RewriteMode } from '../main/core/rewrite/types.js';
 import { sseEvents } from '../test/support/http-client.js';
-import { startNodeProcess } from '../test/support/node-process.js';
+import { startProcess } from '../test/support/node-process.js';
 import { engineUnavailable } from './engine/llama.js';
 import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
 import { startEngine } from './engine/open.js';
@@ -53,7 +53,8 @@ interface Row {
 
 const pad = (v: string | number | null, width: number): string => String(v ?? '—').padStart(width);
 
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
+/** The package's bin: the headless proxy as a user starts it. */
+const BIN = fileURLToPath(new URL('../../bin/llm-cache-proxy', import.meta.url));
 
 /** The last `call-start` on the proxy's live feed: its in-flight entry as announced, before any token. */
 function watchCallStarts(url: string): { latest(): InFlightCall | null; forget(): void; stop(): void } {
@@ -84,7 +85,7 @@ async function replayAll(recordings: readonly string[], size: ModelSize, onRow: 
   const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
   const engine = await startEngine({ size, slots: 1, contextSize });
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-prediction-'));
-  const proxy = await startNodeProcess(CLI, ['--port', '0', '--target', engine.url, '--rewrite', rewrite, '--log-level', 'warn'],
+  const proxy = await startProcess(BIN, ['--port', '0', '--target', engine.url, '--rewrite', rewrite, '--log-level', 'warn'],
     /listening on (http:\/\/\S+)/, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir });
   const url = proxy.url;
   const feed = watchCallStarts(url);
