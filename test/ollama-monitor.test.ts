@@ -82,7 +82,9 @@ describe('Ollama monitor', () => {
       assert.ok(up.loaded[0].expiresAt instanceof Date);
       assert.deepEqual(up.lastCheckedAt, new Date(clock.now()));
       assert.deepEqual(clock.pendingDelays(), [5000]);
-      assert.deepEqual(paths(standin).sort(), ['GET /api/ps', 'GET /api/tags', 'GET /api/version']);
+      // The loaded model's shape, for the wait's prediction: asked once.
+      assert.deepEqual(paths(standin).sort(), ['GET /api/ps', 'GET /api/tags', 'GET /api/version', 'POST /api/show']);
+      assert.ok(up.loaded[0].contextCost! > 0);
       assert.deepEqual(events.slice(2), ['up:0.12.6', 'changed:up']);
 
       // Nothing changed: only the version is asked, nothing is emitted.
