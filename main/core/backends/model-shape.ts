@@ -6,9 +6,11 @@
 //   ms per token = base · (1 + contextCost · context)
 // with contextCost = attention width / weights per layer. This is what lets the
 // first long prompt of a session be predicted from a rate measured on short
-// ones (docs/in-flight.md). It counts arithmetic only: attention runs at a
-// lower fraction of the hardware's peak than dense matrices do, so it is a
-// lower bound, which the calls themselves correct once their lengths spread.
+// ones (docs/in-flight.md). It counts arithmetic only, and engines run the two
+// parts at different efficiencies: on a CPU without flash attention attention
+// is slower than its share, while on a toy model per-token overheads outweigh
+// the weights. So it is a starting estimate, which the calls' own fit replaces
+// once their lengths spread.
 import { isObject, positive, str, type Json } from './json-fields.js';
 
 /** A number, or the largest of a per-layer array (GGUF allows both for some keys). */
