@@ -30,7 +30,7 @@ import { loadRecording } from '../test/support/recordings.js';
 const quick = process.env['BENCH_PREDICTION_QUICK'] === '1';
 const sizeName = process.env['BENCH_PREDICTION_MODEL'] ?? (quick ? 'test' : 'bench');
 // Short prompts first, then long ones: a session's first long cold prompt is the hard one to predict. The bench
-// model prefills about 70 tokens a second here, so its default keeps to five judged calls (~15 min on a quiet machine).
+// model prefills about 70 tokens a second here, so its default keeps to five judged calls (~12 min on a quiet machine).
 const names = process.env['BENCH_PREDICTION_RECORDINGS']?.split(',').filter(Boolean) ??
   (quick
     ? ['cc-2.1.139-bare-resume', 'cc-2.1.332-tool-loop', 'cc-2.1.332-subagent', 'cc-2.1.332-nested-subagent']

@@ -43,7 +43,9 @@ export function contextCostFromModelInfo(modelInfo: unknown): number | null {
   const attention = width * heads * keyWidth + width * kvHeads * keyWidth + width * kvHeads * valueWidth + heads * valueWidth * width;
   const routed = key('expert_used_count');
   const expertWidth = key('expert_feed_forward_length');
-  const sharedWidth = (key('expert_shared_feed_forward_length') ?? 0) * (key('expert_shared_count') ?? (key('expert_shared_feed_forward_length') ? 1 : 0));
+  // Some mixtures also run shared experts for every token.
+  const sharedExpert = key('expert_shared_feed_forward_length');
+  const sharedWidth = sharedExpert === undefined ? 0 : sharedExpert * (key('expert_shared_count') ?? 1);
   // Gated feed-forward (gate, up, down): three matrices of width × hidden.
   const hidden = routed !== undefined && expertWidth !== undefined ? routed * expertWidth + sharedWidth : key('feed_forward_length');
   if (hidden === undefined) return null;

@@ -46,7 +46,7 @@ export interface ProxyOptions {
    * after the call has been forwarded, for the in-flight entry.
    */
   readonly backendInfo?: (model: string | null) => BackendModelInfo;
-  /** A memory-reducing collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
+  /** A full garbage collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
   readonly collectWhenIdleMs?: number;
 }
 

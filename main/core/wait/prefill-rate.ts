@@ -73,7 +73,7 @@ export function fitContextCost(samples: readonly Sample[]): ContextCost | null {
  * the base is fitted: total time over total cost units, like the flat rate.
  * This predicts a session's first long prompt from short ones alone.
  */
-export function contextCostFromShape(samples: readonly Sample[], contextCost: number): ContextCost | null {
+function contextCostFromShape(samples: readonly Sample[], contextCost: number): ContextCost | null {
   let units = 0;
   let ms = 0;
   for (const s of samples) {
