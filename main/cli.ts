@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The headless entry point (package bin `llm-cache-proxy`): the same core as
+// The headless entry point (the package bin `llm-cache-proxy`, bin/, starts it): the same core as
 // the menu-bar app, for machines without Electron and for people who prefer a
 // terminal.
 import { VERSION } from './core/version.js';
