@@ -8,7 +8,7 @@ import { byId, h, replaceChildren, srOnly } from './dom.js';
 import { formatClock, formatCompact, formatCount, formatDuration, formatPercent, formatReuseSource, formatTurn, visibleWhitespace } from './format.js';
 import { reuseChart } from './reuse-chart.js';
 import { overflowText } from './backend-text.js';
-import { activityTotals, conversationCalls, isError, reusedTokens } from './stats.js';
+import { activityTotals, conversationCalls, isError, isMiss, reusedTokens } from './stats.js';
 
 function statusLabel(status: number): string {
   return status === 499 ? 'cancelled' : `HTTP ${status}`;
@@ -70,7 +70,7 @@ function windowCell(record: CallRecord): HTMLTableCellElement {
 }
 
 function callRow(record: CallRecord, depth = 0): HTMLTableRowElement {
-  const kind = record.bust || record.contextOverflow ? 'miss' : isError(record) ? 'error' : 'hit';
+  const kind = isMiss(record) ? 'miss' : isError(record) ? 'error' : 'hit';
   return h('tr', { 'data-key': callKey(record), 'data-kind': kind, tabindex: -1 },
     h('td', { class: 'time' }, formatClock(record.time)),
     indented(h('td', { class: 'session' }, h('code', {}, record.session || '—')), depth),

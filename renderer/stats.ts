@@ -12,8 +12,9 @@ export interface ActivityTotals {
   readonly savedMs: number | null;
 }
 
+/** A call whose prompt the backend could not reuse: a bust, or a prompt cut to fit the context (the cut moves its start). */
 export function isMiss(record: CallRecord): boolean {
-  return record.bust !== null;
+  return record.bust !== null || record.contextOverflow !== undefined;
 }
 
 export function isError(record: CallRecord): boolean {

@@ -487,6 +487,9 @@ describe('The Activity view and the backend', { skip: skipBrowser }, () => {
       assert.match(row!.remedy ?? '', /loaded with a 2,048-token context.*Raise the context: llama-server -c \(--ctx-size\)/);
       await page.locator('#calls-body tr').first().click();
       assert.match(await page.locator('#detail .overflow-warning').innerText(), /context overflow.*llama-server -c/s);
+      // The row is marked a miss, and the totals count it as one: the same definition in both places.
+      assert.equal(await page.locator('#calls-body tr').first().getAttribute('data-kind'), 'miss');
+      assert.equal(await page.locator('#total-misses').innerText(), '1');
       await saveScreenshot(page, 'activity-context-overflow');
       assert.deepEqual(problems, []);
     } finally {
