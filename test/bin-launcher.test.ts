@@ -38,8 +38,13 @@ describe('the llm-cache-proxy command', { skip }, () => {
     const child = spawn(command, ['--port', '0', '--target', 'http://127.0.0.1:9'], { env: { ...process.env, ...env, LLM_CACHE_PROXY_CONFIG_DIR: path.join(app.scratch, 'config') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    const deadline = Date.now() + 15_000;
     while (!/listening on/.test(out)) {
       if (child.exitCode !== null) assert.fail(`the proxy exited with ${child.exitCode}: ${out}`);
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        assert.fail(`the proxy did not say where it listens within 15 s: ${out}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     const pid = child.pid!;
@@ -66,7 +71,7 @@ describe('the llm-cache-proxy command', { skip }, () => {
     assert.equal(await proxy.stop(), 0);
   });
 
-  test("a value the user set is kept", async () => {
+  test('a value the user set is kept', async () => {
     const proxy = await serve({ MALLOC_ARENA_MAX: '8' });
     assert.equal(proxy.environment.get('MALLOC_ARENA_MAX'), '8');
     assert.equal(proxy.environment.get('MALLOC_MMAP_THRESHOLD_'), '65536');

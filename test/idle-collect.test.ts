@@ -31,25 +31,27 @@ async function forcedCollections(run: () => Promise<void>): Promise<number> {
 
 describe('collecting when idle', () => {
   test('once, a quiet spell after the last activity; never without activity; never after stop', async () => {
+    // Margins of several times the spell, so a busy machine's late timers cannot pass for quiet.
+    const SPELL = 300;
     let collected = 0;
-    const idle = new IdleCollector(60, () => collected++);
-    await sleep(120);
+    const idle = new IdleCollector(SPELL, () => collected++);
+    await sleep(2 * SPELL);
     assert.equal(collected, 0, 'nothing happened, nothing to collect');
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       idle.activity();
-      await sleep(20);
+      await sleep(SPELL / 10);
     }
-    assert.equal(collected, 0, 'calls kept coming');
-    await sleep(120);
+    assert.equal(collected, 0, 'activity kept coming');
+    await sleep(2 * SPELL);
     assert.equal(collected, 1);
-    await sleep(120);
+    await sleep(2 * SPELL);
     assert.equal(collected, 1, 'once per quiet spell');
     idle.activity();
     idle.stop();
-    await sleep(120);
+    await sleep(2 * SPELL);
     assert.equal(collected, 1);
     new IdleCollector(0, () => collected++).activity();
-    await sleep(50);
+    await sleep(SPELL);
     assert.equal(collected, 1, '0 turns it off');
   });
 
@@ -63,13 +65,13 @@ describe('collecting when idle', () => {
   });
 
   test('the proxy collects after its last request, not during a run of requests', async () => {
-    const h = await startHarness({ collectWhenIdleMs: 300 });
+    const h = await startHarness({ collectWhenIdleMs: 500 });
     try {
       const during = await forcedCollections(async () => {
         for (let i = 0; i < 4; i++) assert.equal((await send(h.url, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: bareBody() })).status, 200);
       });
       assert.equal(during, 0);
-      assert.equal(await forcedCollections(() => sleep(600)), 1);
+      assert.equal(await forcedCollections(() => sleep(1000)), 1);
     } finally {
       await h.close();
     }
