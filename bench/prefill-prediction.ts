@@ -10,14 +10,13 @@
 //   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop, subagent; quick adds nested-subagent)
 //   BENCH_PREDICTION_REWRITE=off|...  the proxy's --rewrite (default off: every turn a cold prefill)
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNCACHED_REUSE } from '../main/core/wait/prefill-rate.js';
 import type { InFlightCall } from '../main/core/diagnostics/types.js';
 import type { RewriteMode } from '../main/core/rewrite/types.js';
-import { sseEvents } from '../test/support/http-client.js';
+import { followEvents } from '../test/support/http-client.js';
 import { startProcess } from '../test/support/node-process.js';
 import { engineUnavailable } from './engine/llama.js';
 import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
@@ -59,18 +58,10 @@ const BIN = fileURLToPath(new URL('../../bin/llm-cache-proxy', import.meta.url))
 /** The last `call-start` on the proxy's live feed: its in-flight entry as announced, before any token. */
 function watchCallStarts(url: string): { latest(): InFlightCall | null; forget(): void; stop(): void } {
   let latest: InFlightCall | null = null;
-  const req = http.get(`${url}/_proxy/events`, (res) => {
-    let buffer = '';
-    res.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const end = buffer.lastIndexOf('\n\n');
-      if (end === -1) return;
-      for (const e of sseEvents(buffer.slice(0, end + 2))) if (e.event === 'call-start') latest = e.data as unknown as InFlightCall;
-      buffer = buffer.slice(end + 2);
-    });
+  const feed = followEvents(`${url}/_proxy/events`, (e) => {
+    if (e.event === 'call-start') latest = e.data as unknown as InFlightCall;
   });
-  req.on('error', () => undefined);
-  return { latest: () => latest, forget: () => { latest = null; }, stop: () => req.destroy() };
+  return { latest: () => latest, forget: () => { latest = null; }, stop: feed.stop };
 }
 
 /**

@@ -1,4 +1,4 @@
-// Memory handed back once the proxy goes quiet: one memory-reducing
+// Memory handed back once the proxy goes quiet: one full garbage
 // collection after a quiet spell, none while calls keep coming or when there
 // were none, and none after the proxy stopped.
 import assert from 'node:assert/strict';

@@ -3,12 +3,11 @@
 // the call waiting, then streaming, then gone, with the wait predicted from
 // the prefill rate measured on an earlier uncached call of the same model.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { CallRecord, InFlightCall, ProxyStatus } from '../main/core/diagnostics/types.js';
 import type { BackendModelInfo } from '../main/core/proxy/types.js';
 import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
-import { send, sseEvents, type SendResult } from './support/http-client.js';
+import { followEvents, send, type SendResult } from './support/http-client.js';
 import { startHarness, type Harness } from './support/proxy-harness.js';
 import { prefillRate } from '../main/core/wait/prefill-rate.js';
 import { predictPrefillMs } from '../main/core/wait/predict.js';
@@ -50,18 +49,10 @@ function turn(n: number, model?: string): Promise<SendResult> {
 /** Collects the live feed's events until stopped. */
 function watchFeed(): { events: { event: string; data: Record<string, unknown> }[]; stop(): void } {
   const events: { event: string; data: Record<string, unknown> }[] = [];
-  const req = http.get(`${h.url}/_proxy/events`, (res) => {
-    let buffer = '';
-    res.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const end = buffer.lastIndexOf('\n\n');
-      if (end === -1) return;
-      events.push(...sseEvents(buffer.slice(0, end + 2)).filter((e) => e.event !== ''));
-      buffer = buffer.slice(end + 2);
-    });
+  const feed = followEvents(`${h.url}/_proxy/events`, (e) => {
+    if (e.event !== '') events.push(e);
   });
-  req.on('error', () => undefined);
-  return { events, stop: () => req.destroy() };
+  return { events, stop: feed.stop };
 }
 
 describe('calls in flight', () => {

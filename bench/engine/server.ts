@@ -10,7 +10,7 @@
 // Ollama keeps each model in its own runner and cache.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendGinNotFound, sendOllamaRunning } from '../../test/support/ollama-http.js';
+import { sendGinNotFound, sendOllamaRunning, showRequestModel } from '../../test/support/ollama-http.js';
 import { anthropicErrorBody, type AnthropicErrorType } from '../../main/core/proxy/anthropic-error.js';
 import { renderPrompt, RenderError } from './render.js';
 import type { Runners } from './runners.js';
@@ -147,14 +147,8 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
 
   /** Every model name is this one model (see above), so any name gets its metadata. */
   function show(body: Buffer, res: http.ServerResponse): void {
-    let request: { model?: unknown; name?: unknown };
-    try {
-      request = JSON.parse(body.toString('utf8')) as typeof request;
-    } catch {
-      return sendJson(res, 400, { error: 'invalid request' });
-    }
-    const name = typeof request.model === 'string' && request.model !== '' ? request.model : request.name;
-    if (typeof name !== 'string' || name === '') return sendJson(res, 400, { error: 'model is required' });
+    const asked = showRequestModel(body);
+    if ('error' in asked) return sendJson(res, asked.status, { error: asked.error });
     sendJson(res, 200, {
       details: { format: 'gguf', family: 'llama', parameter_size: 'random', quantization_level: 'Q8_0' },
       model_info: options.modelInfo, tensors: [], capabilities: ['completion'],

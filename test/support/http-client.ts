@@ -80,3 +80,19 @@ export function sseEvents(text: string): Array<{ event: string; data: Record<str
     return { event, data: data ? (JSON.parse(data) as Record<string, unknown>) : {} };
   });
 }
+
+/** Follows an SSE stream (the proxy's /_proxy/events), handing over each complete event as it arrives, until stopped. */
+export function followEvents(url: string, onEvent: (e: { event: string; data: Record<string, unknown> }) => void): { stop(): void } {
+  const req = http.get(url, (res) => {
+    let buffer = '';
+    res.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const end = buffer.lastIndexOf('\n\n');
+      if (end === -1) return;
+      for (const e of sseEvents(buffer.slice(0, end + 2))) onEvent(e);
+      buffer = buffer.slice(end + 2);
+    });
+  });
+  req.on('error', () => undefined);
+  return { stop: () => req.destroy() };
+}

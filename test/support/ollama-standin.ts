@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { sendGinNotFound, sendOllamaRunning } from './ollama-http.js';
+import { sendGinNotFound, sendOllamaRunning, showRequestModel } from './ollama-http.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -286,16 +286,11 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
     res.end(JSON.stringify(value));
   }
 
-  /** server/routes.go ShowHandler: `model` (or the older `name`); 404 `model 'x' not found`. */
+  /** server/routes.go ShowHandler; 404 `model 'x' not found` for a model it does not have. */
   function show(rec: RecordedRequest, res: http.ServerResponse): void {
-    let body: { model?: unknown; name?: unknown };
-    try {
-      body = JSON.parse(rec.body.toString('utf8')) as typeof body;
-    } catch {
-      return nativeError(res, 400, 'invalid request');
-    }
-    const name = typeof body.model === 'string' && body.model !== '' ? body.model : body.name;
-    if (typeof name !== 'string' || name === '') return nativeError(res, 400, 'model is required');
+    const asked = showRequestModel(rec.body);
+    if ('error' in asked) return nativeError(res, asked.status, asked.error);
+    const name = asked.model;
     const model = state.models.find((m) => m.name === name);
     if (!model) return nativeError(res, 404, `model '${name}' not found`);
     json(res, {
