@@ -1,0 +1,363 @@
+// Warm start, the stateful part: it remembers what Claude Code sent last for
+// each model, notices from the proxy's calls and the monitor's looks when the
+// backend has lost it, and re-sends it with one output token while the backend
+// is idle, so that the user's next call (the next prompt, or a new session's
+// first call, which shares the system prompt and tools) finds it cached.
+//
+// Never in the user's way: a user's call that starts while a warm-up runs
+// aborts the warm-up at once; the backend keeps what it had already read.
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../backends/clock.js';
+import { requestJson } from '../backends/http.js';
+import { conversationWarmUp, prefixWarmUp, staticPrefixOf, type StaticPrefix } from './warm-body.js';
+import { resolveWarmMode, type WarmContext, type WarmMode, type WarmSetting } from './warm-mode.js';
+import { decideWarmUp, DEFAULT_WARM_LIMITS, type WarmLimits } from './warm-plan.js';
+import type { WarmStore } from './warm-store.js';
+import { triggerBetween, type LoadedEntry, type PsLook, type WarmTrigger } from './warm-triggers.js';
+
+export interface WarmerOptions {
+  /** The backend's base URL. */
+  readonly target: string;
+  readonly fetch: typeof fetch;
+  readonly clock: Clock;
+  readonly store: WarmStore;
+  readonly setting: WarmSetting;
+  /** What the backend is and how the proxy is reached, read whenever `auto` is resolved. */
+  readonly context: () => WarmContext;
+  /** Whether two model names mean one model (tags, `:latest`). */
+  readonly sameModel: (a: string, b: string) => boolean;
+  /** True on battery, false on mains, null where the platform does not tell. */
+  readonly onBattery?: () => boolean | null;
+  /** Headers the backend needs on everything (a shared server's own auth). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly limits?: WarmLimits;
+  /** Give up a warm-up after this long: re-reading a long prompt on a laptop takes minutes. */
+  readonly timeoutMs?: number;
+}
+
+/** A call through the proxy, as the warmer needs to know it once it ended. */
+export interface EndedCall {
+  readonly model: string | null;
+  /** Main conversation (a main agent's call), as opposed to a side call or a subagent's. */
+  readonly main: boolean;
+  /** The conversation it belongs to (the diagnostics' key). */
+  readonly conversation: string;
+  /** The backend answered, so it read the prompt into its cache. */
+  readonly answered: boolean;
+  /** The body as forwarded, parsed on demand (only the last main call per model is ever parsed). */
+  readonly body: () => unknown;
+}
+
+export type WarmUpOutcome = 'running' | 'done' | 'cancelled' | 'failed';
+
+/** One warm-up, for the status API, the Activity view and `--explain`; never a user's call. */
+export interface WarmUpRecord {
+  readonly id: number;
+  readonly model: string;
+  readonly trigger: WarmTrigger;
+  /** `conversation`: the last call of the conversation; `prefix`: the remembered system prompt and tools. */
+  readonly kind: 'conversation' | 'prefix';
+  /** ISO time it started. */
+  readonly time: string;
+  readonly outcome: WarmUpOutcome;
+  readonly durationMs: number | null;
+  /** The prompt's length in tokens, as the backend counted it; null until it answered. */
+  readonly promptTokens: number | null;
+  readonly error?: string;
+}
+
+export interface WarmStatus {
+  readonly setting: WarmSetting;
+  readonly mode: WarmMode;
+  /** Why nothing runs, or the trigger waiting for quiet. */
+  readonly waiting: WarmTrigger | null;
+  readonly running: WarmUpRecord | null;
+  readonly last: WarmUpRecord | null;
+  readonly count: number;
+}
+
+export interface WarmerEvents {
+  'warm-up': [record: WarmUpRecord];
+}
+
+interface ModelMemory {
+  readonly model: string;
+  conversation: string | null;
+  /** The last main call's forwarded body, parsed on demand. */
+  lastBody: (() => unknown) | null;
+  prefix: StaticPrefix | null;
+  pending: WarmTrigger | null;
+  usedAt: number;
+  /** When requests of ours to this model started or ended, most recent last. */
+  activity: number[];
+}
+
+/** Models remembered at once; the least recently used goes first. */
+const MAX_MODELS = 4;
+const ACTIVITY_KEPT = 16;
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+
+export class Warmer extends EventEmitter<WarmerEvents> {
+  readonly #options: WarmerOptions;
+  readonly #limits: WarmLimits;
+  readonly #models = new Map<string, ModelMemory>();
+  #setting: WarmSetting;
+  #look: PsLook | null = null;
+  #backendUp = false;
+  #callsInFlight = 0;
+  #lastActivityAt: number | null = null;
+  #lastWarmUpAt: number | null = null;
+  #running: { record: WarmUpRecord; controller: AbortController; started: number } | null = null;
+  #last: WarmUpRecord | null = null;
+  #count = 0;
+  #timer: TimerHandle | null = null;
+  #stopped = false;
+
+  constructor(options: WarmerOptions) {
+    super();
+    this.#options = options;
+    this.#limits = options.limits ?? DEFAULT_WARM_LIMITS;
+    this.#setting = options.setting;
+  }
+
+  /** Loads the prefix remembered by an earlier run; with one, the backend may be warmed before anyone asks. */
+  async start(): Promise<void> {
+    const prefix = await this.#options.store.load();
+    if (prefix === null || this.#stopped) return;
+    const memory = this.#memoryFor(prefix.model);
+    memory.prefix = prefix;
+    memory.pending ??= 'start';
+    this.#evaluate();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#clearTimer();
+    this.#running?.controller.abort();
+  }
+
+  get mode(): WarmMode {
+    return resolveWarmMode(this.#setting, this.#options.context());
+  }
+
+  setSetting(setting: WarmSetting): void {
+    this.#setting = setting;
+    if (this.mode === 'off') this.#running?.controller.abort();
+    this.#evaluate();
+  }
+
+  status(): WarmStatus {
+    const waiting = [...this.#models.values()].sort((a, b) => b.usedAt - a.usedAt).find((m) => m.pending !== null)?.pending ?? null;
+    return { setting: this.#setting, mode: this.mode, waiting, running: this.#running?.record ?? null, last: this.#last, count: this.#count };
+  }
+
+  /** A user's call is being forwarded: nothing of ours may stand in its way. */
+  callStarted(model: string | null): void {
+    this.#callsInFlight++;
+    this.#activity(model);
+    this.#running?.controller.abort(new WarmUpCancelled());
+    this.#clearTimer();
+  }
+
+  callEnded(call: EndedCall): void {
+    this.#callsInFlight = Math.max(0, this.#callsInFlight - 1);
+    this.#activity(call.model);
+    if (call.model !== null && call.answered) {
+      if (call.main) this.#rememberMain(call.model, call);
+      else this.#otherCall(call.model, call.conversation);
+    }
+    this.#evaluate();
+  }
+
+  /** A request of ours that is not a call (a keep-alive renewal): it moves the model's expiry too. */
+  ownRequest(model: string): void {
+    this.#activity(model);
+  }
+
+  /** The monitor looked at the backend. */
+  backendLooked(up: boolean, loaded: readonly LoadedEntry[]): void {
+    this.#backendUp = up;
+    if (!up) {
+      this.#look = null;
+      return;
+    }
+    const look: PsLook = { at: this.#options.clock.now(), loaded };
+    for (const memory of this.#models.values()) {
+      const trigger = triggerBetween(this.#look, look, memory.model, this.#options.sameModel, memory.activity);
+      if (trigger !== null && this.#running === null) memory.pending ??= trigger;
+    }
+    this.#look = look;
+    this.#evaluate();
+  }
+
+  /** Forgets every remembered prompt, here and on disk (with the conversation data). */
+  async forget(): Promise<void> {
+    this.#running?.controller.abort(new WarmUpCancelled());
+    this.#models.clear();
+    await this.#options.store.clear();
+  }
+
+  #memoryFor(model: string): ModelMemory {
+    const key = [...this.#models.keys()].find((k) => this.#options.sameModel(k, model)) ?? model;
+    let memory = this.#models.get(key);
+    if (memory === undefined) {
+      memory = { model, conversation: null, lastBody: null, prefix: null, pending: null, usedAt: 0, activity: [] };
+      this.#models.set(key, memory);
+      if (this.#models.size > MAX_MODELS) {
+        const oldest = [...this.#models.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]!;
+        this.#models.delete(oldest[0]);
+      }
+    }
+    return memory;
+  }
+
+  #activity(model: string | null): void {
+    const now = this.#options.clock.now();
+    this.#lastActivityAt = now;
+    if (model === null) return;
+    const memory = [...this.#models.values()].find((m) => this.#options.sameModel(m.model, model));
+    if (memory === undefined) return;
+    memory.activity.push(now);
+    if (memory.activity.length > ACTIVITY_KEPT) memory.activity.shift();
+  }
+
+  #rememberMain(model: string, call: EndedCall): void {
+    const memory = this.#memoryFor(model);
+    memory.conversation = call.conversation;
+    memory.lastBody = call.body;
+    memory.usedAt = this.#options.clock.now();
+    // The conversation itself just used the slot: whatever was lost is back.
+    memory.pending = null;
+    this.#activity(model);
+    this.#savePrefix(memory, call.body);
+  }
+
+  #otherCall(model: string, conversation: string): void {
+    const memory = [...this.#models.values()].find((m) => this.#options.sameModel(m.model, model));
+    if (memory === undefined || memory.conversation === conversation) return;
+    memory.pending ??= 'other-call';
+  }
+
+  #savePrefix(memory: ModelMemory, body: () => unknown): void {
+    let prefix: StaticPrefix | null;
+    try {
+      prefix = staticPrefixOf(body());
+    } catch {
+      return;
+    }
+    if (prefix === null || (memory.prefix !== null && JSON.stringify(memory.prefix) === JSON.stringify(prefix))) return;
+    memory.prefix = prefix;
+    // The disk is a convenience for the next start: its failure costs only that.
+    this.#options.store.save(prefix).catch(() => undefined);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** The most recently used model with something lost, if any. */
+  #candidate(): ModelMemory | null {
+    return [...this.#models.values()].filter((m) => m.pending !== null).sort((a, b) => b.usedAt - a.usedAt)[0] ?? null;
+  }
+
+  #evaluate(): void {
+    if (this.#stopped) return;
+    this.#clearTimer();
+    const memory = this.#candidate();
+    if (memory === null) return;
+    const now = this.#options.clock.now();
+    const loadedEntry = this.#look?.loaded.some((m) => this.#options.sameModel(m.name, memory.model));
+    const decision = decideWarmUp({
+      mode: this.mode,
+      now,
+      pending: memory.pending,
+      remembered: memory.lastBody !== null || memory.prefix !== null,
+      backendUp: this.#backendUp,
+      modelLoaded: this.#look === null ? null : (loadedEntry ?? false),
+      callsInFlight: this.#callsInFlight,
+      warmUpInFlight: this.#running !== null,
+      lastActivityAt: this.#lastActivityAt,
+      lastWarmUpAt: this.#lastWarmUpAt,
+      onBattery: this.#options.onBattery?.() ?? null,
+    }, this.#limits);
+    if (decision.action === 'later') this.#timer = this.#options.clock.setTimeout(() => this.#evaluate(), decision.at - now);
+    else if (decision.action === 'warm') void this.#warm(memory, decision.trigger);
+  }
+
+  async #warm(memory: ModelMemory, trigger: WarmTrigger): Promise<void> {
+    const body = this.#warmUpBody(memory);
+    if (body === null) {
+      memory.pending = null;
+      return;
+    }
+    const started = this.#options.clock.now();
+    const controller = new AbortController();
+    const record: WarmUpRecord = {
+      id: ++this.#count, model: memory.model, trigger, kind: body.kind, time: new Date(started).toISOString(),
+      outcome: 'running', durationMs: null, promptTokens: null,
+    };
+    this.#running = { record, controller, started };
+    this.#lastWarmUpAt = started;
+    this.#activity(memory.model);
+    this.emit('warm-up', record);
+    let finished: WarmUpRecord;
+    try {
+      const answer = await requestJson(this.#options.fetch, this.#options.clock, this.#options.target, '/v1/messages', {
+        method: 'POST',
+        body: body.body,
+        timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        signal: controller.signal,
+        headers: { 'anthropic-version': '2023-06-01', ...this.#options.headers },
+      });
+      memory.pending = null;
+      finished = { ...record, outcome: 'done', durationMs: this.#options.clock.now() - started, promptTokens: promptTokensOf(answer) };
+    } catch (error) {
+      const cancelled = controller.signal.aborted;
+      finished = {
+        ...record,
+        outcome: cancelled ? 'cancelled' : 'failed',
+        durationMs: this.#options.clock.now() - started,
+        ...(cancelled ? {} : { error: error instanceof Error ? error.message : String(error) }),
+      };
+      // A failed warm-up is not retried for this loss: the next call or look decides anew.
+      if (!cancelled) memory.pending = null;
+    }
+    this.#running = null;
+    this.#last = finished;
+    this.#activity(memory.model);
+    this.emit('warm-up', finished);
+    this.#evaluate();
+  }
+
+  #warmUpBody(memory: ModelMemory): { kind: WarmUpRecord['kind']; body: Record<string, unknown> } | null {
+    if (memory.lastBody !== null) {
+      try {
+        const body = memory.lastBody();
+        if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+          return { kind: 'conversation', body: conversationWarmUp(body as Record<string, unknown>) };
+        }
+      } catch {
+        // fall back to the prefix
+      }
+    }
+    return memory.prefix === null ? null : { kind: 'prefix', body: prefixWarmUp(memory.prefix) };
+  }
+}
+
+/** Why a warm-up was aborted: a user's call came. */
+export class WarmUpCancelled extends Error {
+  override readonly name = 'WarmUpCancelled';
+  constructor() {
+    super('a call arrived');
+  }
+}
+
+/** Anthropic's usage counts the prompt as input plus cache reads. */
+function promptTokensOf(answer: unknown): number | null {
+  const usage = (answer as { usage?: Record<string, unknown> } | null)?.usage;
+  if (typeof usage !== 'object' || usage === null) return null;
+  const input = typeof usage['input_tokens'] === 'number' ? usage['input_tokens'] : null;
+  const read = typeof usage['cache_read_input_tokens'] === 'number' ? usage['cache_read_input_tokens'] : 0;
+  return input === null ? null : input + read;
+}

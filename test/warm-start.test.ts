@@ -1,0 +1,261 @@
+// Warm start: the rules that keep warm-ups out of the user's way, the signals
+// that the backend lost the prompt, and the warmer itself against the Ollama
+// stand-in over real HTTP, with time on a manual clock.
+import { describe, test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sameModel } from '../main/core/backends/model-name.js';
+import { decideWarmUp, DEFAULT_WARM_LIMITS, type WarmSituation } from '../main/core/warm/warm-plan.js';
+import { resolveWarmMode } from '../main/core/warm/warm-mode.js';
+import { triggerBetween } from '../main/core/warm/warm-triggers.js';
+import { prefixWarmUp, staticPrefixOf } from '../main/core/warm/warm-body.js';
+import { fileWarmStore, MAX_REMEMBERED_BYTES, NO_WARM_STORE, WARM_FILE_NAME, type WarmStore } from '../main/core/warm/warm-store.js';
+import { Warmer, type WarmUpRecord, type WarmerOptions } from '../main/core/warm/warmer.js';
+import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
+import { createManualClock, type ManualClock } from './support/manual-clock.js';
+
+const MODEL = 'qwen3-coder:30b';
+const T0 = Date.UTC(2026, 11, 6, 12);
+
+const quiet: WarmSituation = {
+  mode: 'idle', now: T0, pending: 'model-loaded', remembered: true, backendUp: true, modelLoaded: true,
+  callsInFlight: 0, warmUpInFlight: false, lastActivityAt: T0 - 60_000, lastWarmUpAt: null, onBattery: false,
+};
+
+describe('warm-up decision (pure)', () => {
+  test('warms when something was lost, the backend is up and quiet, and the model is loaded', () => {
+    assert.deepEqual(decideWarmUp(quiet), { action: 'warm', trigger: 'model-loaded' });
+  });
+
+  test('never when off, on battery, nothing lost, nothing remembered, backend down or busy', () => {
+    for (const change of [{ mode: 'off' }, { onBattery: true }, { pending: null }, { remembered: false }, { backendUp: false }, { callsInFlight: 1 }, { warmUpInFlight: true }] as const) {
+      assert.equal(decideWarmUp({ ...quiet, ...change }).action, 'none', JSON.stringify(change));
+    }
+  });
+
+  test('only `on` loads a model the backend does not hold; an unknown load state does not stop it', () => {
+    assert.equal(decideWarmUp({ ...quiet, modelLoaded: false }).action, 'none');
+    assert.equal(decideWarmUp({ ...quiet, modelLoaded: false, mode: 'on' }).action, 'warm');
+    assert.equal(decideWarmUp({ ...quiet, modelLoaded: null }).action, 'warm');
+  });
+
+  test('waits for quiet after the last request, and for the gap after the last warm-up', () => {
+    assert.deepEqual(decideWarmUp({ ...quiet, lastActivityAt: T0 - 1_000 }), { action: 'later', at: T0 - 1_000 + DEFAULT_WARM_LIMITS.quietMs });
+    assert.deepEqual(decideWarmUp({ ...quiet, lastWarmUpAt: T0 - 10_000 }), { action: 'later', at: T0 - 10_000 + DEFAULT_WARM_LIMITS.minGapMs });
+  });
+
+  test('auto is idle on the user\'s own engine, off behind a router or on a shared server', () => {
+    assert.equal(resolveWarmMode('auto', { backendKind: 'ollama', sharedServer: false }), 'idle');
+    assert.equal(resolveWarmMode('auto', { backendKind: 'router', sharedServer: false }), 'off');
+    assert.equal(resolveWarmMode('auto', { backendKind: 'ollama', sharedServer: true }), 'off');
+    assert.equal(resolveWarmMode('on', { backendKind: 'router', sharedServer: true }), 'on');
+  });
+});
+
+describe('what says the backend lost the prompt (GET /api/ps between two looks)', () => {
+  const at = (t: number, expires?: number) => ({ at: t, loaded: expires === undefined ? [] : [{ name: MODEL, expiresAt: new Date(expires) }] });
+
+  test('the model appeared: it was (re)loaded, so its cache is empty', () => {
+    assert.equal(triggerBetween(at(T0), at(T0 + 5_000, T0 + 305_000), MODEL, sameModel, []), 'model-loaded');
+  });
+
+  test('its expiry moved while nothing of ours ended: another client used it', () => {
+    assert.equal(triggerBetween(at(T0, T0 + 100_000), at(T0 + 5_000, T0 + 303_000), MODEL, sameModel, []), 'foreign-use');
+    assert.equal(triggerBetween(at(T0, T0 + 100_000), at(T0 + 5_000, T0 + 303_000), MODEL, sameModel, [T0 + 3_000]), null);
+  });
+
+  test('nothing to say on the first look, when the expiry stands still, or when the model is gone', () => {
+    assert.equal(triggerBetween(null, at(T0, T0 + 300_000), MODEL, sameModel, []), null);
+    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000, T0 + 300_000), MODEL, sameModel, []), null);
+    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000), MODEL, sameModel, []), null);
+  });
+});
+
+const SYSTEM = [{ type: 'text', text: 'You are Claude Code.' }];
+const TOOLS = [{ name: 'Read', description: 'Reads a file', input_schema: { type: 'object' } }];
+const mainBody = (messages: unknown[]) => ({ model: MODEL, messages, system: SYSTEM, tools: TOOLS, max_tokens: 32000, stream: true, thinking: { type: 'adaptive' } });
+const TURN = mainBody([{ role: 'user', content: 'read main.ts' }]);
+
+interface Rig {
+  standin: OllamaStandin;
+  clock: ManualClock;
+  warmer: Warmer;
+  records: WarmUpRecord[];
+  battery: { on: boolean | null };
+}
+
+const rigs: Rig[] = [];
+afterEach(async () => {
+  for (const rig of rigs.splice(0)) {
+    rig.warmer.stop();
+    await rig.standin.close();
+  }
+});
+
+async function rig(options: Partial<WarmerOptions> = {}, prefillMs = 5): Promise<Rig> {
+  const standin = await startOllamaStandin({ models: [{ name: MODEL }], loaded: [MODEL], timing: { prefillMs, tokenDelayMs: 1, tokens: 1 } });
+  const clock = createManualClock(T0);
+  const battery = { on: false as boolean | null };
+  const warmer = new Warmer({
+    target: standin.url, fetch, clock, store: NO_WARM_STORE, setting: 'idle', sameModel,
+    context: () => ({ backendKind: 'ollama', sharedServer: false }), onBattery: () => battery.on, ...options,
+  });
+  const records: WarmUpRecord[] = [];
+  warmer.on('warm-up', (r) => records.push(r));
+  const r = { standin, clock, warmer, records, battery };
+  rigs.push(r);
+  return r;
+}
+
+const loadedNow = (r: Rig) => [...r.standin.loaded].map(([name, { expiresAt }]) => ({ name, expiresAt }));
+const warmUps = (r: Rig) => r.standin.requests.filter((q) => q.url === '/v1/messages').map((q) => JSON.parse(q.body.toString()) as Record<string, unknown>);
+
+function endCall(r: Rig, body: unknown, main: boolean, conversation = 'session-a'): void {
+  r.warmer.callStarted(MODEL);
+  r.warmer.callEnded({ model: MODEL, main, conversation, answered: true, body: () => body });
+}
+
+async function finished(r: Rig): Promise<WarmUpRecord> {
+  for (;;) {
+    const [record] = (await once(r.warmer, 'warm-up')) as [WarmUpRecord];
+    if (record.outcome !== 'running') return record;
+  }
+}
+
+describe('the warmer against the stand-in', () => {
+  test('after a side call took the slot, it re-sends the conversation\'s last body for one token once the backend is quiet', async () => {
+    const r = await rig();
+    r.warmer.backendLooked(true, loadedNow(r));
+    endCall(r, TURN, true);
+    endCall(r, mainBody([{ role: 'user', content: 'Generate a title' }]), false, 'title');
+    r.clock.advance(DEFAULT_WARM_LIMITS.quietMs - 1);
+    assert.equal(r.records.length, 0, 'not before the backend has been quiet');
+    const done = finished(r);
+    r.clock.advance(1);
+    const record = await done;
+    assert.equal(record.outcome, 'done');
+    assert.equal(record.trigger, 'other-call');
+    assert.equal(record.kind, 'conversation');
+    assert.ok(record.promptTokens !== null && record.promptTokens > 0);
+    const [sent] = warmUps(r);
+    assert.deepEqual(sent, { ...TURN, max_tokens: 1, stream: false });
+    assert.equal(r.warmer.status().waiting, null, 'the loss is answered');
+  });
+
+  test('a call of the conversation itself answers the loss: no warm-up follows', async () => {
+    const r = await rig();
+    r.warmer.backendLooked(true, loadedNow(r));
+    endCall(r, TURN, true);
+    endCall(r, TURN, false, 'title');
+    endCall(r, TURN, true);
+    r.clock.advance(60_000);
+    assert.equal(warmUps(r).length, 0);
+  });
+
+  test('a reloaded model is warmed; a user\'s call that starts meanwhile aborts the warm-up at once', async () => {
+    const r = await rig({}, 5_000);
+    r.warmer.backendLooked(true, loadedNow(r));
+    endCall(r, TURN, true);
+    r.standin.loaded.clear();
+    r.warmer.backendLooked(true, loadedNow(r));
+    r.standin.loaded.set(MODEL, { expiresAt: new Date(T0 + 300_000) });
+    r.warmer.backendLooked(true, loadedNow(r));
+    const starting = once(r.warmer, 'warm-up');
+    r.clock.advance(DEFAULT_WARM_LIMITS.quietMs);
+    const started = (await starting) as [WarmUpRecord];
+    assert.equal(started[0].trigger, 'model-loaded');
+    // The stand-in is reading the prompt (5 s of prefill) when the user's call arrives.
+    for (let i = 0; i < 100 && r.standin.inFlight.size === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    const aborted = r.standin.waitForAbort(2_000);
+    const done = finished(r);
+    r.warmer.callStarted(MODEL);
+    assert.equal((await done).outcome, 'cancelled');
+    await aborted;
+  });
+
+  test('nothing on battery power, nothing when off, and `idle` never loads an unloaded model', async () => {
+    const r = await rig();
+    r.warmer.backendLooked(true, loadedNow(r));
+    endCall(r, TURN, true);
+    endCall(r, TURN, false, 'title');
+    r.battery.on = true;
+    r.clock.advance(60_000);
+    assert.equal(warmUps(r).length, 0);
+    r.battery.on = false;
+    r.warmer.setSetting('off');
+    r.clock.advance(60_000);
+    assert.equal(warmUps(r).length, 0);
+    r.warmer.setSetting('idle');
+    r.standin.loaded.clear();
+    r.warmer.backendLooked(true, loadedNow(r));
+    r.clock.advance(60_000);
+    assert.equal(warmUps(r).length, 0);
+  });
+
+  test('another client\'s use of the model (its expiry moved) is warmed after; our own calls are not', async () => {
+    const r = await rig();
+    r.warmer.backendLooked(true, loadedNow(r));
+    endCall(r, TURN, true);
+    r.clock.advance(10_000);
+    r.warmer.backendLooked(true, loadedNow(r));
+    r.clock.advance(10_000);
+    r.standin.loaded.set(MODEL, { expiresAt: new Date(T0 + 999_000) });
+    const done = finished(r);
+    r.warmer.backendLooked(true, loadedNow(r));
+    const record = await done;
+    assert.equal(record.trigger, 'foreign-use');
+    assert.equal(warmUps(r).length, 1);
+  });
+});
+
+describe('the remembered prefix on disk', () => {
+  let dir = '';
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const store = (): WarmStore => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warm-'));
+    return fileWarmStore(dir);
+  };
+
+  test('holds the system prompt and tools only, owner-only, and warms the next start with them (mode on)', async () => {
+    const first = await rig({ store: store() });
+    first.warmer.backendLooked(true, loadedNow(first));
+    endCall(first, mainBody([{ role: 'user', content: 'my secret plan' }]), true);
+    const file = path.join(dir, WARM_FILE_NAME);
+    for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((res) => setTimeout(res, 10));
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(!text.includes('my secret plan'), 'no message of the conversation is stored');
+    assert.deepEqual(JSON.parse(text), staticPrefixOf(TURN));
+
+    const second = await rig({ store: fileWarmStore(dir), setting: 'on' });
+    second.standin.loaded.clear();
+    second.warmer.backendLooked(true, loadedNow(second));
+    const done = finished(second);
+    await second.warmer.start();
+    const record = await done;
+    assert.equal(record.trigger, 'start');
+    assert.equal(record.kind, 'prefix');
+    assert.deepEqual(warmUps(second)[0], prefixWarmUp(staticPrefixOf(TURN)!));
+
+    await second.warmer.forget();
+    assert.equal(fs.existsSync(file), false, 'forgotten with the conversation data');
+  });
+
+  test('a damaged, oversized or non-file entry is ignored, never fatal', async () => {
+    const s = store();
+    const file = path.join(dir, WARM_FILE_NAME);
+    fs.writeFileSync(file, '{"model": ');
+    assert.equal(await s.load(), null);
+    fs.writeFileSync(file, JSON.stringify({ model: MODEL, messages: [] }));
+    assert.equal(await s.load(), null, 'only a static prefix is taken');
+    fs.writeFileSync(file, JSON.stringify({ model: MODEL, system: 'x'.repeat(MAX_REMEMBERED_BYTES) }));
+    assert.equal(await s.load(), null);
+    fs.rmSync(file);
+    execFileSync('mkfifo', [file]);
+    assert.equal(await s.load(), null, 'a FIFO would block a read for ever');
+  });
+});
