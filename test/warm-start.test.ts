@@ -116,7 +116,8 @@ const warmUps = (r: Rig) => r.standin.requests.filter((q) => q.url === '/v1/mess
 
 function endCall(r: Rig, body: unknown, main: boolean, conversation = 'session-a'): void {
   r.warmer.callStarted(MODEL);
-  r.warmer.callEnded({ model: MODEL, main, conversation, answered: true, body: () => body });
+  r.warmer.callFinished(MODEL);
+  r.warmer.callAnswered({ model: MODEL, main, conversation, answered: true, body: () => body });
 }
 
 async function finished(r: Rig): Promise<WarmUpRecord> {
@@ -225,6 +226,8 @@ describe('the remembered prefix on disk', () => {
     first.warmer.backendLooked(true, loadedNow(first));
     endCall(first, mainBody([{ role: 'user', content: 'my secret plan' }]), true);
     const file = path.join(dir, WARM_FILE_NAME);
+    assert.equal(fs.existsSync(file), false, 'nothing is parsed or written while calls may follow');
+    first.clock.advance(DEFAULT_WARM_LIMITS.quietMs);
     for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((res) => setTimeout(res, 10));
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     const text = fs.readFileSync(file, 'utf8');

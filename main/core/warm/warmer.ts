@@ -85,6 +85,8 @@ interface ModelMemory {
   conversation: string | null;
   /** The last main call's forwarded body, parsed on demand. */
   lastBody: (() => unknown) | null;
+  /** Whether `prefix` (and its file) already follow `lastBody`. */
+  prefixSaved: boolean;
   prefix: StaticPrefix | null;
   pending: WarmTrigger | null;
   usedAt: number;
@@ -159,13 +161,18 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     this.#clearTimer();
   }
 
-  callEnded(call: EndedCall): void {
+  /** The call's answer ended (or it failed); its record may follow with callAnswered(). */
+  callFinished(model: string | null): void {
     this.#callsInFlight = Math.max(0, this.#callsInFlight - 1);
-    this.#activity(call.model);
-    if (call.model !== null && call.answered) {
-      if (call.main) this.#rememberMain(call.model, call);
-      else this.#otherCall(call.model, call.conversation);
-    }
+    this.#activity(model);
+    this.#evaluate();
+  }
+
+  /** A finished call's record: what the backend's slot holds now. */
+  callAnswered(call: EndedCall): void {
+    if (call.model === null || !call.answered) return;
+    if (call.main) this.#rememberMain(call.model, call);
+    else this.#otherCall(call.model, call.conversation);
     this.#evaluate();
   }
 
@@ -201,7 +208,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     const key = [...this.#models.keys()].find((k) => this.#options.sameModel(k, model)) ?? model;
     let memory = this.#models.get(key);
     if (memory === undefined) {
-      memory = { model, conversation: null, lastBody: null, prefix: null, pending: null, usedAt: 0, activity: [] };
+      memory = { model, conversation: null, lastBody: null, prefixSaved: true, prefix: null, pending: null, usedAt: 0, activity: [] };
       this.#models.set(key, memory);
       if (this.#models.size > MAX_MODELS) {
         const oldest = [...this.#models.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]!;
@@ -228,8 +235,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     memory.usedAt = this.#options.clock.now();
     // The conversation itself just used the slot: whatever was lost is back.
     memory.pending = null;
-    this.#activity(model);
-    this.#savePrefix(memory, call.body);
+    memory.prefixSaved = false;
   }
 
   #otherCall(model: string, conversation: string): void {
@@ -238,10 +244,16 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     memory.pending ??= 'other-call';
   }
 
-  #savePrefix(memory: ModelMemory, body: () => unknown): void {
+  /**
+   * Stores the static prefix of the model's last main call, if it changed. Run
+   * when the backend is quiet: it parses a body that may be megabytes long.
+   */
+  #savePrefix(memory: ModelMemory): void {
+    if (memory.prefixSaved || memory.lastBody === null) return;
+    memory.prefixSaved = true;
     let prefix: StaticPrefix | null;
     try {
-      prefix = staticPrefixOf(body());
+      prefix = staticPrefixOf(memory.lastBody());
     } catch {
       return;
     }
@@ -264,9 +276,18 @@ export class Warmer extends EventEmitter<WarmerEvents> {
   #evaluate(): void {
     if (this.#stopped) return;
     this.#clearTimer();
+    const now = this.#options.clock.now();
+    if (this.#callsInFlight === 0 && this.#running === null) {
+      const quietAt = (this.#lastActivityAt ?? now) + this.#limits.quietMs;
+      const unsaved = [...this.#models.values()].filter((m) => !m.prefixSaved);
+      if (unsaved.length > 0 && quietAt > now) {
+        this.#timer = this.#options.clock.setTimeout(() => this.#evaluate(), quietAt - now);
+        return;
+      }
+      for (const m of unsaved) this.#savePrefix(m);
+    }
     const memory = this.#candidate();
     if (memory === null) return;
-    const now = this.#options.clock.now();
     const loadedEntry = this.#look?.loaded.some((m) => this.#options.sameModel(m.name, memory.model));
     const decision = decideWarmUp({
       mode: this.mode,
