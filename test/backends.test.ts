@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QWEN3_CODER_MODEL_INFO, startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { contextCostFromModelInfo } from '../main/core/backends/model-shape.js';
-import { BackendModels } from '../main/core/controller/backend-info.js';
+import { BackendModels } from '../main/core/host/backend-models.js';
 import { startEngineStandin } from './support/engine-standins.js';
 import { startBackendRig, type BackendRig, type RigOptions } from './support/backend-rig.js';
 import { bareBody, conversation, fullBody } from './support/claude-code-bodies.js';

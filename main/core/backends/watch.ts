@@ -67,6 +67,11 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
     this.monitor.stop();
   }
 
+  /** The configured model changed: its window is the one shown until a call names another. */
+  useModel(model: string): void {
+    this.#model = model;
+  }
+
   /** A completed call: its model is the one in use, its prompt size is checked against the window. */
   noteCall(record: CallRecord): void {
     if (record.model) this.#model = record.model;

@@ -10,24 +10,21 @@ import { realClock } from '../backends/clock.js';
 import type { KeepAlive } from '../backends/keep-alive.js';
 import { createKeepAlive } from '../backends/keep-alive.js';
 import type { OllamaStatus } from '../backends/types.js';
-import { BackendWatch } from '../backends/watch.js';
-import { backendFromSettings, proxyOptionsFromSettings } from '../proxy/options-from-settings.js';
-import { createProxy } from '../proxy/server.js';
-import type { BackendView, ProxyController, ProxyOptions } from '../proxy/types.js';
+import { proxyOptionsFromSettings } from '../proxy/options-from-settings.js';
+import type { ProxyController, ProxyOptions } from '../proxy/types.js';
+import { hostConfigFromSettings, ProxyHost, type HostConfig } from '../host/proxy-host.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { Settings } from '../settings/schema.js';
 import { claudelSnippet } from '../snippet/claudel.js';
 import type { Shell } from '../snippet/shells.js';
 import type { ProxyRun } from './app-state.js';
-import { buildAppState } from './app-state.js';
+import { buildAppState, snippetShell } from './app-state.js';
 import { APP_TITLE, LOGIN_ITEMS_SETTINGS_URL, OLLAMA_DOWNLOAD_URL } from './links.js';
-import { isPortBusy, listenFailure, needsNewWatch, needsRestart } from './proxy-config.js';
+import { isPortBusy, listenFailure, needsRestart } from './proxy-config.js';
 import { checkSettingsPatch } from './settings-patch.js';
-import { BackendModels } from './backend-info.js';
 import { WaitWatch } from './wait-watch.js';
 import type { SnippetInputs } from './snippet-freshness.js';
 import { snippetInputs } from './snippet-freshness.js';
-import { snippetWindow } from '../snippet/backend-window.js';
 import type {
   AppControllerEvents, AppControllerOptions, ApplySettingsResult, FieldError, LoginItemService, PlatformServices, SettingsStore,
 } from './types.js';
@@ -64,9 +61,9 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   /** Replaced or stopped proxies still finishing their streams, with how to stop listening to them. */
   readonly #retiring = new Map<ProxyController, Promise<void>>();
   readonly #detach = new Map<ProxyController, () => void>();
-  #watch: BackendWatch;
+  readonly #host: ProxyHost;
   #keepAlive: KeepAlive;
-  #ollamaStatus: OllamaStatus = 'unknown';
+  #backendStatus: OllamaStatus = 'unknown';
   #loginItem: LoginItemView;
   #lastCall: Pick<CallRecord, 'reuse' | 'bust'> | null = null;
   /** What "Stabilize prompt cache" turns back on after it was switched off. */
@@ -78,8 +75,6 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   readonly #wait: WaitWatch;
   /** Numbers each proxy instance, whose call ids start from 1 again. */
   #proxySerial = 0;
-  /** What the proxy is told about a model: loaded or not, and its window. */
-  readonly #backendModels = new BackendModels(() => this.#watch.monitor.state, () => this.#settings.contextTokens, () => this.#clock.now());
   /** What the last copied claudel function was written from, so the menu can say when it goes stale. */
   #copiedSnippet: SnippetInputs | null = null;
 
@@ -95,7 +90,9 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#settings = this.#store.store;
     this.#stabilizeMode = this.#settings.rewrite === 'off' ? 'drop' : this.#settings.rewrite;
     this.#loginItem = { supported: options.loginItem.supported, enabled: false, requiresApproval: false };
-    [this.#watch, this.#keepAlive] = this.#watchBackend();
+    this.#host = new ProxyHost(this.#hostConfig(), { fetch: this.#fetch, clock: this.#clock });
+    this.#keepAlive = this.#newKeepAlive();
+    this.#followBackend();
     this.#wait = new WaitWatch(this.#clock, () => this.#emitState());
   }
 
@@ -103,7 +100,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    this.#watch.start();
+    this.#host.start();
     this.#syncKeepAlive();
     await this.refreshLoginItem().catch((error: unknown) => this.#notify(`Could not read the launch-at-login setting: ${messageOf(error)}`));
     if (this.#settings.proxyEnabled) await this.#serial(() => this.#startProxy());
@@ -114,7 +111,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   async shutdown(graceMs = 5000): Promise<void> {
     this.#shuttingDown = true;
     await this.#queue;
-    this.#watch.stop();
+    this.#host.stop();
     this.#keepAlive.setEnabled(false);
     this.#wait.stop();
     // Stopping again shortens the long grace of proxies still draining from a restart.
@@ -130,8 +127,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     return buildAppState({
       settings: this.#settings,
       proxy: this.#proxyRun,
-      ollama: this.#watch.monitor.state,
-      backend: this.#watch.view.info(),
+      ollama: this.#host.session.state,
+      backend: this.#host.session.view.info(),
       keepAlive: this.#keepAlive.state,
       lastCall: this.#lastCall,
       loginItem: this.#loginItem,
@@ -235,8 +232,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #copySnippet(shell: Shell): Promise<void> {
-    const { port, host, model, bare, contextTokens, subagentModel } = this.#settings;
-    const window = snippetWindow(this.#watch.monitor.state, model, contextTokens);
+    const { port, host, model, bare, subagentModel } = this.#settings;
+    const window = this.#host.session.window(model);
     await this.#platform.writeClipboard(claudelSnippet({ shell, port, host, model, bare, subagentModel, window }));
     this.#copiedSnippet = snippetInputs(this.#settings, window);
     this.#emitState();
@@ -273,14 +270,14 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       this.#proxy?.setRewriteMode(next.rewrite);
       if (next.rewrite !== 'off') this.#stabilizeMode = next.rewrite;
     }
-    if (needsNewWatch(previous, next)) {
-      this.#watch.stop();
+    const before = this.#host.session.watch;
+    this.#host.reconfigure(this.#hostConfig());
+    if (this.#host.session.watch !== before) {
+      // Another backend: what was known of the old one, and its keep-alive, no longer apply.
+      this.#backendStatus = 'unknown';
       this.#keepAlive.setEnabled(false);
-      [this.#watch, this.#keepAlive] = this.#watchBackend();
-      if (this.#started) {
-        this.#watch.start();
-        this.#syncKeepAlive();
-      }
+      this.#keepAlive = this.#newKeepAlive();
+      this.#syncKeepAlive();
     } else {
       if (changed.has('model')) this.#keepAlive.setModel(next.model);
       if (changed.has('keepModelLoaded')) this.#syncKeepAlive();
@@ -358,8 +355,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   async #listen(options: ProxyOptions): Promise<ProxyController> {
-    // The view (and the monitor behind BackendModels) is whichever is current, so a proxy outlives a change of backend settings.
-    const proxy = createProxy({ ...options, backend: this.#backendView, backendInfo: (model) => this.#backendModels.info(model ?? this.#settings.model) });
+    // The host's session reads whichever watch is current, so a proxy outlives a change of backend settings.
+    const proxy = this.#host.createProxy(options);
     const serial = ++this.#proxySerial;
     const onCall = (record: CallRecord): void => this.#onCall(record);
     const onInFlight = (event: InFlightEvent): void => {
@@ -403,55 +400,39 @@ export class AppController extends EventEmitter<AppControllerEvents> {
 
   #onCall(record: CallRecord): void {
     this.#lastCall = { reuse: record.reuse, bust: record.bust };
-    // Claude Code sends the model the claudel function chose; the record may not name it.
-    if (record.status < 400) this.#backendModels.answered(record.model ?? this.#settings.model);
-    this.#watch.noteCall({ ...record, model: record.model ?? this.#settings.model });
     this.emit('call', record);
     this.#emitState();
   }
 
-  /** The current monitor as the proxy reads it; a getter, so a new monitor after a settings change is seen at once. */
-  readonly #backendView: BackendView = this.#currentBackendView();
-
-  #currentBackendView(): BackendView {
-    const current = (): BackendView => this.#watch.view;
-    return {
-      info: () => current().info(),
-      contextLength: (model) => current().contextLength(model),
-      get profile() {
-        return current().profile;
-      },
-    };
+  #hostConfig(): HostConfig {
+    return hostConfigFromSettings(this.#settings, snippetShell(this.#settings, this.#shellPath, this.#os));
   }
 
-  #watchBackend(): [BackendWatch, KeepAlive] {
-    const settings = this.#settings;
-    const { target, model } = settings;
-    const watch = new BackendWatch({
-      proxy: proxyOptionsFromSettings(settings),
-      backend: backendFromSettings(settings.backend, settings.router === 'none' ? null : settings.router),
-      fetch: this.#fetch, clock: this.#clock, model,
-    });
-    const monitor = watch.monitor;
+  #newKeepAlive(): KeepAlive {
+    const { target, model } = this.#settings;
     const keepAlive = createKeepAlive({ target, fetch: this.#fetch, clock: this.#clock, model, keepAlive: KEEP_ALIVE });
-    this.#ollamaStatus = 'unknown';
-    monitor.on('up', () => {
-      this.#ollamaStatus = 'up';
+    keepAlive.on('changed', () => this.#emitState());
+    return keepAlive;
+  }
+
+  /** The session's events outlive a change of backend: they come from whichever watch is current. */
+  #followBackend(): void {
+    const session = this.#host.session;
+    session.on('up', () => {
+      this.#backendStatus = 'up';
       // Ollama may have restarted and forgotten the model; keep-alive is Ollama's own API.
-      if (monitor.profile?.kind === 'ollama') void keepAlive.renew();
+      if (session.profile?.kind === 'ollama') void this.#keepAlive.renew();
     });
-    monitor.on('down', (state) => {
-      const name = monitor.profile?.label ?? 'The backend';
-      if (this.#ollamaStatus === 'up') this.#notify(`${name} stopped answering at ${target}${state.error ? ` (${state.error})` : ''}. Calls through the proxy will fail until it is back.`);
-      this.#ollamaStatus = 'down';
+    session.on('down', (state) => {
+      const name = session.profile?.label ?? 'The backend';
+      if (this.#backendStatus === 'up') this.#notify(`${name} stopped answering at ${this.#settings.target}${state.error ? ` (${state.error})` : ''}. Calls through the proxy will fail until it is back.`);
+      this.#backendStatus = 'down';
     });
-    monitor.on('changed', () => {
+    session.on('changed', () => {
       this.#syncKeepAlive();
       this.#emitState();
     });
-    watch.on('notice', (message) => this.#notify(message));
-    keepAlive.on('changed', () => this.#emitState());
-    return [watch, keepAlive];
+    session.on('notice', (message) => this.#notify(message));
   }
 
   /**
@@ -459,7 +440,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
    * at the target, never against another engine, which would answer it with errors.
    */
   #syncKeepAlive(): void {
-    const kind = this.#watch.monitor.state.kind;
+    const kind = this.#host.session.state.kind;
     const ollama = kind === 'ollama' || (kind === undefined && this.#settings.backend === 'ollama');
     this.#keepAlive.setEnabled(this.#started && !this.#shuttingDown && this.#settings.keepModelLoaded && ollama);
   }

@@ -22,7 +22,6 @@ import { IdleCollector } from './idle-collect.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
-import { uiRoutes } from '../ui/routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
 import { parseUpstreamAuth, upstreamAgent } from './upstream.js';
 
@@ -186,7 +185,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     app.use(this.admit);
     // The proxy's own pages and APIs live under /_proxy; everything else skips their routers.
     const own = express.Router();
-    own.use(uiRoutes());
+    for (const pages of this.options.pages ?? []) own.use(pages);
     own.use(statusRoutes({
       status: () => this.status(),
       subscribe: (listener) => {

@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
@@ -46,6 +47,8 @@ export interface ProxyOptions {
    * after the call has been forwarded, for the in-flight entry.
    */
   readonly backendInfo?: (model: string | null) => BackendModelInfo;
+  /** Routers served under /_proxy behind the guard, beside the status API: the host mounts the Activity page here. */
+  readonly pages?: readonly Router[];
   /** A full garbage collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
   readonly collectWhenIdleMs?: number;
 }
