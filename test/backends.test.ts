@@ -285,6 +285,18 @@ describe('context overflow and advice', () => {
     });
   });
 
+  test('one window per call: an engine serving its one model under another name flags the overflow with the window the record carries', async () => {
+    const engine = await startEngineStandin('llama-server', { model: '/models/qwen3-coder-Q4_K_M.gguf', contextLength: 4096 });
+    await withRig(engine, {}, async (rig) => {
+      const { record } = await callThrough(rig, fullBody({ model: 'qwen3-coder:30b' }));
+      assert.equal(record.contextTokens, 4096, 'the record names the window llama-server serves every model name with');
+      assert.equal(record.contextOverflow?.contextLength, record.contextTokens, 'and the overflow is judged against that same window');
+      assert.equal((await rig.backend()).contextLength, 4096);
+      assert.equal(rig.notices.length, 1, rig.notices.join(' | '));
+      assert.match(rig.notices[0] ?? '', /^qwen3-coder:30b is loaded with a 4,096-token context, but the last prompt was [\d,]+ tokens \(estimated\)\. llama-server refuses or cuts the prompt/);
+    });
+  });
+
   test('a prompt that fits carries no overflow', async () => {
     const standin = await startEngineStandin('vllm', { model: 'qwen3-coder', contextLength: 131072 });
     await withRig(standin, {}, async (rig) => {

@@ -1,6 +1,6 @@
 // Pure: the monitor's state and profile → the `backend` object of
 // /_proxy/status, the menu and the Activity view.
-import { loadedContextLength } from './context-warning.js';
+import { backendWindow } from './model-window.js';
 import type { BackendProfile } from './profile.js';
 import type { BackendInfo, OllamaState } from './types.js';
 
@@ -14,7 +14,7 @@ export interface BackendInfoContext {
 export function backendInfo(state: OllamaState, profile: BackendProfile | null, context: BackendInfoContext): BackendInfo {
   const known = state.kind !== undefined && state.kind !== 'unknown' ? profile : null;
   const status = state.lastCheckedAt === null ? 'checking' : state.status === 'up' ? 'up' : state.unexpected ? 'unexpected' : 'down';
-  const inUse = context.model === null ? null : loadedContextLength(state.loaded, context.model);
+  const inUse = context.model === null ? null : backendWindow(state, context.model)?.tokens;
   return {
     status,
     kind: state.kind ?? null,
@@ -38,7 +38,7 @@ export function backendView(monitor: { readonly state: OllamaState; readonly pro
 } {
   return {
     info: () => backendInfo(monitor.state, monitor.profile, context),
-    contextLength: (model) => (model === null ? null : loadedContextLength(monitor.state.loaded, model)),
+    contextLength: (model) => (model === null ? null : backendWindow(monitor.state, model)?.tokens ?? null),
     get profile() {
       return monitor.profile;
     },

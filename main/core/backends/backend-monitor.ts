@@ -7,8 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from './clock.js';
 import type { BackendChoice, OllamaMonitorEvents, OllamaState, RouterFlavour } from './types.js';
-import type { PromptSize } from './context-warning.js';
-import { contextShortfall, contextWarningMessage } from './context-warning.js';
+import { contextShortfall, overflowMessage } from './model-window.js';
 import { ContextCosts } from './context-costs.js';
 import { detectBackend, PROFILES, type Detected } from './detect.js';
 import { BackendRequestError, requestJson } from './http.js';
@@ -95,7 +94,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   #currentCheck: Promise<void> | null = null;
   #failures = 0;
   #listsWanted = false;
-  #lastPrompt: PromptSize | null = null;
+  #lastPrompt: { readonly model: string; readonly tokens: number } | null = null;
   /** The model@context last warned about, so one problem yields one warning. */
   #warnedAbout: string | null = null;
   readonly #contextCosts = new ContextCosts();
@@ -272,11 +271,13 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   }
 
   #checkContext(): void {
-    const shortfall = this.#lastPrompt && contextShortfall(this.#state.loaded, this.#lastPrompt);
-    const key = shortfall ? overflowKey(shortfall.model, shortfall.contextLength) : null;
+    const shortfall = this.#lastPrompt && contextShortfall(this.#state, this.#lastPrompt.model, this.#lastPrompt.tokens);
+    // Keyed by the model the calls name, as the call's own notice is, so one problem is told once.
+    const key = shortfall && this.#lastPrompt ? overflowKey(this.#lastPrompt.model, shortfall.contextLength) : null;
     const isNew = key !== null && key !== this.#warnedAbout;
     this.#warnedAbout = key;
-    if (isNew && shortfall && key) this.emit('warning', contextWarningMessage(shortfall, this.#profile ?? PROFILES.ollama), key);
+    const profile = this.#profile ?? PROFILES.ollama;
+    if (isNew && shortfall && key) this.emit('warning', overflowMessage(shortfall, profile, profile.knobs.context), key);
   }
 
   #clearTimer(): void {

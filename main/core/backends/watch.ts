@@ -75,12 +75,14 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
   /** A completed call: its model is the one in use, its prompt size is checked against the window. */
   noteCall(record: CallRecord): void {
     if (record.model) this.#model = record.model;
+    // The call's own notice first: it knows whose count the prompt's size is. The monitor's warning for the same
+    // model and window is then already told.
+    const message = this.#notices.fromCall(record, this.monitor.profile);
+    if (message) this.emit('notice', message);
     // An engine that cuts silently (Ollama) reports the count after the cut, at most its window: the overflow's own
     // figure is the prompt as sent.
     const tokens = record.contextOverflow?.promptTokens ?? record.inputTokens;
     if (record.model && tokens !== null && tokens > 0) this.monitor.notePromptTokens(record.model, tokens);
-    const message = this.#notices.fromCall(record);
-    if (message) this.emit('notice', message);
   }
 
   #describe(state: OllamaState, target: string): void {

@@ -1,7 +1,7 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
 import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
 import type { AppState, LoginItemView, ProxyRunState, SnippetState } from '../menu/types.js';
-import { snippetWindow } from '../snippet/backend-window.js';
+import { modelWindow } from '../backends/model-window.js';
 import { windowMenuLabel } from '../snippet/context-window.js';
 import type { SnippetInputs } from './snippet-freshness.js';
 import { snippetInputs, snippetOutdated } from './snippet-freshness.js';
@@ -35,7 +35,7 @@ export interface AppStateParts {
 
 /** The snippet as the menu sees it: the window, whether Claude Code fits in it, whether the copy is stale. */
 export function snippetState(settings: Readonly<Settings>, backend: OllamaState, copied: SnippetInputs | null): SnippetState {
-  const window = snippetWindow(backend, settings.model, settings.contextTokens);
+  const window = modelWindow(backend, settings.model, settings.contextTokens);
   return {
     window,
     tooSmall: window && windowMenuLabel(window, settings.bare),

@@ -5,7 +5,7 @@
 import type { OllamaState } from '../backends/types.js';
 import { canonicalModelName, sameModel } from '../backends/model-name.js';
 import type { BackendModelInfo } from '../proxy/types.js';
-import { snippetWindow } from '../snippet/backend-window.js';
+import { modelWindow } from '../backends/model-window.js';
 
 /**
  * `settingsContextTokens` 0 means the user has not set one. `lastAnsweredAt`
@@ -18,7 +18,7 @@ export function backendModelInfo(state: OllamaState, model: string, settingsCont
   const answeredSince = lastAnsweredAt !== null && (checkedAt === null || lastAnsweredAt >= checkedAt);
   // Only a backend that answered can say a model is not loaded.
   const loaded = entry !== undefined || answeredSince ? true : state.status === 'up' && checkedAt !== null ? false : null;
-  return { loaded, contextTokens: snippetWindow(state, model, settingsContextTokens)?.tokens ?? null, contextCost: entry?.contextCost ?? null };
+  return { loaded, contextTokens: modelWindow(state, model, settingsContextTokens)?.tokens ?? null, contextCost: entry?.contextCost ?? null };
 }
 
 /** Remembers which models answered when, so the proxy can ask about any model with the monitor's state as of now. */

@@ -11,8 +11,7 @@ import type { OllamaState } from '../backends/types.js';
 import { BackendWatch, type BackendWatchOptions } from '../backends/watch.js';
 import type { CallRecord } from '../diagnostics/types.js';
 import type { BackendModelInfo, BackendView } from '../proxy/types.js';
-import { snippetWindow } from '../snippet/backend-window.js';
-import type { KnownWindow } from '../snippet/context-window.js';
+import { modelWindow, type KnownWindow } from '../backends/model-window.js';
 import { BackendModels } from './backend-models.js';
 
 /** What the session is built from: where the backend is and how to reach it, and the model the user chose. */
@@ -124,7 +123,7 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
 
   /** The context window of `model` (default: the configured one), from the backend, else the setting. */
   window(model: string = this.#config.model): KnownWindow | null {
-    return snippetWindow(this.state, model, this.#config.contextTokens);
+    return modelWindow(this.state, model, this.#config.contextTokens);
   }
 
   /** A completed call: its model answered, and is the one in use. */

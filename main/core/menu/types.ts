@@ -5,7 +5,7 @@ import type { RewriteMode } from '../rewrite/types.js';
 import type { BackendInfo, OllamaState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
-import type { KnownWindow } from '../snippet/context-window.js';
+import type { KnownWindow } from '../backends/model-window.js';
 
 export type ProxyRunState = 'running' | 'stopped' | 'port-busy' | 'error';
 

@@ -1,6 +1,6 @@
 import type { Shell } from './shells.js';
 import { isShell } from './shells.js';
-import type { KnownWindow } from './context-window.js';
+import type { KnownWindow } from '../backends/model-window.js';
 import { CONTEXT_WINDOW_VARIABLES, OUTPUT_TOKENS_VARIABLE, outputTokensFor, windowWarning } from './context-window.js';
 import { thousands as count } from '../number-format.js';
 

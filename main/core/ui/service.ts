@@ -11,7 +11,7 @@ import type {
   ApplyOutcome, FieldInfo, SettingsField, SettingsForm, SettingsProblem, SettingsValues, SnippetView, UiRequestMethod,
 } from './bridge.js';
 import { chooseShell, snippetView } from './snippet-view.js';
-import type { KnownWindow } from '../snippet/context-window.js';
+import type { KnownWindow } from '../backends/model-window.js';
 
 /** What the service needs from the app controller (AppController satisfies it). */
 export interface UiHost {
