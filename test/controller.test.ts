@@ -331,6 +331,18 @@ describe('AppController', { timeout: 20_000 }, () => {
     assert.deepEqual(records, [200]);
   });
 
+  test('choosing another model reconfigures the backend session in place: the status names the new model\'s window at once', async () => {
+    const both = await startOllamaStandin({ loaded: ['qwen3-coder:30b', 'gpt-oss:20b'] });
+    cleanups.push(() => both.close());
+    const { controller } = await rig({ target: both.url, model: 'qwen3-coder:30b' });
+    assert.equal(controller.proxyStatus()?.backend?.contextLength, 65_536);
+    const detections = both.requests.filter((r) => r.url === '/api/version').length;
+    await controller.dispatch({ type: 'select-model', model: 'gpt-oss:20b' });
+    assert.equal(controller.proxyStatus()?.backend?.contextLength, 131_072, 'the window of the model now chosen, before any call names it');
+    assert.equal(controller.state().snippet?.window?.tokens, 131_072, 'the menu reads the same window');
+    assert.equal(both.requests.filter((r) => r.url === '/api/version').length, detections, 'the same watch: nothing detected anew');
+  });
+
   test('a prompt longer than the loaded model\'s context raises a warning', async () => {
     const { controller, platform, clock, url } = await rig({ model: 'tiny:1b' });
     // The stand-in loads a model it does not list with a 4096-token context; this prompt is far longer.

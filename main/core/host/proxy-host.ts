@@ -48,10 +48,13 @@ export class ProxyHost {
     return this.#config;
   }
 
-  /** New settings: the session follows at once; a proxy already built keeps its own options. */
-  reconfigure(config: HostConfig): void {
+  /**
+   * New settings: the session follows at once (returns whether it now watches
+   * another backend); a proxy already built keeps its own options.
+   */
+  reconfigure(config: HostConfig): boolean {
     this.#config = config;
-    this.session.reconfigure(config);
+    return this.session.reconfigure(config);
   }
 
   /** A proxy built from `options` (default: the host's), reading the session and serving the Activity page. */
