@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { QWEN3_CODER_MODEL_INFO, startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { contextCostFromModelInfo } from '../main/core/backends/model-shape.js';
@@ -304,6 +305,27 @@ describe('context overflow and advice', () => {
       assert.equal(record.contextOverflow, undefined);
       assert.doesNotMatch(formatExplainLine(record), /OVERFLOW/);
       assert.deepEqual(rig.notices, []);
+    });
+  });
+});
+
+describe('a backend restart', () => {
+  test('empties what the estimate believes the slots hold: the next turn claims no reuse, and is no bust', async () => {
+    const standin = await startOllamaStandin({ timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 3 } });
+    await withRig(standin, {}, async (rig) => {
+      const turn = (n: number) =>
+        callThrough(rig, bareBody({ billing: null, sessionId: 'r1', messages: conversation(n, 2000) }), { 'x-claude-code-session-id': 'r1' });
+      await turn(1);
+      assert.ok((await turn(2)).record.estimatedReuse > 0.5, 'the second turn reuses the first');
+      // Ollama upgraded and restarted between two checks: it answers as another version.
+      standin.version = '0.12.7';
+      const checked = once(rig.watch.monitor, 'checked');
+      rig.clock.advance(5000);
+      await checked;
+      const { record } = await turn(3);
+      assert.equal(record.estimatedReuse, 0, 'nothing is reused from a cache the restart emptied');
+      assert.equal(record.bust, null, 'a cold backend is not a bust of the prompt');
+      assert.ok((await turn(4)).record.estimatedReuse > 0.5, 'and the turn after reuses again');
     });
   });
 });

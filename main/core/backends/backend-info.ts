@@ -32,11 +32,14 @@ export function backendInfo(state: OllamaState, profile: BackendProfile | null, 
   };
 }
 
-/** The monitor as the proxy reads it: the status object, and windows per model. */
-export function backendView(monitor: { readonly state: OllamaState; readonly profile: BackendProfile | null }, context: BackendInfoContext): {
-  info(): BackendInfo; contextLength(model: string | null): number | null; readonly profile: BackendProfile | null;
+/** The monitor as the proxy reads it: the status object, windows per model, and how often the backend restarted. */
+export function backendView(monitor: { readonly state: OllamaState; readonly profile: BackendProfile | null }, context: BackendInfoContext, restarts: () => number): {
+  info(): BackendInfo; contextLength(model: string | null): number | null; readonly profile: BackendProfile | null; readonly restarts: number;
 } {
   return {
+    get restarts() {
+      return restarts();
+    },
     info: () => backendInfo(monitor.state, monitor.profile, context),
     contextLength: (model) => (model === null ? null : backendWindow(monitor.state, model)?.tokens ?? null),
     get profile() {

@@ -265,6 +265,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
       }, delay);
     }
     if (next.status !== previous.status) this.emit(next.status === 'up' ? 'up' : 'down', next);
+    if (restarted(previous, next)) this.emit('restarted', next);
     if (visible(next) !== visible(previous)) this.emit('changed', next);
     this.#checkContext();
     this.emit('checked', next);
@@ -289,6 +290,16 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   #now(): Date {
     return new Date(this.#clock.now());
   }
+}
+
+/**
+ * Whether the backend answering now is not the one that answered before: back
+ * after being down, or another version or engine (an upgrade restarts it).
+ * Either way, nothing it cached is left.
+ */
+function restarted(previous: OllamaState, next: OllamaState): boolean {
+  if (next.status !== 'up' || previous.lastCheckedAt === null) return false;
+  return previous.status === 'down' || previous.version !== next.version || previous.kind !== next.kind;
 }
 
 /** Everything but the check time: what decides whether the tray must redraw. */

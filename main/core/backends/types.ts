@@ -70,6 +70,8 @@ export interface OllamaMonitorEvents {
   changed: [state: OllamaState];
   /** Something the user should act on, e.g. a context window smaller than the prompt; the key names the problem (model@window). */
   warning: [message: string, key: string];
+  /** The backend came back after being down, or answers as another version or engine: its cache is empty. */
+  restarted: [state: OllamaState];
   /** A check finished, whether or not anything changed. */
   checked: [state: OllamaState];
 }

@@ -39,6 +39,7 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
   readonly #notices = new OverflowNotices();
   #model: string | null;
   #lastLine = '';
+  #restarts = 0;
 
   constructor(options: BackendWatchOptions) {
     super();
@@ -51,7 +52,8 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
     });
     this.#model = options.model ?? null;
     const inUse = (): string | null => this.#model;
-    this.view = backendView(this.monitor, { configuredSlots: slots ?? 1, get model() { return inUse(); } });
+    this.view = backendView(this.monitor, { configuredSlots: slots ?? 1, get model() { return inUse(); } }, () => this.#restarts);
+    this.monitor.on('restarted', () => this.#restarts++);
     this.monitor.on('checked', (state) => this.#describe(state, target));
     this.monitor.on('warning', (message, key) => {
       const once = this.#notices.once(key, message);

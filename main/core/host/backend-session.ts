@@ -51,6 +51,8 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
   #watch: BackendWatch;
   #detach: () => void = () => undefined;
   #running = false;
+  /** Watches replaced by another backend's: to a proxy, a restart like any other. */
+  #replaced = 0;
 
   /** The backend as the proxy reads it; always the current watch's. */
   readonly view: BackendView;
@@ -58,11 +60,15 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
   constructor(config: SessionConfig, options: { readonly fetch?: typeof fetch; readonly clock?: Clock } = {}) {
     super();
     const current = (): BackendView => this.#watch.view;
+    const replaced = (): number => this.#replaced;
     this.view = {
       info: () => current().info(),
       contextLength: (model) => current().contextLength(model),
       get profile() {
         return current().profile;
+      },
+      get restarts() {
+        return replaced() + current().restarts;
       },
     };
     this.#fetch = options.fetch ?? globalThis.fetch;
@@ -109,6 +115,7 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     if (anew) {
       this.#watch.stop();
       this.#watch = this.#newWatch();
+      this.#replaced++;
       if (this.#running) this.#watch.start();
     } else if (modelChanged) {
       this.#watch.useModel(config.model);

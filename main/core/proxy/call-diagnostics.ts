@@ -47,9 +47,12 @@ export class CallDiagnostics {
   private readonly parser = new BodyParser();
   private readonly pending = new WeakMap<MessageCall, Pending>();
   private readonly affinity = new AffinityKeys();
+  /** The backend's restart count when the tracker last learnt what its slots hold. */
+  private restartsSeen: number;
 
   constructor(private readonly options: CallDiagnosticsOptions) {
     this.tracker = new CacheTracker({ slots: options.slots });
+    this.restartsSeen = options.backend?.restarts ?? 0;
   }
 
   /** Registers a call before it is forwarded; nothing is computed yet. */
@@ -197,6 +200,12 @@ export class CallDiagnostics {
     const headers = pending.req.headers;
     const agent = agentOf(headers);
     const key = agentConversationKey(conversationKey(headers, body, clientOf(pending.req)), agent);
+    // A backend that restarted holds nothing of what its slots held: the estimate must not claim reuse from it.
+    const restarts = this.options.backend?.restarts ?? 0;
+    if (restarts !== this.restartsSeen) {
+      this.restartsSeen = restarts;
+      this.tracker.clearBackend();
+    }
     return this.tracker.observe({ key, agent, rendered, rewriteMode: pending.rewriteMode, userTurn: startsUserTurn(body), side: isSideCall(body) });
   }
 }

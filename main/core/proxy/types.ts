@@ -59,6 +59,8 @@ export interface BackendView {
   /** The loaded context window of `model`, where the backend reports it. */
   contextLength(model: string | null): number | null;
   readonly profile: BackendProfile | null;
+  /** How many times the backend was seen to restart (or be replaced): a change means its cache is empty. */
+  readonly restarts: number;
 }
 
 export interface BackendModelInfo {
