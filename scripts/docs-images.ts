@@ -57,7 +57,7 @@ function appState(status: ProxyStatus, port: number, target: string): AppState {
   const last = status.recent.at(-1) ?? null;
   return {
     proxy: { state: 'running', host: '127.0.0.1', port, target },
-    ollama: {
+    backendState: {
       status: 'up',
       version: '0.12.6',
       models: [{ name: 'qwen3-coder:30b' }, { name: 'gpt-oss:20b' }],

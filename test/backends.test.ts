@@ -76,7 +76,7 @@ describe('backend detection', () => {
       expected: { kind: 'router', flavour: 'vllm-router', version: '0.1.8', contextLength: 65536 },
     },
     {
-      // The real-engine backend of issue 11 speaks Ollama's surface and reports its own cache figures.
+      // The in-repo llama.cpp engine (npm run engine) speaks Ollama's surface and reports its own cache figures.
       name: 'the llama.cpp engine presenting itself as Ollama', start: () => startOllamaStandin({ loaded: ['qwen3-coder:30b'], cacheUsage: true }),
       expected: { kind: 'ollama', status: 'up' },
     },

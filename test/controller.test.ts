@@ -86,7 +86,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     if (options.start ?? true) {
       await controller.start();
       // The first Ollama check runs at once; later ones wait for the manual clock.
-      await untilState(controller, (s) => s.ollama.status === 'up');
+      await untilState(controller, (s) => s.backendState.status === 'up');
     }
     const url = (): string => `http://127.0.0.1:${controller.state().proxy.port}`;
     return { controller, platform, loginItem, clock, store, url };
@@ -350,7 +350,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     assertCompleteStream(res);
     await untilState(controller, (s) => s.lastCall !== null);
     clock.advance(5000);
-    await untilState(controller, (s) => s.ollama.loaded.some((m) => m.name === 'tiny:1b'));
+    await untilState(controller, (s) => s.backendState.loaded.some((m) => m.name === 'tiny:1b'));
     assert.match(platform.notices.at(-1)?.body ?? '', /tiny:1b is loaded with a 4,096-token context/);
   });
 
@@ -359,7 +359,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     cleanups.push(() => engine.close());
     const { controller, platform, url } = await rig({ target: engine.url, keepModelLoaded: true });
     assert.equal(controller.state().backend?.kind, 'llama-server');
-    assert.match(buildTrayMenu(controller.state()).find((i) => i.id === 'ollama-status')?.label ?? '', /^llama-server b7100-00dc805 · 2 slots · qwen3-coder:30b \(4K ctx\)/);
+    assert.match(buildTrayMenu(controller.state()).find((i) => i.id === 'backend-status')?.label ?? '', /^llama-server b7100-00dc805 · 2 slots · qwen3-coder:30b \(4K ctx\)/);
     assert.equal(controller.proxyStatus()?.backend?.contextLength, 4096);
     for (let i = 0; i < 2; i++) {
       const res = await send(url(), { method: 'POST', path: '/v1/messages', headers: JSON_HEADERS, body: fullBody({ model: 'qwen3-coder:30b', call: i }) });
@@ -394,7 +394,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     await own.close();
     closed = true;
     clock.advance(5000);
-    const state = await untilState(controller, (s) => s.ollama.status === 'down');
+    const state = await untilState(controller, (s) => s.backendState.status === 'down');
     assert.equal(trayIconVariant(state), 'error');
     assert.match(platform.notices.at(-1)?.body ?? '', /Ollama stopped answering/);
   });

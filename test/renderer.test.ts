@@ -166,7 +166,7 @@ class RecordingController implements UiHost {
   }
 
   state(): ReturnType<UiHost['state']> {
-    return { ollama: { models: [{ name: 'qwen3-coder:30b' }, { name: 'llama3.1:8b' }] }, shell: 'zsh' };
+    return { backendState: { models: [{ name: 'qwen3-coder:30b' }, { name: 'llama3.1:8b' }] }, shell: 'zsh' };
   }
 }
 

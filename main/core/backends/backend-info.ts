@@ -2,7 +2,7 @@
 // /_proxy/status, the menu and the Activity view.
 import { backendWindow } from './model-window.js';
 import type { BackendProfile } from './profile.js';
-import type { BackendInfo, OllamaState } from './types.js';
+import type { BackendInfo, BackendState } from './types.js';
 
 export interface BackendInfoContext {
   /** The slots the user configured (--slots): Ollama's OLLAMA_NUM_PARALLEL, which it does not report. */
@@ -11,7 +11,7 @@ export interface BackendInfoContext {
   readonly model: string | null;
 }
 
-export function backendInfo(state: OllamaState, profile: BackendProfile | null, context: BackendInfoContext): BackendInfo {
+export function backendInfo(state: BackendState, profile: BackendProfile | null, context: BackendInfoContext): BackendInfo {
   const known = state.kind !== undefined && state.kind !== 'unknown' ? profile : null;
   const status = state.lastCheckedAt === null ? 'checking' : state.status === 'up' ? 'up' : state.unexpected ? 'unexpected' : 'down';
   const inUse = context.model === null ? null : backendWindow(state, context.model)?.tokens;
@@ -33,7 +33,7 @@ export function backendInfo(state: OllamaState, profile: BackendProfile | null, 
 }
 
 /** The monitor as the proxy reads it: the status object, windows per model, and how often the backend restarted. */
-export function backendView(monitor: { readonly state: OllamaState; readonly profile: BackendProfile | null }, context: BackendInfoContext, restarts: () => number): {
+export function backendView(monitor: { readonly state: BackendState; readonly profile: BackendProfile | null }, context: BackendInfoContext, restarts: () => number): {
   info(): BackendInfo; contextLength(model: string | null): number | null; readonly profile: BackendProfile | null; readonly restarts: number;
 } {
   return {

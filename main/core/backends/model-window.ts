@@ -8,7 +8,7 @@
 // stands in only where the engine cannot say. Pure.
 import { PROFILES } from './detect.js';
 import { sameModel } from './model-name.js';
-import type { LoadedModel, OllamaState } from './types.js';
+import type { LoadedModel, BackendState } from './types.js';
 import { thousands as n } from '../number-format.js';
 import type { BackendProfile } from './profile.js';
 
@@ -19,7 +19,7 @@ export interface KnownWindow {
   readonly source: string;
 }
 
-type WindowState = Pick<OllamaState, 'status' | 'kind' | 'loaded'>;
+type WindowState = Pick<BackendState, 'status' | 'kind' | 'loaded'>;
 
 /**
  * The loaded model whose window applies to calls naming `model`: the loaded

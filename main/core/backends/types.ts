@@ -1,8 +1,7 @@
 // What the app (tray, window, CLI) learns about the backend: which engine it
 // is, its models, what it has loaded and with how much context.
 
-export type OllamaStatus = 'unknown' | 'up' | 'down';
-export type BackendStatus = OllamaStatus;
+export type BackendStatus = 'unknown' | 'up' | 'down';
 
 /** The engines the proxy tells apart; a router fronts several of them. */
 export const BACKEND_KINDS = ['ollama', 'llama-server', 'lmstudio', 'vllm', 'sglang', 'router'] as const;
@@ -15,7 +14,7 @@ export const ROUTER_FLAVOURS = ['dynamo', 'sglang', 'vllm-router', 'llm-d'] as c
 export type RouterFlavour = (typeof ROUTER_FLAVOURS)[number];
 
 /** One model the backend can serve (Ollama: GET /api/tags). */
-export interface OllamaModel {
+export interface ListedModel {
   readonly name: string;
   readonly parameterSize?: string;
   readonly quantization?: string;
@@ -35,8 +34,8 @@ export interface LoadedModel {
   readonly contextCost?: number;
 }
 
-export interface OllamaState {
-  readonly status: OllamaStatus;
+export interface BackendState {
+  readonly status: BackendStatus;
   /**
    * The engine found at the target: 'unknown' when it answers HTTP but like
    * none of them; absent until a check succeeded (or while it is down).
@@ -51,7 +50,7 @@ export interface OllamaState {
   /** Parallel sequences (cache slots), where the engine reports them. */
   readonly slots?: number;
   readonly version?: string;
-  readonly models: readonly OllamaModel[];
+  readonly models: readonly ListedModel[];
   readonly loaded: readonly LoadedModel[];
   /** Why Ollama is down, or why the model lists could not be read while it is up. */
   readonly error?: string;
@@ -59,21 +58,19 @@ export interface OllamaState {
   readonly lastCheckedAt: Date | null;
 }
 
-export type BackendState = OllamaState;
-
-export interface OllamaMonitorEvents {
+export interface BackendMonitorEvents {
   /** The backend became reachable (from unknown or down). */
-  up: [state: OllamaState];
+  up: [state: BackendState];
   /** Ollama stopped answering (from unknown or up). */
-  down: [state: OllamaState];
+  down: [state: BackendState];
   /** Anything the tray shows changed: status, version, models, loaded models or error. */
-  changed: [state: OllamaState];
+  changed: [state: BackendState];
   /** Something the user should act on, e.g. a context window smaller than the prompt; the key names the problem (model@window). */
   warning: [message: string, key: string];
   /** The backend came back after being down, or answers as another version or engine: its cache is empty. */
-  restarted: [state: OllamaState];
+  restarted: [state: BackendState];
   /** A check finished, whether or not anything changed. */
-  checked: [state: OllamaState];
+  checked: [state: BackendState];
 }
 
 export interface KeepAliveState {

@@ -14,7 +14,7 @@ import type { Clock } from './clock.js';
 import { realClock } from './clock.js';
 import { OverflowNotices } from './overflow-notices.js';
 import { PROFILES } from './detect.js';
-import type { OllamaState } from './types.js';
+import type { BackendState } from './types.js';
 import { thousands } from '../number-format.js';
 
 export interface BackendWatchOptions {
@@ -87,7 +87,7 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
     if (record.model && tokens !== null && tokens > 0) this.monitor.notePromptTokens(record.model, tokens);
   }
 
-  #describe(state: OllamaState, target: string): void {
+  #describe(state: BackendState, target: string): void {
     const line = describeBackend(state, target);
     if (line === this.#lastLine) return;
     this.#lastLine = line;
@@ -96,7 +96,7 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
 }
 
 /** One line for the log: which engine answers at the target, or why none does. */
-export function describeBackend(state: OllamaState, target: string): string {
+export function describeBackend(state: BackendState, target: string): string {
   if (state.status === 'down' && state.unexpected) return `backend: ${state.error ?? `${target} answers, but not as named`}`;
   if (state.status === 'down') return `backend at ${target}: not reachable${state.error ? ` (${state.error})` : ''}`;
   if (state.kind === 'unknown' || state.kind === undefined) return `backend at ${target}: answers, but is no engine the proxy knows; advice stays generic`;

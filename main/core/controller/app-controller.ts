@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
 import type { AppState, MenuAction } from '../menu/types.js';
+import type { ApplyOutcome } from '../ui/bridge.js';
 import type { Clock } from '../backends/clock.js';
 import { realClock } from '../backends/clock.js';
 import { hostConfigFromSettings, ProxyHost, type HostConfig } from '../host/proxy-host.js';
@@ -26,7 +27,7 @@ import { WaitWatch } from './wait-watch.js';
 import type { SnippetInputs } from './snippet-freshness.js';
 import { snippetInputs } from './snippet-freshness.js';
 import type {
-  AppControllerEvents, AppControllerOptions, ApplySettingsResult, PlatformServices, SettingsStore,
+  AppControllerEvents, AppControllerOptions, PlatformServices, SettingsStore,
 } from './types.js';
 
 /** A stop from the menu still lets the answer being streamed finish, briefly. */
@@ -107,7 +108,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     return buildAppState({
       settings: this.#settings,
       proxy: this.#runner.run,
-      ollama: this.#host.session.state,
+      backendState: this.#host.session.state,
       backend: this.#host.session.view.info(),
       keepAlive: this.#backend.keepAlive,
       lastCall: this.#lastCall,
@@ -156,7 +157,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   }
 
   /** Validates and applies an edit from the Settings window; nothing is saved unless all of it can be applied. */
-  applySettings(patch: Partial<Settings>): Promise<ApplySettingsResult> {
+  applySettings(patch: Partial<Settings>): Promise<ApplyOutcome> {
     return this.#serial(() => this.#apply(patch));
   }
 
@@ -215,7 +216,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#notify(`Copied the claudel function for ${shell}. Paste it into ${where}, open a new terminal, and run claudel.`);
   }
 
-  async #apply(patch: Partial<Settings>): Promise<ApplySettingsResult> {
+  async #apply(patch: Partial<Settings>): Promise<ApplyOutcome> {
     if (this.#shuttingDown) return { ok: false, errors: [{ field: '', message: 'The app is quitting.' }] };
     const verdict = checkSettingsPatch(this.#settings, patch);
     if (!verdict.ok) return verdict;

@@ -6,7 +6,7 @@
 import type { Clock } from '../backends/clock.js';
 import type { KeepAlive } from '../backends/keep-alive.js';
 import { createKeepAlive } from '../backends/keep-alive.js';
-import type { KeepAliveState, OllamaStatus } from '../backends/types.js';
+import type { KeepAliveState, BackendStatus } from '../backends/types.js';
 import type { BackendSession } from '../host/backend-session.js';
 import type { Settings } from '../settings/schema.js';
 
@@ -24,7 +24,7 @@ export interface BackendFollowerOptions {
 export class BackendFollower {
   #settings: Readonly<Settings>;
   #keepAlive: KeepAlive;
-  #status: OllamaStatus = 'unknown';
+  #status: BackendStatus = 'unknown';
   /** Keep-alive runs only between start() and stop(). */
   #active = false;
 

@@ -2,7 +2,8 @@
 // system, which is the truth (the user may change it in System Settings), and
 // telling why when the OS quietly refused to register the item.
 import type { LoginItemRefusal, LoginItemView } from '../menu/types.js';
-import type { FieldError, LoginItemService } from './types.js';
+import type { SettingsProblem } from '../ui/bridge.js';
+import type { LoginItemService } from './types.js';
 
 const UNKNOWN_REFUSAL: LoginItemRefusal = {
   reason: 'The operating system did not register the login item.',
@@ -34,7 +35,7 @@ export class LoginItemSync {
   }
 
   /** Turns the item on or off; the error names what went wrong for the Settings window's field. */
-  async set(enabled: boolean): Promise<FieldError | null> {
+  async set(enabled: boolean): Promise<SettingsProblem | null> {
     if (!this.service.supported) {
       return enabled ? { field: 'launchAtLogin', message: 'Launch at login is not available for this copy of the app.' } : null;
     }

@@ -12,7 +12,7 @@ import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { Settings } from '../settings/schema.js';
 import type { ProxyRun } from './app-state.js';
 import { isPortBusy, listenFailure } from './proxy-config.js';
-import type { FieldError } from './types.js';
+import type { SettingsProblem } from '../ui/bridge.js';
 
 /**
  * A settings change replaces the proxy; the old one keeps serving its streams
@@ -78,7 +78,7 @@ export class ProxyRunner extends EventEmitter<ProxyRunnerEvents> {
    * serving; on the same port the old one must stop accepting first (it closes
    * its listener before draining), and is started again if the new one fails.
    */
-  async replace(previous: Readonly<Settings>, next: Readonly<Settings>): Promise<FieldError | null> {
+  async replace(previous: Readonly<Settings>, next: Readonly<Settings>): Promise<SettingsProblem | null> {
     const old = this.#proxy;
     const samePort = old !== null && previous.port === next.port;
     if (old && samePort) {

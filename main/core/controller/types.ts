@@ -71,11 +71,3 @@ export interface AppControllerEvents {
   /** A call started, got its first token or ended (from whichever proxy instance serves it). */
   'in-flight': [event: InFlightEvent];
 }
-
-export interface FieldError {
-  /** The setting's key; the Settings window shows the message next to that field. */
-  readonly field: string;
-  readonly message: string;
-}
-
-export type ApplySettingsResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly FieldError[] };

@@ -2,7 +2,7 @@
 // backend: whether it is loaded (a call to an unloaded model waits for the
 // load first), its context window, else the one the settings name, and how
 // its prefill cost grows with the context (for the wait's prediction).
-import type { OllamaState } from '../backends/types.js';
+import type { BackendState } from '../backends/types.js';
 import { canonicalModelName, sameModel } from '../backends/model-name.js';
 import type { BackendModelInfo } from '../proxy/types.js';
 import { modelWindow } from '../backends/model-window.js';
@@ -12,7 +12,7 @@ import { modelWindow } from '../backends/model-window.js';
  * is when a call to this model last completed: a model that answered after the
  * monitor's last look is loaded, whatever that look said.
  */
-export function backendModelInfo(state: OllamaState, model: string, settingsContextTokens: number, lastAnsweredAt: number | null): BackendModelInfo {
+export function backendModelInfo(state: BackendState, model: string, settingsContextTokens: number, lastAnsweredAt: number | null): BackendModelInfo {
   const entry = state.loaded.find((m) => sameModel(m.name, model));
   const checkedAt = state.lastCheckedAt?.getTime() ?? null;
   const answeredSince = lastAnsweredAt !== null && (checkedAt === null || lastAnsweredAt >= checkedAt);
@@ -26,7 +26,7 @@ export class BackendModels {
   readonly #answeredAt = new Map<string, number>();
 
   constructor(
-    private readonly state: () => OllamaState,
+    private readonly state: () => BackendState,
     private readonly settingsContextTokens: () => number,
     private readonly now: () => number,
   ) {}

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../backends/clock.js';
 import { realClock } from '../backends/clock.js';
 import type { BackendProfile } from '../backends/profile.js';
-import type { OllamaState } from '../backends/types.js';
+import type { BackendState } from '../backends/types.js';
 import { BackendWatch, type BackendWatchOptions } from '../backends/watch.js';
 import type { CallRecord } from '../diagnostics/types.js';
 import type { BackendModelInfo, BackendView } from '../proxy/types.js';
@@ -30,11 +30,11 @@ export interface BackendSessionEvents {
   /** Something to tell the user once, e.g. a context window too small for the prompts. */
   notice: [message: string];
   /** The backend became reachable. */
-  up: [state: OllamaState];
+  up: [state: BackendState];
   /** The backend stopped answering. */
-  down: [state: OllamaState];
+  down: [state: BackendState];
   /** Anything the tray shows about the backend changed. */
-  changed: [state: OllamaState];
+  changed: [state: BackendState];
 }
 
 /** The settings whose change means watching anew (another target, engine or way in). */
@@ -79,7 +79,7 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
   }
 
   /** The monitor's last look at the backend. */
-  get state(): OllamaState {
+  get state(): BackendState {
     return this.#watch.monitor.state;
   }
 
@@ -148,9 +148,9 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     const monitor = watch.monitor;
     const onFound = (line: string): boolean => this.emit('found', line);
     const onNotice = (message: string): boolean => this.emit('notice', message);
-    const onUp = (state: OllamaState): boolean => this.emit('up', state);
-    const onDown = (state: OllamaState): boolean => this.emit('down', state);
-    const onChanged = (state: OllamaState): boolean => this.emit('changed', state);
+    const onUp = (state: BackendState): boolean => this.emit('up', state);
+    const onDown = (state: BackendState): boolean => this.emit('down', state);
+    const onChanged = (state: BackendState): boolean => this.emit('changed', state);
     watch.on('found', onFound);
     watch.on('notice', onNotice);
     monitor.on('up', onUp);

@@ -2,7 +2,7 @@
 // read it directly. Actions are data too, so the app handles them in one switch.
 import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { BackendInfo, OllamaState } from '../backends/types.js';
+import type { BackendInfo, BackendState } from '../backends/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import type { KnownWindow } from '../backends/model-window.js';
@@ -40,7 +40,7 @@ export type MenuSettings = Readonly<Pick<Settings, 'rewrite' | 'bare' | 'model' 
 
 export interface AppState {
   readonly proxy: ProxyView;
-  readonly ollama: OllamaState;
+  readonly backendState: BackendState;
   /** Which engine answers at the target (absent in states built without a monitor). */
   readonly backend?: BackendInfo;
   /** Until when the keep-alive holds the model; null when off or not known. */

@@ -65,7 +65,9 @@ export interface SettingsForm {
 }
 
 /** `field` is a setting's name, or '' for a problem with the edit as a whole. */
+/** What is wrong with one field of an edit; the Settings window shows the message next to that field. */
 export interface SettingsProblem {
+  /** The setting's key; empty when the problem is the edit as a whole. */
   readonly field: string;
   readonly message: string;
 }

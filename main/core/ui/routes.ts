@@ -10,7 +10,7 @@ import type { Shell } from '../snippet/shells.js';
 import { shellFromEnv } from '../snippet/shells.js';
 import { RENDERER_CSP_HEADER } from './csp.js';
 import { PAGE_MODULES_PATH, pageModulesDir, rendererDir } from './paths.js';
-import { chooseShell, snippetView, type SnippetSource } from './snippet-view.js';
+import { requestedShell, snippetView, type SnippetSource } from './snippet-view.js';
 
 export const UI_PATH = '/_proxy/ui/';
 
@@ -53,7 +53,7 @@ export function uiRoutes(options: UiRoutesOptions = {}): Router {
     // The address the browser used (already checked by the guard) is one a local `claude` can use too.
     const host = hostName(req.headers.host ?? '127.0.0.1').replace(/^\[|\]$/g, '');
     const port = req.socket.localPort ?? 0;
-    res.set('cache-control', 'no-store').json(snippetView({ ...source, host, port }, chooseShell(requested, shell)));
+    res.set('cache-control', 'no-store').json(snippetView({ ...source, host, port }, requestedShell(requested, shell)));
   });
 
   const staticOptions = {

@@ -10,7 +10,7 @@ import type { Shell } from '../snippet/shells.js';
 import type {
   ApplyOutcome, FieldInfo, SettingsField, SettingsForm, SettingsProblem, SettingsValues, SnippetView, UiRequestMethod,
 } from './bridge.js';
-import { chooseShell, snippetView } from './snippet-view.js';
+import { requestedShell, snippetView } from './snippet-view.js';
 import type { KnownWindow } from '../backends/model-window.js';
 
 /** What the service needs from the app controller (AppController satisfies it). */
@@ -19,7 +19,7 @@ export interface UiHost {
   applySettings(patch: Partial<Settings>): Promise<ApplyOutcome>;
   proxyStatus(): ProxyStatus | null;
   state(): {
-    readonly ollama: { readonly models: readonly { readonly name: string }[] };
+    readonly backendState: { readonly models: readonly { readonly name: string }[] };
     readonly shell: Shell;
     /** The model's window, where the host knows it (the app's monitor or its setting). */
     readonly snippet?: { readonly window: KnownWindow | null };
@@ -97,7 +97,7 @@ export class UiService {
     return {
       values: settingsValues(this.host.settings()),
       fields: FIELD_INFO,
-      models: this.host.state().ollama.models.map((model) => model.name),
+      models: this.host.state().backendState.models.map((model) => model.name),
     };
   }
 
@@ -116,7 +116,7 @@ export class UiService {
   snippet(shell?: unknown): SnippetView {
     const settings = this.host.settings();
     const state = this.host.state();
-    return snippetView({ ...settings, window: state.snippet?.window ?? null }, chooseShell(shell, state.shell));
+    return snippetView({ ...settings, window: state.snippet?.window ?? null }, requestedShell(shell, state.shell));
   }
 }
 

@@ -18,7 +18,7 @@ export interface SnippetSource {
 }
 
 /** A shell the page asked for, else the user's own (the page's input is not trusted). */
-export function chooseShell(requested: unknown, fallback: Shell): Shell {
+export function requestedShell(requested: unknown, fallback: Shell): Shell {
   return isShell(requested) ? requested : fallback;
 }
 
