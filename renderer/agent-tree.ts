@@ -1,4 +1,4 @@
-// The calls table as a tree of agents (issue 18): the main agent's calls at
+// The calls table as a tree of agents: the main agent's calls at
 // the top level, newest first; each subagent as one row, folded by default,
 // under its parent (the main agent or the subagent that started it), at the
 // place of its newest call. Pure: records and the unfolded groups in, lines out.

@@ -1,4 +1,4 @@
-// No 502 from a stale connection (issue 12): a request that meets a pooled
+// No 502 from a stale connection: a request that meets a pooled
 // keep-alive connection the backend has just closed goes out once more on a
 // fresh connection, and the error code is kept in the log line and in
 // /_proxy/status. Real sockets on both sides.

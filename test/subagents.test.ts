@@ -1,4 +1,4 @@
-// Subagents (issue 18): the recorded 2.1.332 sessions that delegate, replayed
+// Subagents: the recorded 2.1.332 sessions that delegate, replayed
 // through the proxy over real HTTP. Each agent is a conversation of its own,
 // keyed by Claude Code's agent headers (or, for clients older than 2.1.268,
 // recognised by its prompt); a main-agent call whose slot a subagent took is

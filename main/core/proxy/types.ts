@@ -25,7 +25,10 @@ export interface ProxyOptions {
   readonly allowOrigins?: readonly string[];
   /** Extra Host names accepted besides localhost, 127.0.0.1 and [::1]. */
   readonly allowHosts?: readonly string[];
-  /** Add estimated cache_read_input_tokens to usage (issue 3). */
+  /**
+   * Add estimated cache_read_input_tokens to usage: Ollama and most local
+   * engines report none, so Claude Code would otherwise show no cache at all.
+   */
   readonly cacheUsage?: boolean;
   /** Cache slots the backend holds (OLLAMA_NUM_PARALLEL). */
   readonly slots?: number;

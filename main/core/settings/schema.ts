@@ -32,7 +32,7 @@ export type Settings = {
   /** The backend (Ollama) base URL. */
   target: string;
   rewrite: RewriteMode;
-  /** What happens to system messages inside `messages` (issue 12). */
+  /** What happens to system messages inside `messages`: folded where they stand, or kept for the backend to lift. */
   inlineSystem: InlineSystemMode;
   /** Whether the generated `claudel` passes `--bare`. */
   bare: boolean;
