@@ -5,7 +5,7 @@ export type { Bust, BustCause, CallRecord, ProxyStatus, Totals } from './types.j
 export type { PromptLayout, RenderedPrompt, TextSpan } from './render.js';
 export { pathAt, renderPrompt } from './render.js';
 export { conversationKey, shortSessionId } from './conversation-key.js';
-export type { CacheTrackerOptions, Observation, ObserveInput, TrackerStats } from './tracker.js';
+export type { CacheTrackerOptions, Observation, ObserveInput, TrackerStats } from './tracker-types.js';
 export { CacheTracker } from './tracker.js';
 export { EXCERPT_CHARS, MISS_MIN_LOST_CHARS } from './bust.js';
 export type { RemedyContext } from './remedies.js';

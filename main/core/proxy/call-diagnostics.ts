@@ -2,7 +2,8 @@
 // prompt, the usage estimate handed back to the client, a count_tokens
 // estimate when the backend has none, and a CallRecord when the call ends.
 import type { IncomingMessage } from 'node:http';
-import { CacheTracker, type Observation } from '../diagnostics/tracker.js';
+import { CacheTracker } from '../diagnostics/tracker.js';
+import type { Observation } from '../diagnostics/tracker-types.js';
 import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
 import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
 import { estimateCacheRead } from '../diagnostics/cache-usage.js';
@@ -195,7 +196,10 @@ export class CallDiagnostics {
     return pending.analysis;
   }
 
-  /** Each agent of a session is a conversation of its own (issue 18). */
+  /**
+   * Each agent of a session is a conversation of its own: subagents share
+   * their parent's session id, and only the agent id tells their prompts apart.
+   */
   private observe(pending: Pending, body: object, rendered: RenderedPrompt): Observation {
     const headers = pending.req.headers;
     const agent = agentOf(headers);
