@@ -4,7 +4,7 @@
 // are as of when it sent them; the page adds the time since, so the bar moves
 // between events. The list redraws four times a second, so it is not a live
 // region: a screen reader would hear it all the time.
-import type { InFlightCall, InFlightEvent } from '../main/core/diagnostics/types.js';
+import type { InFlightCall, InFlightEvent } from '../main/core/wire/types.js';
 import { isSideCallInFlight, waitView } from '../main/core/wait/wait-view.js';
 import { byId, h } from './dom.js';
 import { formatCount, formatDuration } from './format.js';

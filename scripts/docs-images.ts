@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildTrayMenu } from '../main/core/menu/tray-menu.js';
 import type { AppState, MenuItemModel } from '../main/core/menu/types.js';
-import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import { launchChromium } from '../test/support/browser.js';
 import { fullRequest, sessionBodies, DEFAULT_SESSION_ID } from '../test/support/claude-code-bodies.js';
 import { send } from '../test/support/http-client.js';

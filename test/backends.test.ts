@@ -11,7 +11,7 @@ import { BackendModels } from '../main/core/host/backend-models.js';
 import { startEngineStandin } from './support/engine-standins.js';
 import { startBackendRig, type BackendRig, type RigOptions } from './support/backend-rig.js';
 import { bareBody, conversation, fullBody } from './support/claude-code-bodies.js';
-import { affinityTargets } from '../main/core/proxy/affinity.js';
+import { affinityTargets } from '../main/core/backends/router-affinity.js';
 import { send, sseEvents } from './support/http-client.js';
 import { freePort } from './support/free-port.js';
 import { formatExplainLine } from '../main/core/diagnostics/index.js';

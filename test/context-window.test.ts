@@ -19,7 +19,7 @@ import { fetchBackendWindow } from '../main/core/snippet/backend-window.js';
 import {
   CLAUDE_CODE_FIXED_CHARS, compactionPoint, fixedPromptTokens, outputTokensFor, windowFit, windowWarning,
 } from '../main/core/snippet/context-window.js';
-import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import { bareBody } from './support/claude-code-bodies.js';
 import { runCli } from './support/cli-process.js';
 import { send } from './support/http-client.js';

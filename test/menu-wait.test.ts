@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { wireTray } from '../main/app/tray.js';
 import { createAppController } from '../main/core/controller/app-controller.js';
-import type { InFlightCall, InFlightEvent } from '../main/core/diagnostics/types.js';
+import type { InFlightCall, InFlightEvent } from '../main/core/wire/types.js';
 import { buildTrayMenu, tooltip, trayTitle } from '../main/core/menu/tray-menu.js';
 import type { AppState } from '../main/core/menu/types.js';
 import { openCliSettings } from '../main/core/settings/cli-settings.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { InFlightCall, InFlightEvent, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { InFlightCall, InFlightEvent, ProxyStatus } from '../main/core/wire/types.js';
 import { defaultSettings } from '../main/core/settings/schema.js';
 import type { UiHost } from '../main/core/ui/service.js';
 import { UiService, uiRequestHandlers } from '../main/core/ui/service.js';

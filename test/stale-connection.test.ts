@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy, type ProxyServer } from '../main/core/proxy/server.js';
 import type { RequestLogEntry } from '../main/core/proxy/types.js';
-import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import { send } from './support/http-client.js';
 import { startIdleClosingBackend, type IdleClosingBackend } from './support/idle-closing-backend.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startHarness } from './support/proxy-harness.js';
 import { send } from './support/http-client.js';
 import { loadRecording, type RecordedCall, type RecordingName } from './support/recordings.js';
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import type { InlineSystemMode } from '../main/core/rewrite/index.js';
 
 const AGENT_HEADERS = /^x-claude-code-(parent-)?agent-id$/;

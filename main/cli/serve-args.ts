@@ -6,14 +6,17 @@ import bytes from 'bytes';
 import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
 import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../core/rewrite/inline-system.js';
 import { isLoopbackHost } from '../core/settings/validate.js';
-import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
+import type { ProxyOptions } from '../core/proxy/types.js';
+import type { LogLevel } from '../core/logger.js';
 import { DEFAULT_SETTINGS, defaultSettings, type Settings } from '../core/settings/schema.js';
 import type { HostConfig, SnippetSettings } from '../core/host/proxy-host.js';
 import { resolveShell } from '../core/snippet/shells.js';
-import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../core/backends/types.js';
-import { affinityTargets } from '../core/proxy/affinity.js';
-import { backendFromSettings, proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
-import { parseUpstreamAuth } from '../core/proxy/upstream.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../core/backends/types.js';
+import { ROUTER_FLAVOURS, type RouterFlavour } from '../core/wire/types.js';
+import { affinityTargets } from '../core/backends/router-affinity.js';
+import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
+import { backendFromSettings } from '../core/backends/upstream.js';
+import { parseUpstreamAuth } from '../core/backends/upstream.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
        llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--target URL] [--context-tokens N]

@@ -2,11 +2,12 @@
 // (ProxyHost): the status API's backend object, advice and notices, affinity
 // headers, TLS and upstream auth, over real HTTP.
 import { once } from 'node:events';
-import type { BackendChoice, BackendInfo, RouterFlavour } from '../../main/core/backends/types.js';
+import type { BackendChoice } from '../../main/core/backends/types.js';
+import type { BackendInfo, RouterFlavour } from '../../main/core/wire/types.js';
 import type { BackendWatch } from '../../main/core/backends/watch.js';
-import type { CallRecord, ProxyStatus } from '../../main/core/diagnostics/types.js';
-import { affinityTargets } from '../../main/core/proxy/affinity.js';
-import { backendFromSettings } from '../../main/core/proxy/options-from-settings.js';
+import type { CallRecord, ProxyStatus } from '../../main/core/wire/types.js';
+import { affinityTargets } from '../../main/core/backends/router-affinity.js';
+import { backendFromSettings } from '../../main/core/backends/upstream.js';
 import type { ProxyServer } from '../../main/core/proxy/server.js';
 import type { ProxyOptions } from '../../main/core/proxy/types.js';
 import { ProxyHost } from '../../main/core/host/proxy-host.js';

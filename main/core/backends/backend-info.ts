@@ -2,7 +2,8 @@
 // /_proxy/status, the menu and the Activity view.
 import { backendWindow } from './model-window.js';
 import type { BackendProfile } from './profile.js';
-import type { BackendInfo, BackendState } from './types.js';
+import type { BackendState } from './types.js';
+import type { BackendInfo } from '../wire/types.js';
 
 export interface BackendInfoContext {
   /** The slots the user configured (--slots): Ollama's OLLAMA_NUM_PARALLEL, which it does not report. */
@@ -32,10 +33,18 @@ export function backendInfo(state: BackendState, profile: BackendProfile | null,
   };
 }
 
+/** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
+export interface BackendView {
+  info(): BackendInfo;
+  /** The loaded context window of `model`, where the backend reports it. */
+  contextLength(model: string | null): number | null;
+  readonly profile: BackendProfile | null;
+  /** How many times the backend was seen to restart (or be replaced): a change means its cache is empty. */
+  readonly restarts: number;
+}
+
 /** The monitor as the proxy reads it: the status object, windows per model, and how often the backend restarted. */
-export function backendView(monitor: { readonly state: BackendState; readonly profile: BackendProfile | null }, context: BackendInfoContext, restarts: () => number): {
-  info(): BackendInfo; contextLength(model: string | null): number | null; readonly profile: BackendProfile | null; readonly restarts: number;
-} {
+export function backendView(monitor: { readonly state: BackendState; readonly profile: BackendProfile | null }, context: BackendInfoContext, restarts: () => number): BackendView {
   return {
     get restarts() {
       return restarts();

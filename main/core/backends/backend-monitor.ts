@@ -6,7 +6,8 @@
 // of the loop: every failure becomes state the tray can show.
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from './clock.js';
-import type { BackendChoice, BackendMonitorEvents, BackendState, RouterFlavour } from './types.js';
+import type { BackendChoice, BackendMonitorEvents, BackendState } from './types.js';
+import type { RouterFlavour } from '../wire/types.js';
 import { contextShortfall, overflowMessage } from './model-window.js';
 import { ContextCosts } from './context-costs.js';
 import { detectBackend, PROFILES, type Detected } from './detect.js';

@@ -1,7 +1,7 @@
 // A context window too small for the prompts is worth one notification per
 // model and window, however many calls show it: the tray and the CLI log
 // both take their notices from here.
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord } from '../wire/types.js';
 import { canonicalModelName } from './model-name.js';
 import { overflowMessage } from './model-window.js';
 import type { BackendProfile } from './profile.js';

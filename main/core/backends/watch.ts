@@ -3,12 +3,10 @@
 // included), the view the proxy reads, one line when the engine is found or
 // changes, and one notice per model whose window is too small.
 import { EventEmitter } from 'node:events';
-import type { CallRecord } from '../diagnostics/types.js';
-import type { BackendSettings } from '../proxy/options-from-settings.js';
-import type { BackendView, ProxyOptions } from '../proxy/types.js';
-import { parseUpstreamAuth, upstreamAgent } from '../proxy/upstream.js';
+import type { CallRecord } from '../wire/types.js';
+import { parseUpstreamAuth, upstreamAgent, type BackendSettings, type UpstreamConnection } from './upstream.js';
 import { agentFetch } from './agent-fetch.js';
-import { backendView } from './backend-info.js';
+import { backendView, type BackendView } from './backend-info.js';
 import { createBackendMonitor, type BackendMonitor } from './backend-monitor.js';
 import type { Clock } from './clock.js';
 import { realClock } from './clock.js';
@@ -18,7 +16,7 @@ import type { BackendState } from './types.js';
 import { thousands } from '../number-format.js';
 
 export interface BackendWatchOptions {
-  readonly proxy: Pick<ProxyOptions, 'target' | 'upstreamAuth' | 'upstreamCa' | 'slots'>;
+  readonly proxy: UpstreamConnection;
   readonly backend: BackendSettings;
   readonly fetch: typeof fetch;
   readonly clock?: Clock;

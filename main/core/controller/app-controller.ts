@@ -6,7 +6,7 @@
 // the window. The Electron glue only forwards clicks here and renders what
 // comes back.
 import { EventEmitter } from 'node:events';
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
 import type { AppState, MenuAction } from '../menu/types.js';
 import type { ApplyOutcome } from '../ui/bridge.js';
 import type { Clock } from '../backends/clock.js';

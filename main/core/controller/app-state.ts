@@ -1,11 +1,12 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
-import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
+import type { CallRecord, InFlightCall } from '../wire/types.js';
 import type { AppState, LoginItemView, ProxyRunState, SnippetState } from '../menu/types.js';
 import { modelWindow } from '../backends/model-window.js';
 import { windowMenuLabel } from '../snippet/context-window.js';
 import type { SnippetInputs } from './snippet-freshness.js';
 import { snippetInputs, snippetOutdated } from './snippet-freshness.js';
-import type { BackendInfo, KeepAliveState, BackendState } from '../backends/types.js';
+import type { KeepAliveState, BackendState } from '../backends/types.js';
+import type { BackendInfo } from '../wire/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import { resolveShell } from '../snippet/shells.js';

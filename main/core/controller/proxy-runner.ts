@@ -3,7 +3,7 @@
 // flight (a local model can take minutes to answer), and stops it; every
 // proxy it ever ran reports its calls until its last stream has finished.
 import { EventEmitter } from 'node:events';
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
 import type { ProxyHost } from '../host/proxy-host.js';
 import { proxyOptionsFromSettings } from '../proxy/options-from-settings.js';
 import type { ProxyController, ProxyOptions } from '../proxy/types.js';

@@ -1,7 +1,7 @@
 // What the app controller needs from its host (Electron, or a test) and what
 // it offers back. Only plain interfaces here: the Electron glue implements the
 // services, tests implement them with fakes, and the controller stays Node-only.
-import type { CallRecord, InFlightEvent } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent } from '../wire/types.js';
 import type { AppState, LoginItemRefusal } from '../menu/types.js';
 import type { Clock } from '../backends/clock.js';
 import type { Settings } from '../settings/schema.js';

@@ -2,7 +2,7 @@
 // conversation, turn and slot the prompt went to, how much of it the backend
 // holds, and the cause when a turn does not begin with its predecessor.
 import type { RewriteMode } from '../rewrite/types.js';
-import type { Bust } from './types.js';
+import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { AgentRef } from './conversation-key.js';
 import type { ObservedAgent } from './tracker-slots.js';

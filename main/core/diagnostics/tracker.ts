@@ -27,7 +27,7 @@
 //
 // A call that got no answer from the backend is taken back (forget()): it
 // reused nothing, and the conversation's baseline and the slots stay as they were.
-import type { Bust } from './types.js';
+import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
 import { commonPrefix, storePrompt } from './stored-prompt.js';

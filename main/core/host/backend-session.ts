@@ -9,8 +9,9 @@ import { realClock } from '../backends/clock.js';
 import type { BackendProfile } from '../backends/profile.js';
 import type { BackendState } from '../backends/types.js';
 import { BackendWatch, type BackendWatchOptions } from '../backends/watch.js';
-import type { CallRecord } from '../diagnostics/types.js';
-import type { BackendModelInfo, BackendView } from '../proxy/types.js';
+import type { CallRecord } from '../wire/types.js';
+import type { BackendModelInfo } from '../proxy/types.js';
+import type { BackendView } from '../backends/backend-info.js';
 import { modelWindow, type KnownWindow } from '../backends/model-window.js';
 import { BackendModels } from './backend-models.js';
 

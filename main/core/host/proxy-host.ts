@@ -8,7 +8,8 @@ import { createProxy, type ProxyServer } from '../proxy/server.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import { uiRoutes, type PageSnippet } from '../ui/routes.js';
-import { backendFromSettings, proxyOptionsFromSettings } from '../proxy/options-from-settings.js';
+import { proxyOptionsFromSettings } from '../proxy/options-from-settings.js';
+import { backendFromSettings } from '../backends/upstream.js';
 import { BackendSession, type SessionConfig } from './backend-session.js';
 
 /** What the claudel snippet is written with besides the address, the model and its window. */

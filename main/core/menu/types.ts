@@ -1,8 +1,9 @@
 // The tray menu as plain data: the app turns it into Electron's Menu, tests
 // read it directly. Actions are data too, so the app handles them in one switch.
-import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
+import type { CallRecord, InFlightCall } from '../wire/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { BackendInfo, BackendState } from '../backends/types.js';
+import type { BackendState } from '../backends/types.js';
+import type { BackendInfo } from '../wire/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
 import type { KnownWindow } from '../backends/model-window.js';

@@ -12,14 +12,14 @@ import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
 import { isSideCall } from '../diagnostics/side-call.js';
-import type { BustCause, CallRecord, ContextOverflow } from '../diagnostics/types.js';
+import type { BustCause, CallRecord, ContextOverflow } from '../wire/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
-import type { BackendView } from './types.js';
+import type { BackendView } from '../backends/backend-info.js';
 
 export interface CallDiagnosticsOptions {
   readonly slots: number;

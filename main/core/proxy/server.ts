@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../wire/types.js';
 import { prefillRate } from '../wait/prefill-rate.js';
 import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
@@ -23,7 +23,7 @@ import { attachCall, callOf, isCountTokensPath, type MessageCall } from './messa
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
-import { parseUpstreamAuth, upstreamAgent } from './upstream.js';
+import { parseUpstreamAuth, upstreamAgent } from '../backends/upstream.js';
 
 const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
 

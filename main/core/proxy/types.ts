@@ -1,11 +1,8 @@
 import type { Router } from 'express';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
-import type { BackendProfile } from '../backends/profile.js';
-import type { BackendInfo } from '../backends/types.js';
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../wire/types.js';
+import type { BackendView } from '../backends/backend-info.js';
 
 export interface ProxyOptions {
   /** Where to listen; loopback unless the user opts in (then a token is required). */
@@ -54,16 +51,6 @@ export interface ProxyOptions {
   readonly pages?: readonly Router[];
   /** A full garbage collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
   readonly collectWhenIdleMs?: number;
-}
-
-/** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
-export interface BackendView {
-  info(): BackendInfo;
-  /** The loaded context window of `model`, where the backend reports it. */
-  contextLength(model: string | null): number | null;
-  readonly profile: BackendProfile | null;
-  /** How many times the backend was seen to restart (or be replaced): a change means its cache is empty. */
-  readonly restarts: number;
 }
 
 export interface BackendModelInfo {

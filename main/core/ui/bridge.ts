@@ -2,7 +2,7 @@
 // the app (preload over IPC) or the headless proxy (HTTP). Pure types, so the
 // renderer, the sandboxed preload and the main process all `import type` it;
 // nothing here may pull a runtime module into the renderer's build.
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
 
 export type Unsubscribe = () => void;
 

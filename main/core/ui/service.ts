@@ -2,7 +2,7 @@
 // page returns, given the controller. The IPC glue (main/app/ipc.ts) only
 // checks who is asking and forwards here; tests drive the same code from a
 // real browser page. Everything the page sends is treated as untrusted.
-import type { ProxyStatus } from '../diagnostics/types.js';
+import type { ProxyStatus } from '../wire/types.js';
 import type { Settings } from '../settings/schema.js';
 import { DEFAULT_SETTINGS, SETTINGS_SCHEMA } from '../settings/schema.js';
 import { validateSettings } from '../settings/validate.js';

@@ -1,7 +1,7 @@
 // What to tell the user about a call waiting for its first token: the tray
 // title, the menu's status line and the Activity view all read it from here.
 // Pure and free of Node, because the Activity page loads this folder too.
-import type { BustCause, InFlightCall } from '../diagnostics/types.js';
+import type { BustCause, InFlightCall } from '../wire/types.js';
 
 /** Below this a wait is not worth a word in the menu bar. */
 export const SLOW_WAIT_MS = 3000;
