@@ -12,6 +12,7 @@ import { send, sseEvents } from './support/http-client.js';
 import { bareBody } from './support/claude-code-bodies.js';
 import { runCli, type Running } from './support/cli-process.js';
 import { freePort } from './support/free-port.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 
 
 const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-'));
@@ -129,7 +130,7 @@ describe('llm-cache-proxy (headless CLI)', () => {
     assert.equal(await cli.exited, 0);
   });
 
-  test("the Activity page's snippet is the one `llm-cache-proxy snippet` prints for the same settings and backend", async () => {
+  test("the Activity page's snippet is the one `llm-cache-proxy snippet` prints for the same settings and backend, and a call naming no model is the configured model's", async () => {
     const backend = await startOllamaStandin({ models: [{ name: 'qwen3:8b', contextLength: 8192 }], loaded: ['qwen3:8b'] });
     try {
       const dir = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-page-'));
@@ -147,6 +148,11 @@ describe('llm-cache-proxy (headless CLI)', () => {
       assert.equal(page.shell, 'fish');
       assert.match(page.text, /Context window: 8,192 tokens, from Ollama's \/api\/ps/, 'the page carries the window the backend reports');
       assert.equal(page.text, printed.stdout());
+      // A call that names no model is for the configured one: its record carries that model's window.
+      const { model: _model, ...unnamed } = JSON.parse(bareBody().toString('utf8')) as Record<string, unknown>;
+      await send(`http://127.0.0.1:${port}`, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(unnamed)) });
+      const status = JSON.parse((await send(`http://127.0.0.1:${port}`, { path: '/_proxy/status' })).text) as ProxyStatus;
+      assert.equal(status.recent.at(-1)?.contextTokens, 8192);
       cli.child.kill('SIGTERM');
       assert.equal(await cli.exited, 0);
     } finally {
