@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNCACHED_REUSE } from '../main/core/wait/prefill-rate.js';
-import type { InFlightCall } from '../main/core/diagnostics/types.js';
+import type { InFlightCall } from '../main/core/wire/types.js';
 import type { RewriteMode } from '../main/core/rewrite/types.js';
 import { followEvents } from '../test/support/http-client.js';
 import { startProcess } from '../test/support/node-process.js';

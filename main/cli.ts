@@ -3,7 +3,7 @@
 // the menu-bar app, for machines without Electron and for people who prefer a
 // terminal.
 import { VERSION } from './core/version.js';
-import { BUILTIN_DEFAULTS, parseServeArgs, SERVE_USAGE, type ServeDefaults } from './cli/serve-args.js';
+import { BUILTIN_DEFAULTS, parseServeArgs, SERVE_USAGE, snippetSettingsFrom, type ServeDefaults } from './cli/serve-args.js';
 import { openCliSettings } from './core/settings/cli-settings.js';
 import { proxyOptionsFromSettings } from './core/proxy/options-from-settings.js';
 import { runServe } from './cli/serve-command.js';
@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseServeArgs(argv, argv.includes('--help') || argv.includes('-h') ? BUILTIN_DEFAULTS : settingsFileDefaults(err), {
     // The environment keeps a secret off the command line, where `ps` would show it.
     upstreamAuth: process.env['LLM_CACHE_PROXY_UPSTREAM_AUTH'],
+    shellPath: process.env['SHELL'],
   });
   switch (parsed.kind) {
     case 'help':
@@ -54,6 +55,7 @@ function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
     return {
       proxy: proxyOptionsFromSettings(settings), logLevel: settings.logLevel,
       backend: settings.backend, router: settings.router === 'none' ? null : settings.router, contextTokens: settings.contextTokens,
+      model: settings.model, snippet: snippetSettingsFrom(settings, process.env['SHELL']),
     };
   } catch (error) {
     warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);

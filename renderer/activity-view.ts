@@ -1,7 +1,7 @@
 // The Activity view: totals, the live table of calls (newest on top, each
 // subagent folded under its parent: see agent-tree.ts), the reuse chart of
 // the selected conversation, and the selected call's details.
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import { treeLines, type TreeLine } from './agent-tree.js';
 import { callKey, type CallStore } from './call-store.js';
 import { byId, h, replaceChildren, srOnly } from './dom.js';

@@ -1,8 +1,8 @@
-// The calls table as a tree of agents (issue 18): the main agent's calls at
+// The calls table as a tree of agents: the main agent's calls at
 // the top level, newest first; each subagent as one row, folded by default,
 // under its parent (the main agent or the subagent that started it), at the
 // place of its newest call. Pure: records and the unfolded groups in, lines out.
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import { isMiss } from './stats.js';
 
 export type TreeLine =

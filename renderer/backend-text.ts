@@ -1,7 +1,7 @@
 // Pure: what the Activity view says about the backend and about a prompt that
 // outgrew its context window.
-import type { BackendInfo } from '../main/core/backends/types.js';
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { BackendInfo } from '../main/core/wire/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import { formatCount } from './format.js';
 
 /** One line: which engine answers, its slots and window; or why none does. */

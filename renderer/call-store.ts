@@ -1,7 +1,7 @@
 // The calls the page knows about, oldest first: a status snapshot merged with
 // the live feed. A snapshot can race the feed (a call may complete between
 // the two), so a refresh keeps the calls that arrived while it was in flight.
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import type { Unsubscribe } from '../main/core/ui/bridge.js';
 import { Listeners } from './listeners.js';
 

@@ -1,6 +1,6 @@
 // The bridge for a browser pointed at the headless proxy: read-only, over the
 // proxy's own status and events APIs (same origin, so its guard lets us in).
-import type { CallRecord, InFlightCall, InFlightEvent, InFlightEventType, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { CallRecord, InFlightCall, InFlightEvent, InFlightEventType, ProxyStatus } from '../main/core/wire/types.js';
 import type { FeedState, SnippetView, UiBridge } from '../main/core/ui/bridge.js';
 import { Listeners } from './listeners.js';
 

@@ -4,8 +4,8 @@
 // are as of when it sent them; the page adds the time since, so the bar moves
 // between events. The list redraws four times a second, so it is not a live
 // region: a screen reader would hear it all the time.
-import type { InFlightCall, InFlightEvent } from '../main/core/diagnostics/types.js';
-import { isSideCall, waitView } from '../main/core/wait/wait-view.js';
+import type { InFlightCall, InFlightEvent } from '../main/core/wire/types.js';
+import { isSideCallInFlight, waitView } from '../main/core/wait/wait-view.js';
 import { byId, h } from './dom.js';
 import { formatCount, formatDuration } from './format.js';
 
@@ -30,7 +30,7 @@ function itemOf(call: InFlightCall): HTMLLIElement {
   // Without a prediction the bar is indeterminate rather than a made-up share.
   if (waiting && view.progress !== null) bar.value = view.progress;
   if (!waiting) bar.value = 1;
-  const who = [isSideCall(call) ? 'Side call' : call.turn === null ? null : `Turn ${call.turn}`, call.session, call.model].filter((part) => part !== null).join(' · ');
+  const who = [isSideCallInFlight(call) ? 'Side call' : call.turn === null ? null : `Turn ${call.turn}`, call.session, call.model].filter((part) => part !== null).join(' · ');
   return h('li', { class: 'in-flight-call', 'data-id': call.id, 'data-phase': call.phase, 'data-overdue': waiting && view.overdue ? 'true' : null },
     h('div', { class: 'in-flight-head' },
       h('span', { class: 'who' }, who || 'New call'),

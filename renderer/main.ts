@@ -1,6 +1,6 @@
 // The page's entry: picks the bridge (the app's preload, else HTTP to the
 // proxy that served the page), and wires the views to it.
-import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import type { FeedState, UiBridge, UiGlobalName } from '../main/core/ui/bridge.js';
 import { ActivityView } from './activity-view.js';
 import { CallStore } from './call-store.js';

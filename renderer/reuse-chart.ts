@@ -1,6 +1,6 @@
 // Reuse per call of one conversation (turn, then call within the turn), as an inline SVG bar chart: a healthy
 // conversation is a wall of full bars; a miss is a gap you cannot overlook.
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import { svg } from './dom.js';
 import { formatPercent } from './format.js';
 

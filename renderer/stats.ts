@@ -1,5 +1,5 @@
 // Figures the Activity view derives from call records. Pure.
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import { prefillRate, type PrefillRate } from '../main/core/wait/prefill-rate.js';
 
 export interface ActivityTotals {

@@ -21,7 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { estimateInputTokens, startOllamaStandin, type OllamaStandin } from '../test/support/ollama-standin.js';
-import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { CallRecord, ProxyStatus } from '../main/core/wire/types.js';
 import { clientBin, clientEnv, spawnClient, type ClientRun } from './record-sessions.js';
 import { contextWindowOf, isSummaryBody, resultJson, sandbox, type Sandbox } from './client-sandbox.js';
 

@@ -1,5 +1,5 @@
 // Which environment variable moves real Claude Code's idea of the context
-// window (issue 15)? Runs the real client against the scripted upstream with
+// window? Runs the real client against the scripted upstream with
 // each candidate setting and prints:
 //   1. the context window `claude -p --output-format json` reports (modelUsage
 //      contextWindow), whether it refuses, and the max_tokens it sends;

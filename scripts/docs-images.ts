@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildTrayMenu } from '../main/core/menu/tray-menu.js';
 import type { AppState, MenuItemModel } from '../main/core/menu/types.js';
-import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import { launchChromium } from '../test/support/browser.js';
 import { fullRequest, sessionBodies, DEFAULT_SESSION_ID } from '../test/support/claude-code-bodies.js';
 import { send } from '../test/support/http-client.js';
@@ -57,7 +57,7 @@ function appState(status: ProxyStatus, port: number, target: string): AppState {
   const last = status.recent.at(-1) ?? null;
   return {
     proxy: { state: 'running', host: '127.0.0.1', port, target },
-    ollama: {
+    backendState: {
       status: 'up',
       version: '0.12.6',
       models: [{ name: 'qwen3-coder:30b' }, { name: 'gpt-oss:20b' }],

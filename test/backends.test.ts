@@ -3,14 +3,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { QWEN3_CODER_MODEL_INFO, startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { contextCostFromModelInfo } from '../main/core/backends/model-shape.js';
-import { BackendModels } from '../main/core/controller/backend-info.js';
+import { BackendModels } from '../main/core/host/backend-models.js';
 import { startEngineStandin } from './support/engine-standins.js';
 import { startBackendRig, type BackendRig, type RigOptions } from './support/backend-rig.js';
 import { bareBody, conversation, fullBody } from './support/claude-code-bodies.js';
-import { affinityTargets } from '../main/core/proxy/affinity.js';
+import { affinityTargets } from '../main/core/backends/router-affinity.js';
 import { send, sseEvents } from './support/http-client.js';
 import { freePort } from './support/free-port.js';
 import { formatExplainLine } from '../main/core/diagnostics/index.js';
@@ -75,7 +76,7 @@ describe('backend detection', () => {
       expected: { kind: 'router', flavour: 'vllm-router', version: '0.1.8', contextLength: 65536 },
     },
     {
-      // The real-engine backend of issue 11 speaks Ollama's surface and reports its own cache figures.
+      // The in-repo llama.cpp engine (npm run engine) speaks Ollama's surface and reports its own cache figures.
       name: 'the llama.cpp engine presenting itself as Ollama', start: () => startOllamaStandin({ loaded: ['qwen3-coder:30b'], cacheUsage: true }),
       expected: { kind: 'ollama', status: 'up' },
     },
@@ -285,6 +286,18 @@ describe('context overflow and advice', () => {
     });
   });
 
+  test('one window per call: an engine serving its one model under another name flags the overflow with the window the record carries', async () => {
+    const engine = await startEngineStandin('llama-server', { model: '/models/qwen3-coder-Q4_K_M.gguf', contextLength: 4096 });
+    await withRig(engine, {}, async (rig) => {
+      const { record } = await callThrough(rig, fullBody({ model: 'qwen3-coder:30b' }));
+      assert.equal(record.contextTokens, 4096, 'the record names the window llama-server serves every model name with');
+      assert.equal(record.contextOverflow?.contextLength, record.contextTokens, 'and the overflow is judged against that same window');
+      assert.equal((await rig.backend()).contextLength, 4096);
+      assert.equal(rig.notices.length, 1, rig.notices.join(' | '));
+      assert.match(rig.notices[0] ?? '', /^qwen3-coder:30b is loaded with a 4,096-token context, but the last prompt was [\d,]+ tokens \(estimated\)\. llama-server refuses or cuts the prompt/);
+    });
+  });
+
   test('a prompt that fits carries no overflow', async () => {
     const standin = await startEngineStandin('vllm', { model: 'qwen3-coder', contextLength: 131072 });
     await withRig(standin, {}, async (rig) => {
@@ -292,6 +305,27 @@ describe('context overflow and advice', () => {
       assert.equal(record.contextOverflow, undefined);
       assert.doesNotMatch(formatExplainLine(record), /OVERFLOW/);
       assert.deepEqual(rig.notices, []);
+    });
+  });
+});
+
+describe('a backend restart', () => {
+  test('empties what the estimate believes the slots hold: the next turn claims no reuse, and is no bust', async () => {
+    const standin = await startOllamaStandin({ timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 3 } });
+    await withRig(standin, {}, async (rig) => {
+      const turn = (n: number) =>
+        callThrough(rig, bareBody({ billing: null, sessionId: 'r1', messages: conversation(n, 2000) }), { 'x-claude-code-session-id': 'r1' });
+      await turn(1);
+      assert.ok((await turn(2)).record.estimatedReuse > 0.5, 'the second turn reuses the first');
+      // Ollama upgraded and restarted between two checks: it answers as another version.
+      standin.version = '0.12.7';
+      const checked = once(rig.watch.monitor, 'checked');
+      rig.clock.advance(5000);
+      await checked;
+      const { record } = await turn(3);
+      assert.equal(record.estimatedReuse, 0, 'nothing is reused from a cache the restart emptied');
+      assert.equal(record.bust, null, 'a cold backend is not a bust of the prompt');
+      assert.ok((await turn(4)).record.estimatedReuse > 0.5, 'and the turn after reuses again');
     });
   });
 });

@@ -11,6 +11,8 @@ import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin
 import { send, sseEvents } from './support/http-client.js';
 import { bareBody } from './support/claude-code-bodies.js';
 import { runCli, type Running } from './support/cli-process.js';
+import { freePort } from './support/free-port.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 
 
 const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-'));
@@ -126,6 +128,36 @@ describe('llm-cache-proxy (headless CLI)', () => {
     assert.ok(standin.requests.findLast((r) => r.url === '/v1/messages')!.body.includes('x-anthropic-billing-header'), 'rewrite: off from the file');
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0);
+  });
+
+  test("the Activity page's snippet is the one `llm-cache-proxy snippet` prints for the same settings and backend, and a call naming no model is the configured model's", async () => {
+    const backend = await startOllamaStandin({ models: [{ name: 'qwen3:8b', contextLength: 8192 }], loaded: ['qwen3:8b'] });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-page-'));
+      const port = await freePort();
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({
+        schemaVersion: 2, target: backend.url, port, model: 'qwen3:8b', bare: true, shell: 'fish', subagentModel: 'qwen3:4b',
+      }));
+      const cli = run([], dir);
+      // The monitor's first look is logged: from then on the page knows the window.
+      await cli.waitFor(/backend at .*qwen3:8b with a 8,192-token context/, 20_000);
+      const page = JSON.parse((await send(`http://127.0.0.1:${port}`, { path: '/_proxy/ui/snippet' })).text) as { text: string; shell: string };
+      const printed = runCli(['snippet'], { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: dir });
+      started.push(printed.child);
+      assert.equal(await printed.exited, 0, printed.stderr());
+      assert.equal(page.shell, 'fish');
+      assert.match(page.text, /Context window: 8,192 tokens, from Ollama's \/api\/ps/, 'the page carries the window the backend reports');
+      assert.equal(page.text, printed.stdout());
+      // A call that names no model is for the configured one: its record carries that model's window.
+      const { model: _model, ...unnamed } = JSON.parse(bareBody().toString('utf8')) as Record<string, unknown>;
+      await send(`http://127.0.0.1:${port}`, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(unnamed)) });
+      const status = JSON.parse((await send(`http://127.0.0.1:${port}`, { path: '/_proxy/status' })).text) as ProxyStatus;
+      assert.equal(status.recent.at(-1)?.contextTokens, 8192);
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      await backend.close();
+    }
   });
 
   test('a corrupt settings file is set aside with a notice, and the proxy still starts', async () => {

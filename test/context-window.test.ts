@@ -1,4 +1,5 @@
-// Telling Claude Code the local model's true context window (issue 15): the
+// Telling Claude Code the local model's true context window (it assumes 1M
+// tokens for any model it does not know, and compacts against that): the
 // fixed-prompt sizes measured from the recorded bodies, the output rule, the
 // `snippet` command asking a real (stand-in) Ollama or llama-server, and the
 // app noticing that the copied snippet went stale.
@@ -18,7 +19,7 @@ import { fetchBackendWindow } from '../main/core/snippet/backend-window.js';
 import {
   CLAUDE_CODE_FIXED_CHARS, compactionPoint, fixedPromptTokens, outputTokensFor, windowFit, windowWarning,
 } from '../main/core/snippet/context-window.js';
-import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import { bareBody } from './support/claude-code-bodies.js';
 import { runCli } from './support/cli-process.js';
 import { send } from './support/http-client.js';
@@ -230,7 +231,7 @@ describe('the app keeps the copied snippet right', { timeout: 20_000 }, () => {
     // The model unloads after its idle time: the window is unknown now, which is no reason to re-copy.
     standin.loaded.clear();
     standin.version = '0.12.8';
-    await untilState(controller, (s) => s.ollama.version === '0.12.8');
+    await untilState(controller, (s) => s.backendState.version === '0.12.8');
     assert.equal(controller.state().snippet?.outdated, null);
   });
 });

@@ -86,7 +86,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     if (options.start ?? true) {
       await controller.start();
       // The first Ollama check runs at once; later ones wait for the manual clock.
-      await untilState(controller, (s) => s.ollama.status === 'up');
+      await untilState(controller, (s) => s.backendState.status === 'up');
     }
     const url = (): string => `http://127.0.0.1:${controller.state().proxy.port}`;
     return { controller, platform, loginItem, clock, store, url };
@@ -331,6 +331,18 @@ describe('AppController', { timeout: 20_000 }, () => {
     assert.deepEqual(records, [200]);
   });
 
+  test('choosing another model reconfigures the backend session in place: the status names the new model\'s window at once', async () => {
+    const both = await startOllamaStandin({ loaded: ['qwen3-coder:30b', 'gpt-oss:20b'] });
+    cleanups.push(() => both.close());
+    const { controller } = await rig({ target: both.url, model: 'qwen3-coder:30b' });
+    assert.equal(controller.proxyStatus()?.backend?.contextLength, 65_536);
+    const detections = both.requests.filter((r) => r.url === '/api/version').length;
+    await controller.dispatch({ type: 'select-model', model: 'gpt-oss:20b' });
+    assert.equal(controller.proxyStatus()?.backend?.contextLength, 131_072, 'the window of the model now chosen, before any call names it');
+    assert.equal(controller.state().snippet?.window?.tokens, 131_072, 'the menu reads the same window');
+    assert.equal(both.requests.filter((r) => r.url === '/api/version').length, detections, 'the same watch: nothing detected anew');
+  });
+
   test('a prompt longer than the loaded model\'s context raises a warning', async () => {
     const { controller, platform, clock, url } = await rig({ model: 'tiny:1b' });
     // The stand-in loads a model it does not list with a 4096-token context; this prompt is far longer.
@@ -338,7 +350,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     assertCompleteStream(res);
     await untilState(controller, (s) => s.lastCall !== null);
     clock.advance(5000);
-    await untilState(controller, (s) => s.ollama.loaded.some((m) => m.name === 'tiny:1b'));
+    await untilState(controller, (s) => s.backendState.loaded.some((m) => m.name === 'tiny:1b'));
     assert.match(platform.notices.at(-1)?.body ?? '', /tiny:1b is loaded with a 4,096-token context/);
   });
 
@@ -347,7 +359,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     cleanups.push(() => engine.close());
     const { controller, platform, url } = await rig({ target: engine.url, keepModelLoaded: true });
     assert.equal(controller.state().backend?.kind, 'llama-server');
-    assert.match(buildTrayMenu(controller.state()).find((i) => i.id === 'ollama-status')?.label ?? '', /^llama-server b7100-00dc805 · 2 slots · qwen3-coder:30b \(4K ctx\)/);
+    assert.match(buildTrayMenu(controller.state()).find((i) => i.id === 'backend-status')?.label ?? '', /^llama-server b7100-00dc805 · 2 slots · qwen3-coder:30b \(4K ctx\)/);
     assert.equal(controller.proxyStatus()?.backend?.contextLength, 4096);
     for (let i = 0; i < 2; i++) {
       const res = await send(url(), { method: 'POST', path: '/v1/messages', headers: JSON_HEADERS, body: fullBody({ model: 'qwen3-coder:30b', call: i }) });
@@ -382,7 +394,7 @@ describe('AppController', { timeout: 20_000 }, () => {
     await own.close();
     closed = true;
     clock.advance(5000);
-    const state = await untilState(controller, (s) => s.ollama.status === 'down');
+    const state = await untilState(controller, (s) => s.backendState.status === 'down');
     assert.equal(trayIconVariant(state), 'error');
     assert.match(platform.notices.at(-1)?.body ?? '', /Ollama stopped answering/);
   });

@@ -12,7 +12,7 @@ import { loadRecording, RECORDING_NAMES } from './support/recordings.js';
 import { startLlamaServerStandin } from './support/llama-server-standin.js';
 import { createProxy } from '../main/core/proxy/server.js';
 import { formatExplainLine, isSideCall, startsUserTurn } from '../main/core/diagnostics/index.js';
-import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { CallRecord, ProxyStatus } from '../main/core/wire/types.js';
 import type { RequestLogEntry } from '../main/core/proxy/types.js';
 
 const SESSION = '3f9c2a71-5d4e-4b8a-9c1f-7e2d6a0b8c45';

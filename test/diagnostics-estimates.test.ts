@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import {
   DEFAULT_CHARS_PER_TOKEN, TokenCalibrator, conversationKey, estimateCacheRead, formatExplainLine, shortSessionId,
 } from '../main/core/diagnostics/index.js';
-import type { Bust, CallRecord } from '../main/core/diagnostics/index.js';
-import type { InFlightCall } from '../main/core/diagnostics/types.js';
+import type { Bust, CallRecord } from '../main/core/wire/types.js';
+import type { InFlightCall } from '../main/core/wire/types.js';
 import { firstTokenLine } from '../main/core/wait/wait-view.js';
 import { DEFAULT_SESSION_ID, bareRequest } from './support/claude-code-bodies.js';
 

@@ -9,7 +9,7 @@ import { send, sseEvents } from './support/http-client.js';
 import { estimateInputTokens, prefixReuse } from './support/ollama-standin.js';
 import { BUST_SCENARIOS, forwarded } from './support/bust-scenarios.js';
 import { conversation, encodeBody, fullRequest } from './support/claude-code-bodies.js';
-import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { CallRecord, ProxyStatus } from '../main/core/wire/types.js';
 import type { RequestLogEntry } from '../main/core/proxy/types.js';
 import { once } from 'node:events';
 import { startsUserTurn } from '../main/core/diagnostics/turns.js';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import {
   BILLING_REMEDIES, CacheTracker, EXCERPT_CHARS, REMEDIES, renderPrompt,
 } from '../main/core/diagnostics/index.js';
-import type { Bust, BustCause, Observation } from '../main/core/diagnostics/index.js';
+import type { Observation } from '../main/core/diagnostics/index.js';
+import type { Bust, BustCause } from '../main/core/wire/types.js';
 import type { RewriteMode } from '../main/core/rewrite/types.js';
 import {
   DEFAULT_PROMPT, DEFAULT_SESSION_ID, contextReminder, conversation, fullRequest,

@@ -4,7 +4,7 @@
 // the prefill rate measured on an earlier uncached call of the same model.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { CallRecord, InFlightCall, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { CallRecord, InFlightCall, ProxyStatus } from '../main/core/wire/types.js';
 import type { BackendModelInfo } from '../main/core/proxy/types.js';
 import { bareBody, conversation, DEFAULT_SESSION_ID } from './support/claude-code-bodies.js';
 import { followEvents, send, type SendResult } from './support/http-client.js';

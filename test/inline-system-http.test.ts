@@ -1,7 +1,7 @@
 // The recorded 2.1.332 countdown session (a system message after every tool
 // result) replayed through the proxy over real HTTP into a stand-in, and its
 // forwarded prompts rendered the way Ollama renders them, which lifts system
-// messages to the top (issue 12).
+// messages to the top.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from './support/proxy-harness.js';

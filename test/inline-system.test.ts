@@ -1,4 +1,4 @@
-// The inline-system fold (issue 12): every `role: "system"` entry of
+// The inline-system fold: every `role: "system"` entry of
 // `messages` becomes a `<system-reminder>` text block at the same place, in a
 // request a backend accepts, with the same bytes on every later call.
 import { describe, test } from 'node:test';

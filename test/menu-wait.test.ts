@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { wireTray } from '../main/app/tray.js';
 import { createAppController } from '../main/core/controller/app-controller.js';
-import type { InFlightCall, InFlightEvent } from '../main/core/diagnostics/types.js';
+import type { InFlightCall, InFlightEvent } from '../main/core/wire/types.js';
 import { buildTrayMenu, tooltip, trayTitle } from '../main/core/menu/tray-menu.js';
 import type { AppState } from '../main/core/menu/types.js';
 import { openCliSettings } from '../main/core/settings/cli-settings.js';
@@ -30,7 +30,7 @@ const CALL: InFlightCall = {
 function state(waiting: InFlightCall | null): AppState {
   return {
     proxy: { state: 'running', host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434' },
-    ollama: { status: 'up', version: '0.12.6', models: [], loaded: [], lastCheckedAt: new Date() },
+    backendState: { status: 'up', version: '0.12.6', models: [], loaded: [], lastCheckedAt: new Date() },
     keepAliveExpiresAt: null,
     lastCall: null,
     settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: false },
@@ -94,7 +94,7 @@ describe('the tray title through the controller', { timeout: 20_000 }, () => {
     const wired = wireTray(electron, controller, { resourcesDir: '/app/resources', os: platformName });
     cleanups.push(() => wired.dispose());
     await controller.start();
-    await untilState(controller, (s) => s.ollama.status === 'up');
+    await untilState(controller, (s) => s.backendState.status === 'up');
     const events: InFlightEvent[] = [];
     controller.onInFlight((event) => events.push(event));
     const call = (): Promise<unknown> => send(`http://127.0.0.1:${controller.state().proxy.port}`, {

@@ -3,14 +3,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppState, MenuItemModel } from '../main/core/menu/types.js';
-import type { OllamaState } from '../main/core/backends/types.js';
+import type { BackendState } from '../main/core/backends/types.js';
 import { buildTrayMenu, tooltip, trayIconVariant } from '../main/core/menu/tray-menu.js';
 import { contextSize } from '../main/core/menu/format.js';
 import { percent } from '../main/core/diagnostics/percent.js';
 
 const CHECKED_AT = new Date(2025, 5, 1, 13, 0);
 
-const OLLAMA_UP: OllamaState = {
+const OLLAMA_UP: BackendState = {
   status: 'up',
   version: '0.12.6',
   models: [
@@ -21,12 +21,12 @@ const OLLAMA_UP: OllamaState = {
   lastCheckedAt: CHECKED_AT,
 };
 
-const OLLAMA_DOWN: OllamaState = { status: 'down', models: [], loaded: [], error: 'connection refused', lastCheckedAt: CHECKED_AT };
+const OLLAMA_DOWN: BackendState = { status: 'down', models: [], loaded: [], error: 'connection refused', lastCheckedAt: CHECKED_AT };
 
 function appState(overrides: Partial<AppState> = {}): AppState {
   return {
     proxy: { state: 'running', host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434' },
-    ollama: OLLAMA_UP,
+    backendState: OLLAMA_UP,
     keepAliveExpiresAt: null,
     lastCall: null,
     settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: false },
@@ -90,7 +90,7 @@ describe('tray menu layout', () => {
   test('ids are unique, separators carry no action, every enabled leaf has an action', () => {
     const states = [
       appState(),
-      appState({ ollama: OLLAMA_DOWN, proxy: { state: 'port-busy', host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434' } }),
+      appState({ backendState: OLLAMA_DOWN, proxy: { state: 'port-busy', host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434' } }),
       appState({ loginItem: { supported: true, enabled: true, requiresApproval: true }, lastCall: { reuse: 0.5, bust: null } }),
       withSettings({ model: 'missing:1b' }),
     ];
@@ -156,54 +156,54 @@ describe('proxy states', () => {
 describe('Ollama states', () => {
   test('up: version, loaded model, context and the keep-alive expiry when keeping it loaded', () => {
     const state = withSettings({ keepModelLoaded: true }, { keepAliveExpiresAt: new Date(2025, 5, 1, 14, 5) });
-    assert.equal(item(buildTrayMenu(state), 'ollama-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (64K ctx) · loaded until 14:05');
+    assert.equal(item(buildTrayMenu(state), 'backend-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (64K ctx) · loaded until 14:05');
     assert.equal(has(buildTrayMenu(state), 'ollama-download'), false);
   });
 
   test('up: the keep-alive expiry is ignored when keeping another model or when off', () => {
     const other = withSettings({ keepModelLoaded: true, model: 'gpt-oss:20b' }, { keepAliveExpiresAt: new Date(2025, 5, 1, 14, 5) });
-    assert.equal(item(buildTrayMenu(other), 'ollama-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (64K ctx) · loaded until 13:05');
+    assert.equal(item(buildTrayMenu(other), 'backend-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (64K ctx) · loaded until 13:05');
     const off = withSettings({ keepModelLoaded: false }, { keepAliveExpiresAt: new Date(2025, 5, 1, 14, 5) });
-    assert.equal(item(buildTrayMenu(off), 'ollama-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (64K ctx) · loaded until 13:05');
+    assert.equal(item(buildTrayMenu(off), 'backend-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (64K ctx) · loaded until 13:05');
   });
 
   test('up: prefers the chosen model among several loaded; a negative keep_alive reads as kept loaded', () => {
-    const ollama: OllamaState = {
+    const backendState: BackendState = {
       ...OLLAMA_UP,
       loaded: [
         { name: 'gpt-oss:20b', contextLength: 131072, expiresAt: new Date(2025, 5, 1, 13, 2) },
         { name: 'qwen3-coder:30b', contextLength: 4096, expiresAt: new Date(2318, 0, 1) },
       ],
     };
-    assert.equal(item(buildTrayMenu(appState({ ollama })), 'ollama-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (4K ctx) · kept loaded');
-    const chooseOther = withSettings({ model: 'gpt-oss:20b' }, { ollama });
-    assert.equal(item(buildTrayMenu(chooseOther), 'ollama-status').label, 'Ollama 0.12.6 · gpt-oss:20b (128K ctx) · loaded until 13:02');
+    assert.equal(item(buildTrayMenu(appState({ backendState })), 'backend-status').label, 'Ollama 0.12.6 · qwen3-coder:30b (4K ctx) · kept loaded');
+    const chooseOther = withSettings({ model: 'gpt-oss:20b' }, { backendState });
+    assert.equal(item(buildTrayMenu(chooseOther), 'backend-status').label, 'Ollama 0.12.6 · gpt-oss:20b (128K ctx) · loaded until 13:02');
   });
 
   test('other engines and routers are named as detected, with their slots', () => {
-    const llama: OllamaState = { ...OLLAMA_UP, kind: 'llama-server', version: 'b7100', slots: 2, loaded: [{ name: 'qwen3-coder:30b', contextLength: 16384 }] };
-    assert.equal(item(buildTrayMenu(appState({ ollama: llama })), 'ollama-status').label, 'llama-server b7100 · 2 slots · qwen3-coder:30b (16K ctx)');
-    const dynamo: OllamaState = { ...OLLAMA_UP, kind: 'router', flavour: 'dynamo', version: undefined, loaded: [] } as OllamaState;
-    assert.equal(item(buildTrayMenu(appState({ ollama: dynamo })), 'ollama-status').label, 'Router (dynamo) · no model loaded');
-    const unknown: OllamaState = { status: 'up', kind: 'unknown', models: [], loaded: [], lastCheckedAt: CHECKED_AT };
-    assert.match(item(buildTrayMenu(appState({ ollama: unknown })), 'ollama-status').label, /^Unknown backend at 127\.0\.0\.1:11434 \(not Ollama/);
-    const namedDown: OllamaState = { ...OLLAMA_DOWN, kind: 'vllm', forced: true };
-    assert.equal(item(buildTrayMenu(appState({ ollama: namedDown })), 'ollama-status').label, 'vLLM not reachable at 127.0.0.1:11434');
-    assert.equal(has(buildTrayMenu(appState({ ollama: namedDown })), 'ollama-download'), false, 'no Ollama download when vLLM was named');
-    const namedOther: OllamaState = { ...namedDown, unexpected: true };
-    assert.equal(item(buildTrayMenu(appState({ ollama: namedOther })), 'ollama-status').label, '127.0.0.1:11434 answers, but not as vLLM does');
+    const llama: BackendState = { ...OLLAMA_UP, kind: 'llama-server', version: 'b7100', slots: 2, loaded: [{ name: 'qwen3-coder:30b', contextLength: 16384 }] };
+    assert.equal(item(buildTrayMenu(appState({ backendState: llama })), 'backend-status').label, 'llama-server b7100 · 2 slots · qwen3-coder:30b (16K ctx)');
+    const dynamo: BackendState = { ...OLLAMA_UP, kind: 'router', flavour: 'dynamo', version: undefined, loaded: [] } as BackendState;
+    assert.equal(item(buildTrayMenu(appState({ backendState: dynamo })), 'backend-status').label, 'Router (dynamo) · no model loaded');
+    const unknown: BackendState = { status: 'up', kind: 'unknown', models: [], loaded: [], lastCheckedAt: CHECKED_AT };
+    assert.match(item(buildTrayMenu(appState({ backendState: unknown })), 'backend-status').label, /^Unknown backend at 127\.0\.0\.1:11434 \(not Ollama/);
+    const namedDown: BackendState = { ...OLLAMA_DOWN, kind: 'vllm', forced: true };
+    assert.equal(item(buildTrayMenu(appState({ backendState: namedDown })), 'backend-status').label, 'vLLM not reachable at 127.0.0.1:11434');
+    assert.equal(has(buildTrayMenu(appState({ backendState: namedDown })), 'ollama-download'), false, 'no Ollama download when vLLM was named');
+    const namedOther: BackendState = { ...namedDown, unexpected: true };
+    assert.equal(item(buildTrayMenu(appState({ backendState: namedOther })), 'backend-status').label, '127.0.0.1:11434 answers, but not as vLLM does');
   });
 
   test('up with nothing loaded', () => {
-    const state = appState({ ollama: { ...OLLAMA_UP, loaded: [] } });
-    assert.equal(item(buildTrayMenu(state), 'ollama-status').label, 'Ollama 0.12.6 · no model loaded');
+    const state = appState({ backendState: { ...OLLAMA_UP, loaded: [] } });
+    assert.equal(item(buildTrayMenu(state), 'backend-status').label, 'Ollama 0.12.6 · no model loaded');
   });
 
   test('down: not reachable, a Download Ollama… item, no models, error icon while the proxy runs', () => {
-    const state = appState({ ollama: OLLAMA_DOWN });
+    const state = appState({ backendState: OLLAMA_DOWN });
     const menu = buildTrayMenu(state);
     assert.deepEqual(outline(menu).slice(0, 3), ['Running on 127.0.0.1:11435 → 127.0.0.1:11434', 'Ollama not reachable at 127.0.0.1:11434', 'Download Ollama…']);
-    assert.equal(item(menu, 'ollama-status').enabled, false);
+    assert.equal(item(menu, 'backend-status').enabled, false);
     assert.deepEqual(item(menu, 'ollama-download'), { id: 'ollama-download', label: 'Download Ollama…', type: 'normal', enabled: true, action: { type: 'open-ollama-download' } });
     assert.deepEqual(item(menu, 'model').submenu, [
       { id: 'model:qwen3-coder:30b', label: 'qwen3-coder:30b', type: 'radio', enabled: false, checked: true },
@@ -211,13 +211,13 @@ describe('Ollama states', () => {
     ]);
     assert.equal(trayIconVariant(state), 'error');
     assert.match(tooltip(state), /\nOllama not reachable at 127\.0\.0\.1:11434$/);
-    assert.equal(trayIconVariant(appState({ ollama: OLLAMA_DOWN, proxy: { ...state.proxy, state: 'stopped' } })), 'stopped');
+    assert.equal(trayIconVariant(appState({ backendState: OLLAMA_DOWN, proxy: { ...state.proxy, state: 'stopped' } })), 'stopped');
   });
 
   test('unknown (before the first check): checking, no download offer', () => {
-    const state = appState({ ollama: { status: 'unknown', models: [], loaded: [], lastCheckedAt: null } });
+    const state = appState({ backendState: { status: 'unknown', models: [], loaded: [], lastCheckedAt: null } });
     const menu = buildTrayMenu(state);
-    assert.equal(item(menu, 'ollama-status').label, 'Checking Ollama at 127.0.0.1:11434…');
+    assert.equal(item(menu, 'backend-status').label, 'Checking Ollama at 127.0.0.1:11434…');
     assert.equal(has(menu, 'ollama-download'), false);
     assert.equal(trayIconVariant(state), 'running');
   });
@@ -236,8 +236,8 @@ describe('model submenu', () => {
   });
 
   test('a choice without a tag matches Ollama\'s :latest', () => {
-    const ollama: OllamaState = { ...OLLAMA_UP, models: [{ name: 'llama3:latest' }] };
-    const model = item(buildTrayMenu(withSettings({ model: 'llama3' }, { ollama })), 'model');
+    const backendState: BackendState = { ...OLLAMA_UP, models: [{ name: 'llama3:latest' }] };
+    const model = item(buildTrayMenu(withSettings({ model: 'llama3' }, { backendState })), 'model');
     assert.deepEqual(model.submenu?.map((i) => [i.label, i.checked]), [['llama3:latest', true]]);
   });
 
@@ -251,13 +251,13 @@ describe('model submenu', () => {
   });
 
   test('up with no models: a disabled hint to pull one', () => {
-    const ollama: OllamaState = { ...OLLAMA_UP, models: [], loaded: [] };
-    const withChoice = item(buildTrayMenu(appState({ ollama })), 'model');
+    const backendState: BackendState = { ...OLLAMA_UP, models: [], loaded: [] };
+    const withChoice = item(buildTrayMenu(appState({ backendState })), 'model');
     assert.deepEqual(withChoice.submenu, [
       { id: 'model:qwen3-coder:30b', label: 'qwen3-coder:30b (not pulled)', type: 'radio', enabled: false, checked: true },
       { id: 'model:none', label: 'No models — run ollama pull qwen3-coder:30b', type: 'normal', enabled: false },
     ]);
-    const noChoice = item(buildTrayMenu(withSettings({ model: '' }, { ollama })), 'model');
+    const noChoice = item(buildTrayMenu(withSettings({ model: '' }, { backendState })), 'model');
     assert.equal(noChoice.label, 'Model');
     assert.deepEqual(noChoice.submenu, [{ id: 'model:none', label: 'No models — run ollama pull <model>', type: 'normal', enabled: false }]);
   });
@@ -287,8 +287,8 @@ describe('last call', () => {
   });
 
   test('after Ollama is down, the cache line follows the download item', () => {
-    const menu = buildTrayMenu(appState({ ollama: OLLAMA_DOWN, lastCall: { reuse: 0.5, bust: null } }));
-    assert.deepEqual(menu.slice(1, 4).map((i) => i.id), ['ollama-status', 'ollama-download', 'last-call']);
+    const menu = buildTrayMenu(appState({ backendState: OLLAMA_DOWN, lastCall: { reuse: 0.5, bust: null } }));
+    assert.deepEqual(menu.slice(1, 4).map((i) => i.id), ['backend-status', 'ollama-download', 'last-call']);
   });
 });
 

@@ -3,7 +3,7 @@
 // they span long and short prompts (attention reads every earlier token).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import { predictPrefillMs } from '../main/core/wait/predict.js';
 import { fitContextCost, prefillRate } from '../main/core/wait/prefill-rate.js';
 import { contextCostFromModelInfo, contextCostFromWidth } from '../main/core/backends/model-shape.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { InFlightCall, InFlightEvent, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { InFlightCall, InFlightEvent, ProxyStatus } from '../main/core/wire/types.js';
 import { defaultSettings } from '../main/core/settings/schema.js';
 import type { UiHost } from '../main/core/ui/service.js';
 import { UiService, uiRequestHandlers } from '../main/core/ui/service.js';
@@ -111,7 +111,7 @@ describe('The app window: calls in flight over the preload bridge, and a window 
       settings: () => defaultSettings(),
       applySettings: () => Promise.resolve({ ok: true }),
       proxyStatus: () => ({ ...status, recent: [], inFlight: [waiting, titleCall] }),
-      state: () => ({ ollama: { models: [{ name: 'qwen3-coder:30b' }] }, shell: 'zsh', snippet: { window: { tokens: 8192, source: "Ollama's /api/ps for qwen3-coder:30b as loaded" } } }),
+      state: () => ({ backendState: { models: [{ name: 'qwen3-coder:30b' }] }, shell: 'zsh', snippet: { window: { tokens: 8192, source: "Ollama's /api/ps for qwen3-coder:30b as loaded" } } }),
     };
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     await injectAppBridge(page, uiRequestHandlers(new UiService(host), () => undefined));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { listenFailure } from '../main/core/controller/proxy-config.js';
-import type { CallRecord, ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { CallRecord, ProxyStatus } from '../main/core/wire/types.js';
 import { BILLING_REMEDIES } from '../main/core/diagnostics/remedies.js';
 import { createProxy } from '../main/core/proxy/server.js';
 import type { ProxyServer } from '../main/core/proxy/server.js';
@@ -166,7 +166,7 @@ class RecordingController implements UiHost {
   }
 
   state(): ReturnType<UiHost['state']> {
-    return { ollama: { models: [{ name: 'qwen3-coder:30b' }, { name: 'llama3.1:8b' }] }, shell: 'zsh' };
+    return { backendState: { models: [{ name: 'qwen3-coder:30b' }, { name: 'llama3.1:8b' }] }, shell: 'zsh' };
   }
 }
 

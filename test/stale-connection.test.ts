@@ -1,4 +1,4 @@
-// No 502 from a stale connection (issue 12): a request that meets a pooled
+// No 502 from a stale connection: a request that meets a pooled
 // keep-alive connection the backend has just closed goes out once more on a
 // fresh connection, and the error code is kept in the log line and in
 // /_proxy/status. Real sockets on both sides.
@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy, type ProxyServer } from '../main/core/proxy/server.js';
 import type { RequestLogEntry } from '../main/core/proxy/types.js';
-import type { ProxyStatus } from '../main/core/diagnostics/types.js';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import { send } from './support/http-client.js';
 import { startIdleClosingBackend, type IdleClosingBackend } from './support/idle-closing-backend.js';
 

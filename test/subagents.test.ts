@@ -1,4 +1,4 @@
-// Subagents (issue 18): the recorded 2.1.332 sessions that delegate, replayed
+// Subagents: the recorded 2.1.332 sessions that delegate, replayed
 // through the proxy over real HTTP. Each agent is a conversation of its own,
 // keyed by Claude Code's agent headers (or, for clients older than 2.1.268,
 // recognised by its prompt); a main-agent call whose slot a subagent took is
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startHarness } from './support/proxy-harness.js';
 import { send } from './support/http-client.js';
 import { loadRecording, type RecordedCall, type RecordingName } from './support/recordings.js';
-import type { CallRecord } from '../main/core/diagnostics/types.js';
+import type { CallRecord } from '../main/core/wire/types.js';
 import type { InlineSystemMode } from '../main/core/rewrite/index.js';
 
 const AGENT_HEADERS = /^x-claude-code-(parent-)?agent-id$/;

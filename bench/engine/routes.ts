@@ -7,7 +7,7 @@
 import { createProxy } from '../../main/core/proxy/server.js';
 import { proxyOptionsFromSettings } from '../../main/core/proxy/options-from-settings.js';
 import { defaultSettings, type Settings } from '../../main/core/settings/schema.js';
-import type { CallRecord } from '../../main/core/diagnostics/types.js';
+import type { CallRecord } from '../../main/core/wire/types.js';
 import type { ModelSize } from './model.js';
 import { startEngine } from './open.js';
 import { renderPrompt } from './render.js';

@@ -6,12 +6,17 @@ import bytes from 'bytes';
 import { REWRITE_MODES, type RewriteMode } from '../core/rewrite/types.js';
 import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../core/rewrite/inline-system.js';
 import { isLoopbackHost } from '../core/settings/validate.js';
-import type { LogLevel, ProxyOptions } from '../core/proxy/types.js';
-import { defaultSettings } from '../core/settings/schema.js';
-import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../core/backends/types.js';
-import { affinityTargets } from '../core/proxy/affinity.js';
-import { backendFromSettings, proxyOptionsFromSettings, type BackendSettings } from '../core/proxy/options-from-settings.js';
-import { parseUpstreamAuth } from '../core/proxy/upstream.js';
+import type { ProxyOptions } from '../core/proxy/types.js';
+import type { LogLevel } from '../core/logger.js';
+import { DEFAULT_SETTINGS, defaultSettings, type Settings } from '../core/settings/schema.js';
+import type { HostConfig, SnippetSettings } from '../core/host/proxy-host.js';
+import { resolveShell } from '../core/snippet/shells.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../core/backends/types.js';
+import { ROUTER_FLAVOURS, type RouterFlavour } from '../core/wire/types.js';
+import { affinityTargets } from '../core/backends/router-affinity.js';
+import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
+import { backendFromSettings } from '../core/backends/upstream.js';
+import { parseUpstreamAuth } from '../core/backends/upstream.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
        llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--target URL] [--context-tokens N]
@@ -52,15 +57,11 @@ Options:
   -v, --version          show the version
 `;
 
-export interface ServeConfig {
-  readonly proxy: ProxyOptions;
-  /** Which engine the backend monitor expects. */
-  readonly backend: BackendSettings;
+/** The host's configuration (proxy, backend, model, window setting, snippet) and how the CLI logs. */
+export interface ServeConfig extends HostConfig {
   readonly logLevel: LogLevel;
   readonly jsonLogs: boolean;
   readonly explain: boolean;
-  /** The contextTokens setting (0 = not set): the window of a model whose backend does not report one. */
-  readonly contextTokens: number;
 }
 
 /** What the settings file says, before flags override it. */
@@ -70,6 +71,14 @@ export interface ServeDefaults {
   readonly backend?: BackendChoice;
   readonly router?: RouterFlavour | null;
   readonly contextTokens?: number;
+  /** The model the claudel function names, and what the Activity page's snippet is written with. */
+  readonly model?: string;
+  readonly snippet?: SnippetSettings;
+}
+
+/** The snippet's settings from the settings file, its shell resolved against $SHELL. */
+export function snippetSettingsFrom(settings: Readonly<Settings>, shellPath: string | undefined): SnippetSettings {
+  return { bare: settings.bare, subagentModel: settings.subagentModel, shell: resolveShell(settings.shell, shellPath) };
 }
 
 export const BUILTIN_DEFAULTS: ServeDefaults = { proxy: proxyOptionsFromSettings(defaultSettings()), logLevel: 'info', backend: 'auto', router: null };
@@ -78,6 +87,8 @@ export const BUILTIN_DEFAULTS: ServeDefaults = { proxy: proxyOptionsFromSettings
 export interface ServeEnvironment {
   readonly upstreamAuth?: string | undefined;
   readonly readFile?: (path: string) => string;
+  /** `$SHELL`, for the page's snippet when the settings say `auto`. */
+  readonly shellPath?: string | undefined;
 }
 
 export type ParseOutcome =
@@ -210,6 +221,8 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         jsonLogs: values['json-logs'] ?? false,
         explain: values.explain ?? false,
         contextTokens: defaults.contextTokens ?? 0,
+        model: defaults.model ?? DEFAULT_SETTINGS.model,
+        snippet: defaults.snippet ?? snippetSettingsFrom(DEFAULT_SETTINGS, env.shellPath),
       },
     };
   } catch (err) {

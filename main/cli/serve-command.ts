@@ -1,13 +1,10 @@
 // Runs the proxy headless: the same core the menu-bar app hosts, with a log
 // line per request on stdout and a clean shutdown on SIGINT/SIGTERM.
 import { createLogger } from '../core/logger.js';
-import { createProxy } from '../core/proxy/server.js';
 import { formatExplainLine } from '../core/diagnostics/index.js';
 import { firstTokenLine, SLOW_WAIT_MS } from '../core/wait/wait-view.js';
-import { watchBackend } from '../core/backends/watch.js';
+import { ProxyHost } from '../core/host/proxy-host.js';
 import type { ServeConfig } from './serve-args.js';
-import { BackendModels } from '../core/controller/backend-info.js';
-import { realClock } from '../core/backends/clock.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -30,18 +27,11 @@ function kb(n: number): string {
 /** Resolves with the process exit code once the proxy has stopped. */
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, json: config.jsonLogs, write: io.stdout });
-  const backend = watchBackend({ proxy: config.proxy, backend: config.backend, fetch: io.fetch ?? globalThis.fetch });
-  // Whether a call's model is loaded and its window, for its in-flight entry: the monitor's last look, the calls
-  // answered since, and the contextTokens setting where the backend reports no window.
-  const models = new BackendModels(() => backend.monitor.state, () => config.contextTokens, () => realClock.now());
-  const proxy = createProxy({ ...config.proxy, backend: backend.view, backendInfo: (model) => models.info(model ?? '') });
-  backend.on('found', (line) => logger.info(line));
+  const host = new ProxyHost(config, { fetch: io.fetch ?? globalThis.fetch });
+  const proxy = host.createProxy();
+  host.session.on('found', (line) => logger.info(line));
   // A context too small for the prompts: said once per model and window, like the tray does.
-  backend.on('notice', (message) => logger.warn(message));
-  proxy.on('call', (record) => {
-    backend.noteCall(record);
-    if (record.model !== null && record.status < 400) models.answered(record.model);
-  });
+  host.session.on('notice', (message) => logger.warn(message));
 
   proxy.on('request', (e) => {
     // --log-level warn is for heavy traffic: don't format lines nobody will see.
@@ -74,7 +64,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     else io.stderr(`llm-cache-proxy: cannot listen on ${where}: ${e.message}\n`);
     return 2;
   }
-  backend.start();
+  host.start();
 
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
   io.stdout(`llm-cache-proxy listening on http://${shownHost}:${address.port} -> ${config.proxy.target}\n`);
@@ -93,7 +83,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
       }
       stoppingSince = performance.now();
       io.stderr(`llm-cache-proxy: ${signal}, finishing in-flight requests (up to ${SHUTDOWN_GRACE_MS / 1000} s)\n`);
-      backend.stop();
+      host.stop();
       void proxy.stop(SHUTDOWN_GRACE_MS).then(() => {
         removeHandler();
         resolve(0);

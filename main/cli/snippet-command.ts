@@ -4,13 +4,13 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { openCliSettings } from '../core/settings/cli-settings.js';
 import { defaultConfigDir } from '../core/settings/paths.js';
-import type { Settings } from '../core/settings/schema.js';
 import { settingsFromFlags } from '../core/settings/flags.js';
 import { claudelSnippet } from '../core/snippet/claudel.js';
-import { chooseWindow, fetchBackendWindow } from '../core/snippet/backend-window.js';
+import { fetchBackendWindow } from '../core/snippet/backend-window.js';
+import { chooseWindow } from '../core/backends/model-window.js';
 import { windowWarning } from '../core/snippet/context-window.js';
 import type { Shell } from '../core/snippet/shells.js';
-import { SHELLS, isShell, shellFromEnv } from '../core/snippet/shells.js';
+import { SHELLS, isShell, resolveShell } from '../core/snippet/shells.js';
 
 export interface SnippetCommandIo {
   readonly stdout: (text: string) => void;
@@ -76,11 +76,6 @@ function parse(argv: string[]) {
   return { help: values.help === true, shell: values.shell as Shell | undefined, bare, model: values.model, subagentModel: values['subagent-model'], port: values.port, target: values.target, contextTokens: values['context-tokens'] };
 }
 
-function chooseShell(flag: Shell | undefined, settings: Settings, env: NodeJS.ProcessEnv): Shell {
-  if (flag !== undefined) return flag;
-  return settings.shell === 'auto' ? shellFromEnv(env['SHELL']) : settings.shell;
-}
-
 export async function runSnippetCommand(argv: string[], io: SnippetCommandIo, fetchFn: typeof fetch = globalThis.fetch): Promise<number> {
   const configDir = defaultConfigDir(process.platform, io.env, os.homedir());
   let flags: ReturnType<typeof parse>;
@@ -117,7 +112,7 @@ export async function runSnippetCommand(argv: string[], io: SnippetCommandIo, fe
   const warning = window && windowWarning(window, settings.model, settings.bare);
   if (warning) io.stderr(`${COMMAND}: ${warning}\n`);
   io.stdout(claudelSnippet({
-    shell: chooseShell(flags.shell, settings, io.env),
+    shell: flags.shell ?? resolveShell(settings.shell, io.env['SHELL']),
     port: settings.port,
     host: settings.host,
     model: settings.model,

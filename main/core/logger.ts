@@ -1,6 +1,7 @@
 // One line per event, text for people or JSON for log shippers. Small on
 // purpose: the proxy logs a line per request and nothing else at info level.
-import type { LogLevel } from './proxy/types.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

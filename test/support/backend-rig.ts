@@ -1,14 +1,16 @@
-// A proxy in front of a backend with the backend watch the CLI builds, wired
-// the same way (runServe): the status API's backend object, advice and
-// notices, affinity headers, TLS and upstream auth, over real HTTP.
+// A proxy in front of a backend from the host the CLI and the app both run
+// (ProxyHost): the status API's backend object, advice and notices, affinity
+// headers, TLS and upstream auth, over real HTTP.
 import { once } from 'node:events';
-import type { BackendChoice, BackendInfo, RouterFlavour } from '../../main/core/backends/types.js';
-import { watchBackend, type BackendWatch } from '../../main/core/backends/watch.js';
-import type { CallRecord, ProxyStatus } from '../../main/core/diagnostics/types.js';
-import { affinityTargets } from '../../main/core/proxy/affinity.js';
-import { backendFromSettings } from '../../main/core/proxy/options-from-settings.js';
-import { createProxy, type ProxyServer } from '../../main/core/proxy/server.js';
+import type { BackendChoice } from '../../main/core/backends/types.js';
+import type { BackendInfo, RouterFlavour } from '../../main/core/wire/types.js';
+import type { BackendWatch } from '../../main/core/backends/watch.js';
+import type { CallRecord, ProxyStatus } from '../../main/core/wire/types.js';
+import { affinityTargets } from '../../main/core/backends/router-affinity.js';
+import { backendFromSettings } from '../../main/core/backends/upstream.js';
+import type { ProxyServer } from '../../main/core/proxy/server.js';
 import type { ProxyOptions } from '../../main/core/proxy/types.js';
+import { ProxyHost } from '../../main/core/host/proxy-host.js';
 import { createManualClock, type ManualClock } from './manual-clock.js';
 import { send } from './http-client.js';
 
@@ -26,6 +28,7 @@ export interface RigOptions {
 export interface BackendRig {
   readonly url: string;
   readonly proxy: ProxyServer;
+  readonly host: ProxyHost;
   readonly watch: BackendWatch;
   readonly clock: ManualClock;
   readonly notices: string[];
@@ -44,26 +47,24 @@ export async function startBackendRig(target: string, options: RigOptions = {}):
     host: '127.0.0.1', port: 0, target, rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, slots: options.slots ?? 1,
     affinityHeaders: affinityTargets(options.affinity ?? [], options.router ?? null), ...options.proxy,
   };
-  const watch = watchBackend({
+  const host = new ProxyHost({
     proxy: proxyOptions, backend: backendFromSettings(options.backend ?? 'auto', options.router ?? null),
-    fetch, clock, ...(options.model ? { model: options.model } : {}),
-  });
-  const proxy = createProxy({ ...proxyOptions, backend: watch.view });
+    model: options.model ?? '', contextTokens: 0, snippet: { bare: false, subagentModel: '', shell: 'bash' },
+  }, { fetch, clock });
+  const proxy = host.createProxy();
+  const watch = host.session.watch;
   const notices: string[] = [];
   const calls: CallRecord[] = [];
-  watch.on('notice', (message) => notices.push(message));
-  proxy.on('call', (record) => {
-    calls.push(record);
-    watch.noteCall(record);
-  });
+  host.session.on('notice', (message) => notices.push(message));
+  proxy.on('call', (record) => calls.push(record));
   const checked = once(watch.monitor, 'checked');
-  watch.start();
+  host.start();
   await checked;
   const { port } = await proxy.start();
   const url = `http://127.0.0.1:${port}`;
   const status = async (): Promise<ProxyStatus> => JSON.parse((await send(url, { path: '/_proxy/status', headers: options.clientHeaders ?? {} })).text) as ProxyStatus;
   return {
-    url, proxy, watch, clock, notices, calls, status,
+    url, proxy, host, watch, clock, notices, calls, status,
     backend: async () => {
       const backend = (await status()).backend;
       if (backend === null) throw new Error('the status has no backend object');
@@ -71,7 +72,7 @@ export async function startBackendRig(target: string, options: RigOptions = {}):
     },
     nextCall: () => once(proxy, 'call').then(([record]) => record as CallRecord),
     close: async () => {
-      watch.stop();
+      host.stop();
       await proxy.stop(100);
     },
   };

@@ -1,7 +1,7 @@
 // Pairs of consecutive turns that bust the cache, one per named cause, as
 // Claude Code really produces them. The tracker's unit tests and the proxy's
 // HTTP tests both run every scenario, so each cause is shown end to end.
-import type { BustCause } from '../../main/core/diagnostics/types.js';
+import type { BustCause } from '../../main/core/wire/types.js';
 import type { RewriteMode } from '../../main/core/rewrite/types.js';
 import { conversation, fullRequest, type Message, type MessagesRequest } from './claude-code-bodies.js';
 

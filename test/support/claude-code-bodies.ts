@@ -1,5 +1,5 @@
 // Builders of realistic Claude Code /v1/messages request bodies, shaped like
-// the traffic measured in DESIGN §1: key order `model, messages, system,
+// the traffic measured from the real client: key order `model, messages, system,
 // tools, metadata, max_tokens, thinking, context_management, output_config,
 // stream`; `system` as text blocks with the billing line in block 0; tool
 // definitions with JSON schemas; `<system-reminder>` text in user turns; and
@@ -7,7 +7,7 @@
 // own, sized to match the real bodies (about 4 KB with --bare, 77 KB without).
 // Everything is deterministic: the same options give the same bytes.
 
-/** The billing line shapes seen across Claude Code builds (DESIGN §1). */
+/** The billing line shapes seen across Claude Code builds, measured with each. */
 export type BillingVariant =
   /** 2.1.139: `cc_version=2.1.139.915; cc_entrypoint=sdk-cli; cch=48755;` (cch changes every call). */
   | 'cch'
@@ -51,7 +51,7 @@ export interface ToolResultBlock {
 export type ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock;
 
 export interface Message {
-  /** `system` entries inside `messages` are what Claude Code 2.1.332 sends (DESIGN §5). */
+  /** `system` entries inside `messages` are what Claude Code 2.1.332 sends (its environment note, the token countdown). */
   role: 'user' | 'assistant' | 'system';
   content: string | ContentBlock[];
 }
@@ -110,7 +110,7 @@ function volatileValues(call: number): { cch: string; suffix139: string; suffix1
   };
 }
 
-/** The billing line of `variant` for call number `call` (call 0 gives the lines quoted in DESIGN §1). */
+/** The billing line of `variant` for call number `call` (call 0 gives the lines the real builds sent). */
 export function billingLine(variant: BillingVariant, call = 0): string {
   const { cch, suffix139, suffix197 } = volatileValues(call);
   const v197 = `x-anthropic-billing-header: cc_version=2.1.197.${suffix197}; cc_entrypoint=sdk-cli;`;
@@ -610,7 +610,7 @@ export function conversation(toolTurns: number, resultBytes = RESULT_BYTES, prom
 
 /**
  * The inline `# Environment` system message Claude Code 2.1.332 puts at
- * `messages[1]` (DESIGN §5): a text block with cache_control on the newest
+ * `messages[1]`: a text block with cache_control on the newest
  * call, a plain string on later ones.
  */
 export function environmentMessage(form: 'block' | 'string' = 'string'): Message {

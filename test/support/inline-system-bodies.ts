@@ -1,4 +1,4 @@
-// Claude Code 2.1.332-shaped bodies (DESIGN §5): `role: "system"` entries
+// Claude Code 2.1.332-shaped bodies, as measured with that client: `role: "system"` entries
 // inside `messages`, the first-turn `# Environment` message at messages[1]
 // (with cache_control), and with CLAUDE_CODE_TOTAL_TOKENS_REMINDER=countdown
 // a new `<total_tokens>… tokens left</total_tokens>` system message after

@@ -1,5 +1,5 @@
-// An in-repo stand-in for Ollama, speaking the HTTP surface DESIGN.md §2
-// describes: health endpoints, model listings, keep-alive loads, and an
+// An in-repo stand-in for Ollama, speaking the HTTP surface its source and
+// docs describe: health endpoints, model listings, keep-alive loads, and an
 // Anthropic-compatible /v1/messages that streams SSE with realistic pauses.
 // Tests and the benchmark run the proxy against it over real sockets.
 import http from 'node:http';

@@ -1,5 +1,5 @@
-// What Ollama's Anthropic endpoint makes of a request before it tokenizes it
-// (DESIGN §2, §5): the top-level `system` text blocks joined with no
+// What Ollama's Anthropic endpoint makes of a request before it tokenizes it,
+// as its source (anthropic.go, template.go) does it: the top-level `system` text blocks joined with no
 // separator, every `role: "system"` message lifted into that one system
 // prompt at the top (joined with "\n\n", as template.go's collate does), tool
 // results as messages of their own, consecutive same-role messages merged,

@@ -1,5 +1,6 @@
 import { createProxy, type ProxyServer } from '../../main/core/proxy/server.js';
 import type { ProxyOptions } from '../../main/core/proxy/types.js';
+import { uiRoutes } from '../../main/core/ui/routes.js';
 import { startOllamaStandin, type OllamaStandin, type StandinOptions } from './ollama-standin.js';
 
 export interface Harness {
@@ -10,10 +11,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A stand-in backend and a proxy in front of it, both on free loopback ports. */
+/** A stand-in backend and a proxy in front of it serving the Activity page, both on free loopback ports. */
 export async function startHarness(options: Partial<ProxyOptions> = {}, standinOptions: StandinOptions = {}): Promise<Harness> {
   const standin = await startOllamaStandin(standinOptions);
-  const proxy = createProxy({ host: '127.0.0.1', port: 0, target: standin.url, rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, ...options });
+  const proxy = createProxy({ host: '127.0.0.1', port: 0, target: standin.url, rewrite: 'drop', maxBodyBytes: 64 * 1024 * 1024, pages: [uiRoutes()], ...options });
   const { port } = await proxy.start();
   return {
     standin,

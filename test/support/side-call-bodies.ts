@@ -1,5 +1,5 @@
-// Side calls as Claude Code 2.1.139 sends them in interactive mode (DESIGN
-// §5), taken from the recorded session cc-2.1.139-interactive: the title
+// Side calls as Claude Code 2.1.139 sends them in interactive mode, taken
+// from the recorded session cc-2.1.139-interactive: the title
 // request sent ~10 ms before each prompt's first main call.
 import { fullRequest } from './claude-code-bodies.js';
 import { loadRecording } from './recordings.js';

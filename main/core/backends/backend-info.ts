@@ -1,8 +1,9 @@
 // Pure: the monitor's state and profile → the `backend` object of
 // /_proxy/status, the menu and the Activity view.
-import { loadedContextLength } from './context-warning.js';
+import { backendWindow } from './model-window.js';
 import type { BackendProfile } from './profile.js';
-import type { BackendInfo, OllamaState } from './types.js';
+import type { BackendState } from './types.js';
+import type { BackendInfo } from '../wire/types.js';
 
 export interface BackendInfoContext {
   /** The slots the user configured (--slots): Ollama's OLLAMA_NUM_PARALLEL, which it does not report. */
@@ -11,10 +12,10 @@ export interface BackendInfoContext {
   readonly model: string | null;
 }
 
-export function backendInfo(state: OllamaState, profile: BackendProfile | null, context: BackendInfoContext): BackendInfo {
+export function backendInfo(state: BackendState, profile: BackendProfile | null, context: BackendInfoContext): BackendInfo {
   const known = state.kind !== undefined && state.kind !== 'unknown' ? profile : null;
   const status = state.lastCheckedAt === null ? 'checking' : state.status === 'up' ? 'up' : state.unexpected ? 'unexpected' : 'down';
-  const inUse = context.model === null ? null : loadedContextLength(state.loaded, context.model);
+  const inUse = context.model === null ? null : backendWindow(state, context.model)?.tokens;
   return {
     status,
     kind: state.kind ?? null,
@@ -32,13 +33,24 @@ export function backendInfo(state: OllamaState, profile: BackendProfile | null, 
   };
 }
 
-/** The monitor as the proxy reads it: the status object, and windows per model. */
-export function backendView(monitor: { readonly state: OllamaState; readonly profile: BackendProfile | null }, context: BackendInfoContext): {
-  info(): BackendInfo; contextLength(model: string | null): number | null; readonly profile: BackendProfile | null;
-} {
+/** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
+export interface BackendView {
+  info(): BackendInfo;
+  /** The loaded context window of `model`, where the backend reports it. */
+  contextLength(model: string | null): number | null;
+  readonly profile: BackendProfile | null;
+  /** How many times the backend was seen to restart (or be replaced): a change means its cache is empty. */
+  readonly restarts: number;
+}
+
+/** The monitor as the proxy reads it: the status object, windows per model, and how often the backend restarted. */
+export function backendView(monitor: { readonly state: BackendState; readonly profile: BackendProfile | null }, context: BackendInfoContext, restarts: () => number): BackendView {
   return {
+    get restarts() {
+      return restarts();
+    },
     info: () => backendInfo(monitor.state, monitor.profile, context),
-    contextLength: (model) => (model === null ? null : loadedContextLength(monitor.state.loaded, model)),
+    contextLength: (model) => (model === null ? null : backendWindow(monitor.state, model)?.tokens ?? null),
     get profile() {
       return monitor.profile;
     },

@@ -6,9 +6,9 @@
 // of the loop: every failure becomes state the tray can show.
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from './clock.js';
-import type { BackendChoice, OllamaMonitorEvents, OllamaState, RouterFlavour } from './types.js';
-import type { PromptSize } from './context-warning.js';
-import { contextShortfall, contextWarningMessage } from './context-warning.js';
+import type { BackendChoice, BackendMonitorEvents, BackendState } from './types.js';
+import type { RouterFlavour } from '../wire/types.js';
+import { contextShortfall, overflowMessage } from './model-window.js';
 import { ContextCosts } from './context-costs.js';
 import { detectBackend, PROFILES, type Detected } from './detect.js';
 import { BackendRequestError, requestJson } from './http.js';
@@ -17,7 +17,7 @@ import { overflowKey } from './overflow-notices.js';
 import type { BackendProfile, GetJson } from './profile.js';
 import { backoffDelay } from './timing.js';
 
-export interface OllamaMonitorOptions {
+export interface BackendMonitorOptions {
   /** The backend's base URL, e.g. http://127.0.0.1:11434. */
   readonly target: string;
   /** 'auto' detects the engine; a kind takes the user's word for it. Default 'auto'. */
@@ -38,8 +38,8 @@ export interface OllamaMonitorOptions {
   readonly requestTimeoutMs?: number;
 }
 
-export interface OllamaMonitor extends EventEmitter<OllamaMonitorEvents> {
-  readonly state: OllamaState;
+export interface BackendMonitor extends EventEmitter<BackendMonitorEvents> {
+  readonly state: BackendState;
   /** The profile of the engine found (or named); null until known. */
   readonly profile: BackendProfile | null;
   readonly running: boolean;
@@ -48,7 +48,7 @@ export interface OllamaMonitor extends EventEmitter<OllamaMonitorEvents> {
   /** Stops the loop and aborts a check in flight; the last state stays readable. */
   stop(): void;
   /** Checks now, model lists included (e.g. after a call loaded a model); works while stopped too. */
-  refresh(): Promise<OllamaState>;
+  refresh(): Promise<BackendState>;
   /**
    * Tells the monitor how long the last prompt to `model` was (an estimate is
    * fine). It warns once when the loaded context cannot hold it, and re-reads
@@ -57,23 +57,16 @@ export interface OllamaMonitor extends EventEmitter<OllamaMonitorEvents> {
   notePromptTokens(model: string, tokens: number): void;
 }
 
-const INITIAL_STATE: OllamaState = Object.freeze({ status: 'unknown', models: [], loaded: [], lastCheckedAt: null });
+const INITIAL_STATE: BackendState = Object.freeze({ status: 'unknown', models: [], loaded: [], lastCheckedAt: null });
 
-export type BackendMonitor = OllamaMonitor;
-export type BackendMonitorOptions = OllamaMonitorOptions;
 
 export function createBackendMonitor(options: BackendMonitorOptions): BackendMonitor {
   return new Monitor(options);
 }
 
-/** The monitor for a target the user says is Ollama. */
-export function createOllamaMonitor(options: OllamaMonitorOptions): OllamaMonitor {
-  return new Monitor({ backend: 'ollama', ...options });
-}
-
 const KNOWN_ENGINES = 'Ollama, llama-server, LM Studio, vLLM, SGLang or a known router';
 
-class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor {
+class Monitor extends EventEmitter<BackendMonitorEvents> implements BackendMonitor {
   readonly #target: string;
   readonly #fetch: typeof fetch;
   readonly #clock: Clock;
@@ -88,19 +81,19 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   /** The named profile, or the one detection found last. */
   #profile: BackendProfile | null;
 
-  #state: OllamaState = INITIAL_STATE;
+  #state: BackendState = INITIAL_STATE;
   #running = false;
   #timer: TimerHandle | null = null;
   #inFlight: AbortController | null = null;
   #currentCheck: Promise<void> | null = null;
   #failures = 0;
   #listsWanted = false;
-  #lastPrompt: PromptSize | null = null;
+  #lastPrompt: { readonly model: string; readonly tokens: number } | null = null;
   /** The model@context last warned about, so one problem yields one warning. */
   #warnedAbout: string | null = null;
   readonly #contextCosts = new ContextCosts();
 
-  constructor(options: OllamaMonitorOptions) {
+  constructor(options: BackendMonitorOptions) {
     super();
     this.#target = options.target;
     this.#fetch = options.fetch;
@@ -120,7 +113,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
     return this.#profile;
   }
 
-  get state(): OllamaState {
+  get state(): BackendState {
     return this.#state;
   }
 
@@ -141,7 +134,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
     this.#inFlight?.abort();
   }
 
-  async refresh(): Promise<OllamaState> {
+  async refresh(): Promise<BackendState> {
     this.#listsWanted = true;
     while (this.#currentCheck) await this.#currentCheck;
     // The check we waited for may already have read the lists after this call asked.
@@ -168,7 +161,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   }
 
   /** The next state, or null when the check was aborted by stop(). */
-  async #check(): Promise<OllamaState | null> {
+  async #check(): Promise<BackendState | null> {
     const controller = new AbortController();
     this.#inFlight = controller;
     const previous = this.#state;
@@ -195,7 +188,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
           error: `${this.#target} answers over HTTP, but not as ${KNOWN_ENGINES} would` };
       }
       const { profile, identity } = found;
-      const head: OllamaState = compact({
+      const head: BackendState = compact({
         status: 'up' as const, kind: profile.kind, flavour: this.#named ? this.#routerFlavour ?? identity.flavour : identity.flavour,
         forced: this.#named ? true : undefined, version: identity.version, models: [], loaded: [], lastCheckedAt: this.#now(),
       });
@@ -223,7 +216,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   }
 
   /** What --backend (and --router) said, which holds even while the target is down. */
-  #namedFields(): Pick<OllamaState, 'kind' | 'forced' | 'flavour'> {
+  #namedFields(): Pick<BackendState, 'kind' | 'forced' | 'flavour'> {
     if (!this.#named) return {};
     return compact({ kind: this.#named.kind, forced: true, flavour: this.#routerFlavour });
   }
@@ -251,7 +244,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
     return this.#state.loaded.some((m) => m.expiresAt !== undefined && m.expiresAt.getTime() <= now);
   }
 
-  #apply(next: OllamaState): void {
+  #apply(next: BackendState): void {
     const previous = this.#state;
     this.#state = Object.freeze(next);
     this.#failures = next.status === 'up' ? 0 : this.#failures + 1;
@@ -266,17 +259,20 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
       }, delay);
     }
     if (next.status !== previous.status) this.emit(next.status === 'up' ? 'up' : 'down', next);
+    if (restarted(previous, next)) this.emit('restarted', next);
     if (visible(next) !== visible(previous)) this.emit('changed', next);
     this.#checkContext();
     this.emit('checked', next);
   }
 
   #checkContext(): void {
-    const shortfall = this.#lastPrompt && contextShortfall(this.#state.loaded, this.#lastPrompt);
-    const key = shortfall ? overflowKey(shortfall.model, shortfall.contextLength) : null;
+    const shortfall = this.#lastPrompt && contextShortfall(this.#state, this.#lastPrompt.model, this.#lastPrompt.tokens);
+    // Keyed by the model the calls name, as the call's own notice is, so one problem is told once.
+    const key = shortfall && this.#lastPrompt ? overflowKey(this.#lastPrompt.model, shortfall.contextLength) : null;
     const isNew = key !== null && key !== this.#warnedAbout;
     this.#warnedAbout = key;
-    if (isNew && shortfall && key) this.emit('warning', contextWarningMessage(shortfall, this.#profile ?? PROFILES.ollama), key);
+    const profile = this.#profile ?? PROFILES.ollama;
+    if (isNew && shortfall && key) this.emit('warning', overflowMessage(shortfall, profile, profile.knobs.context), key);
   }
 
   #clearTimer(): void {
@@ -290,8 +286,18 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   }
 }
 
+/**
+ * Whether the backend answering now is not the one that answered before: back
+ * after being down, or another version or engine (an upgrade restarts it).
+ * Either way, nothing it cached is left.
+ */
+function restarted(previous: BackendState, next: BackendState): boolean {
+  if (next.status !== 'up' || previous.lastCheckedAt === null) return false;
+  return previous.status === 'down' || previous.version !== next.version || previous.kind !== next.kind;
+}
+
 /** Everything but the check time: what decides whether the tray must redraw. */
-function visible(state: OllamaState): string {
+function visible(state: BackendState): string {
   return JSON.stringify({ ...state, lastCheckedAt: undefined });
 }
 

@@ -10,7 +10,7 @@ import { ollamaProfile } from './profiles/ollama.js';
 import { routerProfile } from './profiles/router.js';
 import { sglangProfile } from './profiles/sglang.js';
 import { vllmProfile } from './profiles/vllm.js';
-import type { BackendKind } from './types.js';
+import type { BackendKind } from '../wire/types.js';
 
 export const PROFILES: Readonly<Record<BackendKind, BackendProfile>> = {
   ollama: ollamaProfile,

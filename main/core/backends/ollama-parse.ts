@@ -1,6 +1,6 @@
 // Ollama's JSON, read defensively: a field of the wrong type is left out
 // rather than trusted, and an unexpected shape never throws.
-import type { LoadedModel, OllamaModel } from './types.js';
+import type { LoadedModel, ListedModel } from './types.js';
 import { BackendRequestError } from './http.js';
 import { compact, isObject, objects, positive, str } from './json-fields.js';
 
@@ -19,9 +19,9 @@ export function parseVersion(body: unknown): string {
 }
 
 /** GET /api/tags: the installed models, sorted by name for a stable menu. */
-export function parseTags(body: unknown): OllamaModel[] {
+export function parseTags(body: unknown): ListedModel[] {
   return objects(body, 'models')
-    .flatMap((entry): OllamaModel[] => {
+    .flatMap((entry): ListedModel[] => {
       const name = str(entry.name) ?? str(entry.model);
       if (!name) return [];
       const details = isObject(entry.details) ? entry.details : {};

@@ -1,9 +1,10 @@
 // A context window too small for the prompts is worth one notification per
 // model and window, however many calls show it: the tray and the CLI log
 // both take their notices from here.
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord } from '../wire/types.js';
 import { canonicalModelName } from './model-name.js';
-import { thousands as n } from '../number-format.js';
+import { overflowMessage } from './model-window.js';
+import type { BackendProfile } from './profile.js';
 
 /** One problem: this model loaded with this window. */
 export function overflowKey(model: string, contextLength: number): string {
@@ -14,14 +15,11 @@ export class OverflowNotices {
   private readonly told = new Set<string>();
 
   /** The message for a call whose prompt outgrew its window, the first time for this model and window; else null. */
-  fromCall(record: CallRecord): string | null {
+  fromCall(record: CallRecord, profile: BackendProfile | null): string | null {
     const o = record.contextOverflow;
     if (!o) return null;
-    const model = record.model ?? 'The model';
-    return this.once(overflowKey(record.model ?? '', o.contextLength),
-      `${model} is loaded with a ${n(o.contextLength)}-token context, but a prompt of ${n(o.promptTokens)} tokens was sent to it `
-      + `(${o.source === 'backend' ? "the backend's count" : 'estimated'}); the backend cuts or refuses it, and the cache is lost. `
-      + `Raise the context: ${o.setting}.`);
+    const shortfall = { model: record.model ?? 'The model', contextLength: o.contextLength, promptTokens: o.promptTokens, counted: o.source };
+    return this.once(overflowKey(record.model ?? '', o.contextLength), overflowMessage(shortfall, profile, o.setting));
   }
 
   /** `message` the first time `key` (model@window) comes up; else null. */

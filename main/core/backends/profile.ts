@@ -1,7 +1,8 @@
 // One small interface per engine: how to recognise it from its own endpoints,
 // what it can tell about its models, and what it does that matters to the
 // cache. The monitor and the advice only ever talk to this.
-import type { BackendKind, LoadedModel, OllamaModel, RouterFlavour } from './types.js';
+import type { LoadedModel, ListedModel } from './types.js';
+import type { BackendKind, RouterFlavour } from '../wire/types.js';
 
 /** GET a JSON document from the target (POST `body` as JSON when given); rejects with BackendRequestError. */
 export type GetJson = (path: string, body?: unknown) => Promise<unknown>;
@@ -13,7 +14,7 @@ export interface Identity {
 }
 
 export interface BackendFacts {
-  readonly models: readonly OllamaModel[];
+  readonly models: readonly ListedModel[];
   /** Models in memory, each with the context it was loaded with where known. */
   readonly loaded: readonly LoadedModel[];
   /** Parallel sequences (cache slots), where the engine reports them. */

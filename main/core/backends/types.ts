@@ -1,21 +1,15 @@
 // What the app (tray, window, CLI) learns about the backend: which engine it
 // is, its models, what it has loaded and with how much context.
+import { BACKEND_KINDS, type BackendKind, type RouterFlavour } from '../wire/types.js';
 
-export type OllamaStatus = 'unknown' | 'up' | 'down';
-export type BackendStatus = OllamaStatus;
+export type BackendStatus = 'unknown' | 'up' | 'down';
 
-/** The engines the proxy tells apart; a router fronts several of them. */
-export const BACKEND_KINDS = ['ollama', 'llama-server', 'lmstudio', 'vllm', 'sglang', 'router'] as const;
-export type BackendKind = (typeof BACKEND_KINDS)[number];
 /** --backend: detect, or take the user's word for it. */
 export const BACKEND_CHOICES = ['auto', ...BACKEND_KINDS] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-/** Routers that can be told apart from their own endpoints, or named with --router. */
-export const ROUTER_FLAVOURS = ['dynamo', 'sglang', 'vllm-router', 'llm-d'] as const;
-export type RouterFlavour = (typeof ROUTER_FLAVOURS)[number];
 
 /** One model the backend can serve (Ollama: GET /api/tags). */
-export interface OllamaModel {
+export interface ListedModel {
   readonly name: string;
   readonly parameterSize?: string;
   readonly quantization?: string;
@@ -35,8 +29,8 @@ export interface LoadedModel {
   readonly contextCost?: number;
 }
 
-export interface OllamaState {
-  readonly status: OllamaStatus;
+export interface BackendState {
+  readonly status: BackendStatus;
   /**
    * The engine found at the target: 'unknown' when it answers HTTP but like
    * none of them; absent until a check succeeded (or while it is down).
@@ -51,7 +45,7 @@ export interface OllamaState {
   /** Parallel sequences (cache slots), where the engine reports them. */
   readonly slots?: number;
   readonly version?: string;
-  readonly models: readonly OllamaModel[];
+  readonly models: readonly ListedModel[];
   readonly loaded: readonly LoadedModel[];
   /** Why Ollama is down, or why the model lists could not be read while it is up. */
   readonly error?: string;
@@ -59,19 +53,19 @@ export interface OllamaState {
   readonly lastCheckedAt: Date | null;
 }
 
-export type BackendState = OllamaState;
-
-export interface OllamaMonitorEvents {
+export interface BackendMonitorEvents {
   /** The backend became reachable (from unknown or down). */
-  up: [state: OllamaState];
+  up: [state: BackendState];
   /** Ollama stopped answering (from unknown or up). */
-  down: [state: OllamaState];
+  down: [state: BackendState];
   /** Anything the tray shows changed: status, version, models, loaded models or error. */
-  changed: [state: OllamaState];
+  changed: [state: BackendState];
   /** Something the user should act on, e.g. a context window smaller than the prompt; the key names the problem (model@window). */
   warning: [message: string, key: string];
+  /** The backend came back after being down, or answers as another version or engine: its cache is empty. */
+  restarted: [state: BackendState];
   /** A check finished, whether or not anything changed. */
-  checked: [state: OllamaState];
+  checked: [state: BackendState];
 }
 
 export interface KeepAliveState {
@@ -89,31 +83,3 @@ export interface KeepAliveEvents {
   changed: [state: KeepAliveState];
 }
 
-/** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */
-export interface BackendInfo {
-  /**
-   * 'checking' before the first check has finished; 'unexpected' when the
-   * target answers, but not as the engine named with --backend does.
-   */
-  readonly status: 'checking' | 'up' | 'down' | 'unexpected';
-  /** The engine: 'unknown' when it answers like none of them; null while nothing answers. */
-  readonly kind: BackendKind | 'unknown' | null;
-  /** How to name it to a person (LM Studio, vLLM, …); null while the kind is not known. */
-  readonly label: string | null;
-  readonly flavour: RouterFlavour | null;
-  /** True when --backend named it rather than detection. */
-  readonly forced: boolean;
-  readonly version: string | null;
-  readonly models: readonly string[];
-  /** Parallel sequences (cache slots): reported by the engine, or as configured for Ollama. */
-  readonly slots: number | null;
-  /** The loaded context window of the model in use, where the engine reports it. */
-  readonly contextLength: number | null;
-  /** Whether inline system messages are lifted to the top of the prompt; null where it depends. */
-  readonly liftsInlineSystem: boolean | null;
-  /** Whether the engine's usage already carries cache figures (then they pass through untouched). */
-  readonly usageCarriesCache: boolean | null;
-  /** The settings the advice names for this engine. */
-  readonly knobs: { readonly context: string; readonly slots: string | null } | null;
-  readonly error?: string;
-}

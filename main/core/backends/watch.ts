@@ -3,22 +3,20 @@
 // included), the view the proxy reads, one line when the engine is found or
 // changes, and one notice per model whose window is too small.
 import { EventEmitter } from 'node:events';
-import type { CallRecord } from '../diagnostics/types.js';
-import type { BackendSettings } from '../proxy/options-from-settings.js';
-import type { BackendView, ProxyOptions } from '../proxy/types.js';
-import { parseUpstreamAuth, upstreamAgent } from '../proxy/upstream.js';
+import type { CallRecord } from '../wire/types.js';
+import { parseUpstreamAuth, upstreamAgent, type BackendSettings, type UpstreamConnection } from './upstream.js';
 import { agentFetch } from './agent-fetch.js';
-import { backendView } from './backend-info.js';
+import { backendView, type BackendView } from './backend-info.js';
 import { createBackendMonitor, type BackendMonitor } from './backend-monitor.js';
 import type { Clock } from './clock.js';
 import { realClock } from './clock.js';
 import { OverflowNotices } from './overflow-notices.js';
 import { PROFILES } from './detect.js';
-import type { OllamaState } from './types.js';
+import type { BackendState } from './types.js';
 import { thousands } from '../number-format.js';
 
 export interface BackendWatchOptions {
-  readonly proxy: Pick<ProxyOptions, 'target' | 'upstreamAuth' | 'upstreamCa' | 'slots'>;
+  readonly proxy: UpstreamConnection;
   readonly backend: BackendSettings;
   readonly fetch: typeof fetch;
   readonly clock?: Clock;
@@ -39,6 +37,7 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
   readonly #notices = new OverflowNotices();
   #model: string | null;
   #lastLine = '';
+  #restarts = 0;
 
   constructor(options: BackendWatchOptions) {
     super();
@@ -51,7 +50,8 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
     });
     this.#model = options.model ?? null;
     const inUse = (): string | null => this.#model;
-    this.view = backendView(this.monitor, { configuredSlots: slots ?? 1, get model() { return inUse(); } });
+    this.view = backendView(this.monitor, { configuredSlots: slots ?? 1, get model() { return inUse(); } }, () => this.#restarts);
+    this.monitor.on('restarted', () => this.#restarts++);
     this.monitor.on('checked', (state) => this.#describe(state, target));
     this.monitor.on('warning', (message, key) => {
       const once = this.#notices.once(key, message);
@@ -67,18 +67,25 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
     this.monitor.stop();
   }
 
+  /** The configured model changed: its window is the one shown until a call names another. */
+  useModel(model: string): void {
+    this.#model = model;
+  }
+
   /** A completed call: its model is the one in use, its prompt size is checked against the window. */
   noteCall(record: CallRecord): void {
     if (record.model) this.#model = record.model;
+    // The call's own notice first: it knows whose count the prompt's size is. The monitor's warning for the same
+    // model and window is then already told.
+    const message = this.#notices.fromCall(record, this.monitor.profile);
+    if (message) this.emit('notice', message);
     // An engine that cuts silently (Ollama) reports the count after the cut, at most its window: the overflow's own
     // figure is the prompt as sent.
     const tokens = record.contextOverflow?.promptTokens ?? record.inputTokens;
     if (record.model && tokens !== null && tokens > 0) this.monitor.notePromptTokens(record.model, tokens);
-    const message = this.#notices.fromCall(record);
-    if (message) this.emit('notice', message);
   }
 
-  #describe(state: OllamaState, target: string): void {
+  #describe(state: BackendState, target: string): void {
     const line = describeBackend(state, target);
     if (line === this.#lastLine) return;
     this.#lastLine = line;
@@ -87,7 +94,7 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
 }
 
 /** One line for the log: which engine answers at the target, or why none does. */
-export function describeBackend(state: OllamaState, target: string): string {
+export function describeBackend(state: BackendState, target: string): string {
   if (state.status === 'down' && state.unexpected) return `backend: ${state.error ?? `${target} answers, but not as named`}`;
   if (state.status === 'down') return `backend at ${target}: not reachable${state.error ? ` (${state.error})` : ''}`;
   if (state.kind === 'unknown' || state.kind === undefined) return `backend at ${target}: answers, but is no engine the proxy knows; advice stays generic`;

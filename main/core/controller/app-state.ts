@@ -1,14 +1,15 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
-import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
+import type { CallRecord, InFlightCall } from '../wire/types.js';
 import type { AppState, LoginItemView, ProxyRunState, SnippetState } from '../menu/types.js';
-import { snippetWindow } from '../snippet/backend-window.js';
+import { modelWindow } from '../backends/model-window.js';
 import { windowMenuLabel } from '../snippet/context-window.js';
 import type { SnippetInputs } from './snippet-freshness.js';
 import { snippetInputs, snippetOutdated } from './snippet-freshness.js';
-import type { BackendInfo, KeepAliveState, OllamaState } from '../backends/types.js';
+import type { KeepAliveState, BackendState } from '../backends/types.js';
+import type { BackendInfo } from '../wire/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
-import { shellFromEnv } from '../snippet/shells.js';
+import { resolveShell } from '../snippet/shells.js';
 
 export interface ProxyRun {
   readonly state: ProxyRunState;
@@ -20,7 +21,7 @@ export interface ProxyRun {
 export interface AppStateParts {
   readonly settings: Readonly<Settings>;
   readonly proxy: ProxyRun;
-  readonly ollama: OllamaState;
+  readonly backendState: BackendState;
   /** What answers at the target, as /_proxy/status shows it. */
   readonly backend?: BackendInfo;
   readonly keepAlive: KeepAliveState;
@@ -34,8 +35,8 @@ export interface AppStateParts {
 }
 
 /** The snippet as the menu sees it: the window, whether Claude Code fits in it, whether the copy is stale. */
-export function snippetState(settings: Readonly<Settings>, backend: OllamaState, copied: SnippetInputs | null): SnippetState {
-  const window = snippetWindow(backend, settings.model, settings.contextTokens);
+export function snippetState(settings: Readonly<Settings>, backend: BackendState, copied: SnippetInputs | null): SnippetState {
+  const window = modelWindow(backend, settings.model, settings.contextTokens);
   return {
     window,
     tooSmall: window && windowMenuLabel(window, settings.bare),
@@ -44,7 +45,7 @@ export function snippetState(settings: Readonly<Settings>, backend: OllamaState,
 }
 
 export function snippetShell(settings: Readonly<Settings>, shellPath: string | undefined, os: NodeJS.Platform): Shell {
-  return settings.shell === 'auto' ? shellFromEnv(shellPath, os) : settings.shell;
+  return resolveShell(settings.shell, shellPath, os);
 }
 
 export function buildAppState(parts: AppStateParts): AppState {
@@ -57,7 +58,7 @@ export function buildAppState(parts: AppStateParts): AppState {
       target: settings.target,
       ...(proxy.error === undefined ? {} : { error: proxy.error }),
     },
-    ollama: parts.ollama,
+    backendState: parts.backendState,
     ...(parts.backend ? { backend: parts.backend } : {}),
     keepAliveExpiresAt: keepAlive.enabled ? keepAlive.expiresAt : null,
     lastCall: parts.lastCall,
@@ -65,6 +66,6 @@ export function buildAppState(parts: AppStateParts): AppState {
     loginItem: parts.loginItem,
     shell: snippetShell(settings, parts.shellPath, parts.os),
     waiting: parts.waiting ?? null,
-    snippet: snippetState(settings, parts.ollama, parts.copiedSnippet ?? null),
+    snippet: snippetState(settings, parts.backendState, parts.copiedSnippet ?? null),
   };
 }

@@ -1,7 +1,7 @@
 // Pure rules linking the settings file to the proxy: which edits need a new
 // proxy, and how a failed listen reads.
 import type { Settings } from '../settings/schema.js';
-import type { FieldError } from './types.js';
+import type { SettingsProblem } from '../ui/bridge.js';
 
 /** Settings a running proxy was built with; changing one means a new proxy (the rewrite mode does not). */
 export const RESTART_KEYS = [
@@ -29,7 +29,7 @@ export function isPortBusy(error: unknown): boolean {
 }
 
 /** Why the proxy could not listen, as a message for the field the user has to change. */
-export function listenFailure(error: unknown, host: string, port: number): FieldError {
+export function listenFailure(error: unknown, host: string, port: number): SettingsProblem {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   switch (code) {
     case 'EADDRINUSE':

@@ -3,17 +3,17 @@
 import type { Settings } from '../settings/schema.js';
 import { isSettingKey } from '../settings/schema.js';
 import { validateSettings } from '../settings/validate.js';
-import type { FieldError } from './types.js';
+import type { SettingsProblem } from '../ui/bridge.js';
 
 export type PatchVerdict =
   | { readonly ok: true; readonly next: Settings; readonly changed: readonly (keyof Settings)[] }
-  | { readonly ok: false; readonly errors: readonly FieldError[] };
+  | { readonly ok: false; readonly errors: readonly SettingsProblem[] };
 
 export function checkSettingsPatch(current: Readonly<Settings>, patch: unknown): PatchVerdict {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     return { ok: false, errors: [{ field: '', message: 'Settings must be sent as an object of fields.' }] };
   }
-  const errors: FieldError[] = [];
+  const errors: SettingsProblem[] = [];
   for (const key of Object.keys(patch)) {
     if (!isSettingKey(key)) errors.push({ field: key, message: `"${key}" is not a setting.` });
     // The version describes the file's shape; only migrations may change it.

@@ -2,7 +2,7 @@
 // it names the model and its context window, and both can change under it
 // (another model chosen, Ollama restarted with another OLLAMA_CONTEXT_LENGTH).
 // Pure.
-import type { KnownWindow } from '../snippet/context-window.js';
+import type { KnownWindow } from '../backends/model-window.js';
 import { thousands as n } from '../number-format.js';
 
 /** What a copied snippet was written from. */

@@ -1,7 +1,7 @@
 // What the app controller needs from its host (Electron, or a test) and what
 // it offers back. Only plain interfaces here: the Electron glue implements the
 // services, tests implement them with fakes, and the controller stays Node-only.
-import type { CallRecord, InFlightEvent } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent } from '../wire/types.js';
 import type { AppState, LoginItemRefusal } from '../menu/types.js';
 import type { Clock } from '../backends/clock.js';
 import type { Settings } from '../settings/schema.js';
@@ -71,11 +71,3 @@ export interface AppControllerEvents {
   /** A call started, got its first token or ended (from whichever proxy instance serves it). */
   'in-flight': [event: InFlightEvent];
 }
-
-export interface FieldError {
-  /** The setting's key; the Settings window shows the message next to that field. */
-  readonly field: string;
-  readonly message: string;
-}
-
-export type ApplySettingsResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly FieldError[] };

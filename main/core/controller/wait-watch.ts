@@ -1,7 +1,7 @@
 // Follows the calls in flight for the menu bar: the proxy reports each call's
 // start and first token, and while one is waiting this ticks once a second so
 // the tray title can count. It speaks only when what the tray shows changes.
-import type { InFlightCall, InFlightEvent } from '../diagnostics/types.js';
+import type { InFlightCall, InFlightEvent } from '../wire/types.js';
 import type { Clock, TimerHandle } from '../backends/clock.js';
 import { slowWait, waitView } from '../wait/wait-view.js';
 

@@ -1,7 +1,7 @@
 // Names the cause of a divergence between a prompt and the one before it,
 // and describes where it happened in a few characters, never more: bust
 // records end up in logs and must not carry prompt text.
-import type { Bust, BustCause } from './types.js';
+import type { Bust, BustCause } from '../wire/types.js';
 import type { PromptLayout, RenderedPrompt, TextSpan } from './render.js';
 import { pathAt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';

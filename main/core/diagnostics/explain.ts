@@ -1,6 +1,6 @@
 // One readable line per call for --explain and the activity feed: how much
 // of the prompt the backend reused, or where and why the cache was missed.
-import type { CallRecord } from './types.js';
+import type { CallRecord } from '../wire/types.js';
 import { percent } from './percent.js';
 import { thousands as n } from '../number-format.js';
 

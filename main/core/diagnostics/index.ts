@@ -1,11 +1,10 @@
 // Cache diagnostics: pure prompt rendering, prefix tracking per conversation
 // and per backend slot, named causes for every miss, and the usage and
 // token estimates Ollama does not provide.
-export type { Bust, BustCause, CallRecord, ProxyStatus, Totals } from './types.js';
 export type { PromptLayout, RenderedPrompt, TextSpan } from './render.js';
 export { pathAt, renderPrompt } from './render.js';
 export { conversationKey, shortSessionId } from './conversation-key.js';
-export type { CacheTrackerOptions, Observation, ObserveInput, TrackerStats } from './tracker.js';
+export type { CacheTrackerOptions, Observation, ObserveInput, TrackerStats } from './tracker-types.js';
 export { CacheTracker } from './tracker.js';
 export { EXCERPT_CHARS, MISS_MIN_LOST_CHARS } from './bust.js';
 export type { RemedyContext } from './remedies.js';

@@ -1,6 +1,6 @@
 // One line per cause telling the user what to do about a cache miss.
 import type { RewriteMode } from '../rewrite/types.js';
-import type { BustCause } from './types.js';
+import type { BustCause } from '../wire/types.js';
 
 export const REMEDIES: Readonly<Record<BustCause, string>> = {
   'billing-header': 'rewrite is off; use --rewrite drop',

@@ -1,6 +1,6 @@
 // Recognises side calls by their shape: short single-purpose requests that
-// are not the conversation. The one measured (DESIGN §5, and the recorded
-// session cc-2.1.139-interactive) is Claude Code 2.1.139's title call, sent
+// are not the conversation. The one measured (with the real client, and in
+// the recorded session cc-2.1.139-interactive) is Claude Code 2.1.139's title call, sent
 // ~10 ms before each prompt's first main call: `tools: []`, the prompt as its
 // one message, an 838-character system prompt, no `thinking`, a JSON-schema
 // `output_config.format`, and the same max_tokens (32,000) as a main call.

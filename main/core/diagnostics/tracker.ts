@@ -27,115 +27,33 @@
 //
 // A call that got no answer from the backend is taken back (forget()): it
 // reused nothing, and the conversation's baseline and the slots stay as they were.
-import type { RewriteMode } from '../rewrite/types.js';
-import type { Bust } from './types.js';
+import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
-import { commonPrefix, readStored, storePrompt } from './stored-prompt.js';
+import { commonPrefix, storePrompt } from './stored-prompt.js';
+import type { ObservedAgent, Slot, Thread } from './tracker-slots.js';
+import { longestSlot, sessionLabel, slotToLoad, startsAnotherThread } from './tracker-slots.js';
 import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
 import { REMEDIES, remedyFor, slotEvictedRemedy } from './remedies.js';
 import { shortAgentId, shortSessionId, type AgentRef } from './conversation-key.js';
+import type { CacheTrackerOptions, Observation, ObserveInput, TrackerStats } from './tracker-types.js';
 
-export interface CacheTrackerOptions {
-  /** Cache slots the backend holds per model (OLLAMA_NUM_PARALLEL); default 1. */
-  readonly slots?: number;
-  /** Conversations remembered, least recently used out; default 64. */
-  readonly maxConversations?: number;
-  /** Characters of each prompt kept for comparison; default 1,000,000. */
-  readonly maxPromptChars?: number;
-  /**
-   * Characters the conversations' prompts may add up to, least recently used
-   * out beyond it (the latest always stays); default 6,000,000. Shared
-   * prefixes count once per conversation, so what is held is at most this:
-   * some 30 conversations of Claude Code's usual 50K tokens.
-   */
-  readonly maxHeldChars?: number;
-  /** Models whose backend slots are tracked, least recently used out; default 8. */
-  readonly maxModels?: number;
-}
-
-export interface ObserveInput {
-  /** From conversationKey(). */
-  readonly key: string;
-  /** The body as forwarded to the backend (after the rewrite), rendered. */
-  readonly rendered: RenderedPrompt;
-  readonly rewriteMode: RewriteMode;
-  /** The call opens a user turn (see turns.ts) rather than continuing a tool loop; default true. */
-  readonly userTurn?: boolean;
-  /** A side call (see side-call.ts): it takes a slot but belongs to no conversation. */
-  readonly side?: boolean;
-  /** The subagent the call comes from, by its headers; null or absent for the main agent (or an older client). */
-  readonly agent?: AgentRef | null;
-}
-
-/** A call's place in the agent tree, as shown (short ids). */
-export interface ObservedAgent {
-  readonly id: string;
-  /** The parent subagent; null when the main agent is the parent. */
-  readonly parent: string | null;
-  /** True when recognised by its prompt (a client without agent headers). */
-  readonly inferred: boolean;
-}
-
-export interface Observation {
-  /** Short display id of the conversation (never prompt text). */
-  readonly session: string;
-  /** 1-based user turn within the conversation; 0 for a side call. */
-  readonly turn: number;
-  /** 1-based model call within the user turn (a tool loop makes several); 0 for a side call. */
-  readonly call: number;
-  readonly side: boolean;
-  readonly model: string | null;
-  readonly promptChars: number;
-  /** Characters of this prompt the backend holds in a cache slot. */
-  readonly reusedChars: number;
-  /** reusedChars / promptChars, 0..1. */
-  readonly reuse: number;
-  /** Common prefix with the previous turn; null on turn 1. */
-  readonly conversationChars: number | null;
-  /** conversationChars / previous prompt length; null on turn 1. */
-  readonly conversationReuse: number | null;
+/** Step 1's finding: the conversation a prompt continues, and the client's own miss. */
+interface Match {
+  /** The thread sharing the longest prefix with the prompt, whether or not the prompt continues it. */
+  readonly best: Thread | null;
+  readonly bestChars: number;
+  /** The highest ordinal among the session's threads, for numbering a new one. */
+  readonly lastOrdinal: number;
+  /** The thread the prompt continues; null when it starts another. */
+  readonly thread: Thread | null;
   readonly bust: Bust | null;
-  /** The backend slot this prompt now occupies. */
-  readonly slot: number;
-  /** Null for the main agent. */
-  readonly agent: ObservedAgent | null;
-  /** Slots the calls seen so far need for none to evict another's prefix (at least 1). */
-  readonly slotsNeeded: number;
+  readonly conversationChars: number | null;
+  readonly conversationReuse: number | null;
 }
 
-/** What the tracker holds, for tests and the status API. */
-export interface TrackerStats {
-  readonly conversations: number;
-  readonly models: number;
-  /** Distinct prompts held (a slot and its conversation share one). */
-  readonly prompts: number;
-  /** Distinct chunks held (by content), and their characters. */
-  readonly chunks: number;
-  readonly chars: number;
-}
-
-interface Thread {
-  readonly id: string;
-  readonly key: string;
-  readonly model: string;
-  readonly ordinal: number;
-  turn: number;
-  call: number;
-  prompt: StoredPrompt;
-  readonly agent: ObservedAgent | null;
-  /** The slot its latest prompt went to. */
-  slot: number;
-}
-
-interface Slot {
-  prompt: StoredPrompt | null;
-  lastUsed: number;
-  /** The thread that loaded it (its id), to name it when it evicts another. */
-  owner?: Thread;
-  /** The prompt came from a side call. */
-  side?: boolean;
-}
+/** The slot sharing the longest prefix with the prompt, and how long that prefix is. */
+type SlotFit = ReturnType<typeof longestSlot>;
 
 /** What observe() changed, so that forget() can put it back. */
 interface Undo {
@@ -155,55 +73,6 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   return value;
-}
-
-/**
- * A single-message prompt with a new first message: a fresh conversation
- * (e.g. a subagent). Inline system messages (2.1.332's `# Environment`) are
- * lifted out of the conversation, so they do not count as its messages.
- */
-function startsAnotherThread(previous: StoredPrompt, current: RenderedPrompt): boolean {
-  if (current.messageStarts.length - current.inlineSystemMessages !== 1) return false;
-  const starts = previous.layout.messageStarts;
-  if (starts.length === 0) return true;
-  const previousFirst = readStored(previous, starts[0], starts.length > 1 ? starts[1] : previous.length);
-  return previousFirst !== current.text.slice(current.messageStarts[0]);
-}
-
-/** The slot sharing the longest prefix with `text` (the first, on a tie), as Ollama's runner picks it. */
-function longestSlot(slots: readonly Slot[], text: string): { longest: number; reusedChars: number } {
-  let longest = 0;
-  let reusedChars = -1;
-  slots.forEach((slot, i) => {
-    const chars = slot.prompt === null ? 0 : commonPrefix(slot.prompt, text);
-    if (chars > reusedChars) {
-      longest = i;
-      reusedChars = chars;
-    }
-  });
-  return { longest, reusedChars };
-}
-
-/**
- * Where the prompt goes: the one slot; or, with several, the longest slot if
- * all it holds begins this prompt, else the least recently used one.
- */
-function slotToLoad(slots: readonly Slot[], longest: number, longestChars: number): number {
-  if (slots.length === 1) return 0;
-  const held = slots[longest].prompt;
-  if (held === null || longestChars >= held.length) return longest;
-  let oldest = 0;
-  slots.forEach((slot, i) => {
-    if (slot.lastUsed < slots[oldest].lastUsed) oldest = i;
-  });
-  return oldest;
-}
-
-/** A conversation as shown: the session, then the subagent's id or (recognised by prompt) its ordinal. */
-function sessionLabel(thread: Thread): string {
-  const session = shortSessionId(thread.key);
-  if (thread.agent === null) return thread.ordinal > 1 ? `${session}/${thread.ordinal}` : session;
-  return thread.agent.inferred ? thread.agent.id : `${session}/${thread.agent.id}`;
 }
 
 export class CacheTracker {
@@ -231,61 +100,70 @@ export class CacheTracker {
 
   observe(input: ObserveInput): Observation {
     if (input.side === true) return this.#observeSide(input);
-    const { key, rendered, rewriteMode } = input;
-    const text = rendered.text;
-    const model = rendered.model ?? '';
-
-    const agent = input.agent ?? null;
-    const { best, bestChars, lastOrdinal } = this.#closestThread(key, model, text);
-    let thread = best;
-    let bust: Bust | null = null;
-    let conversationChars: number | null = null;
-    let conversationReuse: number | null = null;
-    if (best !== null) {
-      const previous = best.prompt;
-      const missed = previous.length - bestChars >= MISS_MIN_LOST_CHARS;
-      if (missed && startsAnotherThread(previous, rendered)) {
-        thread = null;
-      } else {
-        conversationChars = bestChars;
-        conversationReuse = previous.length > 0 ? bestChars / previous.length : 1;
-        if (missed) {
-          const cause = classifyDivergence(previous, rendered, bestChars);
-          const remedy = remedyFor(cause, { rewriteMode, billingInPrompt: rendered.billing !== null });
-          bust = describeBust(cause, previous, rendered, bestChars, remedy);
-        }
-      }
-    }
-
+    const model = input.rendered.model ?? '';
+    const match = this.#matchAndClassify(input);
     // Before the miss is described, so that its remedy counts this call too.
-    if (thread !== null) this.#noteRecency(model, thread);
+    if (match.thread !== null) this.#noteRecency(model, match.thread);
     const slots = this.#slotsFor(model);
-    const { longest, reusedChars } = longestSlot(slots, text);
-    const held = slots[longest].prompt;
-    if (bust === null && held !== null && conversationChars !== null && conversationChars - reusedChars >= MISS_MIN_LOST_CHARS) {
-      // The client kept its prefix but another conversation took the slot.
-      // (Empty slots mean a cold backend, which is nobody's eviction.)
-      const lost = slots[best!.slot] ?? slots[longest];
-      if (lost.side === true) {
-        bust = describeBust('side-call-evicted', held, rendered, reusedChars, REMEDIES['side-call-evicted']);
-      } else {
-        const taker = lost.owner ?? slots[longest].owner;
-        const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
-        bust = {
-          ...describeBust('slot-evicted', held, rendered, reusedChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
-          ...(evictor === null ? {} : { evictedBy: evictor.label }),
-        };
-      }
-    }
+    const fit = longestSlot(slots, input.rendered.text);
+    const bust = match.bust ?? this.#detectEviction(match, slots, fit, input.rendered);
+    return this.#commit(input, match, slots, fit, bust);
+  }
 
+  /**
+   * Step 1: the conversation this prompt continues (the thread sharing the
+   * longest prefix), or none when it starts another; and, when the client
+   * itself lost part of its previous prompt, what changed and why.
+   */
+  #matchAndClassify(input: ObserveInput): Match {
+    const { key, rendered, rewriteMode } = input;
+    const { best, bestChars, lastOrdinal } = this.#closestThread(key, rendered.model ?? '', rendered.text);
+    const none = { best, bestChars, lastOrdinal, bust: null, conversationChars: null, conversationReuse: null };
+    if (best === null) return { ...none, thread: null };
+    const previous = best.prompt;
+    const missed = previous.length - bestChars >= MISS_MIN_LOST_CHARS;
+    if (missed && startsAnotherThread(previous, rendered)) return { ...none, thread: null };
+    const conversationReuse = previous.length > 0 ? bestChars / previous.length : 1;
+    if (!missed) return { ...none, thread: best, conversationChars: bestChars, conversationReuse };
+    const cause = classifyDivergence(previous, rendered, bestChars);
+    const remedy = remedyFor(cause, { rewriteMode, billingInPrompt: rendered.billing !== null });
+    return { ...none, thread: best, conversationChars: bestChars, conversationReuse, bust: describeBust(cause, previous, rendered, bestChars, remedy) };
+  }
+
+  /**
+   * Step 2: the client kept its prefix, but the backend's slots no longer
+   * hold it: another conversation (or a side call) took the slot. Empty slots
+   * mean a cold backend, which is nobody's eviction.
+   */
+  #detectEviction(match: Match, slots: readonly Slot[], fit: SlotFit, rendered: RenderedPrompt): Bust | null {
+    const held = slots[fit.longest].prompt;
+    const { best, conversationChars } = match;
+    if (held === null || best === null || conversationChars === null || conversationChars - fit.reusedChars < MISS_MIN_LOST_CHARS) return null;
+    const lost = slots[best.slot] ?? slots[fit.longest];
+    if (lost.side === true) return describeBust('side-call-evicted', held, rendered, fit.reusedChars, REMEDIES['side-call-evicted']);
+    const taker = lost.owner ?? slots[fit.longest].owner;
+    const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
+    return {
+      ...describeBust('slot-evicted', held, rendered, fit.reusedChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
+      ...(evictor === null ? {} : { evictedBy: evictor.label }),
+    };
+  }
+
+  /** Step 3: the prompt goes into its slot and its conversation, kept so that forget() can take it back. */
+  #commit(input: ObserveInput, match: Match, slots: Slot[], fit: SlotFit, bust: Bust | null): Observation {
+    const { key, rendered } = input;
+    const text = rendered.text;
+    const { best, bestChars } = match;
+    const held = slots[fit.longest].prompt;
     // Share chunks with whichever reference matched more.
-    const stored = best !== null && bestChars > reusedChars
+    const stored = best !== null && bestChars > fit.reusedChars
       ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
-      : storePrompt(rendered, held, reusedChars, this.maxPromptChars);
-    const target = slotToLoad(slots, longest, reusedChars);
+      : storePrompt(rendered, held, fit.reusedChars, this.maxPromptChars);
+    const target = slotToLoad(slots, fit.longest, fit.reusedChars);
     const slotBefore = slots[target];
-    const threadBefore = thread === null ? null : { prompt: thread.prompt, turn: thread.turn, call: thread.call, slot: thread.slot };
-    thread = this.#remember(thread, key, model, lastOrdinal, stored, agent, target, input.userTurn ?? true);
+    const before = match.thread;
+    const threadBefore = before === null ? null : { prompt: before.prompt, turn: before.turn, call: before.call, slot: before.slot };
+    const thread = this.#remember(before, key, rendered.model ?? '', match.lastOrdinal, stored, input.agent ?? null, target, input.userTurn ?? true);
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread };
 
     const observation: Observation = {
@@ -295,10 +173,10 @@ export class CacheTracker {
       side: false,
       model: rendered.model,
       promptChars: text.length,
-      reusedChars,
-      reuse: text.length > 0 ? reusedChars / text.length : 0,
-      conversationChars,
-      conversationReuse,
+      reusedChars: fit.reusedChars,
+      reuse: text.length > 0 ? fit.reusedChars / text.length : 0,
+      conversationChars: match.conversationChars,
+      conversationReuse: match.conversationReuse,
       bust,
       slot: target,
       agent: thread.agent,
@@ -307,6 +185,7 @@ export class CacheTracker {
     this.#undo.set(observation, { stored, slots, target, slotBefore, thread, threadBefore });
     return observation;
   }
+
 
   /**
    * Takes back what observe() recorded for a call the backend never answered

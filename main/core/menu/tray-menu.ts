@@ -36,7 +36,7 @@ export function trayIconVariant(state: AppState): TrayIconVariant {
       return 'stopped';
     case 'running':
       // Running but with nothing behind it: every call would fail.
-      return state.ollama.status === 'down' ? 'error' : 'running';
+      return state.backendState.status === 'down' ? 'error' : 'running';
     default:
       return 'error';
   }
@@ -65,11 +65,11 @@ export function tooltip(state: AppState): string {
 }
 
 function statusItems(state: AppState): MenuItemModel[] {
-  const items = [info('proxy-status', proxyStatusLabel(state)), info('ollama-status', ollamaStatusLabel(state))];
+  const items = [info('proxy-status', proxyStatusLabel(state)), info('backend-status', ollamaStatusLabel(state))];
   const wait = waitLabel(state);
   if (wait) items.unshift(info('wait', wait));
   // Offered where Ollama is what is missing, not when another engine was named.
-  if (state.ollama.status === 'down' && (state.ollama.kind ?? 'ollama') === 'ollama') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
+  if (state.backendState.status === 'down' && (state.backendState.kind ?? 'ollama') === 'ollama') items.push(action('ollama-download', 'Download Ollama…', { type: 'open-ollama-download' }));
   const lastCall = lastCallLabel(state);
   if (lastCall) items.push(info('last-call', lastCall));
   return items;
@@ -89,22 +89,22 @@ function proxyStatusLabel({ proxy }: AppState): string {
 }
 
 /** The engine's name: what detection found (or --backend named), else Ollama, the default target. */
-function engineName({ ollama }: AppState): string {
-  if (ollama.kind === 'unknown') return 'Unknown backend';
-  if (ollama.kind === undefined) return 'Ollama';
-  const label = PROFILES[ollama.kind].label;
-  return ollama.flavour ? `${label === 'router' ? 'Router' : label} (${ollama.flavour})` : label;
+function engineName({ backendState }: AppState): string {
+  if (backendState.kind === 'unknown') return 'Unknown backend';
+  if (backendState.kind === undefined) return 'Ollama';
+  const label = PROFILES[backendState.kind].label;
+  return backendState.flavour ? `${label === 'router' ? 'Router' : label} (${backendState.flavour})` : label;
 }
 
 function ollamaStatusLabel(state: AppState): string {
-  const { ollama, proxy } = state;
+  const { backendState, proxy } = state;
   const name = engineName(state);
-  if (ollama.status === 'down' && ollama.unexpected) return `${hostOf(proxy.target)} answers, but not as ${name} does`;
-  if (ollama.status === 'down') return `${name} not reachable at ${hostOf(proxy.target)}`;
-  if (ollama.status === 'unknown') return `Checking ${name} at ${hostOf(proxy.target)}…`;
-  if (ollama.kind === 'unknown') return `${name} at ${hostOf(proxy.target)} (not Ollama, llama-server, LM Studio, vLLM or SGLang)`;
-  const parts = [`${name} ${ollama.version ?? ''}`.trim()];
-  if (ollama.slots !== undefined) parts.push(`${ollama.slots} slot${ollama.slots === 1 ? '' : 's'}`);
+  if (backendState.status === 'down' && backendState.unexpected) return `${hostOf(proxy.target)} answers, but not as ${name} does`;
+  if (backendState.status === 'down') return `${name} not reachable at ${hostOf(proxy.target)}`;
+  if (backendState.status === 'unknown') return `Checking ${name} at ${hostOf(proxy.target)}…`;
+  if (backendState.kind === 'unknown') return `${name} at ${hostOf(proxy.target)} (not Ollama, llama-server, LM Studio, vLLM or SGLang)`;
+  const parts = [`${name} ${backendState.version ?? ''}`.trim()];
+  if (backendState.slots !== undefined) parts.push(`${backendState.slots} slot${backendState.slots === 1 ? '' : 's'}`);
   const shown = shownLoadedModel(state);
   if (!shown) return [...parts, 'no model loaded'].join(' · ');
   parts.push(shown.contextLength ? `${shown.name} (${contextSize(shown.contextLength)} ctx)` : shown.name);
@@ -114,18 +114,18 @@ function ollamaStatusLabel(state: AppState): string {
 }
 
 /** The chosen model when it is loaded, else whatever occupies memory. */
-function shownLoadedModel({ ollama, settings }: AppState): LoadedModel | undefined {
-  return ollama.loaded.find((m) => settings.model !== '' && sameModel(m.name, settings.model)) ?? ollama.loaded[0];
+function shownLoadedModel({ backendState, settings }: AppState): LoadedModel | undefined {
+  return backendState.loaded.find((m) => settings.model !== '' && sameModel(m.name, settings.model)) ?? backendState.loaded[0];
 }
 
 function loadedUntil(state: AppState, shown: LoadedModel): string | null {
-  const { settings, keepAliveExpiresAt, ollama } = state;
+  const { settings, keepAliveExpiresAt, backendState } = state;
   // The keep-alive's own expiry is newer than the last /api/ps read, so it wins for the model it holds.
   const expiresAt = keepAliveExpiresAt && settings.keepModelLoaded && sameModel(shown.name, settings.model)
     ? keepAliveExpiresAt
     : shown.expiresAt;
   if (!expiresAt) return null;
-  const checkedAt = ollama.lastCheckedAt?.getTime() ?? expiresAt.getTime();
+  const checkedAt = backendState.lastCheckedAt?.getTime() ?? expiresAt.getTime();
   return expiresAt.getTime() - checkedAt > FOREVER_MS ? 'kept loaded' : `loaded until ${clockTime(expiresAt)}`;
 }
 
@@ -154,18 +154,18 @@ function bareItem({ settings }: AppState): MenuItemModel {
   return checkbox('bare', 'Use --bare preset', settings.bare, { type: 'set-bare', enabled: !settings.bare });
 }
 
-function modelMenu({ ollama, settings }: AppState): MenuItemModel {
+function modelMenu({ backendState, settings }: AppState): MenuItemModel {
   const chosen = settings.model;
-  const items: MenuItemModel[] = ollama.models.map((m) =>
+  const items: MenuItemModel[] = backendState.models.map((m) =>
     radio(`model:${m.name}`, m.parameterSize ? `${m.name} (${m.parameterSize})` : m.name, chosen !== '' && sameModel(m.name, chosen), { type: 'select-model', model: m.name }));
   if (items.length === 0) {
-    items.push(info('model:none', ollama.status === 'up'
+    items.push(info('model:none', backendState.status === 'up'
       ? `No models — run ollama pull ${chosen || '<model>'}`
       : 'Models appear when Ollama is running'));
   }
   // Keep the current choice visible even when Ollama does not list it.
-  if (chosen && !ollama.models.some((m) => sameModel(m.name, chosen))) {
-    const label = ollama.status === 'up' ? `${chosen} (not pulled)` : chosen;
+  if (chosen && !backendState.models.some((m) => sameModel(m.name, chosen))) {
+    const label = backendState.status === 'up' ? `${chosen} (not pulled)` : chosen;
     items.unshift({ id: `model:${chosen}`, label, type: 'radio', enabled: false, checked: true });
   }
   return submenu('model', chosen ? `Model: ${chosen}` : 'Model', items);

@@ -1,11 +1,12 @@
 // The tray menu as plain data: the app turns it into Electron's Menu, tests
 // read it directly. Actions are data too, so the app handles them in one switch.
-import type { CallRecord, InFlightCall } from '../diagnostics/types.js';
+import type { CallRecord, InFlightCall } from '../wire/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
-import type { BackendInfo, OllamaState } from '../backends/types.js';
+import type { BackendState } from '../backends/types.js';
+import type { BackendInfo } from '../wire/types.js';
 import type { Settings } from '../settings/schema.js';
 import type { Shell } from '../snippet/shells.js';
-import type { KnownWindow } from '../snippet/context-window.js';
+import type { KnownWindow } from '../backends/model-window.js';
 
 export type ProxyRunState = 'running' | 'stopped' | 'port-busy' | 'error';
 
@@ -40,7 +41,7 @@ export type MenuSettings = Readonly<Pick<Settings, 'rewrite' | 'bare' | 'model' 
 
 export interface AppState {
   readonly proxy: ProxyView;
-  readonly ollama: OllamaState;
+  readonly backendState: BackendState;
   /** Which engine answers at the target (absent in states built without a monitor). */
   readonly backend?: BackendInfo;
   /** Until when the keep-alive holds the model; null when off or not known. */

@@ -2,7 +2,8 @@
 // prompt, the usage estimate handed back to the client, a count_tokens
 // estimate when the backend has none, and a CallRecord when the call ends.
 import type { IncomingMessage } from 'node:http';
-import { CacheTracker, type Observation } from '../diagnostics/tracker.js';
+import { CacheTracker } from '../diagnostics/tracker.js';
+import type { Observation } from '../diagnostics/tracker-types.js';
 import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
 import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
 import { estimateCacheRead } from '../diagnostics/cache-usage.js';
@@ -11,14 +12,14 @@ import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
 import { isSideCall } from '../diagnostics/side-call.js';
-import type { BustCause, CallRecord, ContextOverflow } from '../diagnostics/types.js';
+import type { BustCause, CallRecord, ContextOverflow } from '../wire/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
-import type { BackendView } from './types.js';
+import type { BackendView } from '../backends/backend-info.js';
 
 export interface CallDiagnosticsOptions {
   readonly slots: number;
@@ -47,9 +48,12 @@ export class CallDiagnostics {
   private readonly parser = new BodyParser();
   private readonly pending = new WeakMap<MessageCall, Pending>();
   private readonly affinity = new AffinityKeys();
+  /** The backend's restart count when the tracker last learnt what its slots hold. */
+  private restartsSeen: number;
 
   constructor(private readonly options: CallDiagnosticsOptions) {
     this.tracker = new CacheTracker({ slots: options.slots });
+    this.restartsSeen = options.backend?.restarts ?? 0;
   }
 
   /** Registers a call before it is forwarded; nothing is computed yet. */
@@ -192,11 +196,20 @@ export class CallDiagnostics {
     return pending.analysis;
   }
 
-  /** Each agent of a session is a conversation of its own (issue 18). */
+  /**
+   * Each agent of a session is a conversation of its own: subagents share
+   * their parent's session id, and only the agent id tells their prompts apart.
+   */
   private observe(pending: Pending, body: object, rendered: RenderedPrompt): Observation {
     const headers = pending.req.headers;
     const agent = agentOf(headers);
     const key = agentConversationKey(conversationKey(headers, body, clientOf(pending.req)), agent);
+    // A backend that restarted holds nothing of what its slots held: the estimate must not claim reuse from it.
+    const restarts = this.options.backend?.restarts ?? 0;
+    if (restarts !== this.restartsSeen) {
+      this.restartsSeen = restarts;
+      this.tracker.clearBackend();
+    }
     return this.tracker.observe({ key, agent, rendered, rewriteMode: pending.rewriteMode, userTurn: startsUserTurn(body), side: isSideCall(body) });
   }
 }

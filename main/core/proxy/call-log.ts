@@ -1,4 +1,4 @@
-import type { CallRecord, Totals } from '../diagnostics/types.js';
+import type { CallRecord, Totals } from '../wire/types.js';
 
 /** The last N completed calls plus running totals, for the status API. */
 export class CallLog {

@@ -2,7 +2,7 @@
 // feed and the tray. Registering a call is a Map insert at arrival; its
 // prediction is added once the diagnostics have run (after the body went
 // upstream), so nothing here stands on the forwarding path.
-import type { BustCause, InFlightCall } from '../diagnostics/types.js';
+import type { BustCause, InFlightCall } from '../wire/types.js';
 
 /** What the diagnostics and the backend say about a call, known a few ms after it arrives. */
 export interface InFlightPrediction {

@@ -1,6 +1,5 @@
-import type { BackendChoice, RouterFlavour } from '../backends/types.js';
+import { affinityTargets } from '../backends/router-affinity.js';
 import type { Settings } from '../settings/schema.js';
-import { affinityTargets } from './affinity.js';
 import type { ProxyOptions } from './types.js';
 
 /** The proxy as the settings file describes it (the app's and the CLI's starting point). */
@@ -22,15 +21,4 @@ export function proxyOptionsFromSettings(s: Readonly<Settings>): ProxyOptions {
     affinityHeaders: affinityTargets(s.affinityHeaders, s.router === 'none' ? null : s.router),
     upstreamAuth: s.upstreamAuth || undefined,
   };
-}
-
-/** Which engine the backend monitor expects, as the settings file says. */
-export interface BackendSettings {
-  readonly backend: BackendChoice;
-  readonly routerFlavour: RouterFlavour | undefined;
-}
-
-/** A named router means the target is a router, unless the user named the engine too. */
-export function backendFromSettings(backend: BackendChoice, router: RouterFlavour | null): BackendSettings {
-  return { backend: backend === 'auto' && router !== null ? 'router' : backend, routerFlavour: router ?? undefined };
 }

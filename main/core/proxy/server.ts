@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../wire/types.js';
 import { prefillRate } from '../wait/prefill-rate.js';
 import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
@@ -22,9 +22,8 @@ import { IdleCollector } from './idle-collect.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
-import { uiRoutes } from '../ui/routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
-import { parseUpstreamAuth, upstreamAgent } from './upstream.js';
+import { parseUpstreamAuth, upstreamAgent } from '../backends/upstream.js';
 
 const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
 
@@ -186,7 +185,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     app.use(this.admit);
     // The proxy's own pages and APIs live under /_proxy; everything else skips their routers.
     const own = express.Router();
-    own.use(uiRoutes());
+    for (const pages of this.options.pages ?? []) own.use(pages);
     own.use(statusRoutes({
       status: () => this.status(),
       subscribe: (listener) => {

@@ -3,7 +3,7 @@
 // behind the same Host/Origin/token guard.
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
 
 /** Keeps idle SSE connections alive through proxies and lets clients notice a dead server. */
 const HEARTBEAT_MS = 15_000;

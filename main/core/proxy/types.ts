@@ -1,10 +1,8 @@
+import type { Router } from 'express';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
-import type { BackendProfile } from '../backends/profile.js';
-import type { BackendInfo } from '../backends/types.js';
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../wire/types.js';
+import type { BackendView } from '../backends/backend-info.js';
 
 export interface ProxyOptions {
   /** Where to listen; loopback unless the user opts in (then a token is required). */
@@ -24,7 +22,10 @@ export interface ProxyOptions {
   readonly allowOrigins?: readonly string[];
   /** Extra Host names accepted besides localhost, 127.0.0.1 and [::1]. */
   readonly allowHosts?: readonly string[];
-  /** Add estimated cache_read_input_tokens to usage (issue 3). */
+  /**
+   * Add estimated cache_read_input_tokens to usage: Ollama and most local
+   * engines report none, so Claude Code would otherwise show no cache at all.
+   */
   readonly cacheUsage?: boolean;
   /** Cache slots the backend holds (OLLAMA_NUM_PARALLEL). */
   readonly slots?: number;
@@ -46,16 +47,10 @@ export interface ProxyOptions {
    * after the call has been forwarded, for the in-flight entry.
    */
   readonly backendInfo?: (model: string | null) => BackendModelInfo;
+  /** Routers served under /_proxy behind the guard, beside the status API: the host mounts the Activity page here. */
+  readonly pages?: readonly Router[];
   /** A full garbage collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
   readonly collectWhenIdleMs?: number;
-}
-
-/** The backend monitor as the proxy sees it: read-only, never asked on a call's path. */
-export interface BackendView {
-  info(): BackendInfo;
-  /** The loaded context window of `model`, where the backend reports it. */
-  contextLength(model: string | null): number | null;
-  readonly profile: BackendProfile | null;
 }
 
 export interface BackendModelInfo {

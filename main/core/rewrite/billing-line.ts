@@ -1,6 +1,7 @@
 // The billing line Claude Code puts at byte 0 of its system prompt, and how
 // "normalize" freezes it. Its values change between calls, resumes, agents
-// and versions (DESIGN §1), so normalize keeps only the key names: two lines
+// and versions (a per-call cch=, a version suffix taken from the first user
+// message, extra keys for subagents), so normalize keeps only the key names: two lines
 // with the same keys always become the same bytes.
 
 export const BILLING_PREFIX = 'x-anthropic-billing-header:';

@@ -1,9 +1,9 @@
 // Folds `role: "system"` entries of `messages` into the conversation where
-// they stand (issue 12). Claude Code 2.1.332 sends them (the first turn's
+// they stand. Claude Code 2.1.332 sends them (the first turn's
 // `# Environment` note, a token countdown after every tool result), and
 // Ollama and SGLang lift every one of them into the system prompt at the top,
 // so each new one lands before the whole conversation, which the backend then
-// re-reads (DESIGN §5). Folded into a user message as a `<system-reminder>`
+// re-reads in full. Folded into a user message as a `<system-reminder>`
 // text block, the note stays where the client put it and no backend can lift it.
 //
 // Everything is spliced from the client's own bytes: a system message always

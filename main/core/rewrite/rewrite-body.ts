@@ -1,6 +1,7 @@
 // Stabilises a Claude Code /v1/messages body so its prompt prefix stays
-// byte-identical between calls (DESIGN §1): the billing line at the front of
-// `system` is dropped or frozen. Only those bytes change; everything else is
+// byte-identical between calls: the billing line at the front of `system`
+// carries values that change between calls, resumes and versions, and sits at
+// byte 0, where it costs the backend its whole cache; it is dropped or frozen. Only those bytes change; everything else is
 // spliced through verbatim, and a body with no billing text costs one byte
 // search and no parse.
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';

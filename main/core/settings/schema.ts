@@ -2,13 +2,14 @@
 // electron-store (app) both validate config.json against SETTINGS_SCHEMA, the
 // Settings window reads titles and descriptions from it, validateSettings
 // derives its messages from it, and DEFAULT_SETTINGS is taken from its defaults.
-import type { LogLevel } from '../proxy/types.js';
+import type { LogLevel } from '../logger.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { REWRITE_MODES } from '../rewrite/types.js';
 import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../rewrite/inline-system.js';
 import type { Shell } from '../snippet/shells.js';
 import { SHELLS } from '../snippet/shells.js';
-import { BACKEND_CHOICES, ROUTER_FLAVOURS, type BackendChoice, type RouterFlavour } from '../backends/types.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backends/types.js';
+import { ROUTER_FLAVOURS, type RouterFlavour } from '../wire/types.js';
 
 export const CURRENT_SCHEMA_VERSION = 2;
 
@@ -32,7 +33,7 @@ export type Settings = {
   /** The backend (Ollama) base URL. */
   target: string;
   rewrite: RewriteMode;
-  /** What happens to system messages inside `messages` (issue 12). */
+  /** What happens to system messages inside `messages`: folded where they stand, or kept for the backend to lift. */
   inlineSystem: InlineSystemMode;
   /** Whether the generated `claudel` passes `--bare`. */
   bare: boolean;

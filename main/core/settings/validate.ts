@@ -2,8 +2,8 @@
 // them next to the field, the CLI prints them. Structural rules come from
 // SETTINGS_SCHEMA (so conf and this agree); the rest are checks JSON Schema
 // cannot express well (URLs, host names, loopback-or-token).
-import { parseAffinityTarget } from '../proxy/affinity.js';
-import { parseUpstreamAuth } from '../proxy/upstream.js';
+import { parseAffinityTarget } from '../backends/router-affinity.js';
+import { parseUpstreamAuth } from '../backends/upstream.js';
 import type { FieldSchema, Settings } from './schema.js';
 import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, SETTING_KEYS } from './schema.js';
 

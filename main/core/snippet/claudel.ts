@@ -1,6 +1,6 @@
 import type { Shell } from './shells.js';
 import { isShell } from './shells.js';
-import type { KnownWindow } from './context-window.js';
+import type { KnownWindow } from '../backends/model-window.js';
 import { CONTEXT_WINDOW_VARIABLES, OUTPUT_TOKENS_VARIABLE, outputTokensFor, windowWarning } from './context-window.js';
 import { thousands as count } from '../number-format.js';
 
@@ -55,7 +55,8 @@ function claudelEnvironment(options: ClaudelOptions): [name: string, value: stri
     ['CLAUDE_CODE_SUBAGENT_MODEL', options.subagentModel || options.model],
     ['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', '1'],
     // The token countdown adds a system message after every tool result, which
-    // backends lift to the top of the prompt (DESIGN §5); `ollama launch claude`
+    // Ollama and SGLang lift to the top of the prompt, before the whole
+    // conversation, which they then re-read; `ollama launch claude`
     // turns it off too. The proxy still folds it for clients started otherwise.
     ['CLAUDE_CODE_TOTAL_TOKENS_REMINDER', 'off'],
     ...windowEnvironment(options.window ?? null),

@@ -3,13 +3,8 @@
 // page's snippet panel and the CLI all decide with these functions.
 import { DEFAULT_CHARS_PER_TOKEN } from '../diagnostics/token-calibrator.js';
 import { thousands as n } from '../number-format.js';
+import type { KnownWindow } from '../backends/model-window.js';
 
-/** A window figure and where it came from, for the snippet's comment and the menu. */
-export interface KnownWindow {
-  readonly tokens: number;
-  /** e.g. "Ollama's /api/ps for qwen3-coder:30b", "the contextTokens setting". */
-  readonly source: string;
-}
 
 /**
  * The client variables that carry the window. Measured on the real clients

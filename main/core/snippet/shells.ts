@@ -17,3 +17,8 @@ export function shellFromEnv(shellPath: string | undefined, platform: NodeJS.Pla
   if (isShell(name)) return name;
   return platform === 'darwin' ? 'zsh' : 'bash';
 }
+
+/** The shell a setting names, or for `auto` the user's own from `$SHELL`. */
+export function resolveShell(preference: Shell | 'auto', shellPath: string | undefined, platform: NodeJS.Platform = process.platform): Shell {
+  return preference === 'auto' ? shellFromEnv(shellPath, platform) : preference;
+}

@@ -2,7 +2,7 @@
 // the app (preload over IPC) or the headless proxy (HTTP). Pure types, so the
 // renderer, the sandboxed preload and the main process all `import type` it;
 // nothing here may pull a runtime module into the renderer's build.
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../diagnostics/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
 
 export type Unsubscribe = () => void;
 
@@ -65,7 +65,9 @@ export interface SettingsForm {
 }
 
 /** `field` is a setting's name, or '' for a problem with the edit as a whole. */
+/** What is wrong with one field of an edit; the Settings window shows the message next to that field. */
 export interface SettingsProblem {
+  /** The setting's key; empty when the problem is the edit as a whole. */
   readonly field: string;
   readonly message: string;
 }

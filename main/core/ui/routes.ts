@@ -10,18 +10,19 @@ import type { Shell } from '../snippet/shells.js';
 import { shellFromEnv } from '../snippet/shells.js';
 import { RENDERER_CSP_HEADER } from './csp.js';
 import { PAGE_MODULES_PATH, pageModulesDir, rendererDir } from './paths.js';
-import { chooseShell, snippetView } from './snippet-view.js';
+import { requestedShell, snippetView, type SnippetSource } from './snippet-view.js';
 
 export const UI_PATH = '/_proxy/ui/';
 
+/** What the snippet is written from besides the address the page was reached at, and the user's shell. */
+export type PageSnippet = Omit<SnippetSource, 'host' | 'port'> & { readonly shell: Shell };
+
 export interface UiRoutesOptions {
-  /** What the snippet is written with besides the address; the CLI can pass its settings. Default: the settings' defaults and $SHELL. */
-  readonly snippet?: () => { readonly model: string; readonly bare: boolean; readonly shell: Shell };
-  /** Where the built page lives; default dist/renderer/. */
-  readonly dir?: string;
+  /** The host's settings and the model's window. Default: the settings' defaults and $SHELL, no window. */
+  readonly snippet?: () => PageSnippet;
 }
 
-function defaultSnippetSettings(): { model: string; bare: boolean; shell: Shell } {
+function defaultSnippetSettings(): PageSnippet {
   return { model: DEFAULT_SETTINGS.model, bare: DEFAULT_SETTINGS.bare, shell: shellFromEnv(process.env['SHELL']) };
 }
 
@@ -47,12 +48,12 @@ export function uiRoutes(options: UiRoutesOptions = {}): Router {
   });
 
   router.get(`${UI_PATH}snippet`, (req: Request, res: Response) => {
-    const { model, bare, shell } = snippetSettings();
+    const { shell, ...source } = snippetSettings();
     const requested = new URL(req.originalUrl, 'http://localhost').searchParams.get('shell');
     // The address the browser used (already checked by the guard) is one a local `claude` can use too.
     const host = hostName(req.headers.host ?? '127.0.0.1').replace(/^\[|\]$/g, '');
     const port = req.socket.localPort ?? 0;
-    res.set('cache-control', 'no-store').json(snippetView({ host, port, model, bare }, chooseShell(requested, shell)));
+    res.set('cache-control', 'no-store').json(snippetView({ ...source, host, port }, requestedShell(requested, shell)));
   });
 
   const staticOptions = {
@@ -63,7 +64,7 @@ export function uiRoutes(options: UiRoutesOptions = {}): Router {
     etag: true,
     setHeaders: setPageHeaders,
   } as const;
-  router.use(UI_PATH, express.static(options.dir ?? rendererDir(), { ...staticOptions, index: 'index.html' }));
+  router.use(UI_PATH, express.static(rendererDir(), { ...staticOptions, index: 'index.html' }));
   router.use(PAGE_MODULES_PATH, express.static(pageModulesDir(), { ...staticOptions, index: false }));
 
   // Answer in plain words rather than in the Anthropic error shape the proxy uses for API calls.

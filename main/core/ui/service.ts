@@ -2,7 +2,7 @@
 // page returns, given the controller. The IPC glue (main/app/ipc.ts) only
 // checks who is asking and forwards here; tests drive the same code from a
 // real browser page. Everything the page sends is treated as untrusted.
-import type { ProxyStatus } from '../diagnostics/types.js';
+import type { ProxyStatus } from '../wire/types.js';
 import type { Settings } from '../settings/schema.js';
 import { DEFAULT_SETTINGS, SETTINGS_SCHEMA } from '../settings/schema.js';
 import { validateSettings } from '../settings/validate.js';
@@ -10,8 +10,8 @@ import type { Shell } from '../snippet/shells.js';
 import type {
   ApplyOutcome, FieldInfo, SettingsField, SettingsForm, SettingsProblem, SettingsValues, SnippetView, UiRequestMethod,
 } from './bridge.js';
-import { chooseShell, snippetView } from './snippet-view.js';
-import type { KnownWindow } from '../snippet/context-window.js';
+import { requestedShell, snippetView } from './snippet-view.js';
+import type { KnownWindow } from '../backends/model-window.js';
 
 /** What the service needs from the app controller (AppController satisfies it). */
 export interface UiHost {
@@ -19,7 +19,7 @@ export interface UiHost {
   applySettings(patch: Partial<Settings>): Promise<ApplyOutcome>;
   proxyStatus(): ProxyStatus | null;
   state(): {
-    readonly ollama: { readonly models: readonly { readonly name: string }[] };
+    readonly backendState: { readonly models: readonly { readonly name: string }[] };
     readonly shell: Shell;
     /** The model's window, where the host knows it (the app's monitor or its setting). */
     readonly snippet?: { readonly window: KnownWindow | null };
@@ -97,7 +97,7 @@ export class UiService {
     return {
       values: settingsValues(this.host.settings()),
       fields: FIELD_INFO,
-      models: this.host.state().ollama.models.map((model) => model.name),
+      models: this.host.state().backendState.models.map((model) => model.name),
     };
   }
 
@@ -116,7 +116,7 @@ export class UiService {
   snippet(shell?: unknown): SnippetView {
     const settings = this.host.settings();
     const state = this.host.state();
-    return snippetView({ ...settings, window: state.snippet?.window ?? null }, chooseShell(shell, state.shell));
+    return snippetView({ ...settings, window: state.snippet?.window ?? null }, requestedShell(shell, state.shell));
   }
 }
 

@@ -1,7 +1,7 @@
 // The `claudel` snippet as the page shows it, for the app and the headless
 // proxy alike.
 import { claudelSnippet } from '../snippet/claudel.js';
-import type { KnownWindow } from '../snippet/context-window.js';
+import type { KnownWindow } from '../backends/model-window.js';
 import { windowWarning } from '../snippet/context-window.js';
 import type { Shell } from '../snippet/shells.js';
 import { SHELLS, isShell } from '../snippet/shells.js';
@@ -18,7 +18,7 @@ export interface SnippetSource {
 }
 
 /** A shell the page asked for, else the user's own (the page's input is not trusted). */
-export function chooseShell(requested: unknown, fallback: Shell): Shell {
+export function requestedShell(requested: unknown, fallback: Shell): Shell {
   return isShell(requested) ? requested : fallback;
 }
 

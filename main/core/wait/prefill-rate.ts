@@ -2,7 +2,7 @@
 // nothing in its cache: their time to first token is nearly all prefill.
 // Pure: the proxy and the Activity page load the same module (this folder is
 // served to the page, see ui/routes.ts), so both show the same figure.
-import type { CallRecord } from '../diagnostics/types.js';
+import type { CallRecord } from '../wire/types.js';
 
 /** Below this reuse a call prefilled (nearly) its whole prompt, so its time to first token measures the prefill rate. */
 export const UNCACHED_REUSE = 0.2;

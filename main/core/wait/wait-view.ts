@@ -1,7 +1,7 @@
 // What to tell the user about a call waiting for its first token: the tray
 // title, the menu's status line and the Activity view all read it from here.
 // Pure and free of Node, because the Activity page loads this folder too.
-import type { BustCause, InFlightCall } from '../diagnostics/types.js';
+import type { BustCause, InFlightCall } from '../wire/types.js';
 
 /** Below this a wait is not worth a word in the menu bar. */
 export const SLOW_WAIT_MS = 3000;
@@ -86,13 +86,13 @@ export function slowWait(calls: readonly InFlightCall[]): InFlightCall | null {
 }
 
 /** Side calls (titles and the like) belong to no turn: the diagnostics give them turn 0. */
-export function isSideCall(call: InFlightCall): boolean {
+export function isSideCallInFlight(call: InFlightCall): boolean {
   return call.turn === 0;
 }
 
 /** The --explain line at a slow call's first token: predicted against actual prefill time. */
 export function firstTokenLine(call: InFlightCall): string {
-  const head = isSideCall(call) ? `${call.session ?? '?'} side call` : `${call.session ?? '?'} turn ${call.turn ?? '?'}${call.call ? ` · call ${call.call}` : ''}`;
+  const head = isSideCallInFlight(call) ? `${call.session ?? '?'} side call` : `${call.session ?? '?'} turn ${call.turn ?? '?'}${call.call ? ` · call ${call.call}` : ''}`;
   const actual = `first token after ${(call.elapsedMs / 1000).toFixed(1)} s`;
   if (call.loadingModel) return `${head}: ${actual}, including loading ${call.model ?? 'the model'}`;
   if (call.expectedPrefillMs === null) return `${head}: ${actual}, no prediction yet (no uncached call of ${call.model ?? 'this model'} measured)`;

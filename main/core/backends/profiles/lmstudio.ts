@@ -5,7 +5,7 @@
 // Neither says which version of LM Studio answers.
 import { compact, isObject, objects, positive, str, type Json } from '../json-fields.js';
 import type { BackendFacts, BackendProfile } from '../profile.js';
-import type { LoadedModel, OllamaModel } from '../types.js';
+import type { LoadedModel, ListedModel } from '../types.js';
 import { probe } from './probe.js';
 
 const isV0List = (body: unknown): boolean =>
@@ -16,7 +16,7 @@ const servesText = (m: Json): boolean => m.type !== 'embeddings' && m.type !== '
 
 function fromV1(body: unknown): BackendFacts {
   const entries = objects(body, 'models').filter(servesText);
-  const models: OllamaModel[] = [];
+  const models: ListedModel[] = [];
   const loaded: LoadedModel[] = [];
   for (const m of entries) {
     const name = str(m.key) ?? str(m.id);
@@ -32,7 +32,7 @@ function fromV1(body: unknown): BackendFacts {
 
 function fromV0(body: unknown): BackendFacts {
   const entries = objects(body, 'data').filter(servesText);
-  const models = entries.flatMap((m): OllamaModel[] => {
+  const models = entries.flatMap((m): ListedModel[] => {
     const name = str(m.id);
     return name ? [compact({ name, contextLength: positive(m.max_context_length) })] : [];
   });

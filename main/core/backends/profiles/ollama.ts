@@ -1,6 +1,6 @@
 // Ollama: GET /api/version says it is Ollama and which; /api/tags lists the
-// models and /api/ps those in memory with their context (DESIGN.md §2);
-// /api/show a model's shape.
+// models and /api/ps those in memory with the context each was loaded with
+// (context_length); /api/show a model's shape.
 import { contextCostFromModelInfo, modelInfoOf } from '../model-shape.js';
 import { parsePs, parseTags } from '../ollama-parse.js';
 import type { BackendProfile } from '../profile.js';
@@ -22,7 +22,7 @@ export const ollamaProfile: BackendProfile = {
   async contextCost(get, model) {
     return contextCostFromModelInfo(modelInfoOf(await get('/api/show', { model })));
   },
-  // Its template path gathers every system message into one at the top (DESIGN.md §5).
+  // Its template path (template.go, collate) gathers every system message, wherever it stands, into one at the top.
   liftsInlineSystem: true,
   usageCarriesCache: false,
   truncatesSilently: true,

@@ -4,7 +4,7 @@ import { BackendRequestError } from '../http.js';
 import { compact, isObject, objects, positive, str } from '../json-fields.js';
 import { contextCostFromWidth } from '../model-shape.js';
 import type { GetJson } from '../profile.js';
-import type { LoadedModel, OllamaModel } from '../types.js';
+import type { LoadedModel, ListedModel } from '../types.js';
 
 /** The document at `path`, or null when the target answered with an error or not JSON. */
 export async function probe(get: GetJson, path: string): Promise<unknown> {
@@ -41,7 +41,7 @@ export function parseOpenAiModels(body: unknown): OpenAiModel[] {
 }
 
 /** Engines that serve what they load: every listed model is loaded, with its window where given. */
-export function servedModels(models: readonly OpenAiModel[]): { models: OllamaModel[]; loaded: LoadedModel[] } {
+export function servedModels(models: readonly OpenAiModel[]): { models: ListedModel[]; loaded: LoadedModel[] } {
   return {
     models: models.map((m) => compact({ name: m.id, contextLength: m.maxModelLen })),
     loaded: models.map((m) => compact({ name: m.id, contextLength: m.maxModelLen })),

@@ -1,7 +1,7 @@
 // SGLang's server (docs: native APIs): GET /get_model_info answers
 // {"model_path", ...}, GET /get_server_info its arguments and version, and
 // /v1/models the served model. Its radix cache is shared by all requests.
-// Its Anthropic converter lifts inline system messages (DESIGN.md §5).
+// Its Anthropic converter lifts inline system messages to the top of the prompt.
 import { compact, isObject, positive, str } from '../json-fields.js';
 import type { BackendProfile } from '../profile.js';
 import { parseOpenAiModels, probe, servedModels } from './probe.js';

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { OllamaMonitor } from '../main/core/backends/backend-monitor.js';
+import type { BackendMonitor } from '../main/core/backends/backend-monitor.js';
 import type { KeepAlive } from '../main/core/backends/keep-alive.js';
-import { createOllamaMonitor } from '../main/core/backends/backend-monitor.js';
+import { createBackendMonitor, type BackendMonitorOptions } from '../main/core/backends/backend-monitor.js';
 import { createKeepAlive } from '../main/core/backends/keep-alive.js';
 import { parsePs, parseTags, parseVersion } from '../main/core/backends/ollama-parse.js';
 import { backoffDelay, parseKeepAlive } from '../main/core/backends/timing.js';
@@ -20,14 +20,19 @@ import { freePort } from './support/free-port.js';
 
 
 /** Advances the clock and resolves with the state of the check it triggered. */
-async function tick(monitor: OllamaMonitor, clock: ManualClock, ms: number) {
+/** The monitor for a target the user says is Ollama. */
+function ollamaMonitor(options: Omit<BackendMonitorOptions, 'backend'>): BackendMonitor {
+  return createBackendMonitor({ backend: 'ollama', ...options });
+}
+
+async function tick(monitor: BackendMonitor, clock: ManualClock, ms: number) {
   const checked = once(monitor, 'checked');
   clock.advance(ms);
   const [state] = await checked;
-  return state as OllamaMonitor['state'];
+  return state as BackendMonitor['state'];
 }
 
-function recordEvents(monitor: OllamaMonitor): string[] {
+function recordEvents(monitor: BackendMonitor): string[] {
   const events: string[] = [];
   monitor.on('up', (s) => events.push(`up:${s.version}`));
   monitor.on('down', (s) => events.push(`down:${s.error}`));
@@ -42,7 +47,7 @@ describe('Ollama monitor', () => {
   test('down with backoff, then up with its models, then down again', async () => {
     const port = await freePort();
     const clock = createManualClock();
-    const monitor = createOllamaMonitor({ target: `http://127.0.0.1:${port}`, fetch, clock });
+    const monitor = ollamaMonitor({ target: `http://127.0.0.1:${port}`, fetch, clock });
     const events = recordEvents(monitor);
     assert.equal(monitor.state.status, 'unknown');
 
@@ -136,7 +141,7 @@ describe('Ollama monitor', () => {
     test('refresh() re-reads /api/ps on demand and works while stopped', async () => {
       standin.loaded.clear();
       const clock = createManualClock();
-      const monitor = createOllamaMonitor({ target: standin.url, fetch, clock });
+      const monitor = ollamaMonitor({ target: standin.url, fetch, clock });
       const first = await monitor.refresh();
       assert.equal(first.status, 'up');
       assert.deepEqual(first.loaded, []);
@@ -154,7 +159,7 @@ describe('Ollama monitor', () => {
       const clock = createManualClock();
       standin.loaded.clear();
       standin.loaded.set('llama3:latest', { expiresAt: new Date(clock.now() + 7000) });
-      const monitor = createOllamaMonitor({ target: standin.url, fetch, clock });
+      const monitor = ollamaMonitor({ target: standin.url, fetch, clock });
       const started = once(monitor, 'checked');
       monitor.start();
       await started;
@@ -174,7 +179,7 @@ describe('Ollama monitor', () => {
     test('warns once when the loaded context cannot hold the prompt', async () => {
       standin.loaded.clear();
       const clock = createManualClock();
-      const monitor = createOllamaMonitor({ target: standin.url, fetch, clock });
+      const monitor = ollamaMonitor({ target: standin.url, fetch, clock });
       const warnings: string[] = [];
       monitor.on('warning', (message) => warnings.push(message));
       await monitor.refresh();
@@ -231,7 +236,7 @@ describe('Ollama monitor', () => {
 
     test('times out on the injected clock', async () => {
       const clock = createManualClock();
-      const monitor = createOllamaMonitor({ target, fetch, clock, requestTimeoutMs: 2000 });
+      const monitor = ollamaMonitor({ target, fetch, clock, requestTimeoutMs: 2000 });
       const arrived = requestArrived();
       monitor.start();
       const req = await arrived;
@@ -246,7 +251,7 @@ describe('Ollama monitor', () => {
 
     test('stop() aborts the check in flight and emits nothing', async () => {
       const clock = createManualClock();
-      const monitor = createOllamaMonitor({ target, fetch, clock });
+      const monitor = ollamaMonitor({ target, fetch, clock });
       const events = recordEvents(monitor);
       let checks = 0;
       monitor.on('checked', () => checks++);
@@ -265,7 +270,7 @@ describe('Ollama monitor', () => {
 
     test('stop() then start() while a check is in flight keeps polling', async () => {
       const clock = createManualClock();
-      const monitor = createOllamaMonitor({ target, fetch, clock, requestTimeoutMs: 2000 });
+      const monitor = ollamaMonitor({ target, fetch, clock, requestTimeoutMs: 2000 });
       let arrived = requestArrived();
       monitor.start();
       await arrived;
@@ -284,7 +289,7 @@ describe('Ollama monitor', () => {
     const server = http.createServer((_req, res) => res.end('<html>hello</html>'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const monitor = createOllamaMonitor({ target: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, fetch, clock: createManualClock() });
+      const monitor = ollamaMonitor({ target: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, fetch, clock: createManualClock() });
       const state = await monitor.refresh();
       assert.equal(state.status, 'down');
       assert.match(state.error ?? '', /answers, but not as Ollama does \(\/api\/version did not answer JSON; is this Ollama\?\)$/);

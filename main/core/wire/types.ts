@@ -1,6 +1,46 @@
-// Shapes shared by the proxy, the status API, the CLI's --explain and the
-// renderer. Pure types: the renderer imports them with `import type`.
-import type { BackendInfo } from '../backends/types.js';
+// What goes over the wire: the shapes of /_proxy/status and /_proxy/events,
+// the records the CLI's --explain prints, and the names of engines and
+// routers they carry. Every side (proxy, backends, diagnostics, wait, menu,
+// bridge, renderer) may import this module, and it imports nothing, so no
+// two of them need each other to agree on a shape. The renderer imports it
+// with `import type`.
+
+/** The engines the proxy tells apart; a router fronts several of them. */
+export const BACKEND_KINDS = ['ollama', 'llama-server', 'lmstudio', 'vllm', 'sglang', 'router'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+/** Routers that can be told apart from their own endpoints, or named with --router. */
+export const ROUTER_FLAVOURS = ['dynamo', 'sglang', 'vllm-router', 'llm-d'] as const;
+export type RouterFlavour = (typeof ROUTER_FLAVOURS)[number];
+
+/** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */
+export interface BackendInfo {
+  /**
+   * 'checking' before the first check has finished; 'unexpected' when the
+   * target answers, but not as the engine named with --backend does.
+   */
+  readonly status: 'checking' | 'up' | 'down' | 'unexpected';
+  /** The engine: 'unknown' when it answers like none of them; null while nothing answers. */
+  readonly kind: BackendKind | 'unknown' | null;
+  /** How to name it to a person (LM Studio, vLLM, …); null while the kind is not known. */
+  readonly label: string | null;
+  readonly flavour: RouterFlavour | null;
+  /** True when --backend named it rather than detection. */
+  readonly forced: boolean;
+  readonly version: string | null;
+  readonly models: readonly string[];
+  /** Parallel sequences (cache slots): reported by the engine, or as configured for Ollama. */
+  readonly slots: number | null;
+  /** The loaded context window of the model in use, where the engine reports it. */
+  readonly contextLength: number | null;
+  /** Whether inline system messages are lifted to the top of the prompt; null where it depends. */
+  readonly liftsInlineSystem: boolean | null;
+  /** Whether the engine's usage already carries cache figures (then they pass through untouched). */
+  readonly usageCarriesCache: boolean | null;
+  /** The settings the advice names for this engine. */
+  readonly knobs: { readonly context: string; readonly slots: string | null } | null;
+  readonly error?: string;
+}
 
 export type BustCause =
   | 'billing-header'
