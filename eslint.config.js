@@ -8,20 +8,22 @@ import tseslint from 'typescript-eslint';
  * What each folder of main/core/ sits below, from the bottom up: wire/ (the
  * status API's and the events' shapes) imports nothing; rewrite/ and wait/
  * only wire/; backends/ and diagnostics/ stand side by side; settings/ and
- * snippet/ read the backends; proxy/ uses all of those; ui/ is mounted by
- * host/, which builds the proxy with its backend session; the app's
+ * snippet/ read the backends; proxy/ uses all of those; warm/ (warm start)
+ * stands beside proxy/ on the backends, and neither knows the other; ui/ is
+ * mounted by host/, which builds the proxy with its backend session and warm start; the app's
  * controller/ (with menu/ and autostart/) sits on top.
  */
 const ABOVE_PROXY = ['ui', 'host', 'menu', 'controller', 'autostart'];
 const LAYERS = {
-  wire: ['rewrite', 'wait', 'diagnostics', 'backends', 'snippet', 'settings', 'proxy', ...ABOVE_PROXY],
-  rewrite: ['wait', 'diagnostics', 'backends', 'snippet', 'settings', 'proxy', ...ABOVE_PROXY],
-  wait: ['rewrite', 'diagnostics', 'backends', 'snippet', 'settings', 'proxy', ...ABOVE_PROXY],
-  diagnostics: ['wait', 'backends', 'snippet', 'settings', 'proxy', ...ABOVE_PROXY],
-  backends: ['rewrite', 'wait', 'diagnostics', 'snippet', 'settings', 'proxy', ...ABOVE_PROXY],
-  snippet: ['rewrite', 'wait', 'settings', 'proxy', ...ABOVE_PROXY],
-  settings: ['wait', 'diagnostics', 'proxy', ...ABOVE_PROXY],
-  proxy: ['snippet', ...ABOVE_PROXY],
+  wire: ['rewrite', 'wait', 'diagnostics', 'backends', 'snippet', 'settings', 'proxy', 'warm', ...ABOVE_PROXY],
+  rewrite: ['wait', 'diagnostics', 'backends', 'snippet', 'settings', 'proxy', 'warm', ...ABOVE_PROXY],
+  wait: ['rewrite', 'diagnostics', 'backends', 'snippet', 'settings', 'proxy', 'warm', ...ABOVE_PROXY],
+  diagnostics: ['wait', 'backends', 'snippet', 'settings', 'proxy', 'warm', ...ABOVE_PROXY],
+  backends: ['rewrite', 'wait', 'diagnostics', 'snippet', 'settings', 'proxy', 'warm', ...ABOVE_PROXY],
+  snippet: ['rewrite', 'wait', 'settings', 'proxy', 'warm', ...ABOVE_PROXY],
+  settings: ['wait', 'diagnostics', 'proxy', 'warm', ...ABOVE_PROXY],
+  proxy: ['snippet', 'warm', ...ABOVE_PROXY],
+  warm: ['rewrite', 'wait', 'diagnostics', 'snippet', 'proxy', ...ABOVE_PROXY],
   ui: ['host', 'menu', 'controller', 'autostart'],
   host: ['menu', 'controller', 'autostart'],
   menu: ['proxy', 'ui', 'host', 'controller', 'autostart'],

@@ -4,7 +4,9 @@
 // terminal.
 import { VERSION } from './core/version.js';
 import { BUILTIN_DEFAULTS, parseServeArgs, SERVE_USAGE, snippetSettingsFrom, type ServeDefaults } from './cli/serve-args.js';
+import os from 'node:os';
 import { openCliSettings } from './core/settings/cli-settings.js';
+import { defaultConfigDir } from './core/settings/paths.js';
 import { proxyOptionsFromSettings } from './core/proxy/options-from-settings.js';
 import { runServe } from './cli/serve-command.js';
 import { runSnippetCommand } from './cli/snippet-command.js';
@@ -49,13 +51,15 @@ async function main(argv: string[]): Promise<number> {
 /** The app's settings file is the CLI's starting point; flags override it. */
 function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
   try {
-    const opened = openCliSettings();
+    const dir = defaultConfigDir(process.platform, process.env, os.homedir());
+    const opened = openCliSettings(dir);
     if (opened.recovered) warn(`llm-cache-proxy: ${opened.recovered.reason}; using defaults (old file kept as ${opened.recovered.backupPath})\n`);
     const settings = opened.store.store;
     return {
       proxy: proxyOptionsFromSettings(settings), logLevel: settings.logLevel,
       backend: settings.backend, router: settings.router === 'none' ? null : settings.router, contextTokens: settings.contextTokens,
       model: settings.model, snippet: snippetSettingsFrom(settings, process.env['SHELL']),
+      warm: settings.warm, settingsDir: dir,
     };
   } catch (error) {
     warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);

@@ -112,7 +112,12 @@ describe('notifications', () => {
     clipboard: { writeText: async () => undefined },
     shell: { openExternal: async () => undefined, openPath: async () => '' },
     Notification: FakeNotification,
+    powerMonitor: { isOnBatteryPower: () => true },
   }, () => undefined);
+
+  test('warm start asks Electron whether the Mac runs on battery', () => {
+    assert.equal(platform.onBattery(), true);
+  });
 
   afterEach(() => { FakeNotification.made.length = 0; });
 

@@ -14,9 +14,14 @@ import { resolveWarmMode } from '../main/core/warm/warm-mode.js';
 import { triggerBetween } from '../main/core/warm/warm-triggers.js';
 import { prefixWarmUp, staticPrefixOf } from '../main/core/warm/warm-body.js';
 import { fileWarmStore, MAX_REMEMBERED_BYTES, NO_WARM_STORE, WARM_FILE_NAME, type WarmStore } from '../main/core/warm/warm-store.js';
-import { Warmer, type WarmUpRecord, type WarmerOptions } from '../main/core/warm/warmer.js';
+import { Warmer, type WarmerOptions } from '../main/core/warm/warmer.js';
+import type { WarmUpRecord } from '../main/core/wire/types.js';
 import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
 import { createManualClock, type ManualClock } from './support/manual-clock.js';
+import { startBackendRig } from './support/backend-rig.js';
+import { followEvents, send } from './support/http-client.js';
+import { fullRequest } from './support/claude-code-bodies.js';
+import { MAIN_MODEL, titleRequest } from './support/side-call-bodies.js';
 
 const MODEL = 'qwen3-coder:30b';
 const T0 = Date.UTC(2026, 11, 6, 12);
@@ -101,7 +106,7 @@ async function rig(options: Partial<WarmerOptions> = {}, prefillMs = 5): Promise
   const clock = createManualClock(T0);
   const battery = { on: false as boolean | null };
   const warmer = new Warmer({
-    target: standin.url, fetch, clock, store: NO_WARM_STORE, setting: 'idle', sameModel,
+    backend: () => ({ target: standin.url, fetch, headers: {} }), clock, store: NO_WARM_STORE, setting: 'idle', sameModel,
     context: () => ({ backendKind: 'ollama', sharedServer: false }), onBattery: () => battery.on, ...options,
   });
   const records: WarmUpRecord[] = [];
@@ -260,5 +265,44 @@ describe('the remembered prefix on disk', () => {
     fs.rmSync(file);
     execFileSync('mkfifo', [file]);
     assert.equal(await s.load(), null, 'a FIFO would block a read for ever');
+  });
+});
+
+describe('warm start through the host and the proxy, over real HTTP', () => {
+  const post = (url: string, body: unknown) => send(url, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+
+  test('a title call took the slot: the conversation is re-sent once the backend is quiet, and shown as a warm-up, never as a call', async () => {
+    const standin = await startOllamaStandin({ models: [{ name: MAIN_MODEL }], loaded: [MAIN_MODEL], timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 2 } });
+    const rig = await startBackendRig(standin.url, { warm: 'idle', model: MAIN_MODEL });
+    const events: string[] = [];
+    const feed = followEvents(`${rig.url}/_proxy/events`, (e) => events.push(`${e.event}:${String(e.data['outcome'] ?? '')}`));
+    try {
+      const main = fullRequest();
+      assert.equal((await post(rig.url, main)).status, 200);
+      assert.equal((await post(rig.url, titleRequest())).status, 200);
+      await new Promise((res) => setTimeout(res, 50));
+      const before = standin.requests.filter((r) => r.url === '/v1/messages').length;
+      const done = new Promise<WarmUpRecord>((resolve) => rig.host.warmer.on('warm-up', (r) => r.outcome !== 'running' && resolve(r)));
+      rig.clock.advance(DEFAULT_WARM_LIMITS.quietMs);
+      const record = await done;
+      assert.equal(record.outcome, 'done');
+      assert.equal(record.trigger, 'other-call');
+      const sent = standin.requests.filter((r) => r.url === '/v1/messages').slice(before).map((r) => JSON.parse(r.body.toString()) as Record<string, unknown>);
+      assert.equal(sent.length, 1);
+      assert.deepEqual(sent[0]!['messages'], main.messages);
+      assert.equal(sent[0]!['max_tokens'], 1);
+      assert.ok(!JSON.stringify(sent[0]!['system']).includes('x-anthropic-billing-header'), 'the body as forwarded, billing block dropped');
+      const status = await rig.status();
+      assert.equal(status.warm?.last?.outcome, 'done');
+      assert.equal(status.warm?.count, 1);
+      assert.equal(status.totals.requests, 2, 'the warm-up is not counted as a request of the user');
+      assert.equal(status.recent.length, 2, 'nor listed among the calls');
+      for (let i = 0; i < 50 && !events.includes('warm-up:done'); i++) await new Promise((res) => setTimeout(res, 10));
+      assert.deepEqual(events.filter((e) => e.startsWith('warm-up')), ['warm-up:running', 'warm-up:done']);
+    } finally {
+      feed.stop();
+      await rig.close();
+      await standin.close();
+    }
   });
 });

@@ -50,7 +50,7 @@ async function launch(): Promise<void> {
 
   // The platform opens the window for the controller, and the controller is built with the platform.
   let controller: AppController | null = null;
-  const platform: PlatformServices = electronPlatform({ app, clipboard, shell, Notification }, () => {
+  const platform: PlatformServices = electronPlatform({ app, clipboard, shell, Notification, powerMonitor }, () => {
     if (controller) openActivityWindow(controller);
   });
   const opened = openSettings((options) => new Store<Settings>(options), { dir: configDir });

@@ -1,5 +1,5 @@
 // The desktop side effects the controller asks for, done with Electron.
-import type { App, Clipboard, Notification, NotificationConstructorOptions, Shell } from 'electron';
+import type { App, Clipboard, Notification, NotificationConstructorOptions, PowerMonitor, Shell } from 'electron';
 import type { Notice, PlatformServices } from '../core/controller/types.js';
 
 /** The part of Electron's Notification used here; Electron's own class satisfies it. */
@@ -18,6 +18,7 @@ export interface PlatformElectron {
   readonly clipboard: Pick<Clipboard, 'writeText'>;
   readonly shell: Pick<Shell, 'openExternal' | 'openPath'>;
   readonly Notification: NotificationClass | typeof Notification;
+  readonly powerMonitor: Pick<PowerMonitor, 'isOnBatteryPower'>;
 }
 
 /**
@@ -49,5 +50,6 @@ export function electronPlatform(electron: PlatformElectron, openActivity: () =>
     },
     openActivity,
     quit: () => electron.app.quit(),
+    onBattery: () => electron.powerMonitor.isOnBatteryPower(),
   };
 }

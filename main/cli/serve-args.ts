@@ -12,7 +12,7 @@ import { DEFAULT_SETTINGS, defaultSettings, type Settings } from '../core/settin
 import type { HostConfig, SnippetSettings } from '../core/host/proxy-host.js';
 import { resolveShell } from '../core/snippet/shells.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../core/backends/types.js';
-import { ROUTER_FLAVOURS, type RouterFlavour } from '../core/wire/types.js';
+import { ROUTER_FLAVOURS, WARM_SETTINGS, type RouterFlavour, type WarmSetting } from '../core/wire/types.js';
 import { affinityTargets } from '../core/backends/router-affinity.js';
 import { proxyOptionsFromSettings } from '../core/proxy/options-from-settings.js';
 import { backendFromSettings } from '../core/backends/upstream.js';
@@ -50,6 +50,10 @@ Options:
   --upstream-auth <h>    the upstream's own auth header, "Name: value" or a bare
                          Bearer token (never logged; LLM_CACHE_PROXY_UPSTREAM_AUTH too)
   --upstream-ca <file>   trust this PEM certificate for an https:// target
+  --warm <mode>          auto | on | idle | off: while the backend is idle, re-send the
+                         prompt it lost (model reloaded, another client or a side call
+                         took its cache) with one output token (default auto: idle on
+                         your own engine, off behind a router or with --host off loopback)
   --explain              print one readable cache line per call
   --log-level <level>    debug | info | warn | error (default info)
   --json-logs            log JSON lines instead of text
@@ -59,6 +63,8 @@ Options:
 
 /** The host's configuration (proxy, backend, model, window setting, snippet) and how the CLI logs. */
 export interface ServeConfig extends HostConfig {
+  /** The settings folder, where warm start remembers its prefix between runs; null: remember nothing. */
+  readonly settingsDir: string | null;
   readonly logLevel: LogLevel;
   readonly jsonLogs: boolean;
   readonly explain: boolean;
@@ -74,6 +80,9 @@ export interface ServeDefaults {
   /** The model the claudel function names, and what the Activity page's snippet is written with. */
   readonly model?: string;
   readonly snippet?: SnippetSettings;
+  readonly warm?: WarmSetting;
+  /** The settings folder the defaults came from. */
+  readonly settingsDir?: string;
 }
 
 /** The snippet's settings from the settings file, its shell resolved against $SHELL. */
@@ -159,6 +168,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         'affinity-header': { type: 'string', multiple: true },
         'upstream-auth': { type: 'string' },
         'upstream-ca': { type: 'string' },
+        warm: { type: 'string' },
         explain: { type: 'boolean' },
         'log-level': { type: 'string' },
         'json-logs': { type: 'boolean' },
@@ -223,6 +233,8 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         contextTokens: defaults.contextTokens ?? 0,
         model: defaults.model ?? DEFAULT_SETTINGS.model,
         snippet: defaults.snippet ?? snippetSettingsFrom(DEFAULT_SETTINGS, env.shellPath),
+        warm: values.warm === undefined ? defaults.warm ?? DEFAULT_SETTINGS.warm : oneOf<WarmSetting>('--warm', values.warm, WARM_SETTINGS),
+        settingsDir: defaults.settingsDir ?? null,
       },
     };
   } catch (err) {

@@ -5,6 +5,9 @@ import { formatExplainLine } from '../core/diagnostics/index.js';
 import { firstTokenLine, SLOW_WAIT_MS } from '../core/wait/wait-view.js';
 import { ProxyHost } from '../core/host/proxy-host.js';
 import type { ServeConfig } from './serve-args.js';
+import { fileWarmStore } from '../core/warm/warm-store.js';
+import { linuxOnBattery } from '../core/warm/power-source.js';
+import { warmUpLine } from '../core/warm/warm-words.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -27,7 +30,11 @@ function kb(n: number): string {
 /** Resolves with the process exit code once the proxy has stopped. */
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, json: config.jsonLogs, write: io.stdout });
-  const host = new ProxyHost(config, { fetch: io.fetch ?? globalThis.fetch });
+  const host = new ProxyHost(config, {
+    fetch: io.fetch ?? globalThis.fetch,
+    ...(config.settingsDir === null ? {} : { warmStore: fileWarmStore(config.settingsDir) }),
+    onBattery: linuxOnBattery,
+  });
   const proxy = host.createProxy();
   host.session.on('found', (line) => logger.info(line));
   // A context too small for the prompts: said once per model and window, like the tray does.
@@ -46,6 +53,9 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
   });
   if (config.explain) {
     proxy.on('call', (record) => io.stdout(formatExplainLine(record) + '\n'));
+    host.warmer.on('warm-up', (record) => {
+      if (record.outcome !== 'running') io.stdout(warmUpLine(record) + '\n');
+    });
     // A slow first token gets its own line as it happens: the prediction against the real wait.
     proxy.on('in-flight', ({ type, call }) => {
       if (type === 'first-token' && call.elapsedMs > SLOW_WAIT_MS) io.stdout(firstTokenLine(call) + '\n');

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { BackendChoice } from '../../main/core/backends/types.js';
 import type { BackendInfo, RouterFlavour } from '../../main/core/wire/types.js';
 import type { BackendWatch } from '../../main/core/backends/watch.js';
-import type { CallRecord, ProxyStatus } from '../../main/core/wire/types.js';
+import type { CallRecord, ProxyStatus, WarmSetting } from '../../main/core/wire/types.js';
 import { affinityTargets } from '../../main/core/backends/router-affinity.js';
 import { backendFromSettings } from '../../main/core/backends/upstream.js';
 import type { ProxyServer } from '../../main/core/proxy/server.js';
@@ -23,6 +23,8 @@ export interface RigOptions {
   proxy?: Partial<ProxyOptions>;
   /** Sent with the rig's own status requests, e.g. the proxy's token. */
   clientHeaders?: Record<string, string>;
+  /** Warm start (default off here: most rigs test something else, on a clock that only moves when told). */
+  warm?: WarmSetting;
 }
 
 export interface BackendRig {
@@ -49,8 +51,8 @@ export async function startBackendRig(target: string, options: RigOptions = {}):
   };
   const host = new ProxyHost({
     proxy: proxyOptions, backend: backendFromSettings(options.backend ?? 'auto', options.router ?? null),
-    model: options.model ?? '', contextTokens: 0, snippet: { bare: false, subagentModel: '', shell: 'bash' },
-  }, { fetch, clock });
+    model: options.model ?? '', contextTokens: 0, snippet: { bare: false, subagentModel: '', shell: 'bash' }, warm: options.warm ?? 'off',
+  }, { fetch, clock, onBattery: () => false });
   const proxy = host.createProxy();
   const watch = host.session.watch;
   const notices: string[] = [];

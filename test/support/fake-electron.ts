@@ -20,6 +20,9 @@ export class FakePlatform implements PlatformServices {
   notify(notice: Notice): void { this.notices.push(notice); }
   openActivity(): void { this.activityOpened++; }
   quit(): void { this.quitRequested++; }
+  /** What the power source says: mains unless a test unplugs it. */
+  battery: boolean | null = false;
+  onBattery(): boolean | null { return this.battery; }
 }
 
 /** Stands in for app.setLoginItemSettings; `status` is what System Settings currently says. */

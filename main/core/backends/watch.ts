@@ -31,9 +31,17 @@ export interface BackendWatchEvents {
   notice: [message: string];
 }
 
+/** How to send a request of the proxy's own to the backend: its URL, the fetch that reaches it (TLS), its auth header. */
+export interface BackendConnection {
+  readonly target: string;
+  readonly fetch: typeof fetch;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export class BackendWatch extends EventEmitter<BackendWatchEvents> {
   readonly monitor: BackendMonitor;
   readonly view: BackendView;
+  readonly connection: BackendConnection;
   readonly #notices = new OverflowNotices();
   #model: string | null;
   #lastLine = '';
@@ -44,6 +52,7 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
     const { target, upstreamAuth, upstreamCa, slots } = options.proxy;
     const fetchFn = upstreamCa ? agentFetch(upstreamAgent(target, upstreamCa)) : options.fetch;
     const headers = upstreamAuth ? Object.fromEntries([parseUpstreamAuth(upstreamAuth)]) : undefined;
+    this.connection = { target, fetch: fetchFn, headers: headers ?? {} };
     this.monitor = createBackendMonitor({
       target, fetch: fetchFn, clock: options.clock ?? realClock, backend: options.backend.backend,
       routerFlavour: options.backend.routerFlavour, ...(headers ? { headers } : {}),

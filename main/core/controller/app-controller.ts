@@ -6,12 +6,14 @@
 // the window. The Electron glue only forwards clicks here and renders what
 // comes back.
 import { EventEmitter } from 'node:events';
+import path from 'node:path';
 import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
 import type { AppState, MenuAction } from '../menu/types.js';
 import type { ApplyOutcome } from '../ui/bridge.js';
 import type { Clock } from '../backends/clock.js';
 import { realClock } from '../backends/clock.js';
 import { hostConfigFromSettings, ProxyHost, type HostConfig } from '../host/proxy-host.js';
+import { fileWarmStore } from '../warm/warm-store.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { Settings } from '../settings/schema.js';
 import { claudelSnippet } from '../snippet/claudel.js';
@@ -70,9 +72,22 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     const fetch = options.fetch ?? globalThis.fetch;
     const notify = (message: string): void => this.#notify(message);
     const onChange = (): void => this.#emitState();
-    this.#host = new ProxyHost(this.#hostConfig(), { fetch, clock: this.#clock });
+    this.#host = new ProxyHost(this.#hostConfig(), {
+      fetch,
+      clock: this.#clock,
+      // The remembered prefix lives beside the settings file, as private as it is.
+      warmStore: fileWarmStore(path.dirname(this.#store.path)),
+      onBattery: () => this.#platform.onBattery(),
+    });
     this.#runner = new ProxyRunner(this.#host, notify);
-    this.#backend = new BackendFollower(this.#host.session, this.#settings, { fetch, clock: this.#clock, notify, onChange });
+    const warmer = this.#host.warmer;
+    this.#backend = new BackendFollower(this.#host.session, this.#settings, {
+      fetch, clock: this.#clock, notify, onChange, onRenewed: (model) => warmer.ownRequest(model),
+    });
+    warmer.on('warm-up', (record) => {
+      this.emit('warm-up', record);
+      onChange();
+    });
     this.#loginItem = new LoginItemSync(options.loginItem, onChange);
     this.#wait = new WaitWatch(this.#clock, onChange);
     this.#runner.on('changed', onChange);

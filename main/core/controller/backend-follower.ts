@@ -19,6 +19,8 @@ export interface BackendFollowerOptions {
   readonly notify: (message: string) => void;
   /** Anything the tray shows about the backend or the keep-alive changed. */
   readonly onChange: () => void;
+  /** A keep-alive renewal reached the backend: it moves the model's expiry, as any request does. */
+  readonly onRenewed?: (model: string) => void;
 }
 
 export class BackendFollower {
@@ -86,6 +88,7 @@ export class BackendFollower {
     const { fetch, clock } = this.options;
     const keepAlive = createKeepAlive({ target, fetch, clock, model, keepAlive: KEEP_ALIVE });
     keepAlive.on('changed', () => this.options.onChange());
+    keepAlive.on('renewed', (state) => this.options.onRenewed?.(state.model));
     return keepAlive;
   }
 

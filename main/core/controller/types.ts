@@ -1,7 +1,7 @@
 // What the app controller needs from its host (Electron, or a test) and what
 // it offers back. Only plain interfaces here: the Electron glue implements the
 // services, tests implement them with fakes, and the controller stays Node-only.
-import type { CallRecord, InFlightEvent } from '../wire/types.js';
+import type { CallRecord, InFlightEvent, WarmUpRecord } from '../wire/types.js';
 import type { AppState, LoginItemRefusal } from '../menu/types.js';
 import type { Clock } from '../backends/clock.js';
 import type { Settings } from '../settings/schema.js';
@@ -47,6 +47,8 @@ export interface PlatformServices {
   openActivity(): void;
   /** Asks the host to quit; the host is expected to call shutdown() before it exits. */
   quit(): void;
+  /** True on battery power, false on mains, null where the platform does not tell (warm start waits for mains). */
+  onBattery(): boolean | null;
 }
 
 export interface AppControllerOptions {
@@ -70,4 +72,6 @@ export interface AppControllerEvents {
   call: [record: CallRecord];
   /** A call started, got its first token or ended (from whichever proxy instance serves it). */
   'in-flight': [event: InFlightEvent];
+  /** Warm start began or finished re-sending what the backend lost. */
+  'warm-up': [record: WarmUpRecord];
 }

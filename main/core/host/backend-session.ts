@@ -8,7 +8,7 @@ import type { Clock } from '../backends/clock.js';
 import { realClock } from '../backends/clock.js';
 import type { BackendProfile } from '../backends/profile.js';
 import type { BackendState } from '../backends/types.js';
-import { BackendWatch, type BackendWatchOptions } from '../backends/watch.js';
+import { BackendWatch, type BackendConnection, type BackendWatchOptions } from '../backends/watch.js';
 import type { CallRecord } from '../wire/types.js';
 import type { BackendModelInfo } from '../proxy/types.js';
 import type { BackendView } from '../backends/backend-info.js';
@@ -36,6 +36,8 @@ export interface BackendSessionEvents {
   down: [state: BackendState];
   /** Anything the tray shows about the backend changed. */
   changed: [state: BackendState];
+  /** A look at the backend finished, whether or not anything changed (warm start compares every two). */
+  checked: [state: BackendState];
 }
 
 /** The settings whose change means watching anew (another target, engine or way in). */
@@ -77,6 +79,11 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     this.#config = config;
     this.#models = new BackendModels(() => this.state, () => this.#config.contextTokens, () => this.#clock.now());
     this.#watch = this.#newWatch();
+  }
+
+  /** How the proxy's own requests reach the backend (warm-ups); always the current watch's. */
+  connection(): BackendConnection {
+    return this.#watch.connection;
   }
 
   /** The monitor's last look at the backend. */
@@ -152,17 +159,20 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     const onUp = (state: BackendState): boolean => this.emit('up', state);
     const onDown = (state: BackendState): boolean => this.emit('down', state);
     const onChanged = (state: BackendState): boolean => this.emit('changed', state);
+    const onChecked = (state: BackendState): boolean => this.emit('checked', state);
     watch.on('found', onFound);
     watch.on('notice', onNotice);
     monitor.on('up', onUp);
     monitor.on('down', onDown);
     monitor.on('changed', onChanged);
+    monitor.on('checked', onChecked);
     this.#detach = () => {
       watch.off('found', onFound);
       watch.off('notice', onNotice);
       monitor.off('up', onUp);
       monitor.off('down', onDown);
       monitor.off('changed', onChanged);
+      monitor.off('checked', onChecked);
     };
     return watch;
   }

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
+import { joinPieces, rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../wire/types.js';
@@ -102,6 +102,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       recent,
       upstreamErrors: [...this.upstreamErrors],
       inFlight: this.calls.list(performance.now()),
+      warm: this.options.warm?.status() ?? null,
     };
   }
 
@@ -196,6 +197,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
         this.on('in-flight', listener);
         return () => this.off('in-flight', listener);
       },
+      subscribeWarmUps: (listener) => this.options.warm?.subscribe(listener) ?? (() => undefined),
       onClose: (listener) => {
         this.closeListeners.add(listener);
         return () => this.closeListeners.delete(listener);
@@ -346,7 +348,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     if (!record) return;
     const withWindow: CallRecord = { ...record, contextTokens: ended.contextTokens, loadingModel: ended.loadingModel };
     this.log.addCall(withWindow);
-    this.emit('call', withWindow);
+    this.emit('call', withWindow, { parse: () => JSON.parse(joinPieces(call.pieces).toString('utf8')) as unknown });
   }
 }
 

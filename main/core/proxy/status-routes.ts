@@ -3,7 +3,7 @@
 // behind the same Host/Origin/token guard.
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus, WarmUpRecord } from '../wire/types.js';
 
 /** Keeps idle SSE connections alive through proxies and lets clients notice a dead server. */
 const HEARTBEAT_MS = 15_000;
@@ -13,6 +13,8 @@ export interface StatusFeed {
   subscribe(listener: (record: CallRecord) => void): () => void;
   /** Calls starting, getting their first token and ending. */
   subscribeInFlight(listener: (event: InFlightEvent) => void): () => void;
+  /** Warm-ups as they start and end (none where the proxy runs without warm start). */
+  subscribeWarmUps(listener: (record: WarmUpRecord) => void): () => void;
   /** Called when the proxy stops, so open feeds end instead of hanging. */
   onClose(listener: () => void): () => void;
 }
@@ -30,12 +32,14 @@ export function statusRoutes(feed: StatusFeed): Router {
     res.write('retry: 1000\n\n');
     const unsubscribe = feed.subscribe((record) => res.write(`event: call\nid: ${record.id}\ndata: ${JSON.stringify(record)}\n\n`));
     const stopInFlight = feed.subscribeInFlight((event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.call)}\n\n`));
+    const stopWarmUps = feed.subscribeWarmUps((record) => res.write(`event: warm-up\ndata: ${JSON.stringify(record)}\n\n`));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const stopOnClose = feed.onClose(() => res.end());
     req.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
       stopInFlight();
+      stopWarmUps();
       stopOnClose();
     });
   });

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../wire/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError, WarmStatus, WarmUpRecord } from '../wire/types.js';
 import type { BackendView } from '../backends/backend-info.js';
 
 export interface ProxyOptions {
@@ -49,6 +49,8 @@ export interface ProxyOptions {
   readonly backendInfo?: (model: string | null) => BackendModelInfo;
   /** Routers served under /_proxy behind the guard, beside the status API: the host mounts the Activity page here. */
   readonly pages?: readonly Router[];
+  /** Warm start's state and warm-ups, for /_proxy/status and /_proxy/events. */
+  readonly warm?: WarmFeed;
   /** A full garbage collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
   readonly collectWhenIdleMs?: number;
 }
@@ -78,9 +80,20 @@ export interface RequestLogEntry {
   readonly upstreamErrors?: readonly UpstreamError[];
 }
 
+/** The body a call forwarded, parsed only when asked for (warm start keeps the last main call's per model). */
+export interface ForwardedBody {
+  parse(): unknown;
+}
+
+/** Warm start beside the proxy (built by host/), as the status API and the live feed show it. */
+export interface WarmFeed {
+  status(): WarmStatus;
+  subscribe(listener: (record: WarmUpRecord) => void): () => void;
+}
+
 export interface ProxyEvents {
   request: [entry: RequestLogEntry];
-  call: [record: CallRecord];
+  call: [record: CallRecord, forwarded: ForwardedBody];
   /** A call started (with its prediction), got its first token, or ended. */
   'in-flight': [event: InFlightEvent];
 }

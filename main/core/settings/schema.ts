@@ -9,7 +9,7 @@ import { INLINE_SYSTEM_MODES, type InlineSystemMode } from '../rewrite/inline-sy
 import type { Shell } from '../snippet/shells.js';
 import { SHELLS } from '../snippet/shells.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backends/types.js';
-import { ROUTER_FLAVOURS, type RouterFlavour } from '../wire/types.js';
+import { ROUTER_FLAVOURS, WARM_SETTINGS, type RouterFlavour, type WarmSetting } from '../wire/types.js';
 
 export const CURRENT_SCHEMA_VERSION = 2;
 
@@ -64,6 +64,8 @@ export type Settings = {
   affinityHeaders: string[];
   /** The upstream's own auth header (`Name: value`, or a bare Bearer token); never logged. */
   upstreamAuth: string;
+  /** Warm start: re-send the prompt the backend lost while it is idle. */
+  warm: WarmSetting;
 };
 
 /** The subset of JSON Schema this project uses; all standard keywords, so Ajv's strict mode accepts it. */
@@ -134,6 +136,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   keepModelLoaded: {
     type: 'boolean', default: false,
     title: 'Keep model loaded', description: 'Stop Ollama from unloading the model (and its cache) after 5 idle minutes.',
+  },
+  warm: {
+    type: 'string', enum: WARM_SETTINGS, default: 'auto',
+    title: 'Warm start',
+    description: "Re-send Claude Code's system prompt and tools (or the conversation) with one output token while the backend is idle and has lost them (model reloaded, another client or a side call took its cache), so the next session's first call finds them cached. on: also at start, loading the model if need be; idle: only a model already loaded; off: never; auto: idle on your own engine, off behind a router or a shared server.",
   },
   launchAtLogin: {
     type: 'boolean', default: false,

@@ -1,7 +1,6 @@
 // Whether to send a warm-up now: pure, so every rule that keeps warm-ups out
 // of the user's way is tested on its own.
-import type { WarmMode } from './warm-mode.js';
-import type { WarmTrigger } from './warm-triggers.js';
+import type { WarmMode, WarmTrigger } from '../wire/types.js';
 
 export interface WarmLimits {
   /**

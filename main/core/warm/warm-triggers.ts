@@ -6,23 +6,7 @@
 // request to it ends (server/sched.go), so an expiry that moved while nothing
 // of ours ended in that span means another client used the model, and with it
 // (one slot per runner by default) the cache the conversation was in.
-
-export type WarmTrigger =
-  /** The proxy (or app) started with a prefix remembered from an earlier run. */
-  | 'start'
-  /** The model was (re)loaded: its cache is empty. */
-  | 'model-loaded'
-  /** A side call, a subagent or another conversation through the proxy used the model last. */
-  | 'other-call'
-  /** Something that does not go through the proxy used the model. */
-  | 'foreign-use';
-
-export const TRIGGER_WORDS: Readonly<Record<WarmTrigger, string>> = {
-  start: 'the proxy started',
-  'model-loaded': 'the model was loaded',
-  'other-call': 'another call used the model',
-  'foreign-use': 'another client used the model',
-};
+import type { WarmTrigger } from '../wire/types.js';
 
 /** One loaded model as the monitor saw it. */
 export interface LoadedEntry {

@@ -9,16 +9,17 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../backends/clock.js';
 import { requestJson } from '../backends/http.js';
+import type { BackendConnection } from '../backends/watch.js';
 import { conversationWarmUp, prefixWarmUp, staticPrefixOf, type StaticPrefix } from './warm-body.js';
-import { resolveWarmMode, type WarmContext, type WarmMode, type WarmSetting } from './warm-mode.js';
+import { resolveWarmMode, type WarmContext } from './warm-mode.js';
+import type { WarmMode, WarmSetting, WarmStatus, WarmTrigger, WarmUpRecord } from '../wire/types.js';
 import { decideWarmUp, DEFAULT_WARM_LIMITS, type WarmLimits } from './warm-plan.js';
 import type { WarmStore } from './warm-store.js';
-import { triggerBetween, type LoadedEntry, type PsLook, type WarmTrigger } from './warm-triggers.js';
+import { triggerBetween, type LoadedEntry, type PsLook } from './warm-triggers.js';
 
 export interface WarmerOptions {
-  /** The backend's base URL. */
-  readonly target: string;
-  readonly fetch: typeof fetch;
+  /** How to reach the backend (URL, the fetch that reaches it, a shared server's own auth); read at each warm-up. */
+  readonly backend: () => BackendConnection;
   readonly clock: Clock;
   readonly store: WarmStore;
   readonly setting: WarmSetting;
@@ -28,8 +29,6 @@ export interface WarmerOptions {
   readonly sameModel: (a: string, b: string) => boolean;
   /** True on battery, false on mains, null where the platform does not tell. */
   readonly onBattery?: () => boolean | null;
-  /** Headers the backend needs on everything (a shared server's own auth). */
-  readonly headers?: Readonly<Record<string, string>>;
   readonly limits?: WarmLimits;
   /** Give up a warm-up after this long: re-reading a long prompt on a laptop takes minutes. */
   readonly timeoutMs?: number;
@@ -46,34 +45,6 @@ export interface EndedCall {
   readonly answered: boolean;
   /** The body as forwarded, parsed on demand (only the last main call per model is ever parsed). */
   readonly body: () => unknown;
-}
-
-export type WarmUpOutcome = 'running' | 'done' | 'cancelled' | 'failed';
-
-/** One warm-up, for the status API, the Activity view and `--explain`; never a user's call. */
-export interface WarmUpRecord {
-  readonly id: number;
-  readonly model: string;
-  readonly trigger: WarmTrigger;
-  /** `conversation`: the last call of the conversation; `prefix`: the remembered system prompt and tools. */
-  readonly kind: 'conversation' | 'prefix';
-  /** ISO time it started. */
-  readonly time: string;
-  readonly outcome: WarmUpOutcome;
-  readonly durationMs: number | null;
-  /** The prompt's length in tokens, as the backend counted it; null until it answered. */
-  readonly promptTokens: number | null;
-  readonly error?: string;
-}
-
-export interface WarmStatus {
-  readonly setting: WarmSetting;
-  readonly mode: WarmMode;
-  /** Why nothing runs, or the trigger waiting for quiet. */
-  readonly waiting: WarmTrigger | null;
-  readonly running: WarmUpRecord | null;
-  readonly last: WarmUpRecord | null;
-  readonly count: number;
 }
 
 export interface WarmerEvents {
@@ -324,12 +295,13 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     this.emit('warm-up', record);
     let finished: WarmUpRecord;
     try {
-      const answer = await requestJson(this.#options.fetch, this.#options.clock, this.#options.target, '/v1/messages', {
+      const backend = this.#options.backend();
+      const answer = await requestJson(backend.fetch, this.#options.clock, backend.target, '/v1/messages', {
         method: 'POST',
         body: body.body,
         timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         signal: controller.signal,
-        headers: { 'anthropic-version': '2023-06-01', ...this.#options.headers },
+        headers: { 'anthropic-version': '2023-06-01', ...backend.headers },
       });
       memory.pending = null;
       finished = { ...record, outcome: 'done', durationMs: this.#options.clock.now() - started, promptTokens: promptTokensOf(answer) };

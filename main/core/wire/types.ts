@@ -229,4 +229,58 @@ export interface ProxyStatus {
   readonly upstreamErrors?: readonly UpstreamError[];
   /** Calls forwarded and not yet finished, oldest first. */
   readonly inFlight: readonly InFlightCall[];
+  /** Warm start; null where the proxy runs without one (tests, the bench's bare proxy). */
+  readonly warm?: WarmStatus | null;
+}
+
+/**
+ * --warm: `on` re-warms what the backend lost and, at start, the remembered
+ * prefix (loading the model if need be); `idle` re-warms only a model the
+ * backend holds; `off` never; `auto` is `idle` on the user's own engine and
+ * `off` behind a router or on a shared server.
+ */
+export const WARM_SETTINGS = ['auto', 'on', 'idle', 'off'] as const;
+export type WarmSetting = (typeof WARM_SETTINGS)[number];
+export type WarmMode = Exclude<WarmSetting, 'auto'>;
+
+/** What told the proxy that the backend lost the prompt Claude Code sends next. */
+export type WarmTrigger =
+  /** The proxy (or app) started with a prefix remembered from an earlier run. */
+  | 'start'
+  /** The model was (re)loaded: its cache is empty. */
+  | 'model-loaded'
+  /** A side call, a subagent or another conversation through the proxy used the model last. */
+  | 'other-call'
+  /** Something that does not go through the proxy used the model. */
+  | 'foreign-use';
+
+export type WarmUpOutcome = 'running' | 'done' | 'cancelled' | 'failed';
+
+/** One warm-up: shown as such, never counted as a user's call. */
+export interface WarmUpRecord {
+  readonly id: number;
+  readonly model: string;
+  readonly trigger: WarmTrigger;
+  /** `conversation`: the conversation's last call again; `prefix`: the remembered system prompt and tools. */
+  readonly kind: 'conversation' | 'prefix';
+  /** ISO time it started. */
+  readonly time: string;
+  readonly outcome: WarmUpOutcome;
+  readonly durationMs: number | null;
+  /** The prompt's length in tokens, as the backend counted it; null until it answered. */
+  readonly promptTokens: number | null;
+  readonly error?: string;
+}
+
+/** GET /_proxy/status → warm. */
+export interface WarmStatus {
+  readonly setting: WarmSetting;
+  /** What `setting` means here and now. */
+  readonly mode: WarmMode;
+  /** A loss waiting for the backend to be quiet, if any. */
+  readonly waiting: WarmTrigger | null;
+  readonly running: WarmUpRecord | null;
+  readonly last: WarmUpRecord | null;
+  /** Warm-ups since the proxy started. */
+  readonly count: number;
 }
