@@ -34,6 +34,7 @@ const bridge: UiBridge = {
   getStatus: () => request('getStatus'),
   onCall: (listener) => subscribe('call', listener),
   onInFlight: (listener) => subscribe('in-flight', listener),
+  onWarmUp: (listener) => subscribe('warm-up', listener),
   onStatusReset: (listener) => subscribe('status-reset', () => listener()),
   onFeedState: (listener) => {
     // The main process announces changes; the state right now follows from the status.

@@ -1,6 +1,6 @@
 // The bridge for a browser pointed at the headless proxy: read-only, over the
 // proxy's own status and events APIs (same origin, so its guard lets us in).
-import type { CallRecord, InFlightCall, InFlightEvent, InFlightEventType, ProxyStatus } from '../main/core/wire/types.js';
+import type { CallRecord, InFlightCall, InFlightEvent, InFlightEventType, ProxyStatus, WarmUpRecord } from '../main/core/wire/types.js';
 import type { FeedState, SnippetView, UiBridge } from '../main/core/ui/bridge.js';
 import { Listeners } from './listeners.js';
 
@@ -26,6 +26,7 @@ export function createHttpBridge(pageUrl: URL): UiBridge {
   const snippetUrl = new URL('snippet', pageUrl);
   const calls = new Listeners<CallRecord>();
   const inFlight = new Listeners<InFlightEvent>();
+  const warmUps = new Listeners<WarmUpRecord>();
   const resets = new Listeners<null>();
   const feed = new Listeners<FeedState>();
   let feedState: FeedState = 'reconnecting';
@@ -42,6 +43,7 @@ export function createHttpBridge(pageUrl: URL): UiBridge {
     for (const type of IN_FLIGHT_EVENTS) {
       source.addEventListener(type, (event) => inFlight.emit({ type, call: JSON.parse((event as MessageEvent<string>).data) as InFlightCall }));
     }
+    source.addEventListener('warm-up', (event) => warmUps.emit(JSON.parse((event as MessageEvent<string>).data) as WarmUpRecord));
     // Every (re)connection may follow a proxy restart or missed calls: have the page fetch the status again.
     source.addEventListener('open', () => {
       setFeedState('live');
@@ -67,6 +69,7 @@ export function createHttpBridge(pageUrl: URL): UiBridge {
     getStatus: () => getJson<ProxyStatus>(statusUrl),
     onCall: (listener) => calls.add(listener),
     onInFlight: (listener) => inFlight.add(listener),
+    onWarmUp: (listener) => warmUps.add(listener),
     onStatusReset: (listener) => resets.add(() => listener()),
     onFeedState: (listener) => {
       listener(feedState);

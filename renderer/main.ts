@@ -11,6 +11,7 @@ import { SettingsView } from './settings-view.js';
 import { SnippetPanel } from './snippet-panel.js';
 import { Tabs } from './tabs.js';
 import { InFlightView } from './in-flight-view.js';
+import { WarmView } from './warm-view.js';
 
 declare global {
   interface Window {
@@ -50,6 +51,7 @@ function showSummary(status: ProxyStatus | null): void {
 const store = new CallStore();
 new ActivityView(store);
 const inFlight = new InFlightView();
+const warm = new WarmView();
 
 async function refresh(): Promise<void> {
   const token = store.beginRefresh();
@@ -68,6 +70,7 @@ async function refresh(): Promise<void> {
   if (status === null) store.keep(token);
   else store.replace(token, status.recent);
   inFlight.replace(inFlightToken, status?.inFlight ?? []);
+  warm.replace(status?.warm ?? null);
 }
 
 bridge.onCall((record) => {
@@ -75,6 +78,7 @@ bridge.onCall((record) => {
   store.add(record);
 });
 bridge.onInFlight((event) => inFlight.apply(event));
+bridge.onWarmUp((record) => warm.apply(record));
 bridge.onStatusReset(() => void refresh());
 bridge.onFeedState(showFeed);
 void refresh();

@@ -60,6 +60,7 @@ export function registerIpc(controller: AppController): () => void {
   };
   const stopCalls = controller.onCall((record) => push('call', record));
   const stopInFlight = controller.onInFlight((event) => push('in-flight', event));
+  const stopWarmUps = controller.onWarmUp((record) => push('warm-up', record));
 
   // A stopped, started or replaced proxy has a call log of its own, and a
   // settings change may have replaced it (or changed what the header shows):
@@ -81,6 +82,7 @@ export function registerIpc(controller: AppController): () => void {
     for (const method of methods) ipcMain.removeHandler(requestChannel(method));
     stopCalls();
     stopInFlight();
+    stopWarmUps();
     controller.off('state', onState);
     controller.off('settings', onSettings);
   };

@@ -2,12 +2,11 @@
 // line per request on stdout and a clean shutdown on SIGINT/SIGTERM.
 import { createLogger } from '../core/logger.js';
 import { formatExplainLine } from '../core/diagnostics/index.js';
-import { firstTokenLine, SLOW_WAIT_MS } from '../core/wait/wait-view.js';
+import { firstTokenLine, SLOW_WAIT_MS, warmUpLine } from '../core/wait/wait-view.js';
 import { ProxyHost } from '../core/host/proxy-host.js';
 import type { ServeConfig } from './serve-args.js';
 import { fileWarmStore } from '../core/warm/warm-store.js';
 import { linuxOnBattery } from '../core/warm/power-source.js';
-import { warmUpLine } from '../core/warm/warm-words.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;

@@ -7,7 +7,7 @@
 // comes back.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus, WarmUpRecord } from '../wire/types.js';
 import type { AppState, MenuAction } from '../menu/types.js';
 import type { ApplyOutcome } from '../ui/bridge.js';
 import type { Clock } from '../backends/clock.js';
@@ -154,6 +154,12 @@ export class AppController extends EventEmitter<AppControllerEvents> {
   onInFlight(listener: (event: InFlightEvent) => void): () => void {
     this.on('in-flight', listener);
     return () => this.off('in-flight', listener);
+  }
+
+  /** Warm-ups as they start and end; returns the unsubscribe function. */
+  onWarmUp(listener: (record: WarmUpRecord) => void): () => void {
+    this.on('warm-up', listener);
+    return () => this.off('warm-up', listener);
   }
 
   /** Re-reads launch-at-login from the OS, which the user may have changed in System Settings. */

@@ -2,7 +2,7 @@
 // the app (preload over IPC) or the headless proxy (HTTP). Pure types, so the
 // renderer, the sandboxed preload and the main process all `import type` it;
 // nothing here may pull a runtime module into the renderer's build.
-import type { CallRecord, InFlightEvent, ProxyStatus } from '../wire/types.js';
+import type { CallRecord, InFlightEvent, ProxyStatus, WarmUpRecord } from '../wire/types.js';
 
 export type Unsubscribe = () => void;
 
@@ -92,6 +92,8 @@ export interface UiBridge {
   onCall(listener: (record: CallRecord) => void): Unsubscribe;
   /** Calls starting, getting their first token and ending. */
   onInFlight(listener: (event: InFlightEvent) => void): Unsubscribe;
+  /** Warm start re-sending what the backend lost: as it starts and ends. */
+  onWarmUp(listener: (record: WarmUpRecord) => void): Unsubscribe;
   /** The page's view may be stale (the proxy restarted, or the feed reconnected): fetch the status again. */
   onStatusReset(listener: () => void): Unsubscribe;
   onFeedState(listener: (state: FeedState) => void): Unsubscribe;
@@ -117,6 +119,7 @@ export type UiRequestMethod = 'getStatus' | 'getSnippet' | 'copySnippet' | 'getS
 export interface UiPushEvents {
   readonly call: CallRecord;
   readonly 'in-flight': InFlightEvent;
+  readonly 'warm-up': WarmUpRecord;
   readonly 'status-reset': null;
   readonly 'feed-state': FeedState;
 }

@@ -1,7 +1,7 @@
 // What to tell the user about a call waiting for its first token: the tray
 // title, the menu's status line and the Activity view all read it from here.
 // Pure and free of Node, because the Activity page loads this folder too.
-import type { BustCause, InFlightCall } from '../wire/types.js';
+import type { BustCause, InFlightCall, WarmTrigger, WarmUpRecord } from '../wire/types.js';
 
 /** Below this a wait is not worth a word in the menu bar. */
 export const SLOW_WAIT_MS = 3000;
@@ -98,4 +98,33 @@ export function firstTokenLine(call: InFlightCall): string {
   if (call.expectedPrefillMs === null) return `${head}: ${actual}, no prediction yet (no uncached call of ${call.model ?? 'this model'} measured)`;
   const ratio = call.expectedPrefillMs > 0 ? call.elapsedMs / call.expectedPrefillMs : Infinity;
   return `${head}: ${actual}, predicted ${(call.expectedPrefillMs / 1000).toFixed(1)} s (${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'predicted none'})`;
+}
+
+/** What told warm start that the backend lost the prompt, in the words of the log and the page. */
+export const WARM_TRIGGER_WORDS: Readonly<Record<WarmTrigger, string>> = {
+  start: 'the proxy started with a remembered prompt',
+  'model-loaded': 'the model was loaded',
+  'other-call': 'another call used the model',
+  'foreign-use': 'another client used the model',
+};
+
+/**
+ * A warm-up in one line, for --explain and the Activity page: never a call's
+ * line, since a warm-up is nobody's turn.
+ * `warm-up qwen3-coder:30b (the model was loaded): read 12,345 tokens of the conversation in 3 s`
+ */
+export function warmUpLine(record: WarmUpRecord): string {
+  const what = record.kind === 'conversation' ? 'the conversation' : 'the system prompt and tools';
+  const head = `warm-up ${record.model} (${WARM_TRIGGER_WORDS[record.trigger]})`;
+  const took = record.durationMs === null ? '' : ` in ${formatWait(record.durationMs)}`;
+  switch (record.outcome) {
+    case 'running':
+      return `${head}: reading ${what}`;
+    case 'done':
+      return `${head}: read ${record.promptTokens === null ? what : `${tokens(record.promptTokens)} tokens of ${what}`}${took}`;
+    case 'cancelled':
+      return `${head}: stopped${took.replace(' in', ' after')} for a call that arrived`;
+    case 'failed':
+      return `${head}: failed${record.error ? ` (${record.error})` : ''}`;
+  }
 }
