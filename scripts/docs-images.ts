@@ -66,7 +66,7 @@ function appState(status: ProxyStatus, port: number, target: string): AppState {
     },
     keepAliveExpiresAt: null,
     lastCall: last && { reuse: last.reuse, bust: last.bust },
-    settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: true },
+    settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: true, warm: 'auto' },
     loginItem: { supported: true, enabled: true, requiresApproval: false },
     shell: 'zsh',
   };

@@ -33,7 +33,7 @@ function state(waiting: InFlightCall | null): AppState {
     backendState: { status: 'up', version: '0.12.6', models: [], loaded: [], lastCheckedAt: new Date() },
     keepAliveExpiresAt: null,
     lastCall: null,
-    settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: false },
+    settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: false, warm: 'auto' },
     loginItem: { supported: true, enabled: false, requiresApproval: false },
     shell: 'zsh',
     waiting,

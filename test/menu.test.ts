@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppState, MenuItemModel } from '../main/core/menu/types.js';
 import type { BackendState } from '../main/core/backends/types.js';
+import type { WarmStatus, WarmUpRecord } from '../main/core/wire/types.js';
 import { buildTrayMenu, tooltip, trayIconVariant } from '../main/core/menu/tray-menu.js';
 import { contextSize } from '../main/core/menu/format.js';
 import { percent } from '../main/core/diagnostics/percent.js';
@@ -29,7 +30,7 @@ function appState(overrides: Partial<AppState> = {}): AppState {
     backendState: OLLAMA_UP,
     keepAliveExpiresAt: null,
     lastCall: null,
-    settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: false },
+    settings: { rewrite: 'drop', bare: false, model: 'qwen3-coder:30b', keepModelLoaded: false, warm: 'auto' },
     loginItem: { supported: true, enabled: false, requiresApproval: false },
     shell: 'zsh',
     ...overrides,
@@ -78,6 +79,7 @@ describe('tray menu layout', () => {
       'Copy for other shell',
       '---',
       'Keep model loaded',
+      'Warm Start: off',
       'Launch at Login',
       '---',
       'Open Activity…',
@@ -354,6 +356,31 @@ describe('keep model loaded', () => {
   test('needs a chosen model to turn on, but can always be turned off', () => {
     assert.equal(item(buildTrayMenu(withSettings({ model: '', keepModelLoaded: false })), 'keep-loaded').enabled, false);
     assert.equal(item(buildTrayMenu(withSettings({ model: '', keepModelLoaded: true })), 'keep-loaded').enabled, true);
+  });
+});
+
+describe('warm start', () => {
+  const warmStatus = (over: Partial<WarmStatus> = {}): WarmStatus => ({ setting: 'auto', mode: 'idle', waiting: null, running: null, last: null, count: 0, ...over });
+
+  test('a radio per choice, the setting checked, each choosing itself', () => {
+    const warm = item(buildTrayMenu(withSettings({ warm: 'auto' }, { warm: warmStatus() })), 'warm');
+    assert.equal(warm.label, 'Warm Start: on');
+    assert.deepEqual(warm.submenu?.map((i) => [i.id, i.checked, i.action]), [
+      ['warm:auto', true, { type: 'set-warm', setting: 'auto' }],
+      ['warm:idle', false, { type: 'set-warm', setting: 'idle' }],
+      ['warm:on', false, { type: 'set-warm', setting: 'on' }],
+      ['warm:off', false, { type: 'set-warm', setting: 'off' }],
+    ]);
+  });
+
+  test('auto behind a router reads off; the last warm-up is said in --explain\'s words', () => {
+    assert.equal(item(buildTrayMenu(withSettings({ warm: 'auto' }, { warm: warmStatus({ mode: 'off' }) })), 'warm').label, 'Warm Start: off');
+    const last: WarmUpRecord = { id: 1, model: 'qwen3-coder:30b', trigger: 'model-loaded', kind: 'prefix', time: '2026-12-06T12:00:00Z', outcome: 'done', durationMs: 3200, promptTokens: 12345 };
+    const warm = item(buildTrayMenu(withSettings({ warm: 'on' }, { warm: warmStatus({ setting: 'on', mode: 'on', last }) })), 'warm');
+    assert.deepEqual(warm.submenu?.at(-1), {
+      id: 'warm-last', type: 'normal', enabled: false,
+      label: 'Last: warm-up qwen3-coder:30b (the model was loaded): read 12,345 tokens of the system prompt and tools in 3 s',
+    });
   });
 });
 

@@ -131,6 +131,7 @@ export class AppController extends EventEmitter<AppControllerEvents> {
       shellPath: this.#shellPath,
       os: this.#os,
       waiting: this.#wait.current(),
+      warm: this.#host.warmer.status(),
       copiedSnippet: this.#copiedSnippet,
     });
   }
@@ -205,6 +206,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
         return this.#applyFromMenu({ model: action.model });
       case 'set-keep-loaded':
         return this.#applyFromMenu({ keepModelLoaded: action.enabled });
+      case 'set-warm':
+        return this.#applyFromMenu({ warm: action.setting });
       case 'set-launch-at-login':
         return this.#applyFromMenu({ launchAtLogin: action.enabled });
       case 'copy-snippet':

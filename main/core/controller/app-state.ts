@@ -1,5 +1,5 @@
 // Pure: the pieces the controller tracks → the AppState the menu is built from.
-import type { CallRecord, InFlightCall } from '../wire/types.js';
+import type { CallRecord, InFlightCall, WarmStatus } from '../wire/types.js';
 import type { AppState, LoginItemView, ProxyRunState, SnippetState } from '../menu/types.js';
 import { modelWindow } from '../backends/model-window.js';
 import { windowMenuLabel } from '../snippet/context-window.js';
@@ -30,6 +30,7 @@ export interface AppStateParts {
   readonly shellPath: string | undefined;
   readonly os: NodeJS.Platform;
   readonly waiting?: InFlightCall | null;
+  readonly warm?: WarmStatus | null;
   /** What the last copied claudel function was written from; null before the first copy. */
   readonly copiedSnippet?: SnippetInputs | null;
 }
@@ -62,10 +63,11 @@ export function buildAppState(parts: AppStateParts): AppState {
     ...(parts.backend ? { backend: parts.backend } : {}),
     keepAliveExpiresAt: keepAlive.enabled ? keepAlive.expiresAt : null,
     lastCall: parts.lastCall,
-    settings: { rewrite: settings.rewrite, bare: settings.bare, model: settings.model, keepModelLoaded: settings.keepModelLoaded },
+    settings: { rewrite: settings.rewrite, bare: settings.bare, model: settings.model, keepModelLoaded: settings.keepModelLoaded, warm: settings.warm },
     loginItem: parts.loginItem,
     shell: snippetShell(settings, parts.shellPath, parts.os),
     waiting: parts.waiting ?? null,
+    warm: parts.warm ?? null,
     snippet: snippetState(settings, parts.backendState, parts.copiedSnippet ?? null),
   };
 }

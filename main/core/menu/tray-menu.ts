@@ -7,10 +7,18 @@ import { sameModel } from '../backends/model-name.js';
 import { PROFILES } from '../backends/detect.js';
 import { clockTime, contextSize, hostOf, hostPort } from './format.js';
 import { percent } from '../diagnostics/percent.js';
-import { waitView } from '../wait/wait-view.js';
+import { waitView, warmUpLine } from '../wait/wait-view.js';
+import type { WarmSetting } from '../wire/types.js';
 
 /** Ollama sets a negative keep_alive's expiry centuries ahead; past this it reads as "kept loaded". */
 const FOREVER_MS = 10 * 365 * 24 * 3_600_000;
+
+const WARM_CHOICES: readonly { setting: WarmSetting; label: string }[] = [
+  { setting: 'auto', label: 'Automatic (off behind a router or shared server)' },
+  { setting: 'idle', label: 'While the model is loaded' },
+  { setting: 'on', label: 'Always, loading the model at start' },
+  { setting: 'off', label: 'Off' },
+];
 
 const STABILIZE_MODES: readonly { mode: Exclude<RewriteMode, 'off'>; label: string }[] = [
   { mode: 'drop', label: 'Drop billing header (recommended)' },
@@ -23,7 +31,7 @@ export function buildTrayMenu(state: AppState): MenuItemModel[] {
     [proxyToggle(state)],
     [...stabilizeItems(state), bareItem(state), modelMenu(state)],
     [...windowItems(state), ...snippetItems(state.shell)],
-    [keepLoadedItem(state), ...loginItems(state)],
+    [keepLoadedItem(state), warmMenu(state), ...loginItems(state)],
     [action('open-activity', 'Open Activity…', { type: 'open-activity' }), action('open-config-file', 'Open Config File', { type: 'open-config-file' })],
     [action('quit', 'Quit', { type: 'quit' })],
   ];
@@ -201,6 +209,14 @@ function keepLoadedItem({ settings }: AppState): MenuItemModel {
   const item = checkbox('keep-loaded', 'Keep model loaded', settings.keepModelLoaded, { type: 'set-keep-loaded', enabled: !settings.keepModelLoaded });
   // Turning it off stays possible; turning it on needs a model to keep.
   return settings.model || settings.keepModelLoaded ? item : { ...item, enabled: false };
+}
+
+/** Warm start's choices, and what it last did (in the words of --explain). */
+function warmMenu({ settings, warm }: AppState): MenuItemModel {
+  const items = WARM_CHOICES.map(({ setting, label }) => radio(`warm:${setting}`, label, settings.warm === setting, { type: 'set-warm', setting }));
+  const last = warm?.running ?? warm?.last ?? null;
+  if (last !== null) items.push(info('warm-last', `Last: ${warmUpLine(last)}`));
+  return submenu('warm', warm && warm.mode !== 'off' ? 'Warm Start: on' : 'Warm Start: off', items);
 }
 
 function loginItems({ loginItem }: AppState): MenuItemModel[] {

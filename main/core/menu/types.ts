@@ -1,6 +1,6 @@
 // The tray menu as plain data: the app turns it into Electron's Menu, tests
 // read it directly. Actions are data too, so the app handles them in one switch.
-import type { CallRecord, InFlightCall } from '../wire/types.js';
+import type { CallRecord, InFlightCall, WarmSetting, WarmStatus } from '../wire/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { BackendState } from '../backends/types.js';
 import type { BackendInfo } from '../wire/types.js';
@@ -37,7 +37,7 @@ export interface LoginItemView {
 }
 
 /** The settings the menu shows; `model` is empty when none is chosen. */
-export type MenuSettings = Readonly<Pick<Settings, 'rewrite' | 'bare' | 'model' | 'keepModelLoaded'>>;
+export type MenuSettings = Readonly<Pick<Settings, 'rewrite' | 'bare' | 'model' | 'keepModelLoaded' | 'warm'>>;
 
 export interface AppState {
   readonly proxy: ProxyView;
@@ -56,6 +56,8 @@ export interface AppState {
   readonly snippet?: SnippetState;
   /** The call that has waited longest for its first token, once it has waited more than a few seconds. */
   readonly waiting?: InFlightCall | null;
+  /** Warm start's mode and last warm-up (absent in states built without one). */
+  readonly warm?: WarmStatus | null;
 }
 
 export interface SnippetState {
@@ -76,6 +78,7 @@ export type MenuAction =
   | { readonly type: 'select-model'; readonly model: string }
   | { readonly type: 'copy-snippet'; readonly shell: Shell }
   | { readonly type: 'set-keep-loaded'; readonly enabled: boolean }
+  | { readonly type: 'set-warm'; readonly setting: WarmSetting }
   | { readonly type: 'set-launch-at-login'; readonly enabled: boolean }
   | { readonly type: 'open-login-items-settings' }
   | { readonly type: 'open-ollama-download' }
