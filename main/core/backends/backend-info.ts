@@ -3,6 +3,21 @@
 import { loadedContextLength } from './context-warning.js';
 import type { BackendProfile } from './profile.js';
 import type { BackendInfo, OllamaState } from './types.js';
+import type { ModelRenderer } from './renderer.js';
+import { sameModel } from './model-name.js';
+
+/**
+ * What renders `model`'s prompt, as the engine told: its loaded or installed
+ * entry; an engine that serves one model under any name (llama-server) is
+ * asked about that one. Null while unknown.
+ */
+export function rendererOf(state: OllamaState, model: string | null): ModelRenderer | null {
+  if (model === null) return null;
+  const entry = state.loaded.find((m) => sameModel(m.name, model)) ?? state.models.find((m) => sameModel(m.name, model));
+  if (entry?.renderer) return entry.renderer;
+  const only = state.loaded.length === 1 && state.models.length <= 1 ? state.loaded[0] : undefined;
+  return only?.renderer ?? null;
+}
 
 export interface BackendInfoContext {
   /** The slots the user configured (--slots): Ollama's OLLAMA_NUM_PARALLEL, which it does not report. */
@@ -26,6 +41,7 @@ export function backendInfo(state: OllamaState, profile: BackendProfile | null, 
     slots: state.slots ?? (known?.kind === 'ollama' ? context.configuredSlots : null),
     contextLength: inUse ?? state.loaded.find((m) => m.contextLength !== undefined)?.contextLength ?? null,
     liftsInlineSystem: known?.liftsInlineSystem ?? null,
+    renderer: rendererOf(state, context.model),
     usageCarriesCache: known?.usageCarriesCache ?? null,
     knobs: known ? { context: known.knobs.context, slots: known.knobs.slots } : null,
     ...(state.error === undefined ? {} : { error: state.error }),
@@ -34,10 +50,12 @@ export function backendInfo(state: OllamaState, profile: BackendProfile | null, 
 
 /** The monitor as the proxy reads it: the status object, and windows per model. */
 export function backendView(monitor: { readonly state: OllamaState; readonly profile: BackendProfile | null }, context: BackendInfoContext): {
-  info(): BackendInfo; contextLength(model: string | null): number | null; readonly profile: BackendProfile | null;
+  info(): BackendInfo; contextLength(model: string | null): number | null; renderer(model: string | null): ModelRenderer | null;
+  readonly profile: BackendProfile | null;
 } {
   return {
     info: () => backendInfo(monitor.state, monitor.profile, context),
+    renderer: (model) => rendererOf(monitor.state, model),
     contextLength: (model) => (model === null ? null : loadedContextLength(monitor.state.loaded, model)),
     get profile() {
       return monitor.profile;

@@ -9,7 +9,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { BackendChoice, OllamaMonitorEvents, OllamaState, RouterFlavour } from './types.js';
 import type { PromptSize } from './context-warning.js';
 import { contextShortfall, contextWarningMessage } from './context-warning.js';
-import { ContextCosts } from './context-costs.js';
+import { ModelFacts } from './model-facts.js';
 import { detectBackend, PROFILES, type Detected } from './detect.js';
 import { BackendRequestError, requestJson } from './http.js';
 import { compact } from './json-fields.js';
@@ -98,7 +98,7 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
   #lastPrompt: PromptSize | null = null;
   /** The model@context last warned about, so one problem yields one warning. */
   #warnedAbout: string | null = null;
-  readonly #contextCosts = new ContextCosts();
+  readonly #modelFacts = new ModelFacts();
 
   constructor(options: OllamaMonitorOptions) {
     super();
@@ -205,8 +205,8 @@ class Monitor extends EventEmitter<OllamaMonitorEvents> implements OllamaMonitor
       this.#listsWanted = false;
       try {
         const facts = await profile.read(get, identity);
-        const loaded = await this.#contextCosts.annotate(profile, get, facts.loaded);
-        return compact({ ...head, models: facts.models, loaded, slots: facts.slots });
+        const { models, loaded } = await this.#modelFacts.annotate(profile, get, facts.models, facts.loaded);
+        return compact({ ...head, models, loaded, slots: facts.slots });
       } catch (err) {
         if (controller.signal.aborted) return null;
         // Up but the lists failed: keep what we knew of this engine and read them again next time.

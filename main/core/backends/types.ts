@@ -1,5 +1,6 @@
 // What the app (tray, window, CLI) learns about the backend: which engine it
 // is, its models, what it has loaded and with how much context.
+import type { ModelRenderer } from './renderer.js';
 
 export type OllamaStatus = 'unknown' | 'up' | 'down';
 export type BackendStatus = OllamaStatus;
@@ -20,6 +21,8 @@ export interface OllamaModel {
   readonly parameterSize?: string;
   readonly quantization?: string;
   readonly contextLength?: number;
+  /** What renders its prompt, as the engine told (renderer.ts). */
+  readonly renderer?: ModelRenderer;
 }
 
 /** One model from GET /api/ps (loaded in memory). */
@@ -33,6 +36,8 @@ export interface LoadedModel {
   readonly sizeVram?: number;
   /** How much dearer a prefilled token gets per token of context, from the model's shape (model-shape.ts). */
   readonly contextCost?: number;
+  /** What renders its prompt, as the engine told (renderer.ts). */
+  readonly renderer?: ModelRenderer;
 }
 
 export interface OllamaState {
@@ -111,6 +116,8 @@ export interface BackendInfo {
   readonly contextLength: number | null;
   /** Whether inline system messages are lifted to the top of the prompt; null where it depends. */
   readonly liftsInlineSystem: boolean | null;
+  /** What renders the prompt of the model in use, as the engine told; null while unknown. */
+  readonly renderer?: ModelRenderer | null;
   /** Whether the engine's usage already carries cache figures (then they pass through untouched). */
   readonly usageCarriesCache: boolean | null;
   /** The settings the advice names for this engine. */

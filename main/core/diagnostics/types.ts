@@ -11,6 +11,7 @@ export type BustCause =
   | 'system-changed'
   | 'inline-system'
   | 'history-rewritten'
+  | 'reasoning-dropped'
   | 'slot-evicted'
   | 'side-call-evicted'
   | 'unknown';

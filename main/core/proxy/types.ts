@@ -3,6 +3,7 @@ import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
 import type { BackendProfile } from '../backends/profile.js';
 import type { BackendInfo } from '../backends/types.js';
+import type { ModelRenderer } from '../backends/renderer.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -55,6 +56,8 @@ export interface BackendView {
   info(): BackendInfo;
   /** The loaded context window of `model`, where the backend reports it. */
   contextLength(model: string | null): number | null;
+  /** What renders `model`'s prompt, as the backend told (Ollama's /api/show, llama-server's chat template); null while unknown. */
+  renderer?(model: string | null): ModelRenderer | null;
   readonly profile: BackendProfile | null;
 }
 
