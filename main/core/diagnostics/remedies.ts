@@ -18,7 +18,7 @@ export const REMEDIES: Readonly<Record<BustCause, string>> = {
   'history-rewritten': 'earlier messages changed (compaction or --resume); the next turn reuses the new history',
   'reasoning-dropped': REASONING_DROPPED_REMEDY,
   'slot-evicted': 'set OLLAMA_NUM_PARALLEL=2 (or more) so subagents get their own slot',
-  'side-call-evicted': 'a side call (title generation or the like) took the main conversation\'s slot; set --side-model <a second model>, or OLLAMA_NUM_PARALLEL=2 with --slots 2, or ANTHROPIC_DEFAULT_HAIKU_MODEL=<a second model> in the snippet',
+  'side-call-evicted': 'a side call (title generation or the like) took the main conversation\'s slot; set --side-model <a model with a different weights file> (an `ollama cp` alias shares the runner and its cache; a second file costs its memory), or OLLAMA_NUM_PARALLEL=2 with --slots 2 (a second context in memory), or ANTHROPIC_DEFAULT_HAIKU_MODEL=<that second model> in the snippet',
   unknown: 'cause not recognised; please report this line',
 };
 
@@ -60,7 +60,8 @@ export function slotEvictedRemedy(slots: number, evictor: Evictor | null = null,
   const moreSlots = `OLLAMA_NUM_PARALLEL=${parallel} with --slots ${parallel}`;
   if (evictor?.subagent) {
     return `${evictor.label} took this conversation's cache slot. Fix: give each agent a slot of its own (${moreSlots}; `
-      + `this agent tree needs ${parallel}), or run subagents on another model, which Ollama keeps in its own runner and cache `
+      + `this agent tree needs ${parallel}, each a context in memory), or run subagents on a model with a different weights file: `
+      + 'Ollama keys its runners (and caches) by weights file, so an `ollama cp` alias shares the main model\'s cache, and a second file costs its memory '
       + '(Settings › Subagent model, or `llm-cache-proxy snippet --subagent-model M` for CLAUDE_CODE_SUBAGENT_MODEL)';
   }
   const who = evictor === null ? '' : `${evictor.label} took this conversation's cache slot; `;

@@ -119,7 +119,7 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   subagentModel: {
     type: 'string', default: '',
     title: 'Subagent model',
-    description: 'Another local model for subagents (CLAUDE_CODE_SUBAGENT_MODEL in claudel). Ollama keeps it in its own runner and cache, so subagents no longer evict the main conversation. Empty: subagents use Model.',
+    description: 'Another local model for subagents (CLAUDE_CODE_SUBAGENT_MODEL in claudel). Ollama keys runners by weights file, so a model with a different file keeps its own cache (at the cost of its memory) and subagents no longer evict the main conversation; an `ollama cp` alias shares the runner and cache. Empty: subagents use Model.',
   },
   contextTokens: {
     type: 'integer', minimum: 0, maximum: 10_000_000, default: 0,
