@@ -14,49 +14,11 @@ import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin
 import { startBackendRig, type BackendRig } from './support/backend-rig.js';
 import { send } from './support/http-client.js';
 import { loadRecording, RECORDING_NAMES, type RecordedCall } from './support/recordings.js';
+import { recoverySession, thinkingSession, type Body } from './support/made-sessions.js';
 import { renderAs } from './support/ollama-renderers.js';
 
-type Json = Record<string, unknown>;
-type Block = Json & { type: string; text?: string };
-interface Body { model: string; system: Block[]; messages: { role: string; content: string | Block[] }[] }
 
 const MODEL = 'qwen3-coder:30b';
-const RECOVERY = '<system-reminder>Output token limit hit. Resume directly from where you stopped.</system-reminder>';
-
-const withBody = (call: RecordedCall, body: Body): RecordedCall => ({ ...call, body: JSON.stringify(body) });
-const parse = (call: RecordedCall): Body => JSON.parse(call.body) as Body;
-
-/** The first call of a 2.1.332 session, then three max-output recoveries: a block appended to the first user message, a newline added to its text. */
-function recoverySession(): RecordedCall[] {
-  const first = loadRecording('cc-2.1.332-tool-loop').calls[0]!;
-  const calls = [first];
-  for (let k = 1; k <= 3; k++) {
-    const body = parse(first);
-    const content = body.messages[0]!.content as Block[];
-    const lastText = content.map((b) => b.type).lastIndexOf('text');
-    content[lastText] = { ...content[lastText]!, text: `${content[lastText]!.text ?? ''}\n` };
-    for (let i = 0; i < k; i++) content.push({ type: 'text', text: RECOVERY });
-    calls.push(withBody(first, body));
-  }
-  return calls;
-}
-
-/** The tool-loop session answered with thinking, then a second user prompt and its tool call. */
-function thinkingSession(): RecordedCall[] {
-  const [first, second] = loadRecording('cc-2.1.332-tool-loop').calls;
-  const think = (text: string): Block => ({ type: 'thinking', thinking: `I should ${text}. `.repeat(40), signature: '' });
-  const withThinking = (body: Body): Body => {
-    body.messages.forEach((m) => {
-      if (m.role === 'assistant' && Array.isArray(m.content) && m.content[0]?.type !== 'thinking') m.content.unshift(think('read the notes'));
-    });
-    return body;
-  };
-  const loop = withThinking(parse(second!));
-  const answered = withThinking({ ...loop, messages: [...loop.messages, { role: 'assistant', content: [think('answer'), { type: 'text', text: 'It caches the prompt prefix.' }] }, { role: 'user', content: 'And how?' }] });
-  const again = withThinking({ ...answered, messages: [...answered.messages, { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_2', name: 'Read', input: { file_path: '/home/user/project/notes.md' } }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_2', content: 'notes' }] }] });
-  return [first!, withBody(second!, loop), withBody(second!, answered), withBody(second!, again)];
-}
-
 /** The same body as an ideal client sends it: no billing block. */
 function ideal(body: string): Body {
   const parsed = JSON.parse(body) as Body;

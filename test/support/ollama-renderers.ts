@@ -2,13 +2,13 @@
 // renderer family, written from its source (anthropic/anthropic.go
 // FromMessagesRequest and convertMessage; template/template.go collate;
 // model/renderers/qwen3coder.go; model/renderers/qwen35.go), to hold the
-// proxy's fold and its diagnostics to account. Tool definitions render as one
-// line of names: they are a stable part of the prompt and do not decide where
-// two calls part.
+// proxy's fold and its diagnostics to account. Tool definitions render as
+// their JSON, one a line: about the size the renderers give them, and a
+// stable part of the prompt that does not decide where two calls part.
 import type { PromptFamily } from '../../main/core/backends/renderer.js';
 
 type Block = { type?: string; text?: string; thinking?: string; content?: unknown; name?: string; input?: unknown };
-interface Body { system?: unknown; messages?: { role?: string; content?: unknown }[]; tools?: { name?: string }[]; thinking?: { type?: string } }
+interface Body { system?: unknown; messages?: { role?: string; content?: unknown }[]; tools?: unknown[]; thinking?: { type?: string } }
 interface Message { role: string; content: string; thinking: string; calls: string[] }
 
 function textOf(content: unknown): string {
@@ -42,7 +42,7 @@ function convert(body: Body): Message[] {
 
 const turn = (role: string, content: string): string => `<|im_start|>${role}\n${content}<|im_end|>\n`;
 const calls = (m: Message): string => m.calls.map((c) => `\n<tool_call>${c}</tool_call>`).join('');
-const tools = (body: Body): string => `\n# Tools ${(body.tools ?? []).map((t) => t.name ?? '').join(',')}`;
+const tools = (body: Body): string => `\n# Tools\n<tools>\n${(body.tools ?? []).map((t) => JSON.stringify(t)).join('\n')}\n</tools>`;
 
 /** template.go collate: every system message into the first, consecutive same-role messages merged. */
 function renderTemplate(body: Body, messages: readonly Message[]): string {
