@@ -21,7 +21,8 @@ export class ModelFacts {
    * refinements.
    */
   async annotate(profile: BackendProfile, get: GetJson, models: readonly OllamaModel[], loaded: readonly LoadedModel[]): Promise<{ models: OllamaModel[]; loaded: LoadedModel[] }> {
-    const names = [...new Set([...loaded.map((m) => m.name), ...models.map((m) => m.name)])];
+    // Loaded models first; installed ones up to half of what is remembered, so a long list cannot churn the memory.
+    const names = [...new Set([...loaded.map((m) => m.name), ...models.slice(0, REMEMBERED / 2).map((m) => m.name)])];
     for (const name of names) await this.#learn(profile, get, name);
     const facts = (name: string): ModelDescription | null => this.#known.get(`${profile.kind}\0${name}`) ?? null;
     return {
