@@ -106,7 +106,7 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   inlineSystem: {
     type: 'string', enum: INLINE_SYSTEM_MODES, default: 'fold',
     title: 'Inline system messages',
-    description: 'fold: turn system messages inside the conversation into <system-reminder> text where they stand, so the backend cannot lift them to the top and re-read everything after; keep: forward them as sent.',
+    description: 'fold: place system messages inside the conversation by the model\'s renderer, so the backend cannot lift them to the top and re-read everything after: the opening context at the end of the system prompt (where Ollama\'s template path puts it), later ones as <system-reminder> text where they stand, none moved for a renderer that keeps them in place (qwen3.5); keep: forward them as sent.',
   },
   bare: {
     type: 'boolean', default: false,
