@@ -16,6 +16,8 @@ import { send } from './support/http-client.js';
 import { loadRecording, RECORDING_NAMES, type RecordedCall } from './support/recordings.js';
 import { recoverySession, thinkingSession, type Body } from './support/made-sessions.js';
 import { renderAs } from './support/ollama-renderers.js';
+import { engineUnavailable, loadLlama } from '../bench/engine/llama.js';
+import { ensureModel } from '../bench/engine/model.js';
 
 
 const MODEL = 'qwen3-coder:30b';
@@ -33,14 +35,30 @@ function commonPrefix(a: string, b: string): number {
 }
 
 /** Per call, how much of its chain's previous prompt it does not begin with: what the backend reads again (0 for a chain's first call). */
-function rereads(calls: readonly RecordedCall[], prompts: readonly string[]): number[] {
+function rereads(calls: readonly RecordedCall[], prompts: readonly string[], size: (text: string) => number = (text) => text.length): number[] {
   const last = new Map<string, string>();
   return calls.map((call, i) => {
     const chain = call.headers['x-claude-code-agent-id'] ?? call.role;
     const previous = last.get(chain);
     last.set(chain, prompts[i]!);
-    return previous === undefined ? 0 : previous.length - commonPrefix(previous, prompts[i]!);
+    return previous === undefined ? 0 : size(previous.slice(commonPrefix(previous, prompts[i]!)));
   });
+}
+
+/**
+ * With FOLD_FAMILIES_PRINT=tokens and the engine installed, the figures are
+ * printed in the engine's tokens (its tokenizer on what is read again);
+ * otherwise in characters, which decide the assertions either way.
+ */
+let sizing: Promise<{ unit: string; size: (text: string) => number }> | null = null;
+
+function printedSize(): Promise<{ unit: string; size: (text: string) => number }> {
+  sizing ??= (async () => {
+    if (process.env.FOLD_FAMILIES_PRINT !== 'tokens' || engineUnavailable() !== null) return { unit: 'chars', size: (text: string) => text.length };
+    const model = await (await loadLlama()).loadModel({ modelPath: await ensureModel('test') });
+    return { unit: 'engine tokens', size: (text: string) => (text.length === 0 ? 0 : model.tokenize(text).length) };
+  })();
+  return sizing;
 }
 
 const SESSIONS: readonly (readonly [string, () => RecordedCall[]])[] = [
@@ -83,7 +101,12 @@ for (const family of PROMPT_FAMILIES) {
         const proxied = rereads(calls, forwarded.map((b) => renderAs(family, b)));
         const direct = rereads(calls, calls.map((c) => renderAs(family, JSON.parse(c.body) as Body)));
         const idealClient = rereads(calls, calls.map((c) => renderAs(family, ideal(c.body))));
-        if (process.env.FOLD_FAMILIES_PRINT) console.log(`${family} · ${name}: re-read chars proxy ${proxied.join(' ')} | direct ${direct.join(' ')} | ideal ${idealClient.join(' ')}`);
+        if (process.env.FOLD_FAMILIES_PRINT) {
+          const { unit, size } = await printedSize();
+          const measure = (prompts: string[]): string => rereads(calls, prompts, size).join(' ');
+          console.log(`${family} · ${name}: re-read ${unit} proxy ${measure(forwarded.map((b) => renderAs(family, b)))}`
+            + ` | direct ${measure(calls.map((c) => renderAs(family, JSON.parse(c.body) as Body)))} | ideal ${measure(calls.map((c) => renderAs(family, ideal(c.body))))}`);
+        }
         proxied.forEach((chars, i) => {
           assert.ok(chars <= direct[i]!, `call ${i + 1}: ${chars} characters re-read through the proxy, ${direct[i]} direct`);
           assert.ok(chars <= idealClient[i]!, `call ${i + 1}: ${chars} characters re-read through the proxy, ${idealClient[i]} by an ideal client`);
