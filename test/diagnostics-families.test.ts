@@ -61,6 +61,12 @@ describe('the estimate rendered per family', () => {
     assert.ok(!text.includes('ENV') && !text.includes('PLAN') && !text.includes('<think>'));
   });
 
+  test('qwen3.8: the system message lifted, every think block kept', () => {
+    const text = renderPrompt(body, 'qwen3.8').text;
+    assert.ok(text.startsWith('SYS\n\nENV'));
+    assert.ok(text.includes('<think>PLAN</think>ok') && text.includes('<think></think>fine'));
+  });
+
   test('qwen3.5: the system message in place; a think block, empty or not, only after the last user query', () => {
     const text = renderPrompt(body, 'qwen3.5').text;
     assert.ok(text.indexOf('ENV') > text.indexOf('first'), 'after the first user message');

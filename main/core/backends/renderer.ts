@@ -17,16 +17,19 @@
 // - `qwen3.5` (model/renderers/qwen35.go, the Qwen 3.5 and 3.6 models): later
 //   system messages stay where they stand, and an assistant message's
 //   reasoning is rendered only after the last real user query, so each new
-//   prompt drops the previous turn's reasoning.
+//   prompt drops the previous turn's reasoning;
+// - `qwen3.8` (the same file's Qwen 3.8 variant): every system message joined
+//   into one leading system turn, like the template path, and every
+//   assistant message's reasoning rendered, so nothing is dropped.
 // llama-server renders with the model's Jinja chat template (GET /props
 // `chat_template`); Qwen 3.5/3.6's template has the same two traits, and Qwen
 // 3.6's takes a `preserve_thinking` switch that keeps earlier reasoning.
 import { isObject, str } from './json-fields.js';
 
 /** How a family places inline system messages and earlier reasoning. */
-export type PromptFamily = 'template' | 'qwen3-coder' | 'qwen3.5';
+export type PromptFamily = 'template' | 'qwen3-coder' | 'qwen3.5' | 'qwen3.8';
 
-export const PROMPT_FAMILIES: readonly PromptFamily[] = ['template', 'qwen3-coder', 'qwen3.5'];
+export const PROMPT_FAMILIES: readonly PromptFamily[] = ['template', 'qwen3-coder', 'qwen3.5', 'qwen3.8'];
 
 export interface ModelRenderer {
   readonly family: PromptFamily;
@@ -46,6 +49,7 @@ export const TEMPLATE_PATH: ModelRenderer = Object.freeze({ family: 'template', 
 const OLLAMA_FAMILIES: Readonly<Record<string, PromptFamily>> = {
   'qwen3-coder': 'qwen3-coder',
   'qwen3.5': 'qwen3.5',
+  'qwen3.8': 'qwen3.8',
 };
 
 /** The renderer name a Modelfile text declares (`RENDERER qwen3.5`, quoted when it holds spaces). */

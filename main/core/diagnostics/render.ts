@@ -17,6 +17,8 @@
 //   query carries a think block (even an empty one), every earlier one none.
 //   (It renders the top-level system after the tools; this keeps the one
 //   layout, which moves where a system edit diverges, not what a turn reuses.)
+// - qwen3.8 (qwen35.go's Qwen 3.8 variant): system messages lifted like the
+//   template path, no merging, every assistant message's think block kept.
 // Two prompts then compare equal exactly where the backend's KV cache would.
 import type { PromptFamily } from '../backends/renderer.js';
 
@@ -264,6 +266,7 @@ function familyLayout(family: PromptFamily, converted: readonly Converted[], has
     const lastUser = lastOf(collated, 'user');
     return { lifted: systems, messages: collated, think: (_m, k) => k > lastUser, always: false };
   }
+  if (family === 'qwen3.8') return { lifted: systems, messages: converted, think: () => true, always: true };
   // Both Qwen renderers take a leading system message as the system prompt when the top-level one is empty.
   const leading = !hasSystem && converted[0]?.role === 'system' ? [converted[0]] : [];
   const rest = converted.slice(leading.length);
