@@ -19,6 +19,7 @@ import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
+import { reasoningDroppedRemedy } from '../diagnostics/remedies.js';
 import type { BackendView } from '../backends/backend-info.js';
 
 export interface CallDiagnosticsOptions {
@@ -136,7 +137,7 @@ export class CallDiagnostics {
       conversationReuse: o.conversationReuse,
       bust: bust && {
         ...bust,
-        ...this.engineRemedy(bust.cause),
+        ...this.engineRemedy(bust.cause, o),
         before: readableExcerpt(bust.before),
         after: readableExcerpt(bust.after),
         ...(bust.lead === undefined ? {} : { lead: readableExcerpt(bust.lead) }),
@@ -154,7 +155,12 @@ export class CallDiagnostics {
   }
 
   /** A remedy that names the engine's own setting, where the diagnostics' one is Ollama's. */
-  private engineRemedy(cause: string): { remedy: string } | Record<string, never> {
+  private engineRemedy(cause: string, o: Observation): { remedy: string } | Record<string, never> {
+    if (cause === 'reasoning-dropped') {
+      const backend = this.options.backend;
+      const reread = this.calibrator.estimate(o.model, Math.round(o.promptChars * (1 - o.reuse)));
+      return { remedy: reasoningDroppedRemedy(backend?.renderer?.(o.model) ?? null, backend?.info().kind ?? null, reread) };
+    }
     if (cause !== 'slot-evicted') return {};
     const advice = slotEvictedAdvice(this.options.backend?.profile ?? null, this.options.slots);
     return advice === null ? {} : { remedy: advice };
@@ -188,7 +194,9 @@ export class CallDiagnostics {
       return null; // the backend will say what is wrong with it
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-    const rendered = renderPrompt(body);
+    const model = 'model' in body && typeof body.model === 'string' ? body.model : null;
+    // Rendered the way the model's renderer does, so the estimate moves and drops what the backend does.
+    const rendered = renderPrompt(body, this.options.backend?.renderer?.(model)?.family ?? 'template');
     const observation = call.countTokens
       ? null
       : this.observe(pending, body, rendered);

@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../wire/types.js';
+import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, PromptFamily, UpstreamError } from '../wire/types.js';
 import { prefillRate } from '../wait/prefill-rate.js';
 import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
@@ -78,6 +78,9 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   setRewriteMode(mode: RewriteMode): void {
     this.rewriteMode = mode;
   }
+
+  /** The prompt family of a model, as the backend reported its renderer; null while unknown. */
+  private readonly familyOf = (model: string | null): PromptFamily | null => this.options.backend?.renderer?.(model)?.family ?? null;
 
   setInlineSystem(mode: InlineSystemMode): void {
     this.inlineSystem = mode;
@@ -257,7 +260,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem });
+    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem, familyOf: this.familyOf });
     const countTokens = isCountTokensPath(req.path);
     const sideModel = this.options.sideModel;
     const routed = sideModel && !countTokens ? routeSideCall(result.pieces, result.members, sideModel, this.scanMemo) : null;
