@@ -17,6 +17,7 @@ import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
+import { MAX_ANALYSED_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
 import type { BackendView } from './types.js';
 
@@ -39,6 +40,8 @@ interface Pending {
   readonly rewriteMode: RewriteMode;
   readonly receivedAt: Date;
   analysis?: Analysis | null;
+  /** Set when the body was forwarded but not analysed, and why. */
+  skipped?: string;
 }
 
 export class CallDiagnostics {
@@ -177,19 +180,37 @@ export class CallDiagnostics {
     if (!pending) return null;
     if (pending.analysis !== undefined) return pending.analysis;
     pending.analysis = null;
-    let body: unknown;
-    try {
-      body = this.parser.parse(call.pieces, call.members);
-    } catch {
-      return null; // the backend will say what is wrong with it
+    // Checked before anything recursive sees the body: a deeper one is forwarded but not analysed.
+    if (nestsDeeperThan(call.pieces)) {
+      pending.skipped = `not analysed: the body nests deeper than ${MAX_ANALYSED_DEPTH} levels`;
+      return null;
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-    const rendered = renderPrompt(body);
-    const observation = call.countTokens
-      ? null
-      : this.observe(pending, body, rendered);
-    pending.analysis = { body, rendered, observation };
-    return pending.analysis;
+    try {
+      let body: unknown;
+      try {
+        body = this.parser.parse(call.pieces, call.members);
+      } catch {
+        return null; // the backend will say what is wrong with it
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+      const rendered = renderPrompt(body);
+      const observation = call.countTokens
+        ? null
+        : this.observe(pending, body, rendered);
+      pending.analysis = { body, rendered, observation };
+      return pending.analysis;
+    } catch (error) {
+      // The analysis runs outside any request's error handling (in setImmediate,
+      // inside http-proxy's events): whatever a body does to it must not end the process.
+      pending.skipped = `not analysed: ${(error as Error).message}`;
+      return null;
+    }
+  }
+
+  /** Why a call was forwarded without being analysed, if it was. */
+  skipped(call: MessageCall): string | null {
+    this.analyze(call);
+    return this.pending.get(call)?.skipped ?? null;
   }
 
   /** Each agent of a session is a conversation of its own (issue 18). */

@@ -323,6 +323,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.idle.activity();
     const call = callOf(req);
     if (call?.rule?.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
+    const skipped = call ? this.diagnostics.skipped(call) : null;
+    if (skipped !== null && !exchange.note) exchange.note = skipped;
     const entry: RequestLogEntry = {
       method: req.method ?? '',
       path: req.url ?? '',
