@@ -14,6 +14,8 @@ import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
+import { BodyBudget, readBody } from './body-reader.js';
+import { expectsContinue, sendContinue } from './expect-continue.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
 import { routeSideCall, sideModelMissing } from './side-model.js';
@@ -61,6 +63,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private nextCallId = 1;
   private readonly upstreamErrors: UpstreamError[] = [];
   private readonly calls = new InFlightCalls<MessageCall>();
+  private readonly bodyBudget: BodyBudget;
 
   constructor(private readonly options: ProxyOptions) {
     super();
@@ -70,6 +73,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
     this.agent = upstreamAgent(options.target, options.upstreamCa);
     this.idle = new IdleCollector(options.collectWhenIdleMs ?? COLLECT_WHEN_IDLE_MS);
+    this.bodyBudget = new BodyBudget(options.maxBodyBytes);
   }
 
   get running(): boolean {
@@ -109,7 +113,12 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) throw new Error('proxy is already running');
     this.agent = upstreamAgent(this.options.target, this.options.upstreamCa);
-    const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, this.buildApp());
+    const app = this.buildApp();
+    const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, app);
+    server.on('checkContinue', (req, res) => {
+      expectsContinue(req);
+      app(req, res);
+    });
     // Prefill of a long prompt can take minutes before the first byte: no server-side timeouts.
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
@@ -203,7 +212,11 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       },
     }));
     app.use(ownRoutesOnly(own));
-    app.post(MESSAGE_PATHS, express.raw({ type: () => true, limit: this.options.maxBodyBytes, inflate: true }), this.prepareMessageCall);
+    app.post(MESSAGE_PATHS, readBody(this.options.maxBodyBytes, this.bodyBudget), this.prepareMessageCall);
+    app.use((req, res, next) => {
+      sendContinue(req, res);
+      next();
+    });
     app.use(createForwarder({
       target: this.options.target,
       agent: this.agent,
@@ -252,6 +265,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     const verdict = checkRequest(req.headers, this.policy);
     if (verdict.ok) return next();
     exchange.note = verdict.reason;
+    // A refused request's body is never read: end the connection with the answer rather than drain it.
+    res.setHeader('connection', 'close');
     sendAnthropicError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.reason);
   };
 
@@ -312,6 +327,11 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     }
     if (err.type === 'encoding.unsupported') {
       return sendAnthropicError(res, 415, 'invalid_request_error', `unsupported Content-Encoding: ${err.message ?? ''}`);
+    }
+    if (err.type === 'body.budget') {
+      const note = `request body refused: ${err.message ?? ''}; try again shortly`;
+      if (exchange) exchange.note = note;
+      return sendAnthropicError(res, 503, 'overloaded_error', note);
     }
     if (err.type === 'request.aborted') return void res.destroy();
     const message = `llm-cache-proxy could not read the request: ${err.message ?? String(err)}`;
