@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseServeArgs(argv, argv.includes('--help') || argv.includes('-h') ? BUILTIN_DEFAULTS : settingsFileDefaults(err), {
     // The environment keeps a secret off the command line, where `ps` would show it.
     upstreamAuth: process.env['LLM_CACHE_PROXY_UPSTREAM_AUTH'],
+    token: process.env['LLM_CACHE_PROXY_TOKEN'],
   });
   switch (parsed.kind) {
     case 'help':

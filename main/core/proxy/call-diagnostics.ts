@@ -11,7 +11,7 @@ import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
 import { isSideCall } from '../diagnostics/side-call.js';
-import type { BustCause, CallRecord, ContextOverflow } from '../diagnostics/types.js';
+import type { Bust, BustCause, CallRecord, ContextOverflow } from '../diagnostics/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
@@ -26,6 +26,8 @@ export interface CallDiagnosticsOptions {
   readonly cacheUsage: boolean;
   /** Where context windows and the backend's habits come from; absent without a backend monitor. */
   readonly backend?: BackendView | undefined;
+  /** Keep the prompt text around a miss in the record (off unless the user asks). */
+  readonly promptExcerpts?: boolean;
 }
 
 interface Analysis {
@@ -133,13 +135,7 @@ export class CallDiagnostics {
       estimatedReuse: answered ? o.reuse : 0,
       answered,
       conversationReuse: o.conversationReuse,
-      bust: bust && {
-        ...bust,
-        ...this.engineRemedy(bust.cause),
-        before: readableExcerpt(bust.before),
-        after: readableExcerpt(bust.after),
-        ...(bust.lead === undefined ? {} : { lead: readableExcerpt(bust.lead) }),
-      },
+      bust: bust && this.withExcerpts(bust),
       ttftMs: call.firstContentAt === null ? null : Math.round(call.firstContentAt - call.startedAt),
       durationMs: Math.round(outcome.endedAt - call.startedAt),
       inputTokens: figures.inputTokens,
@@ -150,6 +146,18 @@ export class CallDiagnostics {
       slotsNeeded: o.slotsNeeded,
       ...(overflow ? { contextOverflow: overflow } : {}),
     };
+  }
+
+  /**
+   * The prompt text around a miss, only when the user asked for it: a record
+   * goes to the status API and the live feed, which any local user can read
+   * on loopback without a token, and to the --explain log.
+   */
+  private withExcerpts(bust: Bust): Bust {
+    const { before, after, lead, ...rest } = bust;
+    const shown = { ...rest, ...this.engineRemedy(bust.cause) };
+    if (!this.options.promptExcerpts) return { ...shown, before: '', after: '' };
+    return { ...shown, before: readableExcerpt(before), after: readableExcerpt(after), ...(lead === undefined ? {} : { lead: readableExcerpt(lead) }) };
   }
 
   /** A remedy that names the engine's own setting, where the diagnostics' one is Ollama's. */

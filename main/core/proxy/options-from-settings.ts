@@ -21,6 +21,7 @@ export function proxyOptionsFromSettings(s: Readonly<Settings>): ProxyOptions {
     upstreamTimeoutMs: 0,
     affinityHeaders: affinityTargets(s.affinityHeaders, s.router === 'none' ? null : s.router),
     upstreamAuth: s.upstreamAuth || undefined,
+    promptExcerpts: s.promptExcerpts,
   };
 }
 

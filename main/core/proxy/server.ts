@@ -16,6 +16,7 @@ import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
 import { BodyBudget, readBody } from './body-reader.js';
 import { expectsContinue, sendContinue } from './expect-continue.js';
+import { ClientTimeouts, DEFAULT_CLIENT_TIME_LIMITS } from './client-timeouts.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
 import { routeSideCall, sideModelMissing } from './side-model.js';
@@ -41,6 +42,8 @@ interface Exchange {
 
 /** How many upstream failures /_proxy/status keeps. */
 const UPSTREAM_ERRORS_KEPT = 20;
+/** How long an idle client connection stays open for its next request. */
+const KEEP_ALIVE_MS = 65_000;
 /** Long enough that a conversation's next turn usually comes first, so a session's calls are not interrupted. */
 const COLLECT_WHEN_IDLE_MS = 10_000;
 
@@ -64,16 +67,18 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly upstreamErrors: UpstreamError[] = [];
   private readonly calls = new InFlightCalls<MessageCall>();
   private readonly bodyBudget: BodyBudget;
+  private readonly clientTimeouts: ClientTimeouts;
 
   constructor(private readonly options: ProxyOptions) {
     super();
     this.rewriteMode = options.rewrite;
     this.inlineSystem = options.inlineSystem ?? 'fold';
     this.policy = this.buildPolicy(options.port);
-    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
+    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend, promptExcerpts: options.promptExcerpts ?? false });
     this.agent = upstreamAgent(options.target, options.upstreamCa);
     this.idle = new IdleCollector(options.collectWhenIdleMs ?? COLLECT_WHEN_IDLE_MS);
     this.bodyBudget = new BodyBudget(options.maxBodyBytes);
+    this.clientTimeouts = new ClientTimeouts({ ...DEFAULT_CLIENT_TIME_LIMITS, ...options.clientTimeLimits, keepAliveMs: KEEP_ALIVE_MS });
   }
 
   get running(): boolean {
@@ -114,15 +119,17 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     if (this.server) throw new Error('proxy is already running');
     this.agent = upstreamAgent(this.options.target, this.options.upstreamCa);
     const app = this.buildApp();
-    const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, app);
+    const server = http.createServer({ noDelay: true, keepAliveTimeout: KEEP_ALIVE_MS }, app);
     server.on('checkContinue', (req, res) => {
       expectsContinue(req);
       app(req, res);
     });
-    // Prefill of a long prompt can take minutes before the first byte: no server-side timeouts.
+    // Prefill of a long prompt can take minutes before the first byte: no
+    // timeout on the whole exchange. What is waited for from the client is
+    // timed by clientTimeouts instead.
     server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
     server.on('connection', (socket) => {
+      this.clientTimeouts.connection(socket);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
@@ -256,6 +263,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly admit = (req: Request, res: Response, next: NextFunction): void => {
     const exchange: Exchange = { startedAt: performance.now(), bytesIn: Number(req.headers['content-length'] ?? 0) || 0, bytesOut: 0 };
     this.exchanges.set(req, exchange);
+    this.clientTimeouts.request(req, res);
     // The live feed stays open for good: it must not hold up a graceful stop.
     if (req.url !== '/_proxy/events') this.inFlight.add(res);
     res.once('close', () => {

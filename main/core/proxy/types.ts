@@ -3,6 +3,7 @@ import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError } from '../diagnostics/types.js';
 import type { BackendProfile } from '../backends/profile.js';
 import type { BackendInfo } from '../backends/types.js';
+import type { ClientTimeLimits } from './client-timeouts.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -46,6 +47,10 @@ export interface ProxyOptions {
    * after the call has been forwarded, for the in-flight entry.
    */
   readonly backendInfo?: (model: string | null) => BackendModelInfo;
+  /** What the proxy waits for from a client: its headers and each pause in its body (client-timeouts.ts). */
+  readonly clientTimeLimits?: Partial<Pick<ClientTimeLimits, 'headersMs' | 'bodyIdleMs'>>;
+  /** Show prompt excerpts around a cache miss in call records, the status API, the live feed and --explain; off by default. */
+  readonly promptExcerpts?: boolean;
   /** A full garbage collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
   readonly collectWhenIdleMs?: number;
 }
