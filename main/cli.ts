@@ -57,7 +57,8 @@ function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
       backend: settings.backend, router: settings.router === 'none' ? null : settings.router, contextTokens: settings.contextTokens,
     };
   } catch (error) {
-    warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);
+    // The message says which: a file that cannot be read, or a folder that cannot be written.
+    warn(`llm-cache-proxy: settings file: ${(error as Error).message}; using defaults\n`);
     return BUILTIN_DEFAULTS;
   }
 }
