@@ -66,6 +66,10 @@ function closeAfterAnswer(res: ServerResponse): void {
   if (!res.headersSent) res.setHeader('connection', 'close');
 }
 
+function budgetError(budget: BodyBudget): BodyError {
+  return bodyError('body.budget', `other request bodies still arriving hold ${budget.inUse} of the ${budget.limit} bytes the proxy takes in at once (--max-body)`);
+}
+
 export function readBody(maxBytes: number, budget: BodyBudget): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
     if (!hasBody(req)) {
@@ -83,10 +87,18 @@ export function readBody(maxBytes: number, budget: BodyBudget): (req: Request, r
       closeAfterAnswer(res);
       return next(bodyError('encoding.unsupported', encoding));
     }
+    // A declared length is reserved whole before a byte is read: an upload that
+    // cannot fit is refused at once, rather than after it has filled memory
+    // that then waits for a garbage collection.
+    let taken = Number.isFinite(declared) ? declared : 0;
+    if (!budget.take(taken)) {
+      closeAfterAnswer(res);
+      return next(budgetError(budget));
+    }
     sendContinue(req, res);
     const source: Readable = inflater ? req.pipe(inflater) : req;
     const chunks: Buffer[] = [];
-    let taken = 0;
+    let received = 0;
     let settled = false;
     const settle = (error: BodyError | null): void => {
       if (settled) return;
@@ -98,7 +110,7 @@ export function readBody(maxBytes: number, budget: BodyBudget): (req: Request, r
       }
       budget.give(taken);
       if (error === null) {
-        req.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, taken);
+        req.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
         return next();
       }
       if (error.type === 'request.aborted') return next(error);
@@ -108,11 +120,13 @@ export function readBody(maxBytes: number, budget: BodyBudget): (req: Request, r
       next(error);
     };
     const onData = (chunk: Buffer): void => {
-      if (taken + chunk.length > maxBytes) return settle(bodyError('entity.too.large', 'request entity too large', maxBytes));
-      if (!budget.take(chunk.length)) {
-        return settle(bodyError('body.budget', `the proxy is already receiving ${budget.inUse} bytes of other request bodies, its limit (--max-body)`));
+      received += chunk.length;
+      if (received > maxBytes) return settle(bodyError('entity.too.large', 'request entity too large', maxBytes));
+      // Past what was reserved (a chunked or compressed body): reserve as it grows.
+      if (received > taken) {
+        if (!budget.take(received - taken)) return settle(budgetError(budget));
+        taken = received;
       }
-      taken += chunk.length;
       chunks.push(chunk);
     };
     source.on('data', onData);
