@@ -150,7 +150,8 @@ describe('request smuggling framings are refused, never forwarded', () => {
 
 describe('memory under unfinished uploads, measured on the real CLI process', () => {
   test('8 uploads each stopped short of --max-body keep RSS within 2 × --max-body above idle', { timeout: 60_000 }, async (t) => {
-    const maxBody = 32 * 1024 * 1024;
+    // The shape of the report: --max-body 64mb, eight uploads stopped at 60 MB.
+    const maxBody = 64 * 1024 * 1024;
     const cli = runCli(['--port', '0', '--target', 'http://127.0.0.1:9', '--max-body', String(maxBody), '--log-level', 'warn'], {
       ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'hostile-memory-')),
     });
@@ -159,13 +160,13 @@ describe('memory under unfinished uploads, measured on the real CLI process', ()
       const idle = await rssOf(cli.child.pid!);
       if (idle === null) return t.skip('no /proc to read the process memory from');
       const part = Buffer.alloc(1024 * 1024, 0x20);
-      const parts = [`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${maxBody}\r\n\r\n`, ...Array.from({ length: 30 }, () => part)];
+      const parts = [`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${maxBody}\r\n\r\n`, ...Array.from({ length: 60 }, () => part)];
       const uploads = Array.from({ length: 8 }, () => rawExchange(port, parts, { waitMs: 4000 }));
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const loaded = (await rssOf(cli.child.pid!))!;
       await Promise.all(uploads);
       const grew = loaded - idle;
-      t.diagnostic(`RSS idle ${(idle / 2 ** 20).toFixed(0)} MB, with 8 unfinished ${maxBody / 2 ** 20} MB uploads ${(loaded / 2 ** 20).toFixed(0)} MB (+${(grew / 2 ** 20).toFixed(0)} MB, bound ${2 * maxBody / 2 ** 20} MB)`);
+      t.diagnostic(`RSS idle ${(idle / 2 ** 20).toFixed(0)} MB, with 8 uploads of 60 MB unfinished (--max-body ${maxBody / 2 ** 20} MB) ${(loaded / 2 ** 20).toFixed(0)} MB (+${(grew / 2 ** 20).toFixed(0)} MB, bound ${2 * maxBody / 2 ** 20} MB)`);
       assert.ok(grew < 2 * maxBody, `RSS grew ${(grew / 2 ** 20).toFixed(0)} MB`);
     } finally {
       cli.child.kill('SIGKILL');

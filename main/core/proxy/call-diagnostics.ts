@@ -210,7 +210,8 @@ export class CallDiagnostics {
     } catch (error) {
       // The analysis runs outside any request's error handling (in setImmediate,
       // inside http-proxy's events): whatever a body does to it must not end the process.
-      pending.skipped = `not analysed: ${(error as Error).message}`;
+      // Named by its kind only: an error's message may quote the body.
+      pending.skipped = `not analysed: the diagnostics failed on it (${(error as Error).name})`;
       return null;
     }
   }
