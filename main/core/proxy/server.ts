@@ -25,6 +25,7 @@ import { IdleCollector } from './idle-collect.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
+import { ownRoutesOnly } from './own-routes.js';
 import { uiRoutes } from '../ui/routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
 import { parseUpstreamAuth, upstreamAgent } from './upstream.js';
@@ -379,32 +380,6 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.addCall(withWindow);
     this.emit('call', withWindow);
   }
-}
-
-const OWN_PREFIX = '/_proxy';
-
-/** The proxy's own endpoints that answer GET (and HEAD) only. */
-const OWN_GET_PATHS = new Set(['/_proxy/status', '/_proxy/events', '/_proxy/ui', '/_proxy/ui/']);
-
-/**
- * Everything under /_proxy is the proxy's own and never reaches the backend:
- * what no route answers is a 404, a known path with another method a 405.
- */
-function ownRoutesOnly(router: express.Router): express.RequestHandler {
-  return (req, res, next) => {
-    if (!req.url.startsWith(OWN_PREFIX)) return next();
-    // JSON and event streams are not for a browser to guess into something else.
-    res.setHeader('x-content-type-options', 'nosniff');
-    router(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      const path = req.url.split('?')[0] ?? '';
-      if (OWN_GET_PATHS.has(path)) {
-        res.setHeader('allow', 'GET, HEAD');
-        return sendAnthropicError(res, 405, 'invalid_request_error', `${req.method} is not allowed on ${path}; use GET`);
-      }
-      sendAnthropicError(res, 404, 'not_found_error', `llm-cache-proxy has no endpoint ${path}`);
-    });
-  };
 }
 
 export function createProxy(options: ProxyOptions): ProxyServer {
