@@ -90,7 +90,8 @@ export function readBody(maxBytes: number, budget: BodyBudget): (req: Request, r
     // A declared length is reserved whole before a byte is read: an upload that
     // cannot fit is refused at once, rather than after it has filled memory
     // that then waits for a garbage collection.
-    let taken = Number.isFinite(declared) ? declared : 0;
+    // (A compressed body's length only bounds what it decodes to from below: at most --max-body is reserved.)
+    let taken = Number.isFinite(declared) ? Math.min(declared, maxBytes) : 0;
     if (!budget.take(taken)) {
       closeAfterAnswer(res);
       return next(budgetError(budget));
