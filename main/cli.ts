@@ -19,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     // The environment keeps a secret off the command line, where `ps` would show it.
     upstreamAuth: process.env['LLM_CACHE_PROXY_UPSTREAM_AUTH'],
     shellPath: process.env['SHELL'],
+    token: process.env['LLM_CACHE_PROXY_TOKEN'],
   });
   switch (parsed.kind) {
     case 'help':
@@ -58,7 +59,8 @@ function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
       model: settings.model, snippet: snippetSettingsFrom(settings, process.env['SHELL']),
     };
   } catch (error) {
-    warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);
+    // The message says which: a file that cannot be read, or a folder that cannot be written.
+    warn(`llm-cache-proxy: settings file: ${(error as Error).message}; using defaults\n`);
     return BUILTIN_DEFAULTS;
   }
 }

@@ -56,6 +56,8 @@ export type Settings = {
   token: string;
   allowOrigins: string[];
   logLevel: LogLevel;
+  /** Show the prompt text around a cache miss (status API, live feed, Activity, --explain); off by default. */
+  promptExcerpts: boolean;
   /** Which engine the target is; auto detects it from its endpoints. */
   backend: BackendChoice;
   /** The router in front of the engines, whose affinity header is added. */
@@ -171,6 +173,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   logLevel: {
     type: 'string', enum: LOG_LEVELS, default: 'info',
     title: 'Log level', description: 'How much the proxy logs. Prompt text is never logged.',
+  },
+  promptExcerpts: {
+    type: 'boolean', default: false,
+    title: 'Show prompt excerpts',
+    description: 'Show up to 40 characters of the prompt on each side of a cache miss, in the Activity view, the status API and --explain. Off: only where the prompt changed.',
   },
   backend: {
     type: 'string', enum: BACKEND_CHOICES, default: 'auto',

@@ -80,9 +80,13 @@ export interface Bust {
   readonly cause: BustCause;
   /** JSON path of the divergence, e.g. `system[0].text` or `messages[3].content[0].text`. */
   readonly path: string;
-  /** At most 40 characters of the previous prompt from the divergence on. */
+  /**
+   * At most 40 characters of the previous prompt from the divergence on.
+   * Outside the tracker, empty (with `after`, and no `lead`) unless the user
+   * turned prompt excerpts on: records reach the status API and the logs.
+   */
   readonly before: string;
-  /** At most 40 characters of this prompt from the divergence on. */
+  /** At most 40 characters of this prompt from the divergence on; empty when excerpts are off. */
   readonly after: string;
   /**
    * The shared text just before the divergence, back to the start of the
