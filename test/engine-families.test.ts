@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CheckpointRing, QWEN35_CHECKPOINTS } from '../bench/engine/checkpoints.js';
 import { convertRequest, estimateInputTokens } from '../bench/engine/convert.js';
-import { FAMILIES, family, libraryFamily, perfectPrompt, perfectReuses } from '../bench/engine/families.js';
+import { FAMILIES, family, libraryFamily, perfectCalls, perfectPrompt, perfectReuses } from '../bench/engine/families.js';
 import { renderQwen35, renderQwen3Coder } from '../bench/engine/render-qwen.js';
 import { cutMiddle, fitMessages } from '../bench/engine/truncate.js';
 
@@ -179,5 +179,32 @@ describe("Ollama's truncation (server/prompt.go, llm/llama_server.go)", () => {
     assert.equal(cut.length, 52);
     assert.deepEqual(cut.slice(0, 5), [0, 1, 2, 3, 102]);
     assert.equal(cutMiddle(prompt.slice(0, 99), 100).length, 99);
+  });
+});
+
+describe("a perfect stabiliser's best way per family", () => {
+  // Characters stand in for tokens: the sums below are what each way leaves to evaluate.
+  const chars = (text: string): number[] => Array.from(text, (c) => c.charCodeAt(0));
+  const base = session();
+  const env = { role: 'system', content: `# Environment\n${'working directory words '.repeat(20)}` };
+  const first = { ...base, messages: [{ role: 'user', content: `read notes.md ${'please '.repeat(40)}` }, env] };
+  const edited = { ...base, messages: [{ role: 'user', content: [{ type: 'text', text: `read notes.md ${'please '.repeat(40)}\n` }, { type: 'text', text: '<system-reminder>Output token limit hit</system-reminder>' }] }, env] };
+  const reminded = { ...base, messages: [...first.messages, { role: 'assistant', content: 'ok' }, { role: 'system', content: '<total_tokens>5 left</total_tokens>' }, { role: 'user', content: 'go on' }] };
+
+  it('leaves a hoisted system message hoisted when the client edits an earlier message (the max-output recovery)', () => {
+    const [, second] = perfectCalls(family('template'), chars, [JSON.stringify(first), JSON.stringify(edited)]);
+    assert.equal(second!.strategy, 'as sent');
+  });
+
+  it('folds a system message that arrives later (the countdown reminder)', () => {
+    const [, second] = perfectCalls(family('template'), chars, [JSON.stringify(first), JSON.stringify(reminded)]);
+    assert.equal(second!.strategy, 'folded');
+    assert.ok(second!.reused >= chars(perfectPrompt(family('template'), JSON.stringify(first))).length - 1);
+  });
+
+  it('never sends a qwen3-coder body as it is, which would drop the system messages', () => {
+    assert.deepEqual(family('qwen3-coder').strategies.map((s) => s.name), ['folded', 'hoisted']);
+    const hoisted = perfectPrompt(family('qwen3-coder'), JSON.stringify(first), family('qwen3-coder').strategies[1]);
+    assert.ok(hoisted.startsWith('<|im_start|>system\nYou are Claude Code.\n\n# Environment'));
   });
 });

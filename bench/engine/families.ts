@@ -28,13 +28,23 @@ export interface Family {
   readonly inlineSystem: 'hoisted' | 'dropped' | 'in place';
   render(chat: OllamaChat): string;
   /**
-   * The body as a perfect stabiliser would send it on this family: the
-   * billing block gone, and where the family hoists or drops later system
-   * messages, those messages kept where they stand as user text, so the model
-   * still reads them and the prefix stays. The qwen3.5 renderer keeps them in
-   * place itself, so there they are left as sent.
+   * The ways a perfect stabiliser could send a body on this family so that the
+   * model still reads every system message: the billing block always gone;
+   * the first way is the one `perfectPrompt` renders. Which one re-reads least
+   * depends on what the client changes (see `perfectCalls`).
    */
-  perfect(raw: string): MessagesBody;
+  readonly strategies: readonly Strategy[];
+}
+
+/**
+ * - `as sent`: only the billing block removed (the backend hoists or keeps the system messages);
+ * - `folded`: every later system message kept where it stands, as user text;
+ * - `hoisted`: every later system message appended to the top system prompt (what the template path
+ *   does by itself), for a renderer that would otherwise drop them.
+ */
+export interface Strategy {
+  readonly name: 'as sent' | 'folded' | 'hoisted';
+  body(raw: string): MessagesBody;
 }
 
 const BILLING_PREFIX = 'x-anthropic-billing-header:';
@@ -63,6 +73,24 @@ function folded(raw: string): Body {
   return { ...body, messages: (body.messages ?? []).map((m) => (m.role === 'system' ? { ...m, role: 'user' } : m)) };
 }
 
+/** Inline system messages' text appended to the top system prompt, joined as the template path joins them. */
+function hoisted(raw: string): Body {
+  const body = withoutBilling(raw);
+  const inline = (body.messages ?? []).filter((m) => m.role === 'system');
+  const text = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content)
+    ? content.map((b: { type?: unknown; text?: unknown }) => (b?.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('') : '');
+  const top = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : Array.isArray(body.system) ? body.system : [];
+  return {
+    ...body,
+    system: [...top, ...inline.map((m) => ({ type: 'text', text: `\n\n${text(m.content)}` }))],
+    messages: (body.messages ?? []).filter((m) => m.role !== 'system'),
+  };
+}
+
+const AS_SENT: Strategy = { name: 'as sent', body: withoutBilling };
+const FOLDED: Strategy = { name: 'folded', body: folded };
+const HOISTED: Strategy = { name: 'hoisted', body: hoisted };
+
 export const FAMILIES: readonly Family[] = [
   {
     name: 'template',
@@ -73,7 +101,7 @@ export const FAMILIES: readonly Family[] = [
     source: 'template/template.go (collate) with the Qwen 2.5 template',
     inlineSystem: 'hoisted',
     render: renderTemplate,
-    perfect: folded,
+    strategies: [FOLDED, AS_SENT],
   },
   {
     name: 'qwen3-coder',
@@ -84,7 +112,8 @@ export const FAMILIES: readonly Family[] = [
     source: 'model/renderers/qwen3coder.go',
     inlineSystem: 'dropped',
     render: renderQwen3Coder,
-    perfect: folded,
+    // As sent, this renderer drops later system messages: the model would not read them.
+    strategies: [FOLDED, HOISTED],
   },
   {
     name: 'qwen3.5',
@@ -95,7 +124,8 @@ export const FAMILIES: readonly Family[] = [
     source: 'model/renderers/qwen35.go, model/models/qwen35/checkpoints.go',
     inlineSystem: 'in place',
     render: renderQwen35,
-    perfect: withoutBilling,
+    // This renderer keeps later system messages in place by itself.
+    strategies: [AS_SENT],
   },
 ];
 
@@ -121,9 +151,35 @@ export function libraryFamily(model: string): FamilyName {
   return 'template';
 }
 
-/** The prompt a perfect stabiliser's body renders to on this family. */
-export function perfectPrompt(f: Family, raw: string): string {
-  return f.render(convertRequest(f.perfect(raw)));
+/** The prompt a perfect stabiliser's body renders to on this family, sent its first way. */
+export function perfectPrompt(f: Family, raw: string, strategy: Strategy = f.strategies[0]!): string {
+  return f.render(convertRequest(strategy.body(raw)));
+}
+
+export interface PerfectCall {
+  /** Tokens of the prompt the best way renders, and how many of them a perfect engine could reuse. */
+  readonly promptTokens: number;
+  readonly reused: number;
+  readonly strategy: Strategy['name'];
+}
+
+/**
+ * Per call, of the family's ways of sending (each applied to the whole
+ * session), the one that leaves the fewest tokens to evaluate, with its reuse
+ * as `perfectReuses` counts it: an upper bound for any one stabiliser.
+ * On the template path, folding keeps a new system message from busting the
+ * prefix, while leaving it hoisted keeps a client's edit of an earlier message
+ * (the max-output recovery) from re-reading it: neither wins every session.
+ */
+export function perfectCalls(f: Family, tokenize: (text: string) => readonly Token[], raws: readonly string[]): PerfectCall[] {
+  const ways = f.strategies.map((strategy) => {
+    const prompts = raws.map((raw) => tokenize(perfectPrompt(f, raw, strategy)));
+    return { strategy, prompts, reuses: perfectReuses(f, prompts) };
+  });
+  return raws.map((_, i) => {
+    const best = ways.reduce((a, b) => (b.prompts[i]!.length - b.reuses[i]! < a.prompts[i]!.length - a.reuses[i]! ? b : a));
+    return { promptTokens: best.prompts[i]!.length, reused: best.reuses[i]!, strategy: best.strategy.name };
+  });
 }
 
 /**

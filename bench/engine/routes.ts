@@ -101,7 +101,7 @@ interface Body {
  * user text, instead of being hoisted to the top by the backend's template.
  */
 export function perfectBody(raw: string): Body {
-  return family('template').perfect(raw) as Body;
+  return family('template').strategies[0]!.body(raw) as Body;
 }
 
 /**
