@@ -39,12 +39,17 @@ export class CheckpointRing {
   }
 
   /**
-   * How many of the `cached` tokens a prompt sharing `common` of them keeps:
-   * all when it only extends the cache, else one past the latest checkpoint
-   * before the divergence (0 when none), pruning the later checkpoints.
+   * How many tokens a prompt sharing `common` tokens with the slot keeps, when
+   * the recurrent state stands at `cached`: all `common` when the prompt
+   * extends the cache, else one past the latest checkpoint before the
+   * divergence (0 when none), pruning the later checkpoints.
    */
   restore(cached: number, common: number): number {
-    if (common >= cached) return cached;
+    if (common >= cached) {
+      // Checkpoints taken inside what no longer matches (our junk answer) cannot serve a later restore.
+      if (this.entries.some((p) => p >= common)) this.pruneAfter(common - 1);
+      return common;
+    }
     let best = -1;
     for (const p of this.entries) if (p >= 0 && p < common && p > best) best = p;
     if (best < 0) {

@@ -63,6 +63,8 @@ export class Serial {
 export class SlotEngine {
   private readonly sequences: LlamaSequence[];
   private readonly rings: (CheckpointRing | null)[];
+  /** Each slot's last prompt length: where a real model's recurrent state would stand (see runNow). */
+  private readonly promptEnds: number[];
   private readonly lastUsed: number[];
   private clock = 0;
 
@@ -75,6 +77,7 @@ export class SlotEngine {
   ) {
     this.sequences = Array.from({ length: slots }, () => context.getSequence());
     this.rings = this.sequences.map(() => (checkpoints === null ? null : new CheckpointRing(checkpoints)));
+    this.promptEnds = this.sequences.map(() => 0);
     this.lastUsed = this.sequences.map(() => 0);
   }
 
@@ -120,7 +123,12 @@ export class SlotEngine {
     this.lastUsed[slot] = ++this.clock;
     // At least one token must be evaluated to sample from, as llama-server does.
     const common = Math.min(commonPrefixLength(sequence.contextTokens, prompt), prompt.length - 1);
-    const reused = ring === null ? common : ring.restore(sequence.nextTokenIndex, common);
+    // Our answers are junk, so the next prompt (which carries the answer as the client got it back, rendered)
+    // parts from the cache right where the answer began. A real model's answer renders back as it was
+    // generated, and its recurrent state needs no restore there: a divergence inside our answer counts as
+    // extending the cache.
+    const reused = ring === null ? common : ring.restore(this.promptEnds[slot]!, common);
+    this.promptEnds[slot] = prompt.length;
     if (sequence.nextTokenIndex > reused) await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
     ring?.evaluate(reused, prompt.length);
     const model = this.model;
