@@ -10,7 +10,7 @@ import { renderPrompt } from '../bench/engine/render.js';
 import { fixRoutes, perfectBody, perfectReuse, replayRoute, withModel, type CallMeasure } from '../bench/engine/routes.js';
 import { replay, type ReplayResult } from '../bench/engine/replay.js';
 import { convertRequest, type MessagesBody } from '../bench/engine/convert.js';
-import { family } from '../bench/engine/families.js';
+import { family, perfectReuses, type FamilyName } from '../bench/engine/families.js';
 import type { EngineCall } from '../bench/engine/server.js';
 import { send, sseEvents } from './support/http-client.js';
 import { loadRecording } from './support/recordings.js';
@@ -426,5 +426,35 @@ describe('llama.cpp engine: live-client mode and refusing an over-long prompt', 
     const res = await fetch(`${refusing.url}/v1/messages`, { method: 'POST', body: long });
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /longer than the context/);
+  });
+});
+
+describe('llama.cpp engine: cc-2.1.332-thinking replayed direct, per family', { skip }, () => {
+  const calls = loadRecording('cc-2.1.332-thinking').calls;
+  const measure = async (fam: FamilyName): Promise<{ truth: EngineCall[]; prompts: number[][] }> => {
+    const engine = await startEngine({ size: 'test', slots: 1, contextSize: 20480, family: fam });
+    try {
+      for (const call of calls) assert.equal((await replay(engine.url, call)).status, 200);
+      const prompts = calls.map((c) => engine.tokenize(family(fam).render(convertRequest(JSON.parse(c.body) as MessagesBody))));
+      return { truth: [...engine.calls], prompts };
+    } finally {
+      await engine.close();
+    }
+  };
+
+  it('qwen3.5: the second prompt drops the first turn\'s reasoning and resumes from a checkpoint before it', async () => {
+    const { truth, prompts } = await measure('qwen3.5');
+    const [, last1, first2] = [truth[0]!, truth[1]!, truth[2]!];
+    let p = 0;
+    while (prompts[1]![p] === prompts[2]![p]) p++;
+    assert.ok(p < last1.promptTokens - 100, `the prompts part at ${p}, inside the previous turn (${last1.promptTokens} tokens)`);
+    assert.ok(first2.reused < p, `reused ${first2.reused}, the last checkpoint before ${p}`);
+    assert.equal(first2.reused, perfectReuses(family('qwen3.5'), prompts)[2]);
+    assert.equal(truth[1]!.reused, truth[0]!.promptTokens, 'within a turn the answer comes back as generated: the cache is extended');
+  });
+
+  it('template path: thinking is never printed, so the second prompt reuses the whole first turn', async () => {
+    const { truth } = await measure('template');
+    assert.ok(truth[2]!.reused >= truth[1]!.promptTokens, `reused ${truth[2]!.reused} of ${truth[1]!.promptTokens}`);
   });
 });
