@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
     // The environment keeps a secret off the command line, where `ps` would show it.
     upstreamAuth: process.env['LLM_CACHE_PROXY_UPSTREAM_AUTH'],
     shellPath: process.env['SHELL'],
+    token: process.env['LLM_CACHE_PROXY_TOKEN'],
   });
   switch (parsed.kind) {
     case 'help':
@@ -62,7 +63,8 @@ function settingsFileDefaults(warn: (text: string) => void): ServeDefaults {
       warm: settings.warm, settingsDir: dir,
     };
   } catch (error) {
-    warn(`llm-cache-proxy: cannot read the settings file (${(error as Error).message}); using defaults\n`);
+    // The message says which: a file that cannot be read, or a folder that cannot be written.
+    warn(`llm-cache-proxy: settings file: ${(error as Error).message}; using defaults\n`);
     return BUILTIN_DEFAULTS;
   }
 }

@@ -125,8 +125,11 @@ function detailOf(record: CallRecord): HTMLElement {
   return h('div', { class: 'detail-body' }, title, warning,
     h('div', { class: 'bust', role: 'group', 'aria-label': 'Cache miss' },
       h('p', { class: 'bust-cause' }, h('span', { class: 'badge miss' }, cause), ' ', remedy),
-      h('p', {}, 'The prompt diverged from the previous one at ', h('code', { class: 'path' }, path), ':'),
-      h('div', { class: 'excerpt' }, ...excerpt('before', before, 'del'), ...excerpt('→ after', after, 'ins'))),
+      ...(before === '' && after === ''
+        // Prompt excerpts are off (the default): only the place is shown.
+        ? [h('p', {}, 'The prompt diverged from the previous one at ', h('code', { class: 'path' }, path), '.')]
+        : [h('p', {}, 'The prompt diverged from the previous one at ', h('code', { class: 'path' }, path), ':'),
+          h('div', { class: 'excerpt' }, ...excerpt('before', before, 'del'), ...excerpt('→ after', after, 'ins'))])),
     facts);
 }
 

@@ -74,7 +74,7 @@ function appState(status: ProxyStatus, port: number, target: string): AppState {
 
 async function main(): Promise<void> {
   mkdirSync(DOCS, { recursive: true });
-  const harness = await startHarness({}, { timing: { prefillMs: 20, tokenDelayMs: 5, tokens: 12 } });
+  const harness = await startHarness({ promptExcerpts: true }, { timing: { prefillMs: 20, tokenDelayMs: 5, tokens: 12 } });
   const browser = await launchChromium();
   try {
     const status = await sendSession(harness.url);

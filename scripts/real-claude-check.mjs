@@ -32,7 +32,7 @@ function claude(proxyUrl, args) {
 }
 
 async function session(standinUrl, rewrite, { lastTurnArgs = [], beforeTurns = async () => {}, afterTurns = async () => {} } = {}) {
-  const proxy = await startNodeProcess(join(root, 'dist/main/cli.js'), ['--port', '0', '--target', standinUrl, '--rewrite', rewrite, '--explain', '--log-level', 'warn'],
+  const proxy = await startNodeProcess(join(root, 'dist/main/cli.js'), ['--port', '0', '--target', standinUrl, '--rewrite', rewrite, '--explain', '--prompt-excerpts', '--log-level', 'warn'],
     /listening on (http:\/\/\S+) ->/, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: join(work, `config-${rewrite}`) });
   await beforeTurns(proxy.url);
   const id = randomUUID();

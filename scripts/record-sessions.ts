@@ -63,8 +63,30 @@ export interface SessionPlan {
   readonly subagent?: readonly ToolStep[];
   /** Steps of a subagent started by a subagent (it carries x-claude-code-parent-agent-id). */
   readonly nestedSubagent?: readonly ToolStep[];
+  /** The main agent's tool calls per user prompt, when each prompt has a loop of its own (instead of `main`). */
+  readonly mainPerPrompt?: readonly (readonly ToolStep[])[];
   /** Text that ends the main agent's turn, per prompt. */
   readonly answers: readonly string[];
+  /** Every main answer starts with a thinking block, as a thinking model's answers do through Ollama. */
+  readonly thinking?: boolean;
+  /**
+   * Every main answer stops at the output limit after a few words, so the client runs its max-output
+   * recovery: words of text, or only reasoning (a thinking model cut before it answered).
+   */
+  readonly cut?: 'text' | 'thinking';
+}
+
+/** Tool results since the conversation's last real user prompt (a user message with no tool result). */
+function toolResultsThisPrompt(body: RequestBody): number {
+  let count = 0;
+  for (const message of [...(body.messages ?? [])].reverse()) {
+    if (message.role !== 'user') continue;
+    const blocks = Array.isArray(message.content) ? message.content as { type?: string }[] : [];
+    const results = blocks.filter((block) => block.type === 'tool_result').length;
+    if (results === 0) break;
+    count += results;
+  }
+  return count;
 }
 
 function planScript(plan: SessionPlan, project: string, promptOf: () => number): (call: CapturedCall) => Reply {
@@ -76,15 +98,20 @@ function planScript(plan: SessionPlan, project: string, promptOf: () => number):
       return { content: [{ type: 'text', text: 'OK' }] };
     }
     const nested = role === 'subagent' && call.headers['x-claude-code-parent-agent-id'] !== undefined;
-    const steps = (nested ? plan.nestedSubagent : role === 'subagent' ? plan.subagent : plan.main) ?? [];
-    const done = toolResultCount(body);
+    if (role === 'main' && plan.cut === 'text') return { content: [{ type: 'text', text: 'A KV cache' }], stopReason: 'max_tokens' };
+    if (role === 'main' && plan.cut === 'thinking') return { content: [{ type: 'thinking', thinking: 'The user asks about' }], stopReason: 'max_tokens' };
+    const perPrompt = role === 'main' ? plan.mainPerPrompt?.[promptOf() - 1] : undefined;
+    const steps = perPrompt ?? (nested ? plan.nestedSubagent : role === 'subagent' ? plan.subagent : plan.main) ?? [];
+    const done = perPrompt === undefined ? toolResultCount(body) : toolResultsThisPrompt(body);
+    const think = (text: string): ReplyBlock[] => (role === 'main' && plan.thinking === true ? [{ type: 'thinking', thinking: text }] : []);
     if (done < steps.length) {
       const step = steps[done]!;
-      const block: ReplyBlock = { type: 'tool_use', id: `toolu_rec_${nested ? 'nested' : role}_${done + 1}`, name: step.name, input: step.input(project) };
-      return { content: [{ type: 'text', text: `Let me use ${step.name}.` }, block] };
+      const id = `toolu_rec_${nested ? 'nested' : role}_${perPrompt === undefined ? '' : `p${promptOf()}_`}${done + 1}`;
+      const block: ReplyBlock = { type: 'tool_use', id, name: step.name, input: step.input(project) };
+      return { content: [...think(`The user wants something a file holds. I should call ${step.name} before I answer.`), { type: 'text', text: `Let me use ${step.name}.` }, block] };
     }
     if (role === 'subagent') return { content: [{ type: 'text', text: 'notes.md says the proxy keeps the prompt prefix byte-stable so the KV cache is reused.' }] };
-    return { content: [{ type: 'text', text: plan.answers[Math.min(promptOf(), plan.answers.length) - 1] ?? 'Done.' }] };
+    return { content: [...think('The tool result has what I need; I can answer in one sentence now.'), { type: 'text', text: plan.answers[Math.min(promptOf(), plan.answers.length) - 1] ?? 'Done.' }] };
   };
 }
 
@@ -94,6 +121,8 @@ interface SessionContext {
   prompt(n: number): void;
   /** Runs `claude` (non-interactive) in the project dir and returns its stdout. */
   claude(args: readonly string[]): Promise<string>;
+  /** The same, for a run that may end with an error (the client giving up is what is recorded). */
+  claudeAnyExit(args: readonly string[]): Promise<string>;
   /** Starts the client interactively in tmux. */
   interactive(): Promise<InteractiveClaude>;
   /** Waits until the upstream got at least `count` calls and then none for `quietMs`. */
@@ -103,6 +132,8 @@ interface SessionContext {
 interface SessionSpec {
   readonly name: string;
   readonly client: string;
+  /** The model id every tier is set to (default MODEL). */
+  readonly model?: string;
   readonly description: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly plan: SessionPlan;
@@ -167,6 +198,43 @@ function oneShot(spec: { name: string; prompt: string; how: string; plan: Sessio
 
 const INTERACTIVE_PROMPTS = ['What is a KV cache?', 'Why does a changing first line break it?'];
 
+const THINKING_PROMPTS = ['Read notes.md and tell me what this project caches.', 'Now read a.md and tell me where the billing line sits.'];
+
+/** Two `claude -p` prompts in one session (--session-id, then --resume), each with a tool loop, answered with thinking. */
+const thinkingSession: SessionSpec = {
+  name: 'cc-2.1.332-thinking',
+  client: '2.1.332',
+  model: 'qwen3.6:35b-a3b',
+  description: `claude -p --output-format json, two prompts (--session-id, then --resume): ${THINKING_PROMPTS.map((p) => JSON.stringify(p)).join(', ')}; every answer of the model starts with a thinking block (as Ollama streams a thinking model's), each prompt Reads one file, then ends with text`,
+  plan: {
+    thinking: true,
+    mainPerPrompt: [[readStep('notes.md')], [readStep('a.md')]],
+    answers: ['This project caches the prompt prefix: the backend reuses its KV cache.', 'The billing line sits at byte 0 of the prompt.'],
+  },
+  async run(ctx) {
+    const id = randomUUID();
+    for (const [i, text] of THINKING_PROMPTS.entries()) {
+      ctx.prompt(i + 1);
+      await ctx.claude(['-p', '--output-format', 'json', ...(i === 0 ? ['--session-id', id] : ['--resume', id]), text]);
+    }
+  },
+};
+
+/** One `claude -p` prompt whose every answer stops at the output limit after a few words. */
+function maxOutputSession(cut: 'text' | 'thinking'): SessionSpec {
+  return {
+    name: cut === 'text' ? 'cc-2.1.332-max-output' : 'cc-2.1.332-max-output-thinking',
+    client: '2.1.332',
+    ...(cut === 'thinking' ? { model: 'qwen3.6:35b-a3b' } : {}),
+    description: `claude -p --output-format json "What is a KV cache?"; every answer stops with max_tokens after a few words of ${cut === 'text' ? 'text' : 'reasoning (a thinking block, no text)'}, so the client runs its max-output recovery until it gives up`,
+    plan: { cut, answers: [] },
+    async run(ctx) {
+      ctx.prompt(1);
+      await ctx.claudeAnyExit(['-p', '--output-format', 'json', 'What is a KV cache?']);
+    },
+  };
+}
+
 const SESSIONS: readonly SessionSpec[] = [
   resumeSession('cc-2.1.139-bare-resume', '2.1.139', true),
   resumeSession('cc-2.1.139-full-resume', '2.1.139', false),
@@ -223,6 +291,9 @@ const SESSIONS: readonly SessionSpec[] = [
       answers: ['The subagents say the proxy keeps the prompt prefix byte-stable so the KV cache is reused.'],
     },
   }),
+  thinkingSession,
+  maxOutputSession('text'),
+  maxOutputSession('thinking'),
 ];
 
 export function clientBin(clientsDir: string, version: string): string {
@@ -236,7 +307,7 @@ export function clientBin(clientsDir: string, version: string): string {
 }
 
 /** The environment our `claudel` snippet gives the client, in a throwaway HOME. */
-export function clientEnv(upstreamUrl: string, home: string, tmp: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function clientEnv(upstreamUrl: string, home: string, tmp: string, extra: Readonly<Record<string, string>> = {}, model = MODEL): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: home,
@@ -251,11 +322,11 @@ export function clientEnv(upstreamUrl: string, home: string, tmp: string, extra:
     ANTHROPIC_AUTH_TOKEN: 'ollama',
     ANTHROPIC_API_KEY: '',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    ANTHROPIC_MODEL: MODEL,
-    ANTHROPIC_DEFAULT_OPUS_MODEL: MODEL,
-    ANTHROPIC_DEFAULT_SONNET_MODEL: MODEL,
-    ANTHROPIC_DEFAULT_HAIKU_MODEL: MODEL,
-    CLAUDE_CODE_SUBAGENT_MODEL: MODEL,
+    ANTHROPIC_MODEL: model,
+    ANTHROPIC_DEFAULT_OPUS_MODEL: model,
+    ANTHROPIC_DEFAULT_SONNET_MODEL: model,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
+    CLAUDE_CODE_SUBAGENT_MODEL: model,
     ...extra,
   };
 }
@@ -317,12 +388,13 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
   const prompts: number[] = [];
   const script = planScript(spec.plan, project, () => prompt);
   const upstream = await startScriptedUpstream((call, index) => { prompts[index] = prompt; return script(call); });
-  const env = clientEnv(upstream.url, home, tmp, spec.env);
+  const env = clientEnv(upstream.url, home, tmp, spec.env, spec.model);
   let tmuxSession: InteractiveClaude | undefined;
   const ctx: SessionContext = {
     project,
     prompt(n) { prompt = n; },
     claude: (args) => runClient(bin, args, env, project),
+    claudeAnyExit: async (args) => (await spawnClient(bin, args, env, project)).stdout,
     async interactive() {
       tmuxSession = await InteractiveClaude.start(`cc-record-${process.pid}`, bin, env, project);
       return tmuxSession;

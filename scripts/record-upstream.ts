@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 
 export type ReplyBlock =
   | { readonly type: 'text'; readonly text: string }
+  /** Reasoning, streamed as Ollama's converter streams it: a thinking block with no signature. */
+  | { readonly type: 'thinking'; readonly thinking: string }
   | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: Record<string, unknown> };
 
 export interface CapturedCall {
@@ -27,6 +29,12 @@ export interface Reply {
   readonly inputTokens?: number;
   /** Reported as cache_read_input_tokens when set, as an engine that reused a prefix does. */
   readonly cacheReadTokens?: number;
+  /** `max_tokens` makes the answer look cut at the output limit (the client then runs its recovery). */
+  readonly stopReason?: 'max_tokens';
+}
+
+function stopReasonOf(reply: Reply): string {
+  return reply.stopReason ?? (reply.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');
 }
 
 /** Decides the answer to one captured call; `index` counts /v1/messages calls from 0. */
@@ -55,13 +63,16 @@ export function messageEvents(reply: Reply, model: string, messageId: string, in
     if (block.type === 'text') {
       events.push(sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }));
       events.push(sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: block.text } }));
+    } else if (block.type === 'thinking') {
+      events.push(sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '' } }));
+      events.push(sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: block.thinking } }));
     } else {
       events.push(sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }));
       events.push(sse('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } }));
     }
     events.push(sse('content_block_stop', { type: 'content_block_stop', index }));
   });
-  const stopReason = reply.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
+  const stopReason = stopReasonOf(reply);
   events.push(sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { input_tokens: inputTokens, ...cache, output_tokens: outputTokens } }));
   events.push(sse('message_stop', { type: 'message_stop' }));
   return events;
@@ -118,7 +129,7 @@ export async function startScriptedUpstream(initial: Script): Promise<ScriptedUp
       const messageId = `msg_rec_${String(index).padStart(4, '0')}`;
       if (parsed.stream === false) {
         const content = reply.content.map((block) => ({ ...block }));
-        const stopReason = reply.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
+        const stopReason = stopReasonOf(reply);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: messageId, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 10 } }));
         return;

@@ -1,5 +1,6 @@
 // The monitor and the keep-alive against the real stand-in over HTTP, with time
 // driven by a manual clock: every backoff interval is asserted, never waited for.
+import { TEMPLATE_PATH } from '../main/core/backends/renderer.js';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -77,9 +78,9 @@ describe('Ollama monitor', () => {
       assert.equal(up.version, '0.12.6');
       assert.equal(up.error, undefined);
       assert.deepEqual(up.models, [
-        { name: 'gpt-oss:20b', parameterSize: '20.9B', quantization: 'MXFP4' },
-        { name: 'qwen3-coder:30b', parameterSize: '30.5B', quantization: 'Q4_K_M' },
-      ], 'like real Ollama, /api/tags carries no context length');
+        { name: 'gpt-oss:20b', parameterSize: '20.9B', quantization: 'MXFP4', renderer: TEMPLATE_PATH },
+        { name: 'qwen3-coder:30b', parameterSize: '30.5B', quantization: 'Q4_K_M', renderer: TEMPLATE_PATH },
+      ], 'like real Ollama, /api/tags carries no context length; /api/show names no renderer, so the template path');
       assert.equal(up.loaded.length, 1);
       assert.equal(up.loaded[0].name, 'qwen3-coder:30b');
       assert.equal(up.loaded[0].contextLength, 65536);
@@ -87,8 +88,8 @@ describe('Ollama monitor', () => {
       assert.ok(up.loaded[0].expiresAt instanceof Date);
       assert.deepEqual(up.lastCheckedAt, new Date(clock.now()));
       assert.deepEqual(clock.pendingDelays(), [5000]);
-      // The loaded model's shape, for the wait's prediction: asked once.
-      assert.deepEqual(paths(standin).sort(), ['GET /api/ps', 'GET /api/tags', 'GET /api/version', 'POST /api/show']);
+      // Each model's renderer, and the loaded one's shape for the wait's prediction: asked once per model.
+      assert.deepEqual(paths(standin).sort(), ['GET /api/ps', 'GET /api/tags', 'GET /api/version', 'POST /api/show', 'POST /api/show']);
       assert.ok(up.loaded[0].contextCost! > 0);
       assert.deepEqual(events.slice(2), ['up:0.12.6', 'changed:up']);
 

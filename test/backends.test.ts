@@ -199,9 +199,9 @@ describe("a model's shape, for the wait's prediction", () => {
     const standin = await startOllamaStandin({ loaded: ['qwen3-coder:30b'] });
     await withRig(standin, {}, async (rig) => {
       for (let i = 0; i < 3; i++) await rig.watch.monitor.refresh();
-      const shows = standin.requests.filter((r) => r.url === '/api/show');
-      assert.equal(shows.length, 1);
-      assert.deepEqual(JSON.parse(shows[0]!.body.toString('utf8')), { model: 'qwen3-coder:30b' });
+      const shows = standin.requests.filter((r) => r.url === '/api/show').map((r) => JSON.parse(r.body.toString('utf8')) as unknown);
+      // The loaded model first, then every installed one (for its renderer), each once.
+      assert.deepEqual(shows, [{ model: 'qwen3-coder:30b' }, { model: 'gpt-oss:20b' }]);
       const expected = contextCostFromModelInfo(QWEN3_CODER_MODEL_INFO)!;
       assert.equal(rig.watch.monitor.state.loaded[0]?.contextCost, expected);
       const models = new BackendModels(() => rig.watch.monitor.state, () => 0, () => Date.now());
@@ -214,7 +214,9 @@ describe("a model's shape, for the wait's prediction", () => {
     const standin = await startOllamaStandin({ loaded: ['ghost:7b'] });
     await withRig(standin, {}, async (rig) => {
       await rig.watch.monitor.refresh();
-      assert.equal(standin.requests.filter((r) => r.url === '/api/show').length, 1);
+      await rig.watch.monitor.refresh();
+      const asked = standin.requests.filter((r) => r.url === '/api/show').map((r) => (JSON.parse(r.body.toString('utf8')) as { model: string }).model);
+      assert.deepEqual(asked, ['ghost:7b', 'gpt-oss:20b', 'qwen3-coder:30b'], 'each once, the refused one too');
       assert.deepEqual(rig.watch.monitor.state.loaded.map((m) => [m.name, m.contextCost]), [['ghost:7b', undefined]]);
       assert.equal(rig.watch.monitor.state.error, undefined);
     });

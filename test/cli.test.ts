@@ -189,7 +189,7 @@ describe('parseServeArgs', () => {
     assert.deepEqual(
       { ...parsed.config.proxy },
       { host: '127.0.0.1', port: 11435, target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', maxBodyBytes: 64 * 1024 * 1024, token: undefined, allowOrigins: [], allowHosts: [], cacheUsage: true, slots: 1, sideModel: '', upstreamTimeoutMs: 0,
-        affinityHeaders: [], upstreamAuth: undefined, upstreamCa: undefined },
+        affinityHeaders: [], upstreamAuth: undefined, upstreamCa: undefined, promptExcerpts: false },
     );
     assert.equal(parsed.config.logLevel, 'info');
     assert.deepEqual(parsed.config.backend, { backend: 'auto', routerFlavour: undefined });

@@ -240,7 +240,7 @@ describe('AppController', { timeout: 20_000 }, () => {
 
     await controller.dispatch({ type: 'copy-snippet', shell: 'zsh' });
     assert.equal(platform.clipboard, claudelSnippet({ shell: 'zsh', port: settings.port, host: settings.host, model: 'gpt-oss:20b', bare: true }));
-    assert.match(platform.clipboard, /command claude --bare "\$@"/);
+    assert.match(platform.clipboard, /command claude --bare \$\{claudel_mode:\+"\$claudel_mode"\} "\$@"/);
     assert.match(platform.notices.at(-1)?.body ?? '', /~\/\.zshrc/);
 
     // A subagent model of its own, set in Settings, reaches the copied function.

@@ -46,7 +46,7 @@ describe('every cause, named over HTTP', () => {
     }));
   }
 
-  test('two prompts that part inside a multi-byte character show whole characters', () => withProxy({}, async (h) => {
+  test('two prompts that part inside a multi-byte character show whole characters', () => withProxy({ promptExcerpts: true }, async (h) => {
     await post(h, forwarded(conversation(1, 500, 'Привет, 世界! Check ✓ twice')));
     await post(h, forwarded(conversation(2, 500, 'Привет, 世界! Check ✗ twice')));
     const bust = (await status(h)).recent[1]!.bust!;

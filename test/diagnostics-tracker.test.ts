@@ -192,7 +192,7 @@ describe('CacheTracker: backend slots', () => {
       assert.equal(main.slotsNeeded, 2);
       if (slots === 1) {
         assert.equal(main.bust?.evictedBy, `conversation ${DEFAULT_SESSION_ID.slice(0, 6)}/2 (a subagent, by its prompt)`);
-        assert.match(main.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=2 with --slots 2; this agent tree needs 2\), or run subagents on another model/);
+        assert.match(main.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=2 with --slots 2; this agent tree needs 2, each a context in memory\), or run subagents on a model with a different weights file/);
       }
     }
   });

@@ -8,7 +8,11 @@ import { engineUnavailable } from '../bench/engine/llama.js';
 import { startEngine, type RunningEngine } from '../bench/engine/open.js';
 import { renderPrompt } from '../bench/engine/render.js';
 import { fixRoutes, perfectBody, perfectReuse, replayRoute, withModel, type CallMeasure } from '../bench/engine/routes.js';
-import { replay } from '../bench/engine/replay.js';
+import { replay, type ReplayResult } from '../bench/engine/replay.js';
+import { convertRequest, type MessagesBody } from '../bench/engine/convert.js';
+import { family, perfectReuses, type FamilyName } from '../bench/engine/families.js';
+import type { EngineCall } from '../bench/engine/server.js';
+import { send, sseEvents } from './support/http-client.js';
 import { loadRecording } from './support/recordings.js';
 import { MODEL_SHAPES } from '../bench/engine/model.js';
 import { contextCostFromModelInfo } from '../main/core/backends/model-shape.js';
@@ -162,17 +166,41 @@ describe('llama.cpp engine HTTP surface (Ollama-shaped)', { skip }, () => {
     assert.equal((await fetch(`${engine.url}/api/show`, { method: 'POST', body: '{}' })).status, 400);
   });
 
-  it('answers stream:false with usage, and errors in the Anthropic shape', async () => {
-    const ok = await replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model: 'm', max_tokens: 3, messages: [{ role: 'user', content: 'hello there' }] }) });
+  it('answers with usage as Ollama reports it, without cache figures; the truth goes to the bench on the side', async () => {
+    const body = { model: 'm', max_tokens: 3, messages: [{ role: 'user', content: 'hello there' }] };
+    const ok = await replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify(body) });
     assert.equal(ok.status, 200);
-    assert.ok(typeof ok.usage?.['input_tokens'] === 'number' && typeof ok.usage['cache_read_input_tokens'] === 'number');
-    assert.ok(Number(ok.usage['output_tokens']) <= 3);
+    const truth = engine.calls[engine.calls.length - 1]!;
+    assert.deepEqual(Object.keys(ok.usage ?? {}).sort(), ['input_tokens', 'output_tokens']);
+    assert.equal(ok.usage?.['input_tokens'], truth.promptTokens, 'input_tokens is the whole prompt, reused or not (cache_n + prompt_n)');
+    assert.ok(Number(ok.usage?.['output_tokens']) <= 3);
+    const streamed = await send(engine.url, { method: 'POST', path: '/v1/messages', body: JSON.stringify({ ...body, stream: true }) });
+    const events = sseEvents(streamed.body.toString('utf8'));
+    const usages = events.flatMap((e) => [(e.data['message'] as { usage?: object } | undefined)?.usage, e.data['usage']]).filter((u) => u !== undefined);
+    assert.equal(usages.length, 2);
+    for (const u of usages) assert.deepEqual(Object.keys(u as object).sort(), ['input_tokens', 'output_tokens']);
+    const side = (await (await fetch(`${engine.url}/engine/calls`)).json()) as { calls: { reused: number; promptTokens: number }[] };
+    const last = side.calls[side.calls.length - 1]!;
+    assert.equal(last.reused, last.promptTokens - 1, 'the repeated prompt was reused, which only the side channel says');
+  });
+
+  it('answers errors in the Anthropic shape, and cuts a prompt longer than the context as Ollama does', async () => {
     const bad = await fetch(`${engine.url}/v1/messages`, { method: 'POST', body: '{nope' });
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { type: string } }).error.type, 'invalid_request_error');
-    const long = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'word '.repeat(3000) }] });
-    const tooLong = await fetch(`${engine.url}/v1/messages`, { method: 'POST', body: long });
-    assert.equal(tooLong.status, 400);
+    const turns = Array.from({ length: 12 }, (_, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content: `turn ${i} ${'word '.repeat(300)}` }));
+    const long = JSON.stringify({ model: 'm', max_tokens: 1, system: 'the system prompt', messages: [...turns, { role: 'user', content: 'last question' }] });
+    const cut = await fetch(`${engine.url}/v1/messages`, { method: 'POST', body: long });
+    assert.equal(cut.status, 200);
+    const call = engine.calls[engine.calls.length - 1]!;
+    assert.ok(call.droppedMessages > 0 && call.droppedMessages < 13, `dropped ${call.droppedMessages} messages from the front`);
+    assert.ok(call.promptTokens <= 2048, `${call.promptTokens} tokens fit the context`);
+    const one = JSON.stringify({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'word '.repeat(3000) }] });
+    assert.equal((await fetch(`${engine.url}/v1/messages`, { method: 'POST', body: one })).status, 200);
+    const middle = engine.calls[engine.calls.length - 1]!;
+    assert.equal(middle.droppedMessages, 0);
+    assert.equal(middle.promptTokens, 2048 - Math.floor((2048 - 4) / 2), 'the last message alone is cut from the middle to num_ctx − (num_ctx − num_keep)/2');
+    assert.ok(middle.cutTokens > 1000);
   });
 
   it('keeps two interleaved conversations in two slots, each reusing its own prefix exactly', async () => {
@@ -199,38 +227,237 @@ describe('llama.cpp engine HTTP surface (Ollama-shaped)', { skip }, () => {
   });
 });
 
-describe('llama.cpp engine: a runner per model name, as Ollama', { skip }, () => {
+
+const ask = (engine: RunningEngine, model: string, text: string, extra: object = {}): Promise<ReplayResult> =>
+  replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: text }], ...extra }) });
+
+describe('llama.cpp engine: runners keyed by weights file, as Ollama', { skip }, () => {
   let engine: RunningEngine;
-  // One slot per runner: only a runner of its own keeps model A's conversation while model B is called.
-  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 2048, maxLoaded: 2 }); });
+  // One slot per runner: only a runner of its own keeps one model's conversation while another is called.
+  before(async () => {
+    engine = await startEngine({
+      size: 'test', slots: 1, contextSize: 2048, maxLoaded: 2,
+      models: { 'model-a': {}, 'alias-a': {}, 'model-b': { copy: 1 }, 'model-c': { copy: 2 } },
+    });
+  });
   after(async () => { await engine.close(); });
-  const ask = (model: string, text: string): Promise<unknown> =>
-    replay(engine.url, { path: '/v1/messages', headers: {}, body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: text }] }) });
   const ps = async (): Promise<string[]> =>
     ((await (await fetch(`${engine.url}/api/ps`)).json()) as { models: { name: string }[] }).models.map((m) => m.name);
 
+  const main = `main conversation ${'alpha words '.repeat(60)}`;
   const title = `a title call ${'omega words '.repeat(20)}`;
 
-  it("keeps model A's slot when model B is called, and lists both runners in /api/ps", async () => {
-    const a = `main conversation ${'alpha words '.repeat(60)}`;
+  it("shares one runner and its cache between two names for one file (an ollama cp alias)", async () => {
     const start = engine.calls.length;
-    await ask('model-a', a);
-    await ask('model-b', title);
-    await ask('model-a', `${a} and a follow-up`);
+    await ask(engine, 'model-a', main);
+    await ask(engine, 'alias-a', `${main} and a follow-up`);
+    await ask(engine, 'alias-a', title);
+    await ask(engine, 'model-a', `${main} and a follow-up`);
+    const [a1, alias, aliasTitle, a2] = engine.calls.slice(start);
+    assert.equal(alias!.runner, a1!.runner);
+    assert.ok(alias!.reused > 0.9 * a1!.promptTokens, `the alias reads the cache model-a left: ${alias!.reused} of ${a1!.promptTokens}`);
+    assert.ok(aliasTitle!.reused < 20, 'only the template header in common');
+    assert.ok(a2!.reused < 0.1 * a2!.promptTokens, `the alias's title call evicted model-a from the one slot: reused ${a2!.reused}`);
+    assert.deepEqual(await ps(), ['model-a']);
+  });
+
+  it("keeps model A's slot when a model on another weights file is called, and lists both runners", async () => {
+    const start = engine.calls.length;
+    await ask(engine, 'model-a', main);
+    await ask(engine, 'model-b', title);
+    await ask(engine, 'model-a', `${main} and more`);
     const [a1, b1, a2] = engine.calls.slice(start);
-    assert.deepEqual([a1!.model, b1!.model, a2!.model], ['model-a', 'model-b', 'model-a']);
+    assert.notEqual(b1!.runner, a1!.runner);
     assert.equal(b1!.reused, 0);
-    // Model A's second call shares all but the end of its first prompt, still cached despite model B's call.
     assert.ok(a2!.reused > 0.9 * a1!.promptTokens, `reused ${a2!.reused} of ${a1!.promptTokens}`);
     assert.deepEqual(await ps(), ['model-a', 'model-b']);
+    const tags = ((await (await fetch(`${engine.url}/api/tags`)).json()) as { models: { name: string }[] }).models.map((m) => m.name);
+    assert.deepEqual(tags, ['llm-cache-proxy-test:latest', 'model-a', 'alias-a', 'model-b', 'model-c']);
   });
 
   it('unloads the least recently used runner beyond the limit', async () => {
-    await ask('model-c', 'a third model');
+    await ask(engine, 'model-c', 'a third weights file');
     assert.deepEqual(await ps(), ['model-c', 'model-a']);
     const start = engine.calls.length;
-    await ask('model-b', title);
+    await ask(engine, 'model-b', title);
     // Model B's runner was unloaded for model C, so its same prompt again is read from scratch.
     assert.equal(engine.calls[start]!.reused, 0);
+  });
+});
+
+/** A Claude Code 2.1.332-like first turn: a prompt, the `# Environment` system message, one tool call and its result. */
+function turn(model: string, extra: readonly object[] = [], more: object = {}): string {
+  return JSON.stringify({
+    model, max_tokens: 2,
+    system: [{ type: 'text', text: `You are Claude Code. ${'Follow the instructions words '.repeat(10)}` }],
+    thinking: { type: 'adaptive' }, output_config: { effort: 'high' },
+    messages: [
+      { role: 'user', content: `read the notes ${'please words '.repeat(30)}` },
+      { role: 'system', content: '# Environment\nYou have been invoked in /project' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: `plan ${'think words '.repeat(40)}`, signature: '' }, { type: 'tool_use', id: 't1', name: 'Read', input: { file_path: '/project/notes.md' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: `notes ${'file words '.repeat(60)}` }] },
+      ...extra,
+    ],
+    ...more,
+  });
+}
+
+describe('llama.cpp engine: a renderer per family, chosen per model as Ollama chooses it', { skip }, () => {
+  let engine: RunningEngine;
+  before(async () => { engine = await startEngine({ size: 'test', slots: 3, contextSize: 4096 }); });
+  after(async () => { await engine.close(); });
+  const post = (body: string): Promise<ReplayResult> => replay(engine.url, { path: '/v1/messages', headers: {}, body });
+
+  it('reports the renderer, parser and thinking capability in POST /api/show', async () => {
+    const show = async (model: string): Promise<{ renderer?: string; parser?: string; capabilities: string[] }> =>
+      (await (await fetch(`${engine.url}/api/show`, { method: 'POST', body: JSON.stringify({ model }) })).json()) as { renderer?: string; parser?: string; capabilities: string[] };
+    const qwen36 = await show('qwen3.6:35b-a3b');
+    assert.deepEqual([qwen36.renderer, qwen36.parser], ['qwen3.5', 'qwen3.5']);
+    assert.ok(qwen36.capabilities.includes('thinking'));
+    const coder = await show('qwen3-coder:30b');
+    assert.deepEqual([coder.renderer, coder.parser], ['qwen3-coder', 'qwen3-coder']);
+    assert.ok(!coder.capabilities.includes('thinking'));
+    const template = await show('qwen2.5-coder:7b');
+    assert.equal(template.renderer, undefined);
+  });
+
+  it("renders each family's way, which decides what a new inline system message costs", async () => {
+    // The next call adds the model's answer, a new system reminder and a prompt: hoisted on the template path.
+    const next = [
+      { role: 'assistant', content: [{ type: 'text', text: 'The notes say hello.' }] },
+      { role: 'system', content: '<system-reminder>a new reminder</system-reminder>' },
+      { role: 'user', content: 'thanks' },
+    ];
+    const reuse: Record<string, { first: EngineCall; second: EngineCall }> = {};
+    for (const [model, fam] of [['qwen2.5-coder:7b', 'template'], ['qwen3-coder:30b', 'qwen3-coder'], ['qwen3.6:35b-a3b', 'qwen3.5']] as const) {
+      const first = await post(turn(model));
+      const second = await post(turn(model, next, { thinking: { type: 'disabled' } }));
+      assert.equal(first.status, 200, first.error ?? '');
+      assert.equal(second.status, 200, second.error ?? '');
+      const [a, b] = engine.calls.slice(-2);
+      assert.equal(a!.family, fam);
+      assert.equal(a!.promptTokens, engine.tokenize(family(fam).render(convertRequest(JSON.parse(turn(model)) as MessagesBody))).length);
+      reuse[fam] = { first: a!, second: b! };
+    }
+    // Template path: the reminder joins the system prompt at the top, so only the system prompt before it is reused.
+    const templateFirst = family('template').render(convertRequest(JSON.parse(turn('qwen2.5-coder:7b')) as MessagesBody));
+    const systemPart = engine.tokenize(templateFirst.slice(0, templateFirst.indexOf('<|im_end|>'))).length;
+    assert.ok(reuse['template']!.second.reused <= systemPart, `reused ${reuse['template']!.second.reused}, within the ${systemPart}-token system part`);
+    assert.ok(reuse['template']!.second.reused < 0.5 * reuse['template']!.first.promptTokens);
+    // qwen3-coder drops it (the model never reads it): the whole first prompt is reused.
+    assert.equal(reuse['qwen3-coder']!.second.reused, reuse['qwen3-coder']!.first.promptTokens);
+    // qwen3.5 keeps it in place, but this call turned thinking off, so the think block before the tool call is
+    // gone; the prompt parts there, before the hybrid slot's first checkpoint (position 511): nothing is kept.
+    assert.equal(reuse['qwen3.5']!.second.reused, 0);
+  });
+
+  it('answers a thinking family with a thinking block first, and only text when the client turns thinking off', async () => {
+    const blocks = async (body: string): Promise<string[]> => {
+      const res = await send(engine.url, { method: 'POST', path: '/v1/messages', body });
+      return sseEvents(res.body.toString('utf8')).filter((e) => e.event === 'content_block_start').map((e) => (e.data['content_block'] as { type: string }).type);
+    };
+    const on = JSON.stringify({ model: 'qwen3.6:35b-a3b', max_tokens: 4, stream: true, output_config: { effort: 'high' }, messages: [{ role: 'user', content: 'hi there' }] });
+    assert.deepEqual(await blocks(on), ['thinking', 'text']);
+    const off = JSON.stringify({ model: 'qwen3.6:35b-a3b', max_tokens: 4, stream: true, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'hi there' }] });
+    assert.deepEqual(await blocks(off), ['text']);
+    const coder = JSON.stringify({ model: 'qwen3-coder:30b', max_tokens: 4, stream: true, output_config: { effort: 'high' }, messages: [{ role: 'user', content: 'hi there' }] });
+    assert.deepEqual(await blocks(coder), ['text']);
+  });
+});
+
+describe('llama.cpp engine: the hybrid checkpoint rule on the qwen3.5 family', { skip }, () => {
+  let engine: RunningEngine;
+  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 8192, models: { dense: { family: 'template' } } }); });
+  after(async () => { await engine.close(); });
+
+  // About 3,000 tokens: checkpoints at positions 511 and 2,047 (batch ends ≥ 1,280 apart).
+  const long = Array.from({ length: 360 }, (_, i) => `line ${i} of the words`).join('\n');
+  const divergeAt = (fraction: number): string => {
+    const at = Math.floor(long.length * fraction);
+    return long.slice(0, at) + ' CHANGED ' + long.slice(at);
+  };
+
+  for (const [model, fam] of [['qwen3.6:35b-a3b', 'qwen3.5'], ['dense', 'template']] as const) {
+    it(`${fam}: resumes ${fam === 'qwen3.5' ? 'after the last checkpoint before' : 'exactly at'} the divergence`, async () => {
+      const results: { p: number; reused: number }[] = [];
+      for (const fraction of [0.5, 0.85]) {
+        await ask(engine, model, long);
+        const first = engine.calls[engine.calls.length - 1]!;
+        assert.ok(first.promptTokens > 2400 && first.promptTokens < 3300, `${first.promptTokens} tokens`);
+        const changed = divergeAt(fraction);
+        await ask(engine, model, changed);
+        const second = engine.calls[engine.calls.length - 1]!;
+        const render = (text: string): number[] => engine.tokenize(family(fam).render(convertRequest({ messages: [{ role: 'user', content: text }], thinking: { type: 'adaptive' } })));
+        const a = render(long);
+        const b = render(changed);
+        let p = 0;
+        while (a[p] === b[p]) p++;
+        results.push({ p, reused: second.reused });
+      }
+      if (fam === 'qwen3.5') {
+        assert.ok(results[0]!.p > 512 && results[0]!.p <= 2047, `divergence at ${results[0]!.p}`);
+        assert.equal(results[0]!.reused, 512);
+        assert.ok(results[1]!.p > 2048);
+        assert.equal(results[1]!.reused, 2048);
+      } else {
+        for (const r of results) assert.equal(r.reused, r.p);
+      }
+    });
+  }
+});
+
+describe('llama.cpp engine: live-client mode and refusing an over-long prompt', { skip }, () => {
+  let live: RunningEngine;
+  let refusing: RunningEngine;
+  before(async () => {
+    live = await startEngine({ size: 'test', contextSize: 2048, liveClient: 3, family: 'qwen3.5' });
+    refusing = await startEngine({ size: 'test', contextSize: 2048, overflow: 'refuse' });
+  });
+  after(async () => { await live.close(); await refusing.close(); });
+
+  it('ends every answer with end_turn after N tokens, whatever max_tokens asks', async () => {
+    for (const maxTokens of [1, 50]) {
+      const res = await send(live.url, { method: 'POST', path: '/v1/messages', body: JSON.stringify({ model: 'x', max_tokens: maxTokens, stream: true, messages: [{ role: 'user', content: 'hello there' }] }) });
+      const delta = sseEvents(res.body.toString('utf8')).find((e) => e.event === 'message_delta')!;
+      assert.equal((delta.data['delta'] as { stop_reason: string }).stop_reason, 'end_turn');
+      assert.ok(Number((delta.data['usage'] as { output_tokens: number }).output_tokens) <= 3);
+    }
+  });
+
+  it('refuses a prompt longer than the context with a 400 when told to', async () => {
+    const long = JSON.stringify({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'word '.repeat(3000) }] });
+    const res = await fetch(`${refusing.url}/v1/messages`, { method: 'POST', body: long });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /longer than the context/);
+  });
+});
+
+describe('llama.cpp engine: cc-2.1.332-thinking replayed direct, per family', { skip }, () => {
+  const calls = loadRecording('cc-2.1.332-thinking').calls;
+  const measure = async (fam: FamilyName): Promise<{ truth: EngineCall[]; prompts: number[][] }> => {
+    const engine = await startEngine({ size: 'test', slots: 1, contextSize: 20480, family: fam });
+    try {
+      for (const call of calls) assert.equal((await replay(engine.url, call)).status, 200);
+      const prompts = calls.map((c) => engine.tokenize(family(fam).render(convertRequest(JSON.parse(c.body) as MessagesBody))));
+      return { truth: [...engine.calls], prompts };
+    } finally {
+      await engine.close();
+    }
+  };
+
+  it('qwen3.5: the second prompt drops the first turn\'s reasoning and resumes from a checkpoint before it', async () => {
+    const { truth, prompts } = await measure('qwen3.5');
+    const [, last1, first2] = [truth[0]!, truth[1]!, truth[2]!];
+    let p = 0;
+    while (prompts[1]![p] === prompts[2]![p]) p++;
+    assert.ok(p < last1.promptTokens - 100, `the prompts part at ${p}, inside the previous turn (${last1.promptTokens} tokens)`);
+    assert.ok(first2.reused < p, `reused ${first2.reused}, the last checkpoint before ${p}`);
+    assert.equal(first2.reused, perfectReuses(family('qwen3.5'), prompts)[2]);
+    assert.equal(truth[1]!.reused, truth[0]!.promptTokens, 'within a turn the answer comes back as generated: the cache is extended');
+  });
+
+  it('template path: thinking is never printed, so the second prompt reuses the whole first turn', async () => {
+    const { truth } = await measure('template');
+    assert.ok(truth[2]!.reused >= truth[1]!.promptTokens, `reused ${truth[2]!.reused} of ${truth[1]!.promptTokens}`);
   });
 });

@@ -1,6 +1,9 @@
-// The inline-system fold: every `role: "system"` entry of
-// `messages` becomes a `<system-reminder>` text block at the same place, in a
-// request a backend accepts, with the same bytes on every later call.
+// The inline-system fold: the system messages of the session's opening
+// context (before the first assistant message) go to the end of the top-level
+// system, where the template path lifts them anyway; every later `role:
+// "system"` entry of `messages` becomes a `<system-reminder>` text block at the
+// same place; in a request a backend accepts, with the same bytes on every
+// later call. A model whose renderer keeps them in place gets them as sent.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rewriteRequestBody, ScanMemo, type RewriteResult } from '../main/core/rewrite/index.js';
@@ -15,6 +18,7 @@ interface WireMessage { role: string; content: string | Block[] }
 
 const CC = { type: 'ephemeral' };
 const ENVIRONMENT = '# Environment\nYou have been invoked in /home/dev/project.';
+const TOP_SYSTEM = 'You are Claude Code.';
 
 function reminder(text: string, cacheControl = false): Block {
   return { type: 'text', text: `<system-reminder>\n${text}\n</system-reminder>`, ...(cacheControl ? { cache_control: CC } : {}) };
@@ -28,7 +32,7 @@ const system = (content: string | Block[]): WireMessage => ({ role: 'system', co
 
 /** A small body around `messages`, no billing line: only the fold can fire. */
 function bodyOf(messages: readonly WireMessage[]): Buffer {
-  return Buffer.from(JSON.stringify({ model: 'qwen3:test', messages, system: [{ type: 'text', text: 'You are Claude Code.' }], max_tokens: 100, stream: true }));
+  return Buffer.from(JSON.stringify({ model: 'qwen3:test', messages, system: [{ type: 'text', text: TOP_SYSTEM }], max_tokens: 100, stream: true }));
 }
 
 function fold(body: Buffer, memo: ScanMemo | null = null): RewriteResult {
@@ -59,18 +63,22 @@ interface FoldCase {
   readonly name: string;
   readonly messages: readonly WireMessage[];
   readonly expected: readonly WireMessage[];
+  /** What joins the end of the top-level system, when anything does. */
+  readonly toSystem?: string;
 }
 
 const CASES: readonly FoldCase[] = [
   {
-    name: 'first turn: the # Environment block with cache_control joins the user turn before it',
+    name: 'first turn: the # Environment block with cache_control joins the top-level system after a blank line, without its cache_control',
     messages: [user([text('<system-reminder>ctx</system-reminder>'), text('hi')]), system([{ type: 'text', text: ENVIRONMENT, cache_control: CC }])],
-    expected: [user([text('<system-reminder>ctx</system-reminder>'), text('hi'), reminder(ENVIRONMENT, true)])],
+    expected: [user([text('<system-reminder>ctx</system-reminder>'), text('hi')])],
+    toSystem: `\n\n${ENVIRONMENT}`,
   },
   {
     name: 'later turns: the # Environment string, then a tool loop',
     messages: [user([text('hi')]), system(ENVIRONMENT), assistant([toolUse('t1')]), user([toolResult('t1')])],
-    expected: [user([text('hi'), reminder(ENVIRONMENT)]), assistant([toolUse('t1')]), user([toolResult('t1')])],
+    expected: [user([text('hi')]), assistant([toolUse('t1')]), user([toolResult('t1')])],
+    toSystem: `\n\n${ENVIRONMENT}`,
   },
   {
     name: 'countdown reminders after tool results',
@@ -80,15 +88,17 @@ const CASES: readonly FoldCase[] = [
       assistant([toolUse('t2')]), user([toolResult('t2')]), system('<total_tokens>975266 tokens left</total_tokens>'),
     ],
     expected: [
-      user([text('hi'), reminder(ENVIRONMENT)]),
+      user('hi'),
       assistant([toolUse('t1')]), user([toolResult('t1'), reminder('<total_tokens>987633 tokens left</total_tokens>')]),
       assistant([toolUse('t2')]), user([toolResult('t2'), reminder('<total_tokens>975266 tokens left</total_tokens>')]),
     ],
+    toSystem: `\n\n${ENVIRONMENT}`,
   },
   {
-    name: 'a system message first goes before the user text',
+    name: 'a system message first joins the top-level system',
     messages: [system('Be brief.'), user('hi'), assistant('hello')],
-    expected: [user([reminder('Be brief.'), text('hi')]), assistant('hello')],
+    expected: [user('hi'), assistant('hello')],
+    toSystem: '\n\nBe brief.',
   },
   {
     name: 'a system message last, after the assistant, becomes a user message',
@@ -96,9 +106,15 @@ const CASES: readonly FoldCase[] = [
     expected: [user('hi'), assistant('hello'), user([reminder('Wrap up.')])],
   },
   {
-    name: 'consecutive system messages keep their order in one user turn',
+    name: 'opening system messages keep their order at the end of the top-level system',
     messages: [user('hi'), system('one'), system([text('two')]), assistant('ok')],
-    expected: [user([text('hi'), reminder('one'), reminder('two')]), assistant('ok')],
+    expected: [user('hi'), assistant('ok')],
+    toSystem: '\n\none\n\ntwo',
+  },
+  {
+    name: 'consecutive later system messages keep their order in one user turn',
+    messages: [user('hi'), assistant('a'), user('go'), system('one'), system([text('two')]), assistant('ok')],
+    expected: [user('hi'), assistant('a'), user([text('go'), reminder('one'), reminder('two')]), assistant('ok')],
   },
   {
     name: 'consecutive system messages between assistants become one user message',
@@ -116,35 +132,43 @@ const CASES: readonly FoldCase[] = [
     expected: [user('hi'), assistant([toolUse('t1')]), user([toolResult('t1'), reminder('before'), reminder('after')])],
   },
   {
-    name: 'string and block content: several text blocks join, the last cache_control moves along',
+    name: 'later, string and block content: several text blocks join, the last cache_control moves along',
+    messages: [user('hi'), assistant('a'), user([text('go')]), system([{ type: 'text', text: 'a', cache_control: CC }, text('b')])],
+    expected: [user('hi'), assistant('a'), user([text('go'), { ...reminder('a\nb'), cache_control: CC }])],
+  },
+  {
+    name: 'opening, several text blocks join with no separator, as Ollama joins them',
     messages: [user([text('hi')]), system([{ type: 'text', text: 'a', cache_control: CC }, text('b')])],
-    expected: [user([text('hi'), { ...reminder('a\nb'), cache_control: CC }])],
+    expected: [user([text('hi')])],
+    toSystem: '\n\nab',
   },
   {
     name: 'an empty user string gives no empty text block',
-    messages: [user(''), system('note')],
-    expected: [user([reminder('note')])],
+    messages: [user('hi'), assistant('a'), user(''), system('note')],
+    expected: [user('hi'), assistant('a'), user([reminder('note')])],
   },
   {
-    name: 'only a system message',
+    name: 'only a system message: it stays a message, as a user one',
     messages: [system('alone')],
     expected: [user([reminder('alone')])],
   },
   {
     name: 'between two user messages it joins the one before',
-    messages: [user('a'), system('note'), user('b')],
-    expected: [user([text('a'), reminder('note')]), user('b')],
+    messages: [user('hi'), assistant('a'), user('a'), system('note'), user('b')],
+    expected: [user('hi'), assistant('a'), user([text('a'), reminder('note')]), user('b')],
   },
 ];
 
 describe('inline-system fold: where each system message goes', () => {
-  for (const { name, messages, expected } of CASES) {
+  for (const { name, messages, expected, toSystem } of CASES) {
     test(name, () => {
       const result = fold(bodyOf(messages));
       assert.equal(result.changed, true);
       assert.equal(result.rule, 'inline-system-folded');
       const folded = messagesOf(result.body);
       assert.deepEqual(folded, expected);
+      const topSystem = (JSON.parse(result.body.toString('utf8')) as { system: Block[] }).system;
+      assert.deepEqual(topSystem, [text(TOP_SYSTEM), ...(toSystem === undefined ? [] : [text(toSystem)])]);
       // The inputs above that alternate must come out alternating.
       if (!name.includes('two user messages')) assertValidConversation(folded, name);
       const parsed = JSON.parse(result.body.toString('utf8')) as Json;
@@ -259,5 +283,37 @@ describe('inline-system fold: nothing to fold, nothing touched', () => {
       // The last one is valid JSON, but its role is ambiguous: not a system message we can name.
       assert.equal(fold(body).body, body, bad);
     }
+  });
+});
+
+describe('inline-system fold: per model family', () => {
+  const messages = [user('hi'), system(ENVIRONMENT), assistant([toolUse('t1')]), user([toolResult('t1')]), system('<total_tokens>9 tokens left</total_tokens>')];
+  const withFamily = (family: 'template' | 'qwen3-coder' | 'qwen3.5' | null): RewriteResult =>
+    rewriteRequestBody(bodyOf(messages), 'drop', null, { inlineSystem: 'fold', familyOf: (model) => (model === 'qwen3:test' ? family : null) });
+
+  test('qwen3.5 keeps system messages where they stand: forwarded as sent', () => {
+    const body = bodyOf(messages);
+    const result = rewriteRequestBody(body, 'drop', null, { inlineSystem: 'fold', familyOf: () => 'qwen3.5' });
+    assert.equal(result.changed, false);
+    assert.equal(result.body, body);
+  });
+
+  test('the template path, qwen3-coder and an unknown renderer fold alike', () => {
+    const expected = withFamily(null).body.toString('utf8');
+    assert.equal(withFamily('template').body.toString('utf8'), expected);
+    assert.equal(withFamily('qwen3-coder').body.toString('utf8'), expected);
+    assert.deepEqual(messagesOf(withFamily('qwen3-coder').body), [
+      user('hi'), assistant([toolUse('t1')]), user([toolResult('t1'), reminder('<total_tokens>9 tokens left</total_tokens>')]),
+    ]);
+  });
+
+  test('a system array the billing rule empties takes the opening context without a stray comma', () => {
+    const body = Buffer.from(JSON.stringify({
+      model: 'm', system: [{ type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.332.461; cc_entrypoint=sdk-cli;' }],
+      messages: [user('hi'), system(ENVIRONMENT)],
+    }));
+    const result = fold(body);
+    assert.equal(result.rule, 'billing-block-dropped,inline-system-folded');
+    assert.deepEqual(JSON.parse(result.body.toString('utf8')), { model: 'm', system: [text(`\n\n${ENVIRONMENT}`)], messages: [user('hi')] });
   });
 });

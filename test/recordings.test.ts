@@ -36,7 +36,7 @@ describe('every recording', () => {
         assert.match(call.path, /^\/v1\/messages(\?|$)/);
         assert.deepEqual(Object.keys(call.headers).filter((h) => !KEPT_HEADER.test(h)), [], 'only the kept headers');
         assert.equal(call.headers['user-agent']?.match(/claude-cli\/([\d.]+)/)?.[1], recording.client, 'sent by the named client');
-        assert.equal(body(call).model, 'qwen3-coder:30b');
+        assert.equal(body(call).model, name.includes('thinking') ? 'qwen3.6:35b-a3b' : 'qwen3-coder:30b', 'every tier set to one model, a thinking one for the thinking sessions');
       });
     });
 
@@ -237,5 +237,55 @@ describe('cc-2.1.332-nested-subagent', () => {
     assert.equal(parent(outer2!), undefined);
     assert.equal(parent(inner1!), agent(outer1!));
     assert.equal(parent(inner2!), agent(outer1!));
+  });
+});
+
+type Block = { type: string; text?: string; thinking?: string; signature?: string };
+const blocks = (content: Body['messages'][number]['content']): Block[] => (typeof content === 'string' ? [{ type: 'text', text: content }] : content as Block[]);
+
+describe('cc-2.1.332-thinking', () => {
+  const recording = loadRecording('cc-2.1.332-thinking');
+
+  test('asks for thinking on every call (adaptive, effort high), which Ollama turns on', () => {
+    for (const call of recording.calls) {
+      const b = JSON.parse(call.body) as { thinking?: { type: string }; output_config?: { effort: string } };
+      assert.equal(b.thinking?.type, 'adaptive');
+      assert.equal(b.output_config?.effort, 'high');
+    }
+  });
+
+  test("sends the model's thinking back on every later call, with an empty signature, across --resume", () => {
+    assert.deepEqual(recording.calls.map((c) => c.prompt), [1, 1, 2, 2]);
+    const last = body(recording.calls[3]!);
+    const thinking = last.messages.filter((m) => m.role === 'assistant').map((m) => blocks(m.content).filter((b) => b.type === 'thinking'));
+    assert.equal(thinking.length, 3, 'two answers of prompt 1 and the tool call of prompt 2');
+    for (const t of thinking) {
+      assert.equal(t.length, 1);
+      assert.equal(t[0]!.signature, '');
+      assert.ok((t[0]!.thinking ?? '').length > 20);
+    }
+  });
+});
+
+describe('cc-2.1.332-max-output and -thinking', () => {
+  test('after an answer cut with text, the client asks to resume in a new user message', () => {
+    const calls = loadRecording('cc-2.1.332-max-output').calls;
+    assert.equal(calls.length, 4, 'three recoveries, then the client gives up');
+    const second = body(calls[1]!).messages;
+    const asked = blocks(second[second.length - 1]!.content);
+    assert.match(asked[0]!.text ?? '', /^<system-reminder>\nOutput token limit hit/);
+  });
+
+  test('after an answer cut with no text, it appends the reminder to the first user message, before # Environment', () => {
+    const calls = loadRecording('cc-2.1.332-max-output-thinking').calls;
+    assert.equal(calls.length, 4);
+    const first = body(calls[0]!).messages;
+    const retry = body(calls[1]!).messages;
+    assert.equal(retry.length, first.length, 'no message is added');
+    assert.equal(retry[1]!.role, 'system');
+    const before = blocks(first[0]!.content);
+    const after = blocks(retry[0]!.content);
+    assert.equal(after[after.length - 2]!.text, `${before[before.length - 1]!.text}\n`, 'the prompt text gains a newline');
+    assert.match(after[after.length - 1]!.text ?? '', /^<system-reminder>\nOutput token limit hit/);
   });
 });

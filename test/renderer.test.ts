@@ -47,7 +47,7 @@ const browserTest = (name: string, fn: () => Promise<void>): Promise<void> => te
 
 before(async () => {
   // One after the other: if Chromium fails to start, `after` still finds the harness to close.
-  harness = await startHarness({ rewrite: 'off' }, { timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 3 } });
+  harness = await startHarness({ rewrite: 'off', promptExcerpts: true }, { timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 3 } });
   if (!skipBrowser) browser = await launchChromium();
 });
 

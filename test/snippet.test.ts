@@ -85,14 +85,22 @@ describe('claudel snippet in real shells', () => {
         CLAUDE_CODE_MAX_CONTEXT_TOKENS: null,
         CLAUDE_CODE_MAX_OUTPUT_TOKENS: null,
       });
-      assert.deepEqual(report.args, ['--bare', ...ODD_ARGS]);
+      assert.deepEqual(report.args, ['--bare', '--permission-mode=manual', ...ODD_ARGS]);
       assert.equal(leaked, 'leaked:', 'variables are set for that call only');
+    });
+
+    test(`${shell}: a permission mode the user passes is kept, and none is added`, { skip }, () => {
+      const snippet = claudelSnippet({ shell, port: 11435, host: '127.0.0.1', model: 'qwen3-coder:30b', bare: false });
+      for (const args of [['--permission-mode', 'acceptEdits', 'fix it'], ['-p', '--permission-mode=plan'], ['--dangerously-skip-permissions']]) {
+        assert.deepEqual(runClaudel(shell, snippet, args).report.args, args);
+      }
+      assert.deepEqual(runClaudel(shell, snippet, ['say --permission-mode']).report.args, ['--permission-mode=manual', 'say --permission-mode'], 'only a whole argument counts');
     });
 
     test(`${shell}: --bare off, no arguments, IPv6 host`, { skip }, () => {
       const snippet = claudelSnippet({ shell, port: 8080, host: '::1', model: 'qwen3-coder:30b', bare: false });
       const { report } = runClaudel(shell, snippet, []);
-      assert.deepEqual(report.args, []);
+      assert.deepEqual(report.args, ['--permission-mode=manual'], 'not auto mode, whose check needs Anthropic\'s server');
       assert.equal(report.env['ANTHROPIC_BASE_URL'], 'http://[::1]:8080');
       assert.equal(report.env['ANTHROPIC_MODEL'], 'qwen3-coder:30b');
       assert.equal(report.env['CLAUDE_CODE_SUBAGENT_MODEL'], 'qwen3-coder:30b', 'no subagent model: subagents use the main one');
@@ -132,7 +140,7 @@ describe('the snippet `snippet --target` generates from a backend reporting its 
       assert.equal(report.env['CLAUDE_CODE_MAX_CONTEXT_TOKENS'], '8192');
       assert.equal(report.env['CLAUDE_CODE_MAX_OUTPUT_TOKENS'], '4096');
       assert.equal(report.env['ANTHROPIC_BASE_URL'], 'http://127.0.0.1:11500');
-      assert.deepEqual(report.args, ['--bare', '-p', 'hi']);
+      assert.deepEqual(report.args, ['--bare', '--permission-mode=manual', '-p', 'hi']);
     });
   }
 
@@ -229,7 +237,7 @@ describe('llm-cache-proxy snippet', () => {
     const fromFile = await run(['--shell', 'bash'], JSON.stringify({ schemaVersion: 2, subagentModel: 'from-file' }));
     assert.match(fromFile.stdout, /CLAUDE_CODE_SUBAGENT_MODEL='from-file'/);
     const again = await run(['--no-bare', '--bare']);
-    assert.match(again.stdout, /command claude --bare "\$@"/);
+    assert.match(again.stdout, /command claude --bare \$\{claudel_mode:\+"\$claudel_mode"\} "\$@"/);
   });
 
   test('--help prints usage', async () => {

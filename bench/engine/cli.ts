@@ -1,7 +1,12 @@
 // `npm run engine -- --model bench --slots 1 --port 11434`: the llama.cpp
 // engine on its own, so a person can point Claude Code at it
 // (ANTHROPIC_BASE_URL=http://127.0.0.1:11434), directly or through the proxy.
+// `--live-client 64` ends every answer with end_turn after 64 tokens, so a
+// real client runs whole sessions without its max-output recovery; `--family`
+// serves every name as one family (default: by the name, as Ollama's library);
+// `--overflow refuse` answers a prompt longer than the context with a 400.
 import { parseArgs } from 'node:util';
+import { FAMILY_NAMES, isFamilyName } from './families.js';
 import { engineUnavailable } from './llama.js';
 import { isModelSize } from './model.js';
 import { startEngine } from './open.js';
@@ -15,6 +20,9 @@ const { values } = parseArgs({
     ctx: { type: 'string', default: '32768' },
     'max-tokens': { type: 'string', default: '4' },
     threads: { type: 'string', default: '2' },
+    family: { type: 'string' },
+    'live-client': { type: 'string' },
+    overflow: { type: 'string', default: 'truncate' },
   },
 });
 
@@ -28,6 +36,21 @@ if (!isModelSize(size)) {
   console.error(`engine: --model must be bench or test, not ${size}`);
   process.exit(2);
 }
+const family = values.family;
+if (family !== undefined && !isFamilyName(family)) {
+  console.error(`engine: --family must be one of ${FAMILY_NAMES.join(', ')}, not ${family}`);
+  process.exit(2);
+}
+const overflow = values.overflow;
+if (overflow !== 'truncate' && overflow !== 'refuse') {
+  console.error(`engine: --overflow must be truncate or refuse, not ${overflow}`);
+  process.exit(2);
+}
+const liveClient = values['live-client'] === undefined ? undefined : Number(values['live-client']);
+if (liveClient !== undefined && !(Number.isInteger(liveClient) && liveClient > 0)) {
+  console.error('engine: --live-client takes a number of tokens above 0');
+  process.exit(2);
+}
 const engine = await startEngine({
   size,
   slots: Number(values.slots),
@@ -36,8 +59,12 @@ const engine = await startEngine({
   port: Number(values.port),
   maxTokens: Number(values['max-tokens']),
   threads: Number(values.threads),
+  overflow,
+  ...(family === undefined ? {} : { family }),
+  ...(liveClient === undefined ? {} : { liveClient }),
 });
-console.log(`engine: ${size} model (${(engine.modelBytes / 1e6).toFixed(0)} MB, loaded in ${engine.loadMs} ms), ${values.slots} slot(s) of ${values.ctx} tokens, on ${engine.url}`);
+const mode = liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`;
+console.log(`engine: ${size} model (${(engine.modelBytes / 1e6).toFixed(0)} MB, loaded in ${engine.loadMs} ms), ${values.slots} slot(s) of ${values.ctx} tokens, family ${family ?? 'by model name'}${mode}, on ${engine.url}`);
 const stop = (): void => void engine.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -47,12 +47,12 @@ const WEIGHT_STD = 0.02;
 /** Uniform int8 in [-128, 127] has std 73.9; the Q8_0 scale turns that into WEIGHT_STD. */
 const Q8_SCALE = WEIGHT_STD / 73.9;
 
-function metadata(size: ModelSize, shape: ModelShape): Map<string, GgufValue> {
+function metadata(size: ModelSize, shape: ModelShape, copy: number): Map<string, GgufValue> {
   const vocab = buildVocabulary();
   const headSize = shape.embedding / shape.heads;
   return new Map<string, GgufValue>([
     ['general.architecture', { type: 'string', value: 'llama' }],
-    ['general.name', { type: 'string', value: `llm-cache-proxy-${size}` }],
+    ['general.name', { type: 'string', value: `llm-cache-proxy-${size}${copy === 0 ? '' : `-${copy}`}` }],
     ['general.alignment', { type: 'u32', value: 32 }],
     ['llama.context_length', { type: 'u32', value: shape.contextLength }],
     ['llama.embedding_length', { type: 'u32', value: shape.embedding }],
@@ -101,17 +101,26 @@ function tensors(shape: ModelShape, vocabSize: number): TensorSpec[] {
   return out;
 }
 
-/** File name carries a digest of everything that shapes the file, so a changed vocabulary or shape writes a new one. */
-export function modelFileName(size: ModelSize): string {
+/** The shape of copy `copy` of a size: another weights file (another seed), same shape and vocabulary. */
+function shapeOf(size: ModelSize, copy: number): ModelShape {
   const shape = MODEL_SHAPES[size];
+  return copy === 0 ? shape : { ...shape, seed: shape.seed + copy };
+}
+
+/**
+ * File name carries a digest of everything that shapes the file, so a changed vocabulary or shape writes a new one.
+ * `copy` > 0 names another file of the same shape (other weights): what a second model costs.
+ */
+export function modelFileName(size: ModelSize, copy = 0): string {
+  const shape = shapeOf(size, copy);
   const digest = createHash('sha256').update(JSON.stringify({ shape, vocab: buildVocabulary().tokens, format: 1 })).digest('hex').slice(0, 12);
-  return `llm-cache-proxy-${size}-${digest}.gguf`;
+  return `llm-cache-proxy-${size}${copy === 0 ? '' : `-${copy}`}-${digest}.gguf`;
 }
 
 /** Writes the model (atomically) and checks it by loading it with llama.cpp and tokenizing a line. */
-export async function writeModel(size: ModelSize, path: string): Promise<void> {
-  const shape = MODEL_SHAPES[size];
-  const meta = metadata(size, shape);
+export async function writeModel(size: ModelSize, path: string, copy = 0): Promise<void> {
+  const shape = shapeOf(size, copy);
+  const meta = metadata(size, shape, copy);
   const tokens = meta.get('tokenizer.ggml.tokens') as { value: readonly string[] };
   const partial = `${path}.${process.pid}.partial`;
   try {
@@ -130,12 +139,12 @@ export async function writeModel(size: ModelSize, path: string): Promise<void> {
   }
 }
 
-/** Path of the model of this size, written first if it is not in the cache folder yet. */
-export async function ensureModel(size: ModelSize): Promise<string> {
+/** Path of the model of this size (and copy), written first if it is not in the cache folder yet. */
+export async function ensureModel(size: ModelSize, copy = 0): Promise<string> {
   const dir = modelsDir();
-  const path = join(dir, modelFileName(size));
+  const path = join(dir, modelFileName(size, copy));
   if (existsSync(path) && statSync(path).size > 0) return path;
   mkdirSync(dir, { recursive: true });
-  await writeModel(size, path);
+  await writeModel(size, path, copy);
   return path;
 }

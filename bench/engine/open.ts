@@ -1,68 +1,115 @@
-// One loaded engine: our model of the given size, a runner (llama.cpp context
-// with N sequences) per model name asked for, and its HTTP server.
+// One loaded engine: our generated models (one weights file per size and copy,
+// loaded when a name first asks for it), a runner per weights file, and the
+// Ollama-shaped HTTP server.
 import { statSync } from 'node:fs';
-import { loadLlama, type Token } from './llama.js';
+import type { ModelEntry, ResolvedModel } from './catalog.js';
+import type { FamilyName } from './families.js';
+import { loadLlama, type LlamaModel, type Token } from './llama.js';
 import { ensureModel, type ModelSize } from './model.js';
 import { ollamaModelInfo } from './model-info.js';
 import { startEngineServer, type EngineServer } from './server.js';
 import { Runners } from './runners.js';
+import type { Overflow } from './truncate.js';
 
 export interface EngineOptions {
+  /** The default weights file: every name not in `models` runs on it. */
   readonly size: ModelSize;
   readonly slots?: number;
   /** Tokens each runner's context holds (shared by its slots). */
   readonly contextSize?: number;
-  /** Runners kept at once, one per model name (Ollama's OLLAMA_MAX_LOADED_MODELS; default 3). */
+  /** Runners kept at once, one per weights file (Ollama's OLLAMA_MAX_LOADED_MODELS; default 3). */
   readonly maxLoaded?: number;
   readonly host?: string;
   readonly port?: number;
   readonly maxTokens?: number;
   readonly threads?: number;
+  /** The family of every name not in `models` (default: the one Ollama's library gives that name). */
+  readonly family?: FamilyName;
+  /** Model names and the weights file and family each names; names sharing size and copy are aliases. */
+  readonly models?: Readonly<Record<string, ModelEntry>>;
+  /** A prompt longer than the context: cut as Ollama does (default) or refused. */
+  readonly overflow?: Overflow;
+  /** Live-client mode: end every answer with end_turn after this many tokens. */
+  readonly liveClient?: number;
 }
 
 export interface RunningEngine extends EngineServer {
+  /** The default weights file. */
   readonly modelPath: string;
   readonly modelBytes: number;
-  /** Milliseconds to load the model (each runner's context is created on its first call). */
+  /** Milliseconds to load the default model (each runner's context is created on its first call). */
   readonly loadMs: number;
-  /** The model's tokenizer, as the engine uses it on rendered prompts. */
+  /** The default model's tokenizer, as the engine uses it on rendered prompts (every generated file shares it). */
   tokenize(text: string): Token[];
 }
 
+/** Generated weights files, each loaded once and kept until the engine closes. */
+class Weights {
+  private readonly loaded = new Map<string, { readonly path: Promise<string>; readonly model: Promise<LlamaModel> }>();
+
+  load(size: ModelSize, copy: number): { readonly path: Promise<string>; readonly model: Promise<LlamaModel> } {
+    const key = `${size}-${copy}`;
+    let entry = this.loaded.get(key);
+    if (entry === undefined) {
+      const path = ensureModel(size, copy);
+      entry = { path, model: path.then(async (modelPath) => (await loadLlama()).loadModel({ modelPath })) };
+      this.loaded.set(key, entry);
+    }
+    return entry;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.loaded.values()];
+    this.loaded.clear();
+    for (const { model } of all) await (await model).dispose();
+  }
+}
+
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
-  const modelPath = await ensureModel(options.size);
   const started = Date.now();
-  const llama = await loadLlama();
-  const model = await llama.loadModel({ modelPath });
-  const runners = new Runners(model, {
+  const weights = new Weights();
+  const main = weights.load(options.size, 0);
+  const modelPath = await main.path;
+  const model = await main.model;
+  const loadMs = Date.now() - started;
+  const modelBytes = statSync(modelPath).size;
+  const runners = new Runners({
     slots: options.slots ?? 1,
     contextSize: options.contextSize ?? 32768,
     threads: options.threads ?? 2,
     ...(options.maxLoaded === undefined ? {} : { maxLoaded: options.maxLoaded }),
   });
-  const loadMs = Date.now() - started;
-  const modelBytes = statSync(modelPath).size;
+  const describe = async (m: ResolvedModel): Promise<{ bytes: number; modelInfo: Record<string, unknown> }> => {
+    const file = weights.load(m.size, m.copy);
+    return { bytes: statSync(await file.path).size, modelInfo: ollamaModelInfo((await file.model).fileInfo.metadata) };
+  };
   const server = await startEngineServer({
     runners,
-    modelName: `llm-cache-proxy-${options.size}:latest`,
-    modelBytes,
-    modelInfo: ollamaModelInfo(model.fileInfo.metadata),
+    catalog: {
+      size: options.size,
+      ...(options.family === undefined ? {} : { family: options.family }),
+      ...(options.models === undefined ? {} : { models: options.models }),
+    },
+    fileOf: (m) => ({ key: m.fileKey, load: () => weights.load(m.size, m.copy).model, checkpoints: m.family.checkpoints }),
+    describe,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+    ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+    ...(options.liveClient === undefined ? {} : { liveClient: options.liveClient }),
   });
   return {
     url: server.url,
     port: server.port,
     calls: server.calls,
-    tokenize: (text) => runners.tokenize(text),
+    tokenize: (text) => model.tokenize(text, false),
     modelPath,
     modelBytes,
     loadMs,
     close: async () => {
       await server.close();
       await runners.dispose();
-      await model.dispose();
+      await weights.dispose();
     },
   };
 }

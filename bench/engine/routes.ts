@@ -10,7 +10,7 @@ import { defaultSettings, type Settings } from '../../main/core/settings/schema.
 import type { CallRecord } from '../../main/core/wire/types.js';
 import type { ModelSize } from './model.js';
 import { startEngine } from './open.js';
-import { renderPrompt } from './render.js';
+import { family, perfectPrompt, type FamilyName } from './families.js';
 import { replay, type ReplayCall } from './replay.js';
 import { commonPrefixLength } from './slots.js';
 import type { Token } from './llama.js';
@@ -29,7 +29,7 @@ export type Route = 'direct' | 'proxy' | 'proxy-off' | FixRoute;
 export type FixRoute = 'side-model' | 'slots-2' | 'subagent-model';
 export const ROUTES: readonly Route[] = ['direct', 'proxy', 'proxy-off', 'side-model', 'slots-2', 'subagent-model'];
 
-/** The other model name the fixes send side calls or subagent calls to. */
+/** The other model name the fixes send side calls or subagent calls to: another weights file. */
 export const OTHER_MODEL = 'llm-cache-proxy-side:latest';
 
 /**
@@ -85,9 +85,9 @@ export interface RouteOptions {
   readonly contextSize?: number;
   /** llama.cpp threads (default 2, the cores of our machines). */
   readonly threads?: number;
+  /** The family every recorded model name is served as (default: the template path). */
+  readonly family?: FamilyName;
 }
-
-const BILLING_PREFIX = 'x-anthropic-billing-header:';
 
 interface Body {
   system?: unknown;
@@ -96,21 +96,12 @@ interface Body {
 }
 
 /**
- * The body as a perfect stabiliser would forward it: only what carries no
- * meaning is removed (the billing block, or a string system's billing line),
- * and `role: "system"` messages stay where they stand, as user text, instead
- * of being hoisted to the top by the backend's template.
+ * The body as a perfect stabiliser would forward it on the template path: only what carries no
+ * meaning is removed (the billing block), and `role: "system"` messages stay where they stand, as
+ * user text, instead of being hoisted to the top by the backend's template.
  */
 export function perfectBody(raw: string): Body {
-  const body = JSON.parse(raw) as Body;
-  let system = body.system;
-  if (Array.isArray(system)) {
-    system = system.filter((b: { text?: unknown }) => !(typeof b?.text === 'string' && b.text.startsWith(BILLING_PREFIX)));
-  } else if (typeof system === 'string' && system.startsWith(BILLING_PREFIX)) {
-    system = system.slice(system.indexOf('\n') + 1);
-  }
-  const messages = (body.messages ?? []).map((m) => (m.role === 'system' ? { ...m, role: 'user' } : m));
-  return { ...body, system, messages };
+  return family('template').strategies[0]!.body(raw) as Body;
 }
 
 /**
@@ -164,7 +155,10 @@ async function nextRecord(records: readonly CallRecord[], i: number): Promise<Ca
 
 export async function replayRoute(recorded: readonly SessionCall[], route: Route, options: RouteOptions): Promise<CallMeasure[]> {
   const slots = route === 'slots-2' ? 2 : options.slots ?? 1;
-  const engine = await startEngine({ size: options.size, slots, contextSize: options.contextSize ?? 32768, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const servedAs = family(options.family ?? 'template');
+  // The other model is another weights file: only that keeps a runner (and cache) of its own on Ollama.
+  const models = { [OTHER_MODEL]: { copy: 1 } };
+  const engine = await startEngine({ size: options.size, slots, contextSize: options.contextSize ?? 32768, family: servedAs.name, models, ...(options.threads === undefined ? {} : { threads: options.threads }) });
   const calls = route === 'subagent-model'
     ? recorded.map((c) => (c.role === 'subagent' ? { ...c, body: withModel(c.body, OTHER_MODEL) } : c))
     : recorded;
@@ -173,7 +167,7 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
   const records: CallRecord[] = [];
   proxy?.on('call', (r) => records.push(r));
   try {
-    const perfect = calls.map((c) => engine.tokenize(renderPrompt(perfectBody(c.body))));
+    const perfect = calls.map((c) => engine.tokenize(perfectPrompt(servedAs, c.body)));
     const out: CallMeasure[] = [];
     const served: string[] = [];
     for (const [i, call] of calls.entries()) {

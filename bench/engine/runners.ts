@@ -1,10 +1,13 @@
-// One runner per model name, as Ollama keeps each model in a runner of its own
-// with its own KV cache: a call for model B never evicts model A's slots. The
-// weights are loaded once and shared; each runner is a llama.cpp context of its
-// own (N sequences), created on first use. As Ollama, at most `maxLoaded`
-// runners stay (OLLAMA_MAX_LOADED_MODELS, 3 on a CPU); the least recently used
-// one is unloaded to make room. All runners take turns on the one CPU.
-import type { LlamaModel, Token } from './llama.js';
+// Runners keyed by weights file, as Ollama's scheduler keys them
+// (server/sched.go schedulerModelKey: `s.loaded[ModelPath]`): two model names
+// for one file (an `ollama cp` alias) share one runner and its KV cache; a
+// name for another file gets a runner of its own, which costs that file's
+// memory and a context of its own. Each runner is a llama.cpp context (N
+// sequences), created on first use. As Ollama, at most `maxLoaded` runners
+// stay (OLLAMA_MAX_LOADED_MODELS, 3 on a CPU); the least recently used one is
+// unloaded to make room. All runners take turns on the one CPU.
+import type { CheckpointRule } from './checkpoints.js';
+import type { LlamaModel } from './llama.js';
 import { Serial, SlotEngine } from './slots.js';
 
 export interface RunnerOptions {
@@ -17,13 +20,24 @@ export interface RunnerOptions {
   readonly keepAliveMs?: number;
 }
 
+/** What a runner serves: the weights file (its key) and how its cache can be reused. */
+export interface RunnerFile {
+  /** The weights file; names with the same key share the runner. */
+  readonly key: string;
+  readonly load: () => Promise<LlamaModel>;
+  readonly checkpoints: CheckpointRule | null;
+}
+
 export interface LoadedRunner {
+  /** The model name that loaded the runner, as /api/ps lists it. */
   readonly name: string;
+  readonly key: string;
   readonly contextSize: number;
   readonly expiresAt: Date;
 }
 
 interface Runner {
+  readonly name: string;
   readonly engine: Promise<SlotEngine>;
   used: number;
   lastMs: number;
@@ -34,19 +48,15 @@ export class Runners {
   private readonly serial = new Serial();
   private clock = 0;
 
-  constructor(private readonly model: LlamaModel, private readonly options: RunnerOptions) {}
+  constructor(private readonly options: RunnerOptions) {}
 
-  tokenize(text: string): Token[] {
-    return this.model.tokenize(text, false);
-  }
-
-  /** The runner serving `name`, loaded now if it is not. */
-  async get(name: string): Promise<SlotEngine> {
-    let runner = this.runners.get(name);
+  /** The runner serving `file` for model `name`, loaded now if it is not. */
+  async get(file: RunnerFile, name: string): Promise<SlotEngine> {
+    let runner = this.runners.get(file.key);
     if (runner === undefined) {
       await this.makeRoom();
-      runner = { engine: this.open(), used: 0, lastMs: 0 };
-      this.runners.set(name, runner);
+      runner = { name, engine: this.open(file), used: 0, lastMs: 0 };
+      this.runners.set(file.key, runner);
     }
     runner.used = ++this.clock;
     runner.lastMs = Date.now();
@@ -58,7 +68,7 @@ export class Runners {
     const keepAlive = this.options.keepAliveMs ?? 5 * 60_000;
     return [...this.runners.entries()]
       .sort(([, a], [, b]) => b.used - a.used)
-      .map(([name, r]) => ({ name, contextSize: this.options.contextSize, expiresAt: new Date(r.lastMs + keepAlive) }));
+      .map(([key, r]) => ({ name: r.name, key, contextSize: this.options.contextSize, expiresAt: new Date(r.lastMs + keepAlive) }));
   }
 
   async dispose(): Promise<void> {
@@ -67,20 +77,21 @@ export class Runners {
     for (const r of all) await (await r.engine).dispose();
   }
 
-  private async open(): Promise<SlotEngine> {
+  private async open(file: RunnerFile): Promise<SlotEngine> {
     const { slots, contextSize, threads } = this.options;
+    const model = await file.load();
     // Flash attention, as Ollama turns on where the model allows: a 17K-token cold prefill on the
     // test model takes 2.5 s with it and 10 s without (attention dominates a tiny model's prefill).
     // It changes no cache figure.
-    const context = await this.model.createContext({ contextSize, sequences: slots, threads, batchSize: 512, flashAttention: true });
-    return new SlotEngine(this.model, context, slots, this.serial);
+    const context = await model.createContext({ contextSize, sequences: slots, threads, batchSize: 512, flashAttention: true });
+    return new SlotEngine(model, context, slots, this.serial, file.checkpoints);
   }
 
   private async makeRoom(): Promise<void> {
     const max = this.options.maxLoaded ?? 3;
     while (this.runners.size >= max) {
-      const [name, oldest] = [...this.runners.entries()].reduce((a, b) => (b[1].used < a[1].used ? b : a));
-      this.runners.delete(name);
+      const [key, oldest] = [...this.runners.entries()].reduce((a, b) => (b[1].used < a[1].used ? b : a));
+      this.runners.delete(key);
       // Its calls still queued finish first: unloading waits for the CPU's turn.
       const engine = await oldest.engine;
       await this.serial.run(() => engine.dispose());

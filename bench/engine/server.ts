@@ -1,42 +1,60 @@
 // An Anthropic Messages backend on the real llama.cpp engine, with Ollama's
-// HTTP surface (DESIGN §2): `GET`/`HEAD /`, `/api/version`, `/api/tags`,
-// `/api/ps` (with the context length), `POST /api/show` (the model file's
-// metadata), `POST /v1/messages` streamed or not,
-// 404 for count_tokens, errors in Anthropic's shape. Unlike Ollama, its usage
-// carries the true cache figures: `input_tokens` is what was evaluated and
-// `cache_read_input_tokens` what was reused. It answers every model name with
-// its one model, so recordings replay whatever model they name, but each name
-// gets a runner of its own (its own context and slots, see runners.ts), as
-// Ollama keeps each model in its own runner and cache.
+// HTTP surface: `GET`/`HEAD /`, `/api/version`, `/api/tags`, `/api/ps` (with
+// the context length), `POST /api/show` (the model file's metadata, and the
+// renderer and parser its family names), `POST /v1/messages` streamed or not,
+// 404 for count_tokens, errors in Anthropic's shape. Each model name is
+// rendered by its family (families.ts), served by the runner of its weights
+// file (runners.ts), and a prompt longer than the context is cut as Ollama
+// cuts it (truncate.ts) unless the engine is told to refuse it.
+// As Ollama's (anthropic/anthropic.go), the answer's usage carries
+// `input_tokens` and `output_tokens` only: no cache figures reach a client or
+// the proxy. What the engine truly reused is kept for the bench beside the
+// answer: `calls` in-process and `GET /engine/calls` (Ollama has no such route).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendGinNotFound, sendOllamaRunning, showRequestModel } from '../../test/support/ollama-http.js';
 import { anthropicErrorBody, type AnthropicErrorType } from '../../main/core/proxy/anthropic-error.js';
-import { renderPrompt, RenderError } from './render.js';
-import type { Runners } from './runners.js';
-import { ContextTooSmall, type Completion } from './slots.js';
+import { listedNames, resolveModel, type CatalogOptions, type ResolvedModel } from './catalog.js';
+import { convertRequest, estimateInputTokens, thinkOn, RenderError, type MessagesBody } from './convert.js';
+import type { Token } from './llama.js';
+import type { RunnerFile, Runners } from './runners.js';
+import { ContextTooSmall, type Completion, type SlotEngine } from './slots.js';
+import { cutMiddle, fitMessages, type Overflow } from './truncate.js';
 
 export interface EngineServerOptions {
   readonly runners: Runners;
-  /** Name /api/tags lists. */
-  readonly modelName: string;
-  readonly modelBytes: number;
-  /** POST /api/show's model_info: the model file's GGUF keys (model-info.ts). */
-  readonly modelInfo: Readonly<Record<string, unknown>>;
+  readonly catalog: CatalogOptions;
+  /** The weights file a resolved name runs on. */
+  readonly fileOf: (model: ResolvedModel) => RunnerFile;
+  /** Bytes and POST /api/show's model_info (the file's GGUF keys, model-info.ts) of a resolved name's file. */
+  readonly describe: (model: ResolvedModel) => Promise<{ readonly bytes: number; readonly modelInfo: Readonly<Record<string, unknown>> }>;
   readonly host?: string;
   readonly port?: number;
   /** Most tokens sampled per call, whatever max_tokens asks (random weights write junk; prefill is what we measure). */
   readonly maxTokens?: number;
+  /** A prompt longer than the context: cut as Ollama does (default), or refused with a 400. */
+  readonly overflow?: Overflow;
+  /**
+   * Live-client mode: every answer ends with `end_turn` after this many tokens,
+   * whatever max_tokens asks, so a real client never runs its max-output recovery.
+   */
+  readonly liveClient?: number;
 }
 
 /** What the engine did for one /v1/messages call, in arrival order. */
 export interface EngineCall {
-  /** The model name asked for: the runner that served the call. */
+  /** The model name asked for. */
   readonly model: string;
+  /** The runner that served it: its weights file. */
+  readonly runner: string;
+  readonly family: string;
   readonly slot: number;
   readonly promptTokens: number;
   readonly evaluated: number;
   readonly reused: number;
+  /** Messages Ollama's truncation dropped from the front, and prompt tokens it cut from the middle. */
+  readonly droppedMessages: number;
+  readonly cutTokens: number;
 }
 
 export interface EngineServer {
@@ -47,6 +65,7 @@ export interface EngineServer {
 }
 
 const VERSION = '0.30.0-llama.cpp-engine';
+const TOO_LONG = 'the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length';
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
@@ -69,115 +88,180 @@ function messageId(): string {
   return `msg_${Math.random().toString(36).slice(2, 14)}`;
 }
 
-function usage(c: Completion, outputTokens: number): Record<string, number> {
-  return { input_tokens: c.evaluated, cache_creation_input_tokens: 0, cache_read_input_tokens: c.reused, output_tokens: outputTokens };
+type Stop = 'max_tokens' | 'end_turn';
+
+/** One answer: the sampled pieces, the first `thinkingTokens` of them shown as the model's reasoning. */
+interface Answer {
+  readonly model: string;
+  readonly completion: Completion;
+  readonly thinkingTokens: number;
+  /** Ends the answer after this many tokens with end_turn (live-client mode). */
+  readonly endAfter: number | null;
+  readonly promptTokens: number;
+  readonly estimatedInput: number;
 }
 
-async function stream(res: http.ServerResponse, model: string, c: Completion, closed: () => boolean): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  sse(res, 'message_start', { message: { id: messageId(), type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: usage(c, 0) } });
-  sse(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-  let outputTokens = 0;
-  let stop: 'max_tokens' | 'end_turn' = 'end_turn';
+async function* answerPieces(a: Answer): AsyncGenerator<{ kind: 'thinking' | 'text'; text: string }, Stop, void> {
+  let n = 0;
   for (;;) {
-    const step = await c.pieces.next();
-    if (step.done === true) {
-      stop = step.value;
-      break;
+    if (a.endAfter !== null && n >= a.endAfter) {
+      await a.completion.pieces.return('end_turn');
+      return 'end_turn';
     }
-    outputTokens++;
-    if (closed()) return void (await c.pieces.return('end_turn'));
-    sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: step.value } });
+    const step = await a.completion.pieces.next();
+    if (step.done === true) return step.value;
+    yield { kind: n < a.thinkingTokens ? 'thinking' : 'text', text: step.value };
+    n++;
   }
-  sse(res, 'content_block_stop', { index: 0 });
-  sse(res, 'message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: usage(c, outputTokens) });
+}
+
+/** anthropic.go StreamConverter: message_start (estimated input), a thinking block, a text block, final usage. */
+async function stream(res: http.ServerResponse, a: Answer, closed: () => boolean): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  sse(res, 'message_start', { message: { id: messageId(), type: 'message', role: 'assistant', model: a.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: a.estimatedInput, output_tokens: 0 } } });
+  let index = -1;
+  let open: 'thinking' | 'text' | null = null;
+  let outputTokens = 0;
+  const pieces = answerPieces(a);
+  let step = await pieces.next();
+  while (step.done !== true) {
+    outputTokens++;
+    if (closed()) return void (await pieces.return('end_turn'));
+    const { kind, text } = step.value;
+    if (open !== kind) {
+      if (open !== null) sse(res, 'content_block_stop', { index });
+      open = kind;
+      index++;
+      sse(res, 'content_block_start', { index, content_block: kind === 'thinking' ? { type: 'thinking', thinking: '' } : { type: 'text', text: '' } });
+    }
+    sse(res, 'content_block_delta', { index, delta: kind === 'thinking' ? { type: 'thinking_delta', thinking: text } : { type: 'text_delta', text } });
+    step = await pieces.next();
+  }
+  if (open !== null) sse(res, 'content_block_stop', { index });
+  sse(res, 'message_delta', { delta: { stop_reason: step.value, stop_sequence: null }, usage: { input_tokens: a.promptTokens, output_tokens: outputTokens } });
   sse(res, 'message_stop', {});
   res.end();
 }
 
-async function whole(res: http.ServerResponse, model: string, c: Completion): Promise<void> {
+/** anthropic.go ToMessagesResponse: thinking, then text; usage without cache figures. */
+async function whole(res: http.ServerResponse, a: Answer): Promise<void> {
+  let thinking = '';
   let text = '';
   let outputTokens = 0;
-  let step = await c.pieces.next();
+  const pieces = answerPieces(a);
+  let step = await pieces.next();
   while (step.done !== true) {
-    text += step.value;
+    if (step.value.kind === 'thinking') thinking += step.value.text;
+    else text += step.value.text;
     outputTokens++;
-    step = await c.pieces.next();
+    step = await pieces.next();
   }
+  const content = [...(thinking === '' ? [] : [{ type: 'thinking', thinking }]), ...(text === '' ? [] : [{ type: 'text', text }])];
   sendJson(res, 200, {
-    id: messageId(), type: 'message', role: 'assistant', model, content: [{ type: 'text', text }],
-    stop_reason: step.value, stop_sequence: null, usage: usage(c, outputTokens),
+    id: messageId(), type: 'message', role: 'assistant', model: a.model, content,
+    stop_reason: step.value, stop_sequence: null, usage: { input_tokens: a.promptTokens, output_tokens: outputTokens },
   });
 }
 
 export async function startEngineServer(options: EngineServerOptions): Promise<EngineServer> {
   const { runners } = options;
   const cap = options.maxTokens ?? 4;
+  const overflow = options.overflow ?? 'truncate';
   const calls: EngineCall[] = [];
 
+  /** The prompt's tokens, fitted to the context as Ollama fits them (or whole, to be refused). */
+  function promptTokens(engine: SlotEngine, model: ResolvedModel, request: MessagesBody): { tokens: readonly Token[]; dropped: number; cut: number; think: boolean } {
+    const chat = convertRequest(request);
+    const think = model.family.thinks && (thinkOn(chat.think) ?? true);
+    const render = (messages: typeof chat.messages): Token[] => engine.tokenize(model.family.render({ ...chat, messages }));
+    if (overflow === 'refuse') return { tokens: render(chat.messages), dropped: 0, cut: 0, think };
+    const fitted = fitMessages(chat.messages, render, engine.contextSize);
+    const tokens = cutMiddle(fitted.tokens, engine.contextSize);
+    return { tokens, dropped: fitted.dropped, cut: fitted.tokens.length - tokens.length, think };
+  }
+
   async function messages(body: Buffer, res: http.ServerResponse, closed: () => boolean): Promise<void> {
-    let request: { model?: unknown; stream?: unknown; max_tokens?: unknown; system?: unknown; messages?: unknown; tools?: unknown };
+    let request: MessagesBody & { stream?: unknown; max_tokens?: unknown };
     try {
       request = JSON.parse(body.toString('utf8')) as typeof request;
     } catch (err) {
       return sendError(res, 400, 'invalid_request_error', `invalid JSON: ${(err as Error).message}`);
     }
-    const model = typeof request.model === 'string' ? request.model : '';
-    if (model === '') return sendError(res, 400, 'invalid_request_error', 'model is required');
-    let prompt: string;
-    try {
-      prompt = renderPrompt(request);
-    } catch (err) {
-      if (err instanceof RenderError) return sendError(res, 400, 'invalid_request_error', err.message);
-      throw err;
-    }
+    const name = typeof request.model === 'string' ? request.model : '';
+    if (name === '') return sendError(res, 400, 'invalid_request_error', 'model is required');
+    const model = resolveModel(options.catalog, name);
     const asked = typeof request.max_tokens === 'number' && request.max_tokens > 0 ? request.max_tokens : cap;
     try {
-      const tokens = runners.tokenize(prompt);
-      const engine = await runners.get(model);
-      await engine.run(tokens, Math.min(asked, cap), (c) => {
-        calls.push({ model, slot: c.slot, promptTokens: tokens.length, evaluated: c.evaluated, reused: c.reused });
-        return request.stream === true ? stream(res, model, c, closed) : whole(res, model, c);
+      const engine = await runners.get(options.fileOf(model), name);
+      const prompt = promptTokens(engine, model, request);
+      if (prompt.tokens.length >= engine.contextSize) return sendError(res, 400, 'invalid_request_error', TOO_LONG);
+      const limit = options.liveClient ?? Math.min(asked, cap);
+      await engine.run(prompt.tokens, limit, (c) => {
+        calls.push({
+          model: name, runner: model.fileKey, family: model.family.name, slot: c.slot, promptTokens: prompt.tokens.length,
+          evaluated: c.evaluated, reused: c.reused, droppedMessages: prompt.dropped, cutTokens: prompt.cut,
+        });
+        const answer: Answer = {
+          model: name,
+          completion: c,
+          // Random weights never close `</think>`; the first half stands for the reasoning the parser would split off.
+          thinkingTokens: prompt.think ? Math.floor(limit / 2) : 0,
+          endAfter: options.liveClient ?? null,
+          promptTokens: prompt.tokens.length,
+          estimatedInput: estimateInputTokens(request),
+        };
+        return request.stream === true ? stream(res, answer, closed) : whole(res, answer);
       });
     } catch (err) {
+      if (err instanceof RenderError) return sendError(res, 400, 'invalid_request_error', err.message);
       if (err instanceof ContextTooSmall) return sendError(res, 400, 'invalid_request_error', err.message);
       throw err;
     }
   }
 
-  /** Every model name is this one model (see above), so any name gets its metadata. */
-  function show(body: Buffer, res: http.ServerResponse): void {
+  /** ShowHandler: details, the file's keys, capabilities, and the renderer and parser the family names. */
+  async function show(body: Buffer, res: http.ServerResponse): Promise<void> {
     const asked = showRequestModel(body);
     if ('error' in asked) return sendJson(res, asked.status, { error: asked.error });
+    const model = resolveModel(options.catalog, asked.model);
+    const { modelInfo } = await options.describe(model);
+    const f = model.family;
     sendJson(res, 200, {
+      ...(f.renderer === '' ? {} : { renderer: f.renderer }),
+      ...(f.parser === '' ? {} : { parser: f.parser }),
       details: { format: 'gguf', family: 'llama', parameter_size: 'random', quantization_level: 'Q8_0' },
-      model_info: options.modelInfo, tensors: [], capabilities: ['completion'],
+      model_info: modelInfo, tensors: [], capabilities: ['completion', 'tools', ...(f.thinks ? ['thinking'] : [])],
     });
   }
 
+  async function tags(res: http.ServerResponse): Promise<void> {
+    const models = await Promise.all(listedNames(options.catalog).map(async (name) => {
+      const { bytes } = await options.describe(resolveModel(options.catalog, name));
+      return {
+        name, model: name, size: bytes, digest: 'sha256:' + '0'.repeat(64),
+        details: { format: 'gguf', family: 'llama', parameter_size: 'random', quantization_level: 'Q8_0' },
+      };
+    }));
+    sendJson(res, 200, { models });
+  }
+
+  async function ps(res: http.ServerResponse): Promise<void> {
+    const live = runners.loaded().filter((m) => m.expiresAt.getTime() > Date.now());
+    const models = await Promise.all(live.map(async (m) => {
+      const { bytes } = await options.describe(resolveModel(options.catalog, m.name));
+      return { name: m.name, model: m.name, size: bytes, size_vram: 0, expires_at: m.expiresAt.toISOString(), context_length: m.contextSize };
+    }));
+    sendJson(res, 200, { models });
+  }
+
   function route(method: string, path: string, body: Buffer, res: http.ServerResponse, closed: () => boolean): void | Promise<void> {
-    if (path === '/' && (method === 'GET' || method === 'HEAD')) {
-      return sendOllamaRunning(res, method);
-    }
+    if (path === '/' && (method === 'GET' || method === 'HEAD')) return sendOllamaRunning(res, method);
     if (path === '/api/version' && method === 'GET') return sendJson(res, 200, { version: VERSION });
-    if (path === '/api/tags' && method === 'GET') {
-      return sendJson(res, 200, {
-        models: [{
-          name: options.modelName, model: options.modelName, size: options.modelBytes, digest: 'sha256:' + '0'.repeat(64),
-          details: { format: 'gguf', family: 'llama', parameter_size: 'random', quantization_level: 'Q8_0' },
-        }],
-      });
-    }
-    if (path === '/api/ps' && method === 'GET') {
-      const live = runners.loaded().filter((m) => m.expiresAt.getTime() > Date.now());
-      return sendJson(res, 200, {
-        models: live.map((m) => ({
-          name: m.name, model: m.name, size: options.modelBytes, size_vram: 0, expires_at: m.expiresAt.toISOString(), context_length: m.contextSize,
-        })),
-      });
-    }
+    if (path === '/api/tags' && method === 'GET') return tags(res);
+    if (path === '/api/ps' && method === 'GET') return ps(res);
     if (path === '/api/show' && method === 'POST') return show(body, res);
     if (path === '/v1/messages' && method === 'POST') return messages(body, res, closed);
+    if (path === '/engine/calls' && method === 'GET') return sendJson(res, 200, { calls });
     sendGinNotFound(res);
   }
 

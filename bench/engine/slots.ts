@@ -2,6 +2,9 @@
 // to the slot whose cached tokens share the longest prefix with its prompt
 // (see chooseSlot), keeps exactly that prefix, erases only the tail, and evaluates the rest.
 // (`adaptStateToTokens` would shift the cache by default, which is not exact.)
+// A hybrid model's runner adds its checkpoint rule (checkpoints.ts): the dense
+// model underneath could keep any prefix, so the rule alone decides how much.
+import { CheckpointRing, type CheckpointRule } from './checkpoints.js';
 import type { LlamaContext, LlamaModel, LlamaSequence, Token } from './llama.js';
 
 export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -59,6 +62,9 @@ export class Serial {
 
 export class SlotEngine {
   private readonly sequences: LlamaSequence[];
+  private readonly rings: (CheckpointRing | null)[];
+  /** Each slot's last prompt length: where a real model's recurrent state would stand (see runNow). */
+  private readonly promptEnds: number[];
   private readonly lastUsed: number[];
   private clock = 0;
 
@@ -67,9 +73,17 @@ export class SlotEngine {
     private readonly context: LlamaContext,
     slots: number,
     private readonly serial = new Serial(),
+    checkpoints: CheckpointRule | null = null,
   ) {
     this.sequences = Array.from({ length: slots }, () => context.getSequence());
+    this.rings = this.sequences.map(() => (checkpoints === null ? null : new CheckpointRing(checkpoints)));
+    this.promptEnds = this.sequences.map(() => 0);
     this.lastUsed = this.sequences.map(() => 0);
+  }
+
+  /** The checkpoint positions slot `slot` holds (empty for a dense model). */
+  checkpoints(slot: number): readonly number[] {
+    return this.rings[slot]?.positions ?? [];
   }
 
   get contextSize(): number {
@@ -97,15 +111,26 @@ export class SlotEngine {
 
   private async runNow<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
     if (prompt.length === 0) throw new ContextTooSmall('the prompt is empty');
-    if (prompt.length + maxTokens > this.context.contextSize) {
-      throw new ContextTooSmall(`prompt of ${prompt.length} tokens plus ${maxTokens} to generate exceeds the context of ${this.context.contextSize}`);
+    // The prompt must leave room for one token, as llama-server's (num_ctx − 1);
+    // the answer stops where the context ends.
+    if (prompt.length >= this.context.contextSize) {
+      throw new ContextTooSmall(`the prompt of ${prompt.length} tokens is longer than the context of ${this.context.contextSize}`);
     }
+    const room = Math.min(maxTokens, this.context.contextSize - prompt.length);
     const slot = chooseSlot(this.sequences.map((s) => s.contextTokens), this.lastUsed, prompt);
     const sequence = this.sequences[slot]!;
+    const ring = this.rings[slot]!;
     this.lastUsed[slot] = ++this.clock;
     // At least one token must be evaluated to sample from, as llama-server does.
-    const reused = Math.min(commonPrefixLength(sequence.contextTokens, prompt), prompt.length - 1);
+    const common = Math.min(commonPrefixLength(sequence.contextTokens, prompt), prompt.length - 1);
+    // Our answers are junk, so the next prompt (which carries the answer as the client got it back, rendered)
+    // parts from the cache right where the answer began. A real model's answer renders back as it was
+    // generated, and its recurrent state needs no restore there: a divergence inside our answer counts as
+    // extending the cache.
+    const reused = ring === null ? common : ring.restore(this.promptEnds[slot]!, common);
+    this.promptEnds[slot] = prompt.length;
     if (sequence.nextTokenIndex > reused) await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+    ring?.evaluate(reused, prompt.length);
     const model = this.model;
     async function* pieces(): AsyncGenerator<string, 'max_tokens' | 'end_turn', void> {
       const generated: Token[] = [];
@@ -113,9 +138,10 @@ export class SlotEngine {
       try {
         for await (const token of iterator) {
           if (token === 2) return 'end_turn';
+          ring?.evaluate(prompt.length + generated.length, prompt.length + generated.length + 1);
           yield model.detokenize([token], false, generated);
           generated.push(token);
-          if (generated.length >= maxTokens) return 'max_tokens';
+          if (generated.length >= room) return 'max_tokens';
         }
         return 'end_turn';
       } finally {

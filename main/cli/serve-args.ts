@@ -33,7 +33,9 @@ Options:
                          <system-reminder> text where they stand (default fold;
                          --rewrite off forwards them as sent too)
   --max-body <size>      largest request body, e.g. 64mb (default 64mb)
-  --token <t>            require this token (Bearer or x-api-key); needed off loopback
+  --token <t>            require this token (Bearer or x-api-key); needed off loopback.
+                         Other local users can read flags with ps: prefer
+                         LLM_CACHE_PROXY_TOKEN or "token" in the settings file
   --allow-origin <o>     let this browser origin in (repeatable)
   --allow-host <name>    accept this Host header besides localhost (repeatable)
   --slots <n>            cache slots the backend holds, OLLAMA_NUM_PARALLEL (default 1)
@@ -55,6 +57,8 @@ Options:
                          took its cache) with one output token (default auto: idle on
                          your own engine, off behind a router or with --host off loopback)
   --explain              print one readable cache line per call
+  --prompt-excerpts      show the prompt text around a cache miss (in --explain, the
+                         status API, the live feed and the Activity view; default off)
   --log-level <level>    debug | info | warn | error (default info)
   --json-logs            log JSON lines instead of text
   -h, --help             show this help
@@ -95,6 +99,8 @@ export const BUILTIN_DEFAULTS: ServeDefaults = { proxy: proxyOptionsFromSettings
 /** Reads the environment at the edge; tests pass their own. */
 export interface ServeEnvironment {
   readonly upstreamAuth?: string | undefined;
+  /** LLM_CACHE_PROXY_TOKEN: the token without putting it where `ps` shows it. */
+  readonly token?: string | undefined;
   readonly readFile?: (path: string) => string;
   /** `$SHELL`, for the page's snippet when the settings say `auto`. */
   readonly shellPath?: string | undefined;
@@ -170,6 +176,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
         'upstream-ca': { type: 'string' },
         warm: { type: 'string' },
         explain: { type: 'boolean' },
+        'prompt-excerpts': { type: 'boolean' },
         'log-level': { type: 'string' },
         'json-logs': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -182,7 +189,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
 
     const base = defaults.proxy;
     const host = values.host ?? base.host;
-    const token = values.token ?? base.token;
+    const token = values.token ?? (env.token || undefined) ?? base.token;
     if (!isLoopbackHost(host) && !token) {
       throw new Error(`listening on ${host} exposes your model to the network; pass --token <secret> (clients send it as Authorization: Bearer) or use --host 127.0.0.1`);
     }
@@ -221,6 +228,7 @@ export function parseServeArgs(argv: readonly string[], defaults: ServeDefaults 
       affinityHeaders: affinity,
       upstreamAuth,
       upstreamCa,
+      promptExcerpts: values['prompt-excerpts'] ?? base.promptExcerpts ?? false,
     };
     return {
       kind: 'serve',

@@ -95,7 +95,7 @@ export async function runSnippetCommand(argv: string[], io: SnippetCommandIo, fe
   try {
     opened = openCliSettings(configDir);
   } catch (error) {
-    io.stderr(`${COMMAND}: cannot read the settings in ${configDir}: ${(error as Error).message}\n`);
+    io.stderr(`${COMMAND}: settings file: ${(error as Error).message}\n`);
     return 1;
   }
   if (opened.recovered) {

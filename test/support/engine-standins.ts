@@ -24,6 +24,8 @@ export interface EngineStandinOptions {
   /** llama-server's -np. */
   slots?: number;
   version?: string;
+  /** llama-server's /props chat_template (the model's Jinja template). */
+  chatTemplate?: string;
   /** Passed to the Ollama stand-in underneath (timing, record, ...). */
   base?: StandinOptions;
 }
@@ -55,7 +57,7 @@ function llamaServer(o: Required<Omit<EngineStandinOptions, 'base'>>): Pick<Stan
       if (get(rec, '/props')) {
         return json(res, {
           default_generation_settings: { ...slot(0), prompt: '', next_token: { has_next_token: true, n_remain: -1, n_decoded: 0 } },
-          total_slots: o.slots, model_path: `/models/${o.model}.gguf`, chat_template: '{{ messages }}', chat_template_caps: {},
+          total_slots: o.slots, model_path: `/models/${o.model}.gguf`, chat_template: o.chatTemplate, chat_template_caps: {},
           modalities: { vision: false }, build_info: o.version, is_sleeping: false,
         });
       }
@@ -176,7 +178,7 @@ const DEFAULT_VERSIONS: Readonly<Record<EngineStandinKind, string>> = {
 export async function startEngineStandin(kind: EngineStandinKind, options: EngineStandinOptions = {}): Promise<OllamaStandin> {
   const o = {
     model: options.model ?? 'qwen3-coder-30b', contextLength: options.contextLength ?? 32768, slots: options.slots ?? 1,
-    version: options.version ?? DEFAULT_VERSIONS[kind],
+    version: options.version ?? DEFAULT_VERSIONS[kind], chatTemplate: options.chatTemplate ?? '{{ messages }}',
   };
   const surfaces: Record<EngineStandinKind, () => Pick<StandinOptions, 'surface' | 'notFound' | 'countTokens' | 'cacheUsage' | 'refuseOverContext'>> = {
     'llama-server': () => llamaServer(o),

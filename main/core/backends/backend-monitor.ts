@@ -9,7 +9,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { BackendChoice, BackendMonitorEvents, BackendState } from './types.js';
 import type { RouterFlavour } from '../wire/types.js';
 import { contextShortfall, overflowMessage } from './model-window.js';
-import { ContextCosts } from './context-costs.js';
+import { ModelFacts } from './model-facts.js';
 import { detectBackend, PROFILES, type Detected } from './detect.js';
 import { BackendRequestError, requestJson } from './http.js';
 import { compact } from './json-fields.js';
@@ -91,7 +91,7 @@ class Monitor extends EventEmitter<BackendMonitorEvents> implements BackendMonit
   #lastPrompt: { readonly model: string; readonly tokens: number } | null = null;
   /** The model@context last warned about, so one problem yields one warning. */
   #warnedAbout: string | null = null;
-  readonly #contextCosts = new ContextCosts();
+  readonly #modelFacts = new ModelFacts();
 
   constructor(options: BackendMonitorOptions) {
     super();
@@ -198,8 +198,8 @@ class Monitor extends EventEmitter<BackendMonitorEvents> implements BackendMonit
       this.#listsWanted = false;
       try {
         const facts = await profile.read(get, identity);
-        const loaded = await this.#contextCosts.annotate(profile, get, facts.loaded);
-        return compact({ ...head, models: facts.models, loaded, slots: facts.slots });
+        const { models, loaded } = await this.#modelFacts.annotate(profile, get, facts.models, facts.loaded);
+        return compact({ ...head, models, loaded, slots: facts.slots });
       } catch (err) {
         if (controller.signal.aborted) return null;
         // Up but the lists failed: keep what we knew of this engine and read them again next time.

@@ -2,10 +2,16 @@
 // what it can tell about its models, and what it does that matters to the
 // cache. The monitor and the advice only ever talk to this.
 import type { LoadedModel, ListedModel } from './types.js';
-import type { BackendKind, RouterFlavour } from '../wire/types.js';
+import type { BackendKind, ModelRenderer, RouterFlavour } from '../wire/types.js';
 
 /** GET a JSON document from the target (POST `body` as JSON when given); rejects with BackendRequestError. */
 export type GetJson = (path: string, body?: unknown) => Promise<unknown>;
+
+/** What one request about a model told. */
+export interface ModelDescription {
+  readonly contextCost: number | null;
+  readonly renderer: ModelRenderer | null;
+}
 
 /** What a recognised engine said about itself. */
 export interface Identity {
@@ -47,10 +53,11 @@ export interface BackendProfile {
   /** Models, loaded models and slots; a part the engine does not serve is left out. */
   read(get: GetJson, identity: Identity): Promise<BackendFacts>;
   /**
-   * A loaded model's `contextCost` (model-shape.ts), where the engine needs a
-   * request per model to tell it; asked once per model and remembered.
+   * A model's `contextCost` (model-shape.ts) and renderer (renderer.ts),
+   * where the engine needs a request per model to tell them; asked once per
+   * model and remembered.
    */
-  contextCost?(get: GetJson, model: string): Promise<number | null>;
+  describeModel?(get: GetJson, model: string): Promise<ModelDescription>;
   /**
    * Whether the engine moves inline `role: "system"` messages to the top of
    * the prompt (so folding them matters); null where it depends on the chat

@@ -1,6 +1,6 @@
 // What the app (tray, window, CLI) learns about the backend: which engine it
 // is, its models, what it has loaded and with how much context.
-import { BACKEND_KINDS, type BackendKind, type RouterFlavour } from '../wire/types.js';
+import { BACKEND_KINDS, type BackendKind, type ModelRenderer, type RouterFlavour } from '../wire/types.js';
 
 export type BackendStatus = 'unknown' | 'up' | 'down';
 
@@ -14,6 +14,8 @@ export interface ListedModel {
   readonly parameterSize?: string;
   readonly quantization?: string;
   readonly contextLength?: number;
+  /** What renders its prompt, as the engine told (renderer.ts). */
+  readonly renderer?: ModelRenderer;
 }
 
 /** One model from GET /api/ps (loaded in memory). */
@@ -27,6 +29,8 @@ export interface LoadedModel {
   readonly sizeVram?: number;
   /** How much dearer a prefilled token gets per token of context, from the model's shape (model-shape.ts). */
   readonly contextCost?: number;
+  /** What renders its prompt, as the engine told (renderer.ts). */
+  readonly renderer?: ModelRenderer;
 }
 
 export interface BackendState {

@@ -36,6 +36,9 @@ const REMINDER_AT_START = /^\s*(?:<\|[^|\n]{0,80}\|>\s*)?<system-reminder>/;
 const TOKENS_REMINDER = /\btokens?\b/i;
 const TOKEN_DELIMITER = /[\s;,"'<>()[\]{}|]/;
 
+/** The path of a rendered think block: a thinking block's, or the message's own where it had none. */
+const REASONING_PATH = /^messages\[\d+\](?:\.content\[\d+\])?\.thinking$/;
+
 type Region = 'system' | 'tools' | 'messages' | 'none';
 
 function regionAt(layout: PromptLayout, offset: number): Region {
@@ -117,6 +120,9 @@ function liftedMessageAt(layout: PromptLayout, at: number): string | null {
 /** Why `current` stops matching `previous` at offset `at` (their common prefix length). */
 export function classifyDivergence(previous: StoredPrompt, current: RenderedPrompt, at: number): BustCause {
   if (within(previous.layout.billing, at) || within(current.billing, at)) return 'billing-header';
+  // The previous prompt carried an assistant message's reasoning here, and the
+  // model's template dropped it once a new user query came (see render.ts).
+  if (at >= previous.layout.toolsEnd && REASONING_PATH.test(pathAt(previous.layout, at))) return 'reasoning-dropped';
   const prevAhead = readStored(previous, at, at + LOOKAHEAD_CHARS);
   const curAhead = current.text.slice(at, at + LOOKAHEAD_CHARS);
   const liftedBefore = liftedMessageAt(previous.layout, at);

@@ -65,7 +65,9 @@ function mainLine(record: CallRecord): string {
   if (bust !== null) {
     const lead = bust.lead ?? '';
     const where = bust.path === '' ? 'the start' : bust.path;
-    return `${head}: CACHE MISS at ${where}: ${fragment(lead, bust.before)} → ${fragment(lead, bust.after)} (${bust.cause}: ${bust.remedy})${status}`;
+    // Both empty: the prompt's text is withheld (prompt excerpts are off); only the place is told.
+    const excerpt = bust.before === '' && bust.after === '' ? '' : `: ${fragment(lead, bust.before)} → ${fragment(lead, bust.after)}`;
+    return `${head}: CACHE MISS at ${where}${excerpt} (${bust.cause}: ${bust.remedy})${status}`;
   }
   const firstToken = record.ttftMs === null ? '' : `, first token ${(record.ttftMs / 1000).toFixed(1)} s`;
   return `${head}: ${reuseSummary(record)}${firstToken}${status}`;

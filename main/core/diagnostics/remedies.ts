@@ -1,6 +1,10 @@
 // One line per cause telling the user what to do about a cache miss.
 import type { RewriteMode } from '../rewrite/types.js';
-import type { BustCause } from '../wire/types.js';
+import type { BustCause, ModelRenderer } from '../wire/types.js';
+import type { BackendKind } from '../wire/types.js';
+import { thousands } from '../number-format.js';
+
+const REASONING_DROPPED_REMEDY = "the model's template drops earlier turns' reasoning at each new prompt, so this one re-read the previous turn";
 
 export const REMEDIES: Readonly<Record<BustCause, string>> = {
   'billing-header': 'rewrite is off; use --rewrite drop',
@@ -11,8 +15,9 @@ export const REMEDIES: Readonly<Record<BustCause, string>> = {
   'system-changed': 'the system prompt changed (CLAUDE.md, output style or settings); the next turn reuses the new prefix',
   'inline-system': 'a role:"system" message the backend lifts to the top of the prompt; keep --inline-system fold on (the default), or set CLAUDE_CODE_TOTAL_TOKENS_REMINDER=off',
   'history-rewritten': 'earlier messages changed (compaction or --resume); the next turn reuses the new history',
+  'reasoning-dropped': REASONING_DROPPED_REMEDY,
   'slot-evicted': 'set OLLAMA_NUM_PARALLEL=2 (or more) so subagents get their own slot',
-  'side-call-evicted': 'a side call (title generation or the like) took the main conversation\'s slot; set --side-model <a second model>, or OLLAMA_NUM_PARALLEL=2 with --slots 2, or ANTHROPIC_DEFAULT_HAIKU_MODEL=<a second model> in the snippet',
+  'side-call-evicted': 'a side call (title generation or the like) took the main conversation\'s slot; set --side-model <a model with a different weights file> (an `ollama cp` alias shares the runner and its cache; a second file costs its memory), or OLLAMA_NUM_PARALLEL=2 with --slots 2 (a second context in memory), or ANTHROPIC_DEFAULT_HAIKU_MODEL=<that second model> in the snippet',
   unknown: 'cause not recognised; please report this line',
 };
 
@@ -54,10 +59,36 @@ export function slotEvictedRemedy(slots: number, evictor: Evictor | null = null,
   const moreSlots = `OLLAMA_NUM_PARALLEL=${parallel} with --slots ${parallel}`;
   if (evictor?.subagent) {
     return `${evictor.label} took this conversation's cache slot. Fix: give each agent a slot of its own (${moreSlots}; `
-      + `this agent tree needs ${parallel}), or run subagents on another model, which Ollama keeps in its own runner and cache `
+      + `this agent tree needs ${parallel}, each a context in memory), or run subagents on a model with a different weights file: `
+      + 'Ollama keys its runners (and caches) by weights file, so an `ollama cp` alias shares the main model\'s cache, and a second file costs its memory '
       + '(Settings › Subagent model, or `llm-cache-proxy snippet --subagent-model M` for CLAUDE_CODE_SUBAGENT_MODEL)';
   }
   const who = evictor === null ? '' : `${evictor.label} took this conversation's cache slot; `;
   if (slots <= 1 && evictor === null) return REMEDIES['slot-evicted'];
   return `${who}set ${moreSlots} (or more) so each conversation keeps its own slot`;
+}
+
+/**
+ * The remedy for dropped reasoning that fits the backend: the chat template's
+ * own switch where it has one (Qwen 3.6's `preserve_thinking`, which llama-
+ * server takes at start or per request); on Ollama, whose built-in renderers
+ * have none, what it cost and what thinking off would save. Claude Code
+ * cannot turn Ollama's thinking off: with CLAUDE_CODE_DISABLE_THINKING=1 it
+ * still sends its effort level, which anthropic.go maps to thinking on, and
+ * with no effort at all the qwen3.5 renderer thinks by default.
+ */
+export function reasoningDroppedRemedy(renderer: ModelRenderer | null, kind: BackendKind | 'unknown' | null, rereadTokens: number | null): string {
+  const cost = rereadTokens === null || rereadTokens <= 0 ? '' : ` (about ${thousands(rereadTokens)} tokens)`;
+  const base = `${REASONING_DROPPED_REMEDY}${cost}`;
+  const key = renderer?.keepReasoningSwitch;
+  if (key) {
+    return `${base}. Keep it: start llama-server with --chat-template-kwargs '{"${key}":true}', or send chat_template_kwargs {"${key}":true} where the backend passes it per request`;
+  }
+  if (kind === 'ollama') {
+    const name = renderer && renderer.name !== 'template' ? `${renderer.name} renderer` : 'template';
+    return `${base}. Ollama's ${name} has no switch to keep it. Thinking off would save that re-read at every new prompt, `
+      + 'but Claude Code cannot ask Ollama for it (CLAUDE_CODE_DISABLE_THINKING=1 still sends an effort level, which Ollama turns into thinking on); '
+      + 'or serve the model with llama-server and its chat template\'s preserve_thinking';
+  }
+  return `${base}. Where the chat template takes preserve_thinking (Qwen 3.6), set it to true`;
 }

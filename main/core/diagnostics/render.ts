@@ -1,14 +1,26 @@
 // Renders a /v1/messages body into the text a chat template sees, following
 // what Ollama does to it (ollama/ollama, anthropic/anthropic.go
-// FromMessagesRequest and convertMessage, then template/template.go collate):
+// FromMessagesRequest and convertMessage, then the model's renderer):
 // - system text blocks concatenated with no separator, cache_control ignored;
-// - every `role: "system"` message lifted into the system prompt at the top,
-//   after the top-level one, joined with `\n\n`;
 // - a message's text blocks joined with no separator (a plain string is one
 //   block), tool results of a user message rendered before its other content;
-// - consecutive messages of one role merged, joined with `\n\n`;
-// - thinking kept only after the last user message, as common templates do.
+// then per renderer family (backends/renderer.ts):
+// - template path (template/template.go collate): every `role: "system"`
+//   message lifted into the system prompt at the top, after the top-level
+//   one, joined with `\n\n`; consecutive messages of one role merged, joined
+//   with `\n\n`; thinking kept only after the last user message;
+// - qwen3-coder (model/renderers/qwen3coder.go): the first system message
+//   wins (the top-level one when it has text) and the rest are dropped; no
+//   merging; reasoning never rendered;
+// - qwen3.5 (model/renderers/qwen35.go): later system messages in place; no
+//   merging; with thinking on, every assistant message after the last user
+//   query carries a think block (even an empty one), every earlier one none.
+//   (It renders the top-level system after the tools; this keeps the one
+//   layout, which moves where a system edit diverges, not what a turn reuses.)
+// - qwen3.8 (qwen35.go's Qwen 3.8 variant): system messages lifted like the
+//   template path, no merging, every assistant message's think block kept.
 // Two prompts then compare equal exactly where the backend's KV cache would.
+import type { PromptFamily } from '../wire/types.js';
 
 const BILLING_PREFIX = 'x-anthropic-billing-header:';
 
@@ -44,11 +56,9 @@ export interface RenderedPrompt extends PromptLayout {
   readonly text: string;
 }
 
-type Json = Record<string, unknown>;
+import { convertMessage, isRecord, stringify, type Converted, type Part } from './render-convert.js';
 
-export function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 class Builder {
   readonly parts: string[] = [];
@@ -73,32 +83,6 @@ class Builder {
     this.parts.push(text);
     this.length += text.length;
   }
-}
-
-function stringify(value: unknown): string {
-  return JSON.stringify(value) ?? '';
-}
-
-// Images can be megabytes of base64 repeated in every turn's history, so
-// they are fingerprinted from their length and an evenly spaced sample
-// rather than hashed whole; a real change alters both with near certainty.
-const IMAGE_SAMPLE = 4096;
-
-function sampleHash(data: string): string {
-  let hash = 0x811c9dc5;
-  const step = Math.max(1, Math.floor(data.length / IMAGE_SAMPLE));
-  for (let i = 0; i < data.length; i += step) {
-    hash = Math.imul(hash ^ data.charCodeAt(i), 0x01000193);
-  }
-  return `${data.length.toString(36)}.${(hash >>> 0).toString(16)}`;
-}
-
-function renderImage(block: Json): string {
-  const source = isRecord(block.source) ? block.source : {};
-  if (typeof source.data === 'string') {
-    return `[image ${String(source.media_type ?? '')} ${sampleHash(source.data)}]`;
-  }
-  return `[image ${stringify(source)}]`;
 }
 
 function renderSystem(b: Builder, system: unknown): TextSpan | null {
@@ -182,103 +166,6 @@ function renderToolList(b: Pick<Builder, 'mark' | 'add'>, tools: readonly unknow
   return names;
 }
 
-const RESULT_TYPES = new Set(['tool_result', 'web_search_tool_result']);
-
-/** A run of rendered text and the JSON path (and body message) it comes from. */
-interface Part {
-  readonly path: string;
-  readonly text: string;
-  readonly message: number;
-}
-
-/**
- * One message as Ollama's Anthropic converter makes it (anthropic.go,
- * convertMessage): text blocks joined with no separator, the last thinking
- * block, images and tool calls apart; each tool result a `tool` message.
- */
-interface Converted {
-  readonly role: string;
-  readonly message: number;
-  /** The role header, or for a tool message its header with the call id. */
-  readonly header: Part;
-  readonly content: Part[];
-  /** Images and tool calls, rendered after the content. */
-  readonly extras: Part[];
-  readonly thinking: Part | null;
-}
-
-function toolResultParts(block: Json, path: string, message: number): Converted {
-  const id = typeof block.tool_use_id === 'string' ? block.tool_use_id : '';
-  const content: Part[] = [];
-  const add = (subpath: string, text: string): void => {
-    if (text.length > 0) content.push({ path: subpath, text, message });
-  };
-  const value = block.content;
-  if (typeof value === 'string') {
-    add(`${path}.content`, value);
-  } else if (Array.isArray(value) && block.type === 'tool_result') {
-    value.forEach((part, k) => {
-      if (!isRecord(part)) return;
-      if (part.type === 'text' && typeof part.text === 'string') add(`${path}.content[${k}].text`, part.text);
-      else if (part.type === 'image') add(`${path}.content[${k}]`, renderImage(part));
-    });
-  } else if (value !== undefined) {
-    add(`${path}.content`, stringify(value));
-  }
-  const header = { path, text: `\n<|tool ${id}${block.is_error === true ? ' error' : ''}|>\n`, message };
-  return { role: 'tool', message, header, content, extras: [], thinking: null };
-}
-
-function toolCallParts(block: Json, path: string, message: number): Part[] {
-  return [
-    { path, text: `<tool_use ${String(block.name ?? '')} ${String(block.id ?? '')}>`, message },
-    { path: `${path}.input`, text: stringify(block.input ?? {}), message },
-    { path, text: '</tool_use>', message },
-  ];
-}
-
-/** What Ollama makes of one body message: tool results first for a user, after the message otherwise. */
-function convertMessage(message: unknown, i: number): Converted[] {
-  if (!isRecord(message)) return [];
-  const base = `messages[${i}]`;
-  const role = typeof message.role === 'string' ? message.role.toLowerCase() : '';
-  const own: Converted = { role, message: i, header: { path: base, text: `\n<|${role}|>\n`, message: i }, content: [], extras: [], thinking: null };
-  let thinking: Part | null = null;
-  const results: Converted[] = [];
-  if (typeof message.content === 'string') {
-    if (message.content.length > 0) own.content.push({ path: `${base}.content`, text: message.content, message: i });
-  } else if (Array.isArray(message.content)) {
-    message.content.forEach((block, j) => {
-      if (!isRecord(block)) return;
-      const path = `${base}.content[${j}]`;
-      switch (block.type) {
-        case 'text':
-          if (typeof block.text === 'string' && block.text.length > 0) own.content.push({ path: `${path}.text`, text: block.text, message: i });
-          return;
-        case 'thinking':
-          // Ollama keeps the last thinking block's text.
-          if (typeof block.thinking === 'string') thinking = { path: `${path}.thinking`, text: block.thinking, message: i };
-          return;
-        case 'image':
-          own.extras.push({ path, text: renderImage(block), message: i });
-          return;
-        case 'tool_use':
-        case 'server_tool_use':
-          own.extras.push(...toolCallParts(block, path, i));
-          return;
-        default:
-          if (RESULT_TYPES.has(block.type as string)) results.push(toolResultParts(block, path, i));
-          // Ollama drops block types it does not know; so do we.
-      }
-    });
-  }
-  const ownThinking = thinking as Part | null;
-  const hasOwn = own.content.length > 0 || own.extras.length > 0 || (ownThinking !== null && ownThinking.text.length > 0);
-  const converted: Converted = { ...own, thinking: ownThinking !== null && ownThinking.text.length > 0 ? ownThinking : null };
-  if (role === 'user') return hasOwn ? [...results, converted] : results;
-  return hasOwn ? [converted, ...results] : results;
-}
-
 /**
  * Ollama's template path (template.go, collate): consecutive messages of one
  * role (tool messages apart) become one, contents joined with `\n\n`, and
@@ -324,21 +211,23 @@ function renderLiftedSystem(b: Builder, lifted: readonly Converted[]): void {
   }
 }
 
+/** Where an assistant message's think block renders, for each family that renders one. */
+type ThinkRule = (m: Converted, k: number) => boolean;
+
 /**
- * Renders the conversation. Thinking is kept only after the last user
- * message, as common chat templates do (Qwen3's among them): an earlier
- * turn's thinking drops out of the prompt once the user speaks again.
+ * Renders the conversation. `think` says which assistant messages carry their
+ * reasoning; `always` renders the think block even without reasoning text
+ * (qwen3.5 writes `<think>\n\n</think>` for them).
  */
-function renderMessages(b: Builder, collated: readonly Converted[], count: number): number[] {
+function renderMessages(b: Builder, messages: readonly Converted[], count: number, think: ThinkRule, always: boolean): number[] {
   const starts: number[] = [];
-  let lastUser = -1;
-  collated.forEach((m, k) => {
-    if (m.role === 'user') lastUser = k;
-  });
-  collated.forEach((m, k) => {
-    if (m.role === 'system') return;
+  messages.forEach((m, k) => {
+    if (m.role === 'system' && m.lifted !== false) return;
     addPart(b, m.header, starts);
-    if (m.thinking !== null && k > lastUser) addPart(b, { ...m.thinking, text: `<think>${m.thinking.text}</think>` }, starts);
+    if (m.role === 'assistant' && think(m, k) && (always || m.thinking !== null)) {
+      const path = m.thinking?.path ?? `${m.header.path}.thinking`;
+      addPart(b, { path, message: m.message, text: `<think>${m.thinking?.text ?? ''}</think>` }, starts);
+    }
     for (const part of m.content) addPart(b, part, starts);
     for (const part of m.extras) addPart(b, part, starts);
   });
@@ -346,21 +235,69 @@ function renderMessages(b: Builder, collated: readonly Converted[], count: numbe
   return starts;
 }
 
-/** Renders a parsed /v1/messages body; pure, and tolerant of any shape. */
-export function renderPrompt(body: unknown): RenderedPrompt {
+/** The index of the last message of `role`, or -1. */
+function lastOf(messages: readonly Converted[], role: string): number {
+  for (let k = messages.length - 1; k >= 0; k--) if (messages[k]!.role === role) return k;
+  return -1;
+}
+
+/**
+ * Whether Ollama runs the model with thinking on (anthropic.go maps
+ * `thinking.type` enabled/disabled, else an effort, to its think value; with
+ * none the qwen3.5 renderer thinks by default): only `disabled` turns it off.
+ */
+function thinkingOn(request: Record<string, unknown>): boolean {
+  return !(isRecord(request.thinking) && request.thinking.type === 'disabled');
+}
+
+interface FamilyLayout {
+  /** The system messages that join the system prompt. */
+  readonly lifted: readonly Converted[];
+  /** The conversation as rendered, system messages that stay in place marked `lifted: false`. */
+  readonly messages: readonly Converted[];
+  readonly think: ThinkRule;
+  readonly always: boolean;
+}
+
+function familyLayout(family: PromptFamily, converted: readonly Converted[], hasSystem: boolean, request: Record<string, unknown>): FamilyLayout {
+  const systems = converted.filter((m) => m.role === 'system');
+  if (family === 'template') {
+    const collated = collate(converted);
+    const lastUser = lastOf(collated, 'user');
+    return { lifted: systems, messages: collated, think: (_m, k) => k > lastUser, always: false };
+  }
+  if (family === 'qwen3.8') return { lifted: systems, messages: converted, think: () => true, always: true };
+  // Both Qwen renderers take a leading system message as the system prompt when the top-level one is empty.
+  const leading = !hasSystem && converted[0]?.role === 'system' ? [converted[0]] : [];
+  const rest = converted.slice(leading.length);
+  if (family === 'qwen3-coder') {
+    const lifted = hasSystem ? [] : systems.slice(0, 1);
+    return { lifted, messages: converted.filter((m) => m.role !== 'system'), think: () => false, always: false };
+  }
+  const lastQuery = lastOf(rest, 'user');
+  const on = thinkingOn(request);
+  return {
+    lifted: leading,
+    messages: rest.map((m) => (m.role === 'system' ? { ...m, lifted: false } : m)),
+    think: (_m, k) => on && k > lastQuery,
+    always: true,
+  };
+}
+
+/** Renders a parsed /v1/messages body as `family` does (the template path by default); pure, and tolerant of any shape. */
+export function renderPrompt(body: unknown, family: PromptFamily = 'template'): RenderedPrompt {
   const request = isRecord(body) ? body : {};
   const hasMessages = Array.isArray(request.messages);
   const messages: readonly unknown[] = hasMessages ? request.messages as unknown[] : [];
   const converted = messages.flatMap(convertMessage);
   const b = new Builder();
   const billing = renderSystem(b, request.system);
-  const lifted = converted.filter((m) => m.role === 'system');
-  renderLiftedSystem(b, lifted);
-  const collated = collate(converted);
+  const layout = familyLayout(family, converted, b.length > 0, request);
+  renderLiftedSystem(b, layout.lifted);
   const systemEnd = b.length;
   const toolNames = renderTools(b, request.tools);
   const toolsEnd = b.length;
-  const messageStarts = renderMessages(b, collated, messages.length);
+  const messageStarts = renderMessages(b, layout.messages, messages.length, layout.think, layout.always);
   return {
     text: b.parts.join(''),
     model: typeof request.model === 'string' ? request.model : null,
@@ -370,7 +307,7 @@ export function renderPrompt(body: unknown): RenderedPrompt {
     systemEnd,
     toolsEnd,
     messageStarts,
-    inlineSystemMessages: new Set(lifted.map((m) => m.message)).size,
+    inlineSystemMessages: new Set(converted.filter((m) => m.role === 'system').map((m) => m.message)).size,
     billing,
     hasMessages,
   };

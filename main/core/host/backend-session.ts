@@ -67,6 +67,7 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     this.view = {
       info: () => current().info(),
       contextLength: (model) => current().contextLength(model),
+      renderer: (model) => current().renderer?.(model) ?? null,
       get profile() {
         return current().profile;
       },

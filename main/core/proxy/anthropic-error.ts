@@ -7,7 +7,9 @@ export type AnthropicErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'request_too_large'
+  | 'rate_limit_error'
   | 'api_error'
+  | 'timeout_error'
   | 'overloaded_error';
 
 export function anthropicErrorBody(type: AnthropicErrorType, message: string): string {
@@ -18,7 +20,7 @@ export function anthropicErrorBody(type: AnthropicErrorType, message: string): s
  * Answers with an error shaped like the Anthropic API's, so Claude Code shows
  * the message to the user instead of a generic "unexpected response".
  */
-export function sendAnthropicError(res: ServerResponse, status: number, type: AnthropicErrorType, message: string): void {
+export function sendAnthropicError(res: ServerResponse, status: number, type: AnthropicErrorType, message: string, extraHeaders: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -29,6 +31,7 @@ export function sendAnthropicError(res: ServerResponse, status: number, type: An
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(body));
   res.setHeader('x-llm-cache-proxy', 'error');
+  for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
   res.writeHead(status);
   res.end(body);
 }

@@ -12,13 +12,15 @@ import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
 import { isSideCall } from '../diagnostics/side-call.js';
-import type { BustCause, CallRecord, ContextOverflow } from '../wire/types.js';
+import type { Bust, BustCause, CallRecord, ContextOverflow } from '../wire/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
 import type { MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
+import { MAX_ANALYSED_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
+import { reasoningDroppedRemedy } from '../diagnostics/remedies.js';
 import type { BackendView } from '../backends/backend-info.js';
 
 export interface CallDiagnosticsOptions {
@@ -26,6 +28,8 @@ export interface CallDiagnosticsOptions {
   readonly cacheUsage: boolean;
   /** Where context windows and the backend's habits come from; absent without a backend monitor. */
   readonly backend?: BackendView | undefined;
+  /** Keep the prompt text around a miss in the record (off unless the user asks). */
+  readonly promptExcerpts?: boolean;
 }
 
 interface Analysis {
@@ -40,6 +44,8 @@ interface Pending {
   readonly rewriteMode: RewriteMode;
   readonly receivedAt: Date;
   analysis?: Analysis | null;
+  /** Set when the body was forwarded but not analysed, and why. */
+  skipped?: string;
 }
 
 export class CallDiagnostics {
@@ -134,13 +140,7 @@ export class CallDiagnostics {
       estimatedReuse: answered ? o.reuse : 0,
       answered,
       conversationReuse: o.conversationReuse,
-      bust: bust && {
-        ...bust,
-        ...this.engineRemedy(bust.cause),
-        before: readableExcerpt(bust.before),
-        after: readableExcerpt(bust.after),
-        ...(bust.lead === undefined ? {} : { lead: readableExcerpt(bust.lead) }),
-      },
+      bust: bust && this.withExcerpts(bust, o),
       ttftMs: call.firstContentAt === null ? null : Math.round(call.firstContentAt - call.startedAt),
       durationMs: Math.round(outcome.endedAt - call.startedAt),
       inputTokens: figures.inputTokens,
@@ -153,8 +153,25 @@ export class CallDiagnostics {
     };
   }
 
+  /**
+   * The prompt text around a miss, only when the user asked for it: a record
+   * goes to the status API and the live feed, which any local user can read
+   * on loopback without a token, and to the --explain log.
+   */
+  private withExcerpts(bust: Bust, o: Observation): Bust {
+    const { before, after, lead, ...rest } = bust;
+    const shown = { ...rest, ...this.engineRemedy(bust.cause, o) };
+    if (!this.options.promptExcerpts) return { ...shown, before: '', after: '' };
+    return { ...shown, before: readableExcerpt(before), after: readableExcerpt(after), ...(lead === undefined ? {} : { lead: readableExcerpt(lead) }) };
+  }
+
   /** A remedy that names the engine's own setting, where the diagnostics' one is Ollama's. */
-  private engineRemedy(cause: string): { remedy: string } | Record<string, never> {
+  private engineRemedy(cause: string, o: Observation): { remedy: string } | Record<string, never> {
+    if (cause === 'reasoning-dropped') {
+      const backend = this.options.backend;
+      const reread = this.calibrator.estimate(o.model, Math.round(o.promptChars * (1 - o.reuse)));
+      return { remedy: reasoningDroppedRemedy(backend?.renderer?.(o.model) ?? null, backend?.info().kind ?? null, reread) };
+    }
     if (cause !== 'slot-evicted') return {};
     const advice = slotEvictedAdvice(this.options.backend?.profile ?? null, this.options.slots);
     return advice === null ? {} : { remedy: advice };
@@ -181,19 +198,40 @@ export class CallDiagnostics {
     if (!pending) return null;
     if (pending.analysis !== undefined) return pending.analysis;
     pending.analysis = null;
-    let body: unknown;
-    try {
-      body = this.parser.parse(call.pieces, call.members);
-    } catch {
-      return null; // the backend will say what is wrong with it
+    // Checked before anything recursive sees the body: a deeper one is forwarded but not analysed.
+    if (nestsDeeperThan(call.pieces)) {
+      pending.skipped = `not analysed: the body nests deeper than ${MAX_ANALYSED_DEPTH} levels`;
+      return null;
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-    const rendered = renderPrompt(body);
-    const observation = call.countTokens
-      ? null
-      : this.observe(pending, body, rendered);
-    pending.analysis = { body, rendered, observation };
-    return pending.analysis;
+    try {
+      let body: unknown;
+      try {
+        body = this.parser.parse(call.pieces, call.members);
+      } catch {
+        return null; // the backend will say what is wrong with it
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+      const model = 'model' in body && typeof body.model === 'string' ? body.model : null;
+      // Rendered the way the model's renderer does, so the estimate moves and drops what the backend does.
+      const rendered = renderPrompt(body, this.options.backend?.renderer?.(model)?.family ?? 'template');
+      const observation = call.countTokens
+        ? null
+        : this.observe(pending, body, rendered);
+      pending.analysis = { body, rendered, observation };
+      return pending.analysis;
+    } catch (error) {
+      // The analysis runs outside any request's error handling (in setImmediate,
+      // inside http-proxy's events): whatever a body does to it must not end the process.
+      // Named by its kind only: an error's message may quote the body.
+      pending.skipped = `not analysed: the diagnostics failed on it (${(error as Error).name})`;
+      return null;
+    }
+  }
+
+  /** Why a call was forwarded without being analysed, if it was. */
+  skipped(call: MessageCall): string | null {
+    this.analyze(call);
+    return this.pending.get(call)?.skipped ?? null;
   }
 
   /**

@@ -11,6 +11,7 @@ import { callOf, type MessageCall } from './message-call.js';
 import { SseUsageTap } from './sse-usage-tap.js';
 import { takeUsage, type UsageRewriter } from './usage.js';
 import { affinityHeaders } from './affinity.js';
+import { backendErrorAnswer, ERROR_BODY_BYTES, upstreamFailure } from './upstream-errors.js';
 
 /**
  * A live backend, on loopback or the LAN, accepts within milliseconds; past
@@ -63,16 +64,6 @@ function canSendAgain(req: http.IncomingMessage): boolean {
   const method = req.method ?? 'GET';
   return (method === 'GET' || method === 'HEAD' || method === 'OPTIONS')
     && req.headers['transfer-encoding'] === undefined && (Number(req.headers['content-length'] ?? 0) || 0) === 0;
-}
-
-function upstreamDownMessage(target: string, err: NodeJS.ErrnoException): string {
-  const why = err.code ?? err.message;
-  if (target.startsWith('https:') && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(why)) {
-    return `llm-cache-proxy cannot verify the TLS certificate of ${target} (${why}). ` +
-      'If the server uses a private certificate authority, pass its certificate with --upstream-ca <file.pem>.';
-  }
-  return `llm-cache-proxy cannot reach the model backend at ${target} (${why}). ` +
-    'Is Ollama running? Start it with `ollama serve` (or open the Ollama app), or point the proxy elsewhere with --target.';
 }
 
 /** A backend that dies mid-response: the client must see a cut, not a clean end. */
@@ -156,6 +147,39 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     });
   }
 
+  /** A backend's error answer, in the Anthropic shape Claude Code shows (upstream-errors.ts). */
+  function answerError(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const status = proxyRes.statusCode ?? 502;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let answered = false;
+    const answer = (): void => {
+      if (answered) return;
+      answered = true;
+      const body = Buffer.concat(chunks, length);
+      const retryAfter = proxyRes.headers['retry-after'];
+      const error = backendErrorAnswer(status, proxyRes.statusMessage, body.toString('utf8'));
+      hooks.onResponseBytes(req, length);
+      if (error !== null) return sendAnthropicError(res, status, error.type, error.message, retryAfter ? { 'retry-after': retryAfter } : {});
+      res.writeHead(status, proxyRes.statusMessage, { ...endToEndHeaders(proxyRes.headers), 'content-length': length });
+      res.end(body);
+    };
+    proxyRes.on('data', (chunk: Buffer) => {
+      if (answered) return;
+      const room = ERROR_BODY_BYTES - length;
+      chunks.push(room < chunk.length ? chunk.subarray(0, room) : chunk);
+      length += Math.min(room, chunk.length);
+      // Enough to explain it: the rest is neither held nor waited for.
+      if (length >= ERROR_BODY_BYTES) {
+        answer();
+        proxyRes.destroy();
+      }
+    });
+    proxyRes.on('end', answer);
+    proxyRes.on('error', answer);
+    proxyRes.on('aborted', answer);
+  }
+
   function answerCountTokens(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
     proxyRes.resume();
     const body = Buffer.from(JSON.stringify({ input_tokens: hooks.countTokensFallback(call) }));
@@ -167,6 +191,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
   /** The latest upstream request of each client request. */
   const upstream = new WeakMap<http.IncomingMessage, http.ClientRequest>();
   const retried = new WeakSet<http.IncomingMessage>();
+  const timedOut = new WeakSet<http.IncomingMessage>();
   let retry: RequestHandler | null = null;
 
   const options = (agent: http.Agent): Options => ({
@@ -189,6 +214,8 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
           proxyReq.removeHeader('x-api-key');
         }
         upstream.set(req, proxyReq);
+        // http-proxy answers its own proxyTimeout by aborting, which reads as a reset: note the real cause.
+        if (hooks.upstreamTimeoutMs > 0) proxyReq.once('timeout', () => timedOut.add(req));
         for (const [name, value] of hooks.upstreamHeaders) proxyReq.setHeader(name, value);
         const call = callOf(req);
         if (call && !call.countTokens && hooks.affinityHeaders.length > 0) {
@@ -223,6 +250,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
         const status = proxyRes.statusCode ?? 502;
         if (!call) return passThrough(proxyRes, req, res);
         if (call.countTokens && status === 404) return answerCountTokens(proxyRes, req, res, call);
+        if (status >= 400) return answerError(proxyRes, req, res);
         const type = proxyRes.headers['content-type'];
         if (status === 200 && type?.startsWith('text/event-stream')) return streamEvents(proxyRes, req, res, call);
         if (status === 200 && isJson(type) && !call.countTokens) return answerJson(proxyRes, req, res, call);
@@ -232,11 +260,16 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
         if (!(res instanceof http.ServerResponse)) return res.destroy();
         const error = err as NodeJS.ErrnoException;
         const code = error.code ?? error.message;
-        const again = retry !== null && !retried.has(req) && !res.headersSent && isStaleConnection(error, upstream.get(req)) && canSendAgain(req);
-        hooks.onUpstreamError(req, code, again);
-        if (!again) return sendAnthropicError(res, 502, 'api_error', upstreamDownMessage(target, error));
+        const timeout = timedOut.has(req) ? hooks.upstreamTimeoutMs : null;
+        const again = timeout === null && retry !== null && !retried.has(req) && !res.headersSent && isStaleConnection(error, upstream.get(req)) && canSendAgain(req);
+        hooks.onUpstreamError(req, timeout === null ? code : 'timeout', again);
+        const fail = (): void => {
+          const failure = upstreamFailure(error, { target, timedOutAfterMs: timeout, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+          sendAnthropicError(res, failure.status, failure.type, failure.message);
+        };
+        if (!again) return fail();
         retried.add(req);
-        void retry!(req, res, () => sendAnthropicError(res, 502, 'api_error', upstreamDownMessage(target, error)));
+        void retry!(req, res, fail);
       },
     },
   });

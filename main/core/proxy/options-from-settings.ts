@@ -20,5 +20,6 @@ export function proxyOptionsFromSettings(s: Readonly<Settings>): ProxyOptions {
     upstreamTimeoutMs: 0,
     affinityHeaders: affinityTargets(s.affinityHeaders, s.router === 'none' ? null : s.router),
     upstreamAuth: s.upstreamAuth || undefined,
+    promptExcerpts: s.promptExcerpts,
   };
 }

@@ -8,12 +8,15 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { joinPieces, rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
-import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, UpstreamError } from '../wire/types.js';
+import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, PromptFamily, UpstreamError } from '../wire/types.js';
 import { prefillRate } from '../wait/prefill-rate.js';
 import { predictPrefillMs } from '../wait/predict.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
+import { BodyBudget, readBody } from './body-reader.js';
+import { expectsContinue, sendContinue } from './expect-continue.js';
+import { ClientTimeouts, DEFAULT_CLIENT_TIME_LIMITS } from './client-timeouts.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
 import { routeSideCall, sideModelMissing } from './side-model.js';
@@ -22,6 +25,7 @@ import { IdleCollector } from './idle-collect.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
 import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
+import { ownRoutesOnly } from './own-routes.js';
 import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
 import { parseUpstreamAuth, upstreamAgent } from '../backends/upstream.js';
 
@@ -38,6 +42,8 @@ interface Exchange {
 
 /** How many upstream failures /_proxy/status keeps. */
 const UPSTREAM_ERRORS_KEPT = 20;
+/** How long an idle client connection stays open for its next request. */
+const KEEP_ALIVE_MS = 65_000;
 /** Long enough that a conversation's next turn usually comes first, so a session's calls are not interrupted. */
 const COLLECT_WHEN_IDLE_MS = 10_000;
 
@@ -60,15 +66,19 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private nextCallId = 1;
   private readonly upstreamErrors: UpstreamError[] = [];
   private readonly calls = new InFlightCalls<MessageCall>();
+  private readonly bodyBudget: BodyBudget;
+  private readonly clientTimeouts: ClientTimeouts;
 
   constructor(private readonly options: ProxyOptions) {
     super();
     this.rewriteMode = options.rewrite;
     this.inlineSystem = options.inlineSystem ?? 'fold';
     this.policy = this.buildPolicy(options.port);
-    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend });
+    this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend, promptExcerpts: options.promptExcerpts ?? false });
     this.agent = upstreamAgent(options.target, options.upstreamCa);
     this.idle = new IdleCollector(options.collectWhenIdleMs ?? COLLECT_WHEN_IDLE_MS);
+    this.bodyBudget = new BodyBudget(options.maxBodyBytes);
+    this.clientTimeouts = new ClientTimeouts({ ...DEFAULT_CLIENT_TIME_LIMITS, ...options.clientTimeLimits, keepAliveMs: KEEP_ALIVE_MS });
   }
 
   get running(): boolean {
@@ -78,6 +88,9 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   setRewriteMode(mode: RewriteMode): void {
     this.rewriteMode = mode;
   }
+
+  /** The prompt family of a model, as the backend reported its renderer; null while unknown. */
+  private readonly familyOf = (model: string | null): PromptFamily | null => this.options.backend?.renderer?.(model)?.family ?? null;
 
   setInlineSystem(mode: InlineSystemMode): void {
     this.inlineSystem = mode;
@@ -109,11 +122,18 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) throw new Error('proxy is already running');
     this.agent = upstreamAgent(this.options.target, this.options.upstreamCa);
-    const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, this.buildApp());
-    // Prefill of a long prompt can take minutes before the first byte: no server-side timeouts.
+    const app = this.buildApp();
+    const server = http.createServer({ noDelay: true, keepAliveTimeout: KEEP_ALIVE_MS }, app);
+    server.on('checkContinue', (req, res) => {
+      expectsContinue(req);
+      app(req, res);
+    });
+    // Prefill of a long prompt can take minutes before the first byte: no
+    // timeout on the whole exchange. What is waited for from the client is
+    // timed by clientTimeouts instead.
     server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
     server.on('connection', (socket) => {
+      this.clientTimeouts.connection(socket);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
@@ -204,7 +224,11 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       },
     }));
     app.use(ownRoutesOnly(own));
-    app.post(MESSAGE_PATHS, express.raw({ type: () => true, limit: this.options.maxBodyBytes, inflate: true }), this.prepareMessageCall);
+    app.post(MESSAGE_PATHS, readBody(this.options.maxBodyBytes, this.bodyBudget), this.prepareMessageCall);
+    app.use((req, res, next) => {
+      sendContinue(req, res);
+      next();
+    });
     app.use(createForwarder({
       target: this.options.target,
       agent: this.agent,
@@ -244,6 +268,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly admit = (req: Request, res: Response, next: NextFunction): void => {
     const exchange: Exchange = { startedAt: performance.now(), bytesIn: Number(req.headers['content-length'] ?? 0) || 0, bytesOut: 0 };
     this.exchanges.set(req, exchange);
+    this.clientTimeouts.request(req, res);
     // The live feed stays open for good: it must not hold up a graceful stop.
     if (req.url !== '/_proxy/events') this.inFlight.add(res);
     res.once('close', () => {
@@ -253,13 +278,15 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     const verdict = checkRequest(req.headers, this.policy);
     if (verdict.ok) return next();
     exchange.note = verdict.reason;
+    // A refused request's body is never read: end the connection with the answer rather than drain it.
+    res.setHeader('connection', 'close');
     sendAnthropicError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.reason);
   };
 
   private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem });
+    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem, familyOf: this.familyOf });
     const countTokens = isCountTokensPath(req.path);
     const sideModel = this.options.sideModel;
     const routed = sideModel && !countTokens ? routeSideCall(result.pieces, result.members, sideModel, this.scanMemo) : null;
@@ -314,6 +341,11 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     if (err.type === 'encoding.unsupported') {
       return sendAnthropicError(res, 415, 'invalid_request_error', `unsupported Content-Encoding: ${err.message ?? ''}`);
     }
+    if (err.type === 'body.budget') {
+      const note = `request body refused: ${err.message ?? ''}; try again shortly`;
+      if (exchange) exchange.note = note;
+      return sendAnthropicError(res, 503, 'overloaded_error', note);
+    }
     if (err.type === 'request.aborted') return void res.destroy();
     const message = `llm-cache-proxy could not read the request: ${err.message ?? String(err)}`;
     if (exchange) exchange.note = message;
@@ -324,6 +356,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.idle.activity();
     const call = callOf(req);
     if (call?.rule?.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
+    const skipped = call ? this.diagnostics.skipped(call) : null;
+    if (skipped !== null && !exchange.note) exchange.note = skipped;
     const entry: RequestLogEntry = {
       method: req.method ?? '',
       path: req.url ?? '',
@@ -350,12 +384,6 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.addCall(withWindow);
     this.emit('call', withWindow, { parse: () => JSON.parse(joinPieces(call.pieces).toString('utf8')) as unknown });
   }
-}
-
-const OWN_PREFIX = '/_proxy';
-
-function ownRoutesOnly(router: express.Router): express.RequestHandler {
-  return (req, res, next) => (req.url.startsWith(OWN_PREFIX) ? router(req, res, next) : next());
 }
 
 export function createProxy(options: ProxyOptions): ProxyServer {

@@ -1,5 +1,5 @@
 // `--side-model M`: sends side calls (see diagnostics/side-call.ts) to another
-// model. Ollama keeps each model in its own runner with its own cache, so a
+// model. Ollama keys its runners by weights file, each with its own cache, so a
 // title call can no longer evict the main conversation from the only slot.
 // Only the `model` value changes; every other byte is passed through, and a
 // body that is not a side call comes back as it was.

@@ -4,6 +4,7 @@
 // is held back except the unfinished tail of an event that may carry usage,
 // so every other byte leaves in the same tick it arrived.
 import { takeUsage, type ObservedUsage, type UsageRewriter } from './usage.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 export interface SseTapHooks {
   /** Called once, when the first content_block_delta passes. */
@@ -20,6 +21,11 @@ const USAGE_MARK = Buffer.from('message_');
 const LF = 0x0a;
 /** Enough of an event's start to tell which kind it is. */
 const SNIFF_CHARS = 48;
+/**
+ * The most of one unfinished event the tap holds back. A message_start or
+ * message_delta is a few hundred bytes; one larger than this is sent on unread.
+ */
+export const MAX_HELD_CHARS = 256 * 1024;
 
 /** Whether a chunk ends between events, so nothing of it (not even half a character) is left over. */
 function endsOnEventBoundary(chunk: Buffer): boolean {
@@ -33,8 +39,9 @@ function endsOnEventBoundary(chunk: Buffer): boolean {
  */
 export class SseUsageTap {
   private readonly decoder = new TextDecoder('utf-8');
-  /** Unfinished event text not yet sent (only when it may carry usage). */
-  private held = '';
+  /** Unfinished event text not yet sent (only when it may carry usage), in the pieces it came in. */
+  private held: string[] = [];
+  private heldChars = 0;
   /** The unfinished event at the end of the last chunk was already sent. */
   private midPassedEvent = false;
   private passedEndedWithNewline = false;
@@ -46,7 +53,7 @@ export class SseUsageTap {
   write(chunk: Buffer): Buffer | string {
     // Most chunks are whole text deltas: once content flows, a chunk of whole
     // events that names no message_* event can go on without being decoded.
-    if (this.sawContent && this.held === '' && !this.midPassedEvent && endsOnEventBoundary(chunk) && chunk.indexOf(USAGE_MARK) === -1) return chunk;
+    if (this.sawContent && this.heldChars === 0 && !this.midPassedEvent && endsOnEventBoundary(chunk) && chunk.indexOf(USAGE_MARK) === -1) return chunk;
     const text = this.decoder.decode(chunk, { stream: true });
     const out = this.process(text);
     // Forward the upstream's own bytes whenever they stand as they came:
@@ -62,8 +69,7 @@ export class SseUsageTap {
 
   /** What is left to send when the upstream's stream ends. */
   end(): string {
-    const tail = this.held + this.decoder.decode();
-    this.held = '';
+    const tail = this.takeHeld() + this.decoder.decode();
     const out = tail.length > 0 ? this.processEvent(tail) : '';
     return this.hooks.rewriteUsage === null ? '' : out;
   }
@@ -74,9 +80,12 @@ export class SseUsageTap {
     let out = '';
     let start = 0;
     let input = text;
-    if (this.held.length > 0) {
-      input = this.held + text;
-      this.held = '';
+    if (this.heldChars > 0) {
+      // A held usage event ends only in the new text: look there (and across
+      // the seam) before joining anything, so each byte is scanned once.
+      const last = this.held[this.held.length - 1]!;
+      if (this.heldChars >= SNIFF_CHARS && !/\r?\n\r?\n/.test(last.slice(-3) + text)) return this.hold(text);
+      input = this.takeHeld() + text;
     }
     // A boundary split across chunks ("…\n" | "\n…") right after a passed event.
     const splitBoundary = this.midPassedEvent && this.passedEndedWithNewline ? /^\r?\n/.exec(input) : null;
@@ -97,14 +106,33 @@ export class SseUsageTap {
       this.passedEndedWithNewline = rest.endsWith('\n');
       return out + rest;
     }
-    if (rest.length < SNIFF_CHARS || USAGE_EVENT.test(rest)) {
-      this.held = rest;
-      return out;
-    }
+    if (rest.length < SNIFF_CHARS || USAGE_EVENT.test(rest)) return out + this.hold(rest);
     this.noteContent(rest);
     this.midPassedEvent = true;
     this.passedEndedWithNewline = rest.endsWith('\n');
     return out + rest;
+  }
+
+  /**
+   * Holds back the unfinished event's text; past the bound the event is sent
+   * on as it came and goes unread, so a backend that never ends one costs
+   * bounded memory and no rescans.
+   */
+  private hold(text: string): string {
+    this.held.push(text);
+    this.heldChars += text.length;
+    if (this.heldChars <= MAX_HELD_CHARS) return '';
+    const passed = this.takeHeld();
+    this.midPassedEvent = true;
+    this.passedEndedWithNewline = passed.endsWith('\n');
+    return passed;
+  }
+
+  private takeHeld(): string {
+    const text = this.held.join('');
+    this.held = [];
+    this.heldChars = 0;
+    return text;
   }
 
   private noteContent(event: string): void {
@@ -121,6 +149,8 @@ export class SseUsageTap {
     if (dataStart === -1) return event;
     const lineEnd = event.indexOf('\n', dataStart);
     const json = event.slice(dataStart + 5, lineEnd === -1 ? undefined : lineEnd);
+    // JSON.stringify recurses: an event nested past the limit passes unread.
+    if (nestsDeeperThan(json)) return event;
     let data: { type?: string; message?: { usage?: unknown }; usage?: unknown };
     try {
       data = JSON.parse(json) as typeof data;

@@ -28,6 +28,8 @@ export function statusRoutes(feed: StatusFeed): Router {
 
   router.get('/_proxy/events', (req: Request, res: Response) => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    // HEAD asks only whether the feed is there: it gets the headers, and no stream that never ends.
+    if (req.method === 'HEAD') return void res.end();
     // Tell EventSource how soon to come back after the proxy restarts.
     res.write('retry: 1000\n\n');
     const unsubscribe = feed.subscribe((record) => res.write(`event: call\nid: ${record.id}\ndata: ${JSON.stringify(record)}\n\n`));

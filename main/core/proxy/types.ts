@@ -3,6 +3,7 @@ import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, ProxyStatus, UpstreamError, WarmStatus, WarmUpRecord } from '../wire/types.js';
 import type { BackendView } from '../backends/backend-info.js';
+import type { ClientTimeLimits } from './client-timeouts.js';
 
 export interface ProxyOptions {
   /** Where to listen; loopback unless the user opts in (then a token is required). */
@@ -51,6 +52,10 @@ export interface ProxyOptions {
   readonly pages?: readonly Router[];
   /** Warm start's state and warm-ups, for /_proxy/status and /_proxy/events. */
   readonly warm?: WarmFeed;
+  /** What the proxy waits for from a client: its headers and each pause in its body (client-timeouts.ts). */
+  readonly clientTimeLimits?: Partial<Pick<ClientTimeLimits, 'headersMs' | 'bodyIdleMs'>>;
+  /** Show prompt excerpts around a cache miss in call records, the status API, the live feed and --explain; off by default. */
+  readonly promptExcerpts?: boolean;
   /** A full garbage collection this long after the last request (idle-collect.ts); 0 = never. Default 10 s. */
   readonly collectWhenIdleMs?: number;
 }

@@ -1,16 +1,32 @@
-// Folds `role: "system"` entries of `messages` into the conversation where
-// they stand. Claude Code 2.1.332 sends them (the first turn's
-// `# Environment` note, a token countdown after every tool result), and
-// Ollama and SGLang lift every one of them into the system prompt at the top,
-// so each new one lands before the whole conversation, which the backend then
-// re-reads in full. Folded into a user message as a `<system-reminder>`
-// text block, the note stays where the client put it and no backend can lift it.
+// Folds `role: "system"` entries of `messages` so that no backend moves them
+// in front of the conversation, and so that a client's edit to an earlier
+// message costs no more than it would direct. Claude Code 2.1.332 sends them
+// (the first turn's `# Environment` note, a token countdown after every tool
+// result), and what a backend does with them depends on the model's renderer
+// (backends/renderer.ts):
+// - The template path lifts every one into the system prompt at the top, so
+//   each new one lands before the whole conversation, which is then re-read.
+// - Ollama's qwen3-coder renderer keeps only the first system message (the
+//   top-level one) and drops the rest: the model never sees them.
+// - Its qwen3.5 renderer keeps them where they stand.
+// So, for every family but qwen3.5 (where forwarding as sent is already
+// best: nothing moves, and a reminder folded into a user message would make
+// that message a new "user query" and drop the reasoning before it):
+// - the session's opening context (the system messages before the first
+//   assistant message) goes to the end of the top-level system, exactly
+//   where the template path lifts it anyway (joined with a blank line), so
+//   the client's own edits of the first user message (its max-output
+//   recovery appends a block there) cost what they cost direct;
+// - every later one is folded where it stands into the user message before
+//   it, as a `<system-reminder>` text block, so no backend can lift it.
+// For qwen3-coder both then reach the model, which direct never sees them.
 //
 // Everything is spliced from the client's own bytes: a system message always
 // folds to the same bytes (string or text-block form alike), so folded history
 // stays a stable prefix from call to call.
 import { elementRemovals, type Edit } from './edits.js';
 import { findMember, keyEquals, type JsonScanner, type MemberSpan, type Span } from './json-scan.js';
+import type { PromptFamily } from '../wire/types.js';
 
 /** How `role: "system"` entries of `messages` are treated. */
 export type InlineSystemMode = 'fold' | 'keep';
@@ -18,6 +34,15 @@ export type InlineSystemMode = 'fold' | 'keep';
 export const INLINE_SYSTEM_MODES: readonly InlineSystemMode[] = ['fold', 'keep'];
 
 export const INLINE_SYSTEM_RULE = 'inline-system-folded';
+
+/**
+ * Whether the fold touches a model's system messages: not for qwen3.5, whose
+ * renderer keeps them in place already; for every other family, and for a
+ * model whose renderer is not known (the template path's lifting is assumed).
+ */
+export function foldsFor(family: PromptFamily | null): boolean {
+  return family !== 'qwen3.5';
+}
 
 const QUOTE = 0x22;
 const COLON = 0x3a;
@@ -45,6 +70,10 @@ const BLOCK_CLOSE = Buffer.from('}');
 const TEXT_BLOCK_OPEN = Buffer.from('{"type":"text","text":');
 const USER_MESSAGE_OPEN = Buffer.from('{"role":"user","content":[');
 const USER_MESSAGE_CLOSE = Buffer.from(']}');
+/** The blank line the template path joins lifted system messages with, JSON-escaped. */
+const SYSTEM_JOIN = Buffer.from('\\n\\n');
+const SYSTEM_BLOCK_OPEN = Buffer.from('{"type":"text","text":"');
+const SYSTEM_BLOCK_CLOSE = Buffer.from('"}');
 const ARRAY_OPEN = Buffer.from('[');
 const ARRAY_CLOSE = Buffer.from(']');
 
@@ -93,36 +122,73 @@ function contents(b: Buffer, literal: Span): Buffer {
   return b.subarray(literal.start + 1, literal.end - 1);
 }
 
+/** A system message's text: the raw bytes inside each text block's quotes, and its last `cache_control`. */
+interface NoteText {
+  readonly texts: readonly Buffer[];
+  readonly cacheControl: Span | null;
+}
+
+/** The text of a system message, or null when its content is neither a string nor text blocks (kept as sent). */
+function noteText(b: Buffer, scanner: JsonScanner, members: readonly MemberSpan[]): NoteText | null {
+  const content = findMember(b, members, 'content');
+  if (!content) return null;
+  if (isString(b, content)) return { texts: [contents(b, content)], cacheControl: null };
+  if (b[content.start] !== OPEN_ARRAY) return null;
+  const blocks = scanner.arrayElements(content.start, CONTENT_DEPTH);
+  if (blocks === null) return null;
+  const texts: Buffer[] = [];
+  let cacheControl: Span | null = null;
+  for (const element of blocks.elements) {
+    const block = b[element.start] === OPEN_OBJECT ? scanner.objectMembers(element.start, BLOCK_DEPTH) : null;
+    if (block === null || !stringEquals(b, findMember(b, block.members, 'type'), 'text')) return null;
+    const text = findMember(b, block.members, 'text');
+    if (!text || !isString(b, text)) return null;
+    texts.push(contents(b, text));
+    cacheControl = findMember(b, block.members, 'cache_control') ?? cacheControl;
+  }
+  return { texts, cacheControl };
+}
+
 /**
- * The `<system-reminder>` text block a system message folds to, or null when
- * its content is neither a string nor text blocks (kept as sent). Several
+ * The `<system-reminder>` text block a system message folds to. Several
  * blocks join with a newline; the last `cache_control` among them moves to
  * the folded block, so a backend that honours it still sees the breakpoint.
  */
-function reminderBlock(b: Buffer, scanner: JsonScanner, members: readonly MemberSpan[]): Buffer | null {
-  const content = findMember(b, members, 'content');
-  if (!content) return null;
+function reminderBlock(b: Buffer, note: NoteText): Buffer {
   const texts: Buffer[] = [];
-  let cacheControl: Span | null = null;
-  if (isString(b, content)) {
-    texts.push(contents(b, content));
-  } else if (b[content.start] === OPEN_ARRAY) {
-    const blocks = scanner.arrayElements(content.start, CONTENT_DEPTH);
-    if (blocks === null) return null;
-    for (const element of blocks.elements) {
-      const block = b[element.start] === OPEN_OBJECT ? scanner.objectMembers(element.start, BLOCK_DEPTH) : null;
-      if (block === null || !stringEquals(b, findMember(b, block.members, 'type'), 'text')) return null;
-      const text = findMember(b, block.members, 'text');
-      if (!text || !isString(b, text)) return null;
-      if (texts.length > 0) texts.push(REMINDER_JOIN);
-      texts.push(contents(b, text));
-      cacheControl = findMember(b, block.members, 'cache_control') ?? cacheControl;
-    }
-  } else {
-    return null;
+  for (const text of note.texts) {
+    if (texts.length > 0) texts.push(REMINDER_JOIN);
+    texts.push(text);
   }
-  const tail = cacheControl ? [CACHE_CONTROL_KEY, b.subarray(cacheControl.start, cacheControl.end)] : [];
+  const tail = note.cacheControl ? [CACHE_CONTROL_KEY, b.subarray(note.cacheControl.start, note.cacheControl.end)] : [];
   return Buffer.concat([REMINDER_OPEN, ...texts, REMINDER_CLOSE, ...tail, BLOCK_CLOSE]);
+}
+
+/**
+ * The edit that appends opening-context notes to the top-level system as the
+ * template path lifts them: each after a blank line, its blocks' text joined
+ * with no separator (Ollama's converter), no cache_control (the client marks
+ * the note only on its newest call, which must not change these bytes). Null
+ * when the system is neither a string nor an array.
+ */
+function systemEndEdit(b: Buffer, scanner: JsonScanner, system: TopSystem, notes: readonly NoteText[]): Edit | null {
+  const { span } = system;
+  const text = Buffer.concat(notes.flatMap((note) => [SYSTEM_JOIN, ...note.texts]));
+  if (isString(b, span)) return { start: span.end - 1, end: span.end - 1, replacement: text };
+  if (b[span.start] !== OPEN_ARRAY) return null;
+  const array = scanner.arrayElements(span.start, MESSAGES_DEPTH);
+  if (array === null) return null;
+  const block = Buffer.concat([SYSTEM_BLOCK_OPEN, text, SYSTEM_BLOCK_CLOSE]);
+  const last = array.elements[array.elements.length - 1];
+  if (last === undefined) return { start: span.start + 1, end: span.start + 1, replacement: block };
+  // Right after the last block, which the billing rule may remove with all the others: then without a comma.
+  return { start: last.end, end: last.end, replacement: system.emptied ? block : Buffer.concat([COMMA, block]) };
+}
+
+/** The body's top-level `system`, and whether the billing rule empties it. */
+export interface TopSystem {
+  readonly span: Span;
+  readonly emptied: boolean;
 }
 
 /** A user message that takes in folded notes: `before` its own text (after any tool results), `after` all of it. */
@@ -188,19 +254,21 @@ function targetEdits(b: Buffer, scanner: JsonScanner, target: Target): Edit[] | 
 interface Entry {
   readonly span: Span;
   readonly members: readonly MemberSpan[] | null;
-  /** The folded note when this entry is a foldable system message. */
-  readonly note: Buffer | null;
+  /** The note's text when this entry is a foldable system message. */
+  readonly note: NoteText | null;
 }
 
 /**
  * The edits that fold every system message of the `messages` array at
- * `messages`, or null when there is none to fold. Each run of consecutive
- * system messages goes into the user message before it (after its content),
- * else the user message after it (before its text, after its tool results),
- * else becomes a user message of its own; so roles alternate as they did
- * around the run, and no run moves past another message.
+ * `messages`, or null when there is none to fold. Those before the first
+ * assistant message (the session's opening context) go to the end of the
+ * top-level `system` at `system`, where there is one to take them. Each run of
+ * later consecutive system messages goes into the user message before it
+ * (after its content), else the user message after it (before its text, after
+ * its tool results), else becomes a user message of its own; so roles
+ * alternate as they did around the run, and no run moves past another message.
  */
-export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span): Edit[] | null {
+export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span, system: TopSystem | null = null): Edit[] | null {
   if (b[messages.start] !== OPEN_ARRAY) return null;
   const array = scanner.arrayElements(messages.start, MESSAGES_DEPTH);
   if (array === null) return null;
@@ -214,11 +282,11 @@ export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span
       const hit = messageBytes.indexOf(SYSTEM_OPENING, span.start);
       nextHit = hit < 0 ? messages.end : hit;
     }
-    let note: Buffer | null = null;
+    let note: NoteText | null = null;
     let members: readonly MemberSpan[] | null = null;
     if (nextHit < span.end && b[span.start] === OPEN_OBJECT) {
       members = scanner.objectMembers(span.start, MESSAGE_DEPTH)?.members ?? null;
-      if (roleIs(b, members, 'system')) note = reminderBlock(b, scanner, members!);
+      if (roleIs(b, members, 'system')) note = noteText(b, scanner, members!);
     }
     if (note !== null) any = true;
     entries.push({ span, members, note });
@@ -239,22 +307,30 @@ export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span
     return content && (isString(b, content) || b[content.start] === OPEN_ARRAY) ? content : null;
   };
 
+  const dropped: number[] = [];
+  const edits: Edit[] = [];
+  const opening = openingNotes(entries, (index) => roleIs(b, membersOf(index), 'assistant'));
+  // Not when nothing else would be left: a request needs a message.
+  const toSystem = system === null || opening.length === 0 || opening.length === entries.length
+    ? null : systemEndEdit(b, scanner, system, opening.map((index) => entries[index]!.note!));
+  if (toSystem !== null) {
+    edits.push(toSystem);
+    dropped.push(...opening);
+  }
   const targets = new Map<number, Target>();
   const targetAt = (index: number, content: Span): Target => {
     let target = targets.get(index);
     if (!target) targets.set(index, (target = { content, before: [], after: [] }));
     return target;
   };
-  const dropped: number[] = [];
-  const edits: Edit[] = [];
-  for (let start = 0; start < entries.length;) {
+  for (let start = toSystem === null ? 0 : opening[opening.length - 1]! + 1; start < entries.length;) {
     if (entries[start]!.note === null) {
       start++;
       continue;
     }
     let end = start;
     while (end + 1 < entries.length && entries[end + 1]!.note !== null) end++;
-    const notes = entries.slice(start, end + 1).map((entry) => entry.note!);
+    const notes = entries.slice(start, end + 1).map((entry) => reminderBlock(b, entry.note!));
     const previous = userContent(start - 1);
     const next = previous === null ? userContent(end + 1) : null;
     if (previous !== null) targetAt(start - 1, previous).after.push(...notes);
@@ -274,6 +350,16 @@ export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span
     if (own === null) return null;
     edits.push(...own);
   }
-  if (dropped.length > 0) edits.push(...elementRemovals(array.elements, dropped));
+  if (dropped.length > 0) edits.push(...elementRemovals(array.elements, dropped.sort((x, y) => x - y)));
   return edits.sort((x, y) => x.start - y.start);
+}
+
+/** The indices of the foldable system messages before the first assistant message. */
+function openingNotes(entries: readonly Entry[], isAssistant: (index: number) => boolean): number[] {
+  const found: number[] = [];
+  for (let index = 0; index < entries.length; index++) {
+    if (entries[index]!.note !== null) found.push(index);
+    else if (isAssistant(index)) break;
+  }
+  return found;
 }

@@ -7,7 +7,8 @@
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
 import { findMember, JsonScanner, type MemberSpan, type Span } from './json-scan.js';
 import { applyEdits, elementRemovals, NOTHING, shiftMembers, type Edit } from './edits.js';
-import { foldInlineSystem, INLINE_SYSTEM_RULE, mayHoldInlineSystem, type InlineSystemMode } from './inline-system.js';
+import { foldInlineSystem, foldsFor, INLINE_SYSTEM_RULE, mayHoldInlineSystem, type InlineSystemMode } from './inline-system.js';
+import type { PromptFamily } from '../wire/types.js';
 import { joinPieces } from './pieces.js';
 import type { ScanMemo } from './scan-memo.js';
 import { decodeStringContents, encodeStringContents, splitFirstLine } from './json-string-line.js';
@@ -28,6 +29,8 @@ const OPEN_ARRAY = 0x5b;
 interface Rewrite {
   readonly edits: Edit[];
   readonly rules: Set<string>;
+  /** The billing rule removes every block of a `system` array (it held nothing else). */
+  readonly emptiesSystem?: boolean;
 }
 
 type ActiveMode = Exclude<RewriteMode, 'off'>;
@@ -117,12 +120,18 @@ function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode:
     rules.add(mode === 'drop' ? 'billing-line-dropped' : 'billing-line-normalized');
   });
   if (dropped.length > 0) edits.push(...elementRemovals(array.elements, dropped));
-  return rules.size === 0 ? null : { edits, rules };
+  return rules.size === 0 ? null : { edits, rules, emptiesSystem: dropped.length === array.elements.length };
 }
 
 export interface RewriteRules {
   /** What happens to `role: "system"` entries of `messages` (default `keep`); `off` mode forwards them as sent too. */
   readonly inlineSystem?: InlineSystemMode;
+  /**
+   * The prompt family of the body's model, as the backend reported its
+   * renderer (null: not known); the fold leaves alone a family that keeps
+   * system messages where they stand.
+   */
+  readonly familyOf?: (model: string | null) => PromptFamily | null;
 }
 
 /** The billing rule's edits of `system`, with the rules that fired, or null. */
@@ -136,10 +145,19 @@ function billingRewrite(body: Buffer, scanner: JsonScanner, members: readonly Me
       : null;
 }
 
-/** The fold's edits of `messages`, or null (a duplicated key is ambiguous, as above). */
-function foldRewrite(body: Buffer, scanner: JsonScanner, members: readonly MemberSpan[]): Rewrite | null {
+/** The body's `model`, when it is a plain string. */
+function modelOf(body: Buffer, members: readonly MemberSpan[]): string | null {
+  const model = findMember(body, members, 'model');
+  if (!model || body[model.start] !== QUOTE) return null;
+  return decodeStringContents(body, model.start + 1, model.end - 1);
+}
+
+/** The fold's edits of `messages` (and `system`), or null (a duplicated key is ambiguous, as above). */
+function foldRewrite(body: Buffer, scanner: JsonScanner, members: readonly MemberSpan[], rules: RewriteRules, billing: Rewrite | null): Rewrite | null {
+  if (rules.familyOf && !foldsFor(rules.familyOf(modelOf(body, members)))) return null;
   const messages = findMember(body, members, 'messages');
-  const edits = messages ? foldInlineSystem(body, scanner, messages) : null;
+  const system = findMember(body, members, 'system') ?? null;
+  const edits = messages ? foldInlineSystem(body, scanner, messages, system && { span: system, emptied: billing?.emptiesSystem === true }) : null;
   return edits === null ? null : { edits, rules: new Set([INLINE_SYSTEM_RULE]) };
 }
 
@@ -168,7 +186,8 @@ export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMe
   const members = scanner.rootMembers();
   if (members === null) return unchanged(body);
   memo?.remember(scanner.accepted());
-  const rewrites = [billing ? billingRewrite(body, scanner, members, mode) : null, fold ? foldRewrite(body, scanner, members) : null]
+  const billingEdits = billing ? billingRewrite(body, scanner, members, mode) : null;
+  const rewrites = [billingEdits, fold ? foldRewrite(body, scanner, members, rules, billingEdits) : null]
     .filter((rewrite): rewrite is Rewrite => rewrite !== null);
   if (rewrites.length === 0) return unchanged(body, members);
   const edits = rewrites.flatMap((rewrite) => rewrite.edits).sort((x, y) => x.start - y.start);

@@ -83,12 +83,57 @@ function moveAside(file: string, time: Date): string {
   return backupPath;
 }
 
-function readIfPresent(file: string): string | null {
+/**
+ * A settings file that cannot be used, saying whether reading or writing
+ * failed: a read-only folder is a different fix from an unreadable file.
+ */
+export class SettingsFileError extends Error {
+  constructor(readonly action: 'read' | 'write', readonly file: string, cause: unknown) {
+    const error = cause as NodeJS.ErrnoException;
+    super(`cannot ${action} ${file}: ${error.code ?? error.message}`, { cause });
+  }
+}
+
+/** What is at the settings path when it is not a regular file (a named pipe would block the read for good). */
+function notAFile(stat: fs.Stats): string | null {
+  if (stat.isFile()) return null;
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSocket()) return 'a socket';
+  return stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a regular file';
+}
+
+type FileContent = { readonly text: string } | { readonly notAFile: string } | null;
+
+function readIfPresent(file: string): FileContent {
+  let fd: number;
   try {
-    return fs.readFileSync(file, 'utf8');
+    // Non-blocking, so a named pipe with no writer cannot hang start-up; checked before any read.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return { notAFile: 'a directory' };
+    throw new SettingsFileError('read', file, error);
+  }
+  try {
+    const kind = notAFile(fs.fstatSync(fd));
+    if (kind !== null) return { notAFile: kind };
+    return { text: fs.readFileSync(fd, 'utf8') };
+  } catch (error) {
+    throw new SettingsFileError('read', file, error);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs a step that writes in the settings folder, so that its failure says so. */
+function writing<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    // conf's own verdict on the file's content is not a write failure: the caller recovers from it.
+    if (error instanceof SettingsFileError || isRejectedFileError(error)) throw error;
+    throw new SettingsFileError('write', file, error);
   }
 }
 
@@ -111,24 +156,27 @@ export function openSettings<S>(factory: (options: SettingsStoreOptions) => S, o
 
   let recovered: SettingsRecovery | null = null;
   let migratedFrom: number | null = null;
-  const text = readIfPresent(file);
-  if (text !== null) {
-    const verdict = examineSettingsText(text);
+  const content = readIfPresent(file);
+  if (content !== null && 'notAFile' in content) {
+    recovered = { backupPath: writing(file, () => moveAside(file, now())), reason: `${CONFIG_FILE_NAME} is ${content.notAFile}, not a file.` };
+  } else if (content !== null) {
+    const verdict = examineSettingsText(content.text);
     if (!verdict.ok) {
-      recovered = { backupPath: moveAside(file, now()), reason: verdict.reason };
+      recovered = { backupPath: writing(file, () => moveAside(file, now())), reason: verdict.reason };
     } else if (verdict.changed) {
-      writeFileAtomicSync(file, JSON.stringify(verdict.settings, null, '\t'), CONFIG_FILE_MODE);
+      writing(file, () => writeFileAtomicSync(file, JSON.stringify(verdict.settings, null, '\t'), CONFIG_FILE_MODE));
       migratedFrom = verdict.from;
     }
   }
 
   try {
-    return { store: factory(storeOptions()), recovered, migratedFrom };
+    // The file was read above; what fails in the store now is its folder or its writing.
+    return { store: writing(file, () => factory(storeOptions())), recovered, migratedFrom };
   } catch (error) {
     // Only reachable if the file changed after we read it, or if conf's
     // validator is stricter than ours; either way, the same recovery applies once.
     if (recovered !== null || !isRejectedFileError(error)) throw error;
-    recovered = { backupPath: moveAside(file, now()), reason: `${CONFIG_FILE_NAME} was rejected: ${error.message}` };
-    return { store: factory(storeOptions()), recovered, migratedFrom };
+    recovered = { backupPath: writing(file, () => moveAside(file, now())), reason: `${CONFIG_FILE_NAME} was rejected: ${error.message}` };
+    return { store: writing(file, () => factory(storeOptions())), recovered, migratedFrom };
   }
 }

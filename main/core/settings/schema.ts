@@ -56,6 +56,8 @@ export type Settings = {
   token: string;
   allowOrigins: string[];
   logLevel: LogLevel;
+  /** Show the prompt text around a cache miss (status API, live feed, Activity, --explain); off by default. */
+  promptExcerpts: boolean;
   /** Which engine the target is; auto detects it from its endpoints. */
   backend: BackendChoice;
   /** The router in front of the engines, whose affinity header is added. */
@@ -109,7 +111,7 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   inlineSystem: {
     type: 'string', enum: INLINE_SYSTEM_MODES, default: 'fold',
     title: 'Inline system messages',
-    description: 'fold: turn system messages inside the conversation into <system-reminder> text where they stand, so the backend cannot lift them to the top and re-read everything after; keep: forward them as sent.',
+    description: 'fold: place system messages inside the conversation by the model\'s renderer, so the backend cannot lift them to the top and re-read everything after: the opening context at the end of the system prompt (where Ollama\'s template path puts it), later ones as <system-reminder> text where they stand, none moved for a renderer that keeps them in place (qwen3.5); keep: forward them as sent.',
   },
   bare: {
     type: 'boolean', default: false,
@@ -122,7 +124,7 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   subagentModel: {
     type: 'string', default: '',
     title: 'Subagent model',
-    description: 'Another local model for subagents (CLAUDE_CODE_SUBAGENT_MODEL in claudel). Ollama keeps it in its own runner and cache, so subagents no longer evict the main conversation. Empty: subagents use Model.',
+    description: 'Another local model for subagents (CLAUDE_CODE_SUBAGENT_MODEL in claudel). Ollama keys runners by weights file, so a model with a different file keeps its own cache (at the cost of its memory) and subagents no longer evict the main conversation; an `ollama cp` alias shares the runner and cache. Empty: subagents use Model.',
   },
   contextTokens: {
     type: 'integer', minimum: 0, maximum: 10_000_000, default: 0,
@@ -178,6 +180,11 @@ export const SETTINGS_SCHEMA: SettingsSchema = {
   logLevel: {
     type: 'string', enum: LOG_LEVELS, default: 'info',
     title: 'Log level', description: 'How much the proxy logs. Prompt text is never logged.',
+  },
+  promptExcerpts: {
+    type: 'boolean', default: false,
+    title: 'Show prompt excerpts',
+    description: 'Show up to 40 characters of the prompt on each side of a cache miss, in the Activity view, the status API and --explain. Off: only where the prompt changed.',
   },
   backend: {
     type: 'string', enum: BACKEND_CHOICES, default: 'auto',

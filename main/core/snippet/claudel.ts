@@ -15,7 +15,8 @@ export interface ClaudelOptions {
   readonly bare: boolean;
   /**
    * The model subagents use; empty or absent means `model`. Another model gets
-   * its own runner and cache in Ollama, so a subagent cannot evict the main
+   * its own runner and cache in Ollama when it names a different weights file (an
+   * `ollama cp` alias shares both), so a subagent cannot evict the main
    * conversation from a one-slot backend.
    */
   readonly subagentModel?: string;
@@ -135,9 +136,21 @@ function assertValid(options: ClaudelOptions): void {
 }
 
 /**
+ * The permission mode claudel starts Claude Code in, unless the user passes
+ * one. Claude Code 2.1.332's interactive default is auto mode, whose safety
+ * check runs on Anthropic's server; through a local gateway it cannot run, and
+ * the client stops at every risky tool call. `manual` (the mode that asks, as
+ * Claude Code always did) works with any model. The names are `claude --help`'s.
+ */
+export const LOCAL_PERMISSION_MODE = 'manual';
+/** Arguments that choose a permission mode themselves: then claudel adds none. */
+const MODE_ARGUMENTS = ['--permission-mode', '--permission-mode=*', '--dangerously-skip-permissions'];
+
+/**
  * A shell function `claudel` that runs the real `claude` with the proxy's
- * environment for that invocation only, passing every argument through intact.
- * `command` skips any alias or function also named `claude`.
+ * environment for that invocation only, passing every argument through intact,
+ * in a permission mode that works with a local model unless the arguments
+ * choose one. `command` skips any alias or function also named `claude`.
  */
 export function claudelSnippet(options: ClaudelOptions): string {
   assertValid(options);
@@ -145,10 +158,14 @@ export function claudelSnippet(options: ClaudelOptions): string {
   const header = [HEADER, ...windowComments(options)].join('\n');
   if (options.shell === 'fish') {
     const assignments = claudelEnvironment(options).map(([name, value]) => `    ${name}=${quoteFish(value)} \\\n`);
-    return `${header}\nfunction ${FUNCTION_NAME} --description 'Claude Code on a local model via llm-cache-proxy'\n${assignments.join('')}    command claude${flags} $argv\nend\n`;
+    const pick = `  set -l claudel_mode --permission-mode=${LOCAL_PERMISSION_MODE}\n  for claudel_arg in $argv\n    switch $claudel_arg\n`
+      + `      case ${MODE_ARGUMENTS.map((pattern) => (pattern.includes('*') ? `'${pattern}'` : pattern)).join(' ')}\n        set claudel_mode\n    end\n  end\n`;
+    return `${header}\nfunction ${FUNCTION_NAME} --description 'Claude Code on a local model via llm-cache-proxy'\n${pick}${assignments.join('')}    command claude${flags} $claudel_mode $argv\nend\n`;
   }
   // `function name {` rather than `name() {`: an existing alias named claudel
   // would be expanded in the latter and break the definition in bash and zsh.
   const assignments = claudelEnvironment(options).map(([name, value]) => `  ${name}=${quotePosix(value)} \\\n`);
-  return `${header}\nfunction ${FUNCTION_NAME} {\n${assignments.join('')}  command claude${flags} "$@"\n}\n`;
+  const pick = `  local claudel_mode=--permission-mode=${LOCAL_PERMISSION_MODE} claudel_arg\n  for claudel_arg in "$@"; do\n`
+    + `    case $claudel_arg in ${MODE_ARGUMENTS.join('|')}) claudel_mode= ;; esac\n  done\n`;
+  return `${header}\nfunction ${FUNCTION_NAME} {\n${pick}${assignments.join('')}  command claude${flags} \${claudel_mode:+"$claudel_mode"} "$@"\n}\n`;
 }

@@ -19,6 +19,7 @@ const CAUSE_WORDS: Readonly<Record<BustCause, string>> = {
   'system-changed': 'system prompt changed',
   'inline-system': 'system message moved to the front',
   'history-rewritten': 'earlier messages changed',
+  'reasoning-dropped': "previous turn's reasoning dropped",
   'slot-evicted': 'another conversation took the slot',
   'side-call-evicted': 'side call evicted',
   unknown: 'cause unknown',

@@ -13,6 +13,23 @@ export type BackendKind = (typeof BACKEND_KINDS)[number];
 export const ROUTER_FLAVOURS = ['dynamo', 'sglang', 'vllm-router', 'llm-d'] as const;
 export type RouterFlavour = (typeof ROUTER_FLAVOURS)[number];
 
+/** How a model's renderer places inline system messages and earlier turns' reasoning (backends/renderer.ts). */
+export type PromptFamily = 'template' | 'qwen3-coder' | 'qwen3.5' | 'qwen3.8';
+
+export const PROMPT_FAMILIES: readonly PromptFamily[] = ['template', 'qwen3-coder', 'qwen3.5', 'qwen3.8'];
+
+export interface ModelRenderer {
+  readonly family: PromptFamily;
+  /** The backend's own name for it: Ollama's renderer, `template`, or `chat template` (llama-server). */
+  readonly name: string;
+  /**
+   * The chat-template switch that keeps earlier turns' reasoning (Qwen 3.6's
+   * `preserve_thinking`), where the backend renders with a template that has
+   * one; null where there is none (Ollama's built-in renderers).
+   */
+  readonly keepReasoningSwitch: string | null;
+}
+
 /** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */
 export interface BackendInfo {
   /**
@@ -35,6 +52,8 @@ export interface BackendInfo {
   readonly contextLength: number | null;
   /** Whether inline system messages are lifted to the top of the prompt; null where it depends. */
   readonly liftsInlineSystem: boolean | null;
+  /** What renders the prompt of the model in use, as the engine told; null while unknown. */
+  readonly renderer?: ModelRenderer | null;
   /** Whether the engine's usage already carries cache figures (then they pass through untouched). */
   readonly usageCarriesCache: boolean | null;
   /** The settings the advice names for this engine. */
@@ -51,6 +70,7 @@ export type BustCause =
   | 'system-changed'
   | 'inline-system'
   | 'history-rewritten'
+  | 'reasoning-dropped'
   | 'slot-evicted'
   | 'side-call-evicted'
   | 'unknown';
@@ -60,9 +80,13 @@ export interface Bust {
   readonly cause: BustCause;
   /** JSON path of the divergence, e.g. `system[0].text` or `messages[3].content[0].text`. */
   readonly path: string;
-  /** At most 40 characters of the previous prompt from the divergence on. */
+  /**
+   * At most 40 characters of the previous prompt from the divergence on.
+   * Outside the tracker, empty (with `after`, and no `lead`) unless the user
+   * turned prompt excerpts on: records reach the status API and the logs.
+   */
   readonly before: string;
-  /** At most 40 characters of this prompt from the divergence on. */
+  /** At most 40 characters of this prompt from the divergence on; empty when excerpts are off. */
   readonly after: string;
   /**
    * The shared text just before the divergence, back to the start of the

@@ -5,6 +5,7 @@
 import { compact, isObject, positive, str } from '../json-fields.js';
 import type { BackendProfile } from '../profile.js';
 import { parseOpenAiModels, probe } from './probe.js';
+import { rendererFromChatTemplate } from '../renderer.js';
 
 function isProps(body: unknown): body is Record<string, unknown> {
   return isObject(body) && (isObject(body.default_generation_settings) || positive(body.total_slots) !== undefined);
@@ -31,7 +32,9 @@ export const llamaServerProfile: BackendProfile = {
     // Each slot gets -c divided by -np (unless --kv-unified): n_ctx is what one conversation can use.
     const contextLength = positive(settings.n_ctx);
     const slotCount = Array.isArray(slots) ? slots.length || undefined : isObject(props) ? positive(props.total_slots) : undefined;
-    const model = name ? [compact({ name, contextLength, contextCost: listedModel?.contextCost })] : [];
+    // Its Jinja chat template decides where system messages go and whether earlier reasoning stays.
+    const renderer = isObject(props) ? rendererFromChatTemplate(props.chat_template) ?? undefined : undefined;
+    const model = name ? [compact({ name, contextLength, contextCost: listedModel?.contextCost, renderer })] : [];
     return compact({ models: model, loaded: model, slots: slotCount });
   },
   // It keeps system messages where they stand; whether the chat template lifts them depends on the model.

@@ -1,0 +1,50 @@
+// Which model a name asks for: the weights file (so the runner, see
+// runners.ts) and the family (so the renderer, see families.ts). As Ollama, a
+// name is a manifest that points at a weights file: aliases name the same file
+// and share its runner. Unlike Ollama, a name nobody listed is not a 404 but
+// the default file, so a recording replays whatever model it names.
+import { family, libraryFamily, type Family, type FamilyName } from './families.js';
+import type { ModelSize } from './model.js';
+
+export interface ModelEntry {
+  /** The generated weights file: its size (default: the engine's). */
+  readonly size?: ModelSize;
+  /** Another file of that size (other weights) when > 0; names with the same size and copy are aliases. */
+  readonly copy?: number;
+  /** The renderer its config names (default: the family Ollama's library gives the name). */
+  readonly family?: FamilyName;
+}
+
+export interface ResolvedModel {
+  readonly name: string;
+  readonly size: ModelSize;
+  readonly copy: number;
+  readonly family: Family;
+  /**
+   * The runner's key: the weights file. Our stand-in for a hybrid model is the
+   * dense file read under the hybrid checkpoint rule; a real hybrid model is a
+   * file of its own, so it keys a runner of its own here too.
+   */
+  readonly fileKey: string;
+}
+
+export interface CatalogOptions {
+  readonly size: ModelSize;
+  /** The family of every name not in `models` (default: by the name, as Ollama's library). */
+  readonly family?: FamilyName;
+  readonly models?: Readonly<Record<string, ModelEntry>>;
+}
+
+export function resolveModel(options: CatalogOptions, name: string): ResolvedModel {
+  const entry = options.models?.[name] ?? {};
+  const size = entry.size ?? options.size;
+  const copy = entry.copy ?? 0;
+  const f = family(entry.family ?? options.family ?? libraryFamily(name));
+  const file = `${size}${copy === 0 ? '' : `-${copy}`}`;
+  return { name, size, copy, family: f, fileKey: f.checkpoints === null ? file : `${file}+checkpoints` };
+}
+
+/** The names /api/tags lists: the default model's, then the configured ones. */
+export function listedNames(options: CatalogOptions): string[] {
+  return [`llm-cache-proxy-${options.size}:latest`, ...Object.keys(options.models ?? {})];
+}

@@ -1,0 +1,215 @@
+// The model families the engine serves, each as Ollama serves it: how the
+// prompt is rendered (the renderer a model's config names, reported by
+// `POST /api/show` as `renderer` and `parser`; none means the template path),
+// whether it thinks, and how its cache can be reused. Also what a perfect
+// stabiliser could reuse on each family, for the engine bench.
+import { convertRequest, type MessagesBody, type OllamaChat } from './convert.js';
+import { CheckpointRing, QWEN35_CHECKPOINTS, type CheckpointRule } from './checkpoints.js';
+import type { Token } from './llama.js';
+import { renderTemplate } from './render.js';
+import { renderQwen35, renderQwen3Coder } from './render-qwen.js';
+import { commonPrefixLength } from './slots.js';
+
+export const FAMILY_NAMES = ['template', 'qwen3-coder', 'qwen3.5'] as const;
+export type FamilyName = (typeof FAMILY_NAMES)[number];
+
+export interface Family {
+  readonly name: FamilyName;
+  /** POST /api/show's `renderer` and `parser` (empty on the template path). */
+  readonly renderer: string;
+  readonly parser: string;
+  /** The model has Ollama's `thinking` capability: answers carry thinking blocks unless turned off. */
+  readonly thinks: boolean;
+  /** A hybrid model's checkpoint rule; null when any prefix can be kept exactly. */
+  readonly checkpoints: CheckpointRule | null;
+  /** The Ollama source the rendering follows. */
+  readonly source: string;
+  /** What happens to `role: "system"` messages after the first, in a word or two. */
+  readonly inlineSystem: 'hoisted' | 'dropped' | 'in place';
+  render(chat: OllamaChat): string;
+  /**
+   * The ways a perfect stabiliser could send a body on this family so that the
+   * model still reads every system message: the billing block always gone;
+   * the first way is the one `perfectPrompt` renders. Which one re-reads least
+   * depends on what the client changes (see `perfectCalls`).
+   */
+  readonly strategies: readonly Strategy[];
+}
+
+/**
+ * - `as sent`: only the billing block removed (the backend hoists or keeps the system messages);
+ * - `folded`: every later system message kept where it stands, as user text;
+ * - `hoisted`: every later system message appended to the top system prompt (what the template path
+ *   does by itself), for a renderer that would otherwise drop them.
+ */
+export interface Strategy {
+  readonly name: 'as sent' | 'folded' | 'hoisted';
+  body(raw: string): MessagesBody;
+}
+
+const BILLING_PREFIX = 'x-anthropic-billing-header:';
+
+interface Body {
+  system?: unknown;
+  messages?: { role?: unknown; content?: unknown }[];
+  tools?: unknown;
+}
+
+/** The body without the billing block (or a string system's billing line); every other field as sent. */
+export function withoutBilling(raw: string): Body {
+  const body = JSON.parse(raw) as Body;
+  let system = body.system;
+  if (Array.isArray(system)) {
+    system = system.filter((b: { text?: unknown }) => !(typeof b?.text === 'string' && b.text.startsWith(BILLING_PREFIX)));
+  } else if (typeof system === 'string' && system.startsWith(BILLING_PREFIX)) {
+    system = system.slice(system.indexOf('\n') + 1);
+  }
+  return { ...body, system };
+}
+
+/** Inline system messages as user text where they stand: what the proxy's fold delivers. */
+function folded(raw: string): Body {
+  const body = withoutBilling(raw);
+  return { ...body, messages: (body.messages ?? []).map((m) => (m.role === 'system' ? { ...m, role: 'user' } : m)) };
+}
+
+/** Inline system messages' text appended to the top system prompt, joined as the template path joins them. */
+function hoisted(raw: string): Body {
+  const body = withoutBilling(raw);
+  const inline = (body.messages ?? []).filter((m) => m.role === 'system');
+  const text = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content)
+    ? content.map((b: { type?: unknown; text?: unknown }) => (b?.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('') : '');
+  const top = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : Array.isArray(body.system) ? body.system : [];
+  return {
+    ...body,
+    system: [...top, ...inline.map((m) => ({ type: 'text', text: `\n\n${text(m.content)}` }))],
+    messages: (body.messages ?? []).filter((m) => m.role !== 'system'),
+  };
+}
+
+const AS_SENT: Strategy = { name: 'as sent', body: withoutBilling };
+const FOLDED: Strategy = { name: 'folded', body: folded };
+const HOISTED: Strategy = { name: 'hoisted', body: hoisted };
+
+export const FAMILIES: readonly Family[] = [
+  {
+    name: 'template',
+    renderer: '',
+    parser: '',
+    thinks: false,
+    checkpoints: null,
+    source: 'template/template.go (collate) with the Qwen 2.5 template',
+    inlineSystem: 'hoisted',
+    render: renderTemplate,
+    strategies: [FOLDED, AS_SENT],
+  },
+  {
+    name: 'qwen3-coder',
+    renderer: 'qwen3-coder',
+    parser: 'qwen3-coder',
+    thinks: false,
+    checkpoints: null,
+    source: 'model/renderers/qwen3coder.go',
+    inlineSystem: 'dropped',
+    render: renderQwen3Coder,
+    // As sent, this renderer drops later system messages: the model would not read them.
+    strategies: [FOLDED, HOISTED],
+  },
+  {
+    name: 'qwen3.5',
+    renderer: 'qwen3.5',
+    parser: 'qwen3.5',
+    thinks: true,
+    checkpoints: QWEN35_CHECKPOINTS,
+    source: 'model/renderers/qwen35.go, model/models/qwen35/checkpoints.go',
+    inlineSystem: 'in place',
+    render: renderQwen35,
+    // This renderer keeps later system messages in place by itself.
+    strategies: [AS_SENT],
+  },
+];
+
+export function isFamilyName(name: string): name is FamilyName {
+  return (FAMILY_NAMES as readonly string[]).includes(name);
+}
+
+export function family(name: FamilyName): Family {
+  return FAMILIES.find((f) => f.name === name)!;
+}
+
+/**
+ * The family Ollama's library gives a model name, by the rule Ollama applies
+ * to a model's architecture when it is created (x/create/client/create.go
+ * rendererNameForIdentifier): Qwen 3.5 and 3.6 (`qwen3_5`, `qwen3_5_moe`, whose
+ * chat template has no `resolved_reasoning_effort`) → `qwen3.5`; other Qwen 3
+ * (qwen3-coder) → `qwen3-coder`; the rest (Qwen 2.5 and older) → the template path.
+ */
+export function libraryFamily(model: string): FamilyName {
+  const base = model.toLowerCase().split(':')[0]!.split('/').pop()!;
+  if (/^qwen3\.[56]\b/.test(base)) return 'qwen3.5';
+  if (base.startsWith('qwen3-coder')) return 'qwen3-coder';
+  return 'template';
+}
+
+/** The prompt a perfect stabiliser's body renders to on this family, sent its first way. */
+export function perfectPrompt(f: Family, raw: string, strategy: Strategy = f.strategies[0]!): string {
+  return f.render(convertRequest(strategy.body(raw)));
+}
+
+export interface PerfectCall {
+  /** Tokens of the prompt the best way renders, and how many of them a perfect engine could reuse. */
+  readonly promptTokens: number;
+  readonly reused: number;
+  readonly strategy: Strategy['name'];
+}
+
+/**
+ * Per call, of the family's ways of sending (each applied to the whole
+ * session), the one that leaves the fewest tokens to evaluate, with its reuse
+ * as `perfectReuses` counts it: an upper bound for any one stabiliser.
+ * On the template path, folding keeps a new system message from busting the
+ * prefix, while leaving it hoisted keeps a client's edit of an earlier message
+ * (the max-output recovery) from re-reading it: neither wins every session.
+ */
+export function perfectCalls(f: Family, tokenize: (text: string) => readonly Token[], raws: readonly string[]): PerfectCall[] {
+  const ways = f.strategies.map((strategy) => {
+    const prompts = raws.map((raw) => tokenize(perfectPrompt(f, raw, strategy)));
+    return { strategy, prompts, reuses: perfectReuses(f, prompts) };
+  });
+  return raws.map((_, i) => {
+    const best = ways.reduce((a, b) => (b.prompts[i]!.length - b.reuses[i]! < a.prompts[i]!.length - a.reuses[i]! ? b : a));
+    return { promptTokens: best.prompts[i]!.length, reused: best.reuses[i]!, strategy: best.strategy.name };
+  });
+}
+
+/**
+ * Tokens a perfect stabiliser could reuse for each call, given each call's
+ * perfect prompt: the longest prefix shared with any earlier call (as if every
+ * conversation kept a slot of its own), less the one token an engine must
+ * evaluate; on a hybrid family, only up to that earlier slot's last checkpoint
+ * before the divergence (unless the call only extends it). A prefix of at most
+ * `similarity` of the prompt counts as none (only the template's header; no
+ * engine picks a slot for it, llama-server's `--slot-prompt-similarity`).
+ */
+export function perfectReuses(f: Family, prompts: readonly (readonly Token[])[], similarity = 0.1): number[] {
+  const rings: CheckpointRing[] = [];
+  const out: number[] = [];
+  prompts.forEach((prompt, i) => {
+    let best = 0;
+    let from = -1;
+    for (let j = 0; j < i; j++) {
+      const common = Math.min(commonPrefixLength(prompt, prompts[j]!), prompt.length - 1);
+      const kept = f.checkpoints === null ? common : rings[j]!.clone().restore(prompts[j]!.length, common);
+      if (kept > best) { best = kept; from = j; }
+    }
+    if (best <= similarity * prompt.length) { best = 0; from = -1; }
+    out.push(best);
+    if (f.checkpoints !== null) {
+      const ring = from < 0 ? new CheckpointRing(f.checkpoints) : rings[from]!.clone();
+      if (from >= 0) ring.restore(prompts[from]!.length, best);
+      ring.evaluate(best, prompt.length);
+      rings.push(ring);
+    }
+  });
+  return out;
+}

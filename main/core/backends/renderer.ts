@@ -1,0 +1,72 @@
+// What renders a model's prompt, as the backend tells it. The one place that
+// answers "what renderer does model M use"; the diagnostics render their
+// estimate this way, the fold places system messages by it, and the remedies
+// name its switches. Pure: the monitor feeds it the backend's own answers.
+//
+// Ollama (server/prompt.go renderPrompt): a model whose config names a
+// renderer is rendered by that built-in Go renderer, every other model by its
+// template (template/template.go). `POST /api/show` reports the name as
+// `renderer`, and in the Modelfile text as a `RENDERER <name>` line
+// (parser.Command). The families differ in what they do with Claude Code's
+// `role: "system"` messages and with earlier turns' reasoning:
+// - template path (collate): every system message lifted into one system
+//   prompt at the top;
+// - `qwen3-coder` (model/renderers/qwen3coder.go): the first system message
+//   wins (the request's top-level system), every later one is dropped, and
+//   reasoning is never rendered;
+// - `qwen3.5` (model/renderers/qwen35.go, the Qwen 3.5 and 3.6 models): later
+//   system messages stay where they stand, and an assistant message's
+//   reasoning is rendered only after the last real user query, so each new
+//   prompt drops the previous turn's reasoning;
+// - `qwen3.8` (the same file's Qwen 3.8 variant): every system message joined
+//   into one leading system turn, like the template path, and every
+//   assistant message's reasoning rendered, so nothing is dropped.
+// llama-server renders with the model's Jinja chat template (GET /props
+// `chat_template`); Qwen 3.5/3.6's template has the same two traits, and Qwen
+// 3.6's takes a `preserve_thinking` switch that keeps earlier reasoning.
+import { isObject, str } from './json-fields.js';
+import type { ModelRenderer, PromptFamily } from '../wire/types.js';
+
+export { PROMPT_FAMILIES, type ModelRenderer, type PromptFamily } from '../wire/types.js';
+
+export const TEMPLATE_PATH: ModelRenderer = Object.freeze({ family: 'template', name: 'template', keepReasoningSwitch: null });
+
+/** Ollama's renderer names whose treatment of system messages and reasoning is known. */
+const OLLAMA_FAMILIES: Readonly<Record<string, PromptFamily>> = {
+  'qwen3-coder': 'qwen3-coder',
+  'qwen3.5': 'qwen3.5',
+  'qwen3.8': 'qwen3.8',
+};
+
+/** The renderer name a Modelfile text declares (`RENDERER qwen3.5`, quoted when it holds spaces). */
+function modelfileRenderer(modelfile: string): string | undefined {
+  const line = /^RENDERER[ \t]+("?)([^"\n]+)\1[ \t]*$/m.exec(modelfile);
+  return line?.[2]?.trim() || undefined;
+}
+
+/**
+ * From `POST /api/show`'s answer. A renderer Ollama names but whose rules are
+ * not known here is estimated as the template path, which lifts system
+ * messages (the conservative assumption: the fold then keeps them in place).
+ */
+export function rendererFromOllamaShow(show: unknown): ModelRenderer {
+  if (!isObject(show)) return TEMPLATE_PATH;
+  const name = str(show.renderer) || modelfileRenderer(str(show.modelfile) ?? '');
+  if (name === undefined) return TEMPLATE_PATH;
+  return { family: OLLAMA_FAMILIES[name] ?? 'template', name, keepReasoningSwitch: null };
+}
+
+/**
+ * From a Jinja chat template (llama-server's `/props`). Qwen's templates find
+ * the last real user query (`last_query_index`) and render reasoning only
+ * after it, and render a system message that is not first where it stands.
+ * Null when the template shows neither trait: then nothing is assumed.
+ */
+export function rendererFromChatTemplate(template: unknown): ModelRenderer | null {
+  if (typeof template !== 'string' || !template.includes('last_query_index')) return null;
+  return {
+    family: 'qwen3.5',
+    name: 'chat template',
+    keepReasoningSwitch: template.includes('preserve_thinking') ? 'preserve_thinking' : null,
+  };
+}
