@@ -26,6 +26,7 @@ function causeCell(record: CallRecord): HTMLTableCellElement {
   }
   if (isError(record)) return h('td', { class: 'cause' }, h('span', { class: 'badge error' }, statusLabel(record.status)));
   if (record.sideCall) return h('td', { class: 'cause muted' }, 'side call');
+  if (record.reusedFrom !== undefined) return h('td', { class: 'cause muted' }, `first turn · reused the system prompt and tools from session ${record.reusedFrom}`);
   return h('td', { class: 'cause muted' }, record.turn === 1 && record.call === 1 ? 'first turn' : '—');
 }
 

@@ -20,7 +20,8 @@ import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin
 import { createManualClock, type ManualClock } from './support/manual-clock.js';
 import { startBackendRig } from './support/backend-rig.js';
 import { followEvents, send } from './support/http-client.js';
-import { fullRequest } from './support/claude-code-bodies.js';
+import { firstUserMessage, fullRequest } from './support/claude-code-bodies.js';
+import { formatExplainLine } from '../main/core/diagnostics/explain.js';
 import { MAIN_MODEL, titleRequest } from './support/side-call-bodies.js';
 
 const MODEL = 'qwen3-coder:30b';
@@ -119,10 +120,10 @@ async function rig(options: Partial<WarmerOptions> = {}, prefillMs = 5): Promise
 const loadedNow = (r: Rig) => [...r.standin.loaded].map(([name, { expiresAt }]) => ({ name, expiresAt }));
 const warmUps = (r: Rig) => r.standin.requests.filter((q) => q.url === '/v1/messages').map((q) => JSON.parse(q.body.toString()) as Record<string, unknown>);
 
-function endCall(r: Rig, body: unknown, main: boolean, conversation = 'session-a'): void {
+function endCall(r: Rig, body: unknown, main: boolean): void {
   r.warmer.callStarted(MODEL);
   r.warmer.callFinished(MODEL);
-  r.warmer.callAnswered({ model: MODEL, main, conversation, answered: true, body: () => body });
+  r.warmer.callAnswered({ model: MODEL, main, answered: true, body: () => body });
 }
 
 async function finished(r: Rig): Promise<WarmUpRecord> {
@@ -137,7 +138,7 @@ describe('the warmer against the stand-in', () => {
     const r = await rig();
     r.warmer.backendLooked(true, loadedNow(r));
     endCall(r, TURN, true);
-    endCall(r, mainBody([{ role: 'user', content: 'Generate a title' }]), false, 'title');
+    endCall(r, mainBody([{ role: 'user', content: 'Generate a title' }]), false);
     r.clock.advance(DEFAULT_WARM_LIMITS.quietMs - 1);
     assert.equal(r.records.length, 0, 'not before the backend has been quiet');
     const done = finished(r);
@@ -156,7 +157,7 @@ describe('the warmer against the stand-in', () => {
     const r = await rig();
     r.warmer.backendLooked(true, loadedNow(r));
     endCall(r, TURN, true);
-    endCall(r, TURN, false, 'title');
+    endCall(r, TURN, false);
     endCall(r, TURN, true);
     r.clock.advance(60_000);
     assert.equal(warmUps(r).length, 0);
@@ -187,7 +188,7 @@ describe('the warmer against the stand-in', () => {
     const r = await rig();
     r.warmer.backendLooked(true, loadedNow(r));
     endCall(r, TURN, true);
-    endCall(r, TURN, false, 'title');
+    endCall(r, TURN, false);
     r.battery.on = true;
     r.clock.advance(60_000);
     assert.equal(warmUps(r).length, 0);
@@ -301,6 +302,47 @@ describe('warm start through the host and the proxy, over real HTTP', () => {
       assert.deepEqual(events.filter((e) => e.startsWith('warm-up')), ['warm-up:running', 'warm-up:done']);
     } finally {
       feed.stop();
+      await rig.close();
+      await standin.close();
+    }
+  });
+});
+
+describe('a new session shown as what it is: warm from the last one, not cold', () => {
+  const post = (url: string, body: unknown, session: string) => send(url, {
+    method: 'POST', path: '/v1/messages',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-claude-code-session-id': session },
+    body: JSON.stringify(body),
+  });
+  const SESSION_A = '11111111-1111-4111-8111-111111111111';
+  const SESSION_B = '22222222-2222-4222-8222-222222222222';
+
+  test('a second session\'s first call names the session whose system prompt and tools it reused; a warm-up undoes an eviction in the estimate', async () => {
+    const standin = await startOllamaStandin({ models: [{ name: MAIN_MODEL }], loaded: [MAIN_MODEL], timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 2 } });
+    const rig = await startBackendRig(standin.url, { warm: 'idle', model: MAIN_MODEL });
+    try {
+      const first = fullRequest({ sessionId: SESSION_A, call: 0, messages: [firstUserMessage('Read notes.md')] });
+      assert.equal((await post(rig.url, first, SESSION_A)).status, 200);
+      const recordB = rig.nextCall();
+      assert.equal((await post(rig.url, fullRequest({ sessionId: SESSION_B, call: 1, messages: [firstUserMessage('Summarise the README')] }), SESSION_B)).status, 200);
+      const b = await recordB;
+      assert.equal(b.turn, 1);
+      assert.ok(b.reuse > 0.5, `the new session reused the shared head (${b.reuse})`);
+      assert.equal(b.reusedFrom, rig.calls[0]!.session);
+      assert.match(formatExplainLine(b), /\(the system prompt and tools, from session \S+\)/);
+
+      // A title call takes the one slot; the warm-up re-sends session B; the next turn of B is then no eviction.
+      assert.equal((await post(rig.url, titleRequest(), SESSION_B)).status, 200);
+      const done = new Promise<WarmUpRecord>((resolve) => rig.host.warmer.on('warm-up', (r) => r.outcome !== 'running' && resolve(r)));
+      rig.clock.advance(DEFAULT_WARM_LIMITS.quietMs);
+      assert.equal((await done).outcome, 'done');
+      const next = rig.nextCall();
+      const turn2 = [firstUserMessage('Summarise the README'), { role: 'assistant' as const, content: [{ type: 'text' as const, text: 'Hello world' }] }, firstUserMessage('And the tests?')];
+      assert.equal((await post(rig.url, fullRequest({ sessionId: SESSION_B, call: 2, messages: turn2 }), SESSION_B)).status, 200);
+      const c = await next;
+      assert.equal(c.bust, null, `after the warm-up nothing was evicted (${c.bust?.cause})`);
+      assert.ok(c.reuse > 0.9, `the warm-up's prompt is in the slot (${c.reuse})`);
+    } finally {
       await rig.close();
       await standin.close();
     }

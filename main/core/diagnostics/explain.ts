@@ -70,5 +70,6 @@ function mainLine(record: CallRecord): string {
     return `${head}: CACHE MISS at ${where}${excerpt} (${bust.cause}: ${bust.remedy})${status}`;
   }
   const firstToken = record.ttftMs === null ? '' : `, first token ${(record.ttftMs / 1000).toFixed(1)} s`;
-  return `${head}: ${reuseSummary(record)}${firstToken}${status}`;
+  const from = record.reusedFrom === undefined ? '' : ` (the system prompt and tools, from session ${record.reusedFrom})`;
+  return `${head}: ${reuseSummary(record)}${from}${firstToken}${status}`;
 }

@@ -64,6 +64,8 @@ export interface Observation {
   readonly agent: ObservedAgent | null;
   /** Slots the calls seen so far need for none to evict another's prefix (at least 1). */
   readonly slotsNeeded: number;
+  /** A new conversation's first call that reused another conversation's prompt from the slot: that one's label. */
+  readonly reusedFrom?: string | null;
 }
 
 /** What the tracker holds, for tests and the status API. */

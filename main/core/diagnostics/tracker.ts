@@ -163,6 +163,8 @@ export class CacheTracker {
     const slotBefore = slots[target];
     const before = match.thread;
     const threadBefore = before === null ? null : { prompt: before.prompt, turn: before.turn, call: before.call, slot: before.slot };
+    // A new conversation that found another one's prompt in the slot (the system prompt and tools every session shares).
+    const donor = before === null && fit.reusedChars >= MISS_MIN_LOST_CHARS ? slots[fit.longest].owner : undefined;
     const thread = this.#remember(before, key, rendered.model ?? '', match.lastOrdinal, stored, input.agent ?? null, target, input.userTurn ?? true);
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread };
 
@@ -181,11 +183,39 @@ export class CacheTracker {
       slot: target,
       agent: thread.agent,
       slotsNeeded: this.#slotsNeeded,
+      reusedFrom: donor === undefined ? null : sessionLabel(donor),
     };
     this.#undo.set(observation, { stored, slots, target, slotBefore, thread, threadBefore });
     return observation;
   }
 
+
+  /**
+   * A warm-up (never a user's call) read this prompt into the model's slot:
+   * the conversation whose prompt it is holds the slot again, so the next
+   * call's estimate claims no eviction the warm-up undid.
+   */
+  warmed(rendered: RenderedPrompt): void {
+    const model = rendered.model ?? '';
+    const slots = this.#slotsFor(model);
+    let owner: Thread | undefined;
+    let ownerChars = MISS_MIN_LOST_CHARS - 1;
+    for (const thread of this.#threads.values()) {
+      if (thread.model !== model) continue;
+      const chars = commonPrefix(thread.prompt, rendered.text);
+      if (chars > ownerChars) {
+        owner = thread;
+        ownerChars = chars;
+      }
+    }
+    const fit = longestSlot(slots, rendered.text);
+    const target = slotToLoad(slots, fit.longest, fit.reusedChars);
+    const stored = owner !== undefined && ownerChars > fit.reusedChars
+      ? storePrompt(rendered, owner.prompt, ownerChars, this.maxPromptChars)
+      : storePrompt(rendered, slots[fit.longest].prompt, fit.reusedChars, this.maxPromptChars);
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, ...(owner === undefined ? {} : { owner }) };
+    if (owner !== undefined) owner.slot = target;
+  }
 
   /**
    * Takes back what observe() recorded for a call the backend never answered

@@ -131,10 +131,12 @@ export class ProxyHost {
       if (event.type === 'call-start') this.warmer.callStarted(event.call.model ?? this.#config.model);
       else if (event.type === 'call-end') this.warmer.callFinished(event.call.model ?? this.#config.model);
     });
+    const warmed = (json: string): void => proxy.noteWarmUp(Buffer.from(json, 'utf8'));
+    this.warmer.on('warmed', warmed);
+    proxy.once('stopped', () => this.warmer.off('warmed', warmed));
     proxy.on('call', (record, forwarded) => this.warmer.callAnswered({
       model: record.model ?? this.#config.model,
       main: !record.sideCall && record.agent === null,
-      conversation: record.session,
       answered: record.answered,
       body: () => forwarded.parse(),
     }));

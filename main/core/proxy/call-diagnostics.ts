@@ -149,6 +149,7 @@ export class CallDiagnostics {
       rewritten: call.rewritten,
       agent: o.agent,
       slotsNeeded: o.slotsNeeded,
+      ...(o.reusedFrom ? { reusedFrom: o.reusedFrom } : {}),
       ...(overflow ? { contextOverflow: overflow } : {}),
     };
   }
@@ -225,6 +226,20 @@ export class CallDiagnostics {
       // Named by its kind only: an error's message may quote the body.
       pending.skipped = `not analysed: the diagnostics failed on it (${(error as Error).name})`;
       return null;
+    }
+  }
+
+  /** A warm-up's body (warm start, never a user's call): the slot now holds its prompt. */
+  warmed(json: Buffer): void {
+    // Read as a call's body is read (the same parser, so the same text), and never past the depth a call may have.
+    if (nestsDeeperThan([json])) return;
+    try {
+      const body = this.parser.parse([json], null);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+      const model = 'model' in body && typeof body.model === 'string' ? body.model : null;
+      this.tracker.warmed(renderPrompt(body, this.options.backend?.renderer?.(model)?.family ?? 'template'));
+    } catch {
+      // Not a body the diagnostics can read: the estimate simply does not learn of this warm-up.
     }
   }
 

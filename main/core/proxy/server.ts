@@ -173,6 +173,15 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.idle.stop();
     await closed;
     this.server = null;
+    this.emit('stopped');
+  }
+
+  /**
+   * A warm-up beside the proxy (host/, warm start) read this body into the
+   * backend's cache: the estimate of the next call must know the slot holds it.
+   */
+  noteWarmUp(body: Buffer): void {
+    this.diagnostics.warmed(body);
   }
 
   /** Waits for in-flight responses to finish, up to graceMs. */

@@ -101,6 +101,8 @@ export interface ProxyEvents {
   call: [record: CallRecord, forwarded: ForwardedBody];
   /** A call started (with its prediction), got its first token, or ended. */
   'in-flight': [event: InFlightEvent];
+  /** stop() finished: the proxy serves nothing any more. */
+  stopped: [];
 }
 
 export interface ProxyController {

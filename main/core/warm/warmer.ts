@@ -39,8 +39,6 @@ export interface EndedCall {
   readonly model: string | null;
   /** Main conversation (a main agent's call), as opposed to a side call or a subagent's. */
   readonly main: boolean;
-  /** The conversation it belongs to (the diagnostics' key). */
-  readonly conversation: string;
   /** The backend answered, so it read the prompt into its cache. */
   readonly answered: boolean;
   /** The body as forwarded, parsed on demand (only the last main call per model is ever parsed). */
@@ -49,11 +47,12 @@ export interface EndedCall {
 
 export interface WarmerEvents {
   'warm-up': [record: WarmUpRecord];
+  /** A warm-up finished: the backend's cache now holds the prompt of this body (its JSON, for the proxies' estimates). */
+  warmed: [json: string];
 }
 
 interface ModelMemory {
   readonly model: string;
-  conversation: string | null;
   /** The last main call's forwarded body, parsed on demand. */
   lastBody: (() => unknown) | null;
   /** Whether `prefix` (and its file) already follow `lastBody`. */
@@ -143,7 +142,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
   callAnswered(call: EndedCall): void {
     if (call.model === null || !call.answered) return;
     if (call.main) this.#rememberMain(call.model, call);
-    else this.#otherCall(call.model, call.conversation);
+    else this.#otherCall(call.model);
     this.#evaluate();
   }
 
@@ -179,7 +178,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     const key = [...this.#models.keys()].find((k) => this.#options.sameModel(k, model)) ?? model;
     let memory = this.#models.get(key);
     if (memory === undefined) {
-      memory = { model, conversation: null, lastBody: null, prefixSaved: true, prefix: null, pending: null, usedAt: 0, activity: [] };
+      memory = { model, lastBody: null, prefixSaved: true, prefix: null, pending: null, usedAt: 0, activity: [] };
       this.#models.set(key, memory);
       if (this.#models.size > MAX_MODELS) {
         const oldest = [...this.#models.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]!;
@@ -201,7 +200,6 @@ export class Warmer extends EventEmitter<WarmerEvents> {
 
   #rememberMain(model: string, call: EndedCall): void {
     const memory = this.#memoryFor(model);
-    memory.conversation = call.conversation;
     memory.lastBody = call.body;
     memory.usedAt = this.#options.clock.now();
     // The conversation itself just used the slot: whatever was lost is back.
@@ -209,10 +207,10 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     memory.prefixSaved = false;
   }
 
-  #otherCall(model: string, conversation: string): void {
+  /** A side call or a subagent's (even one of the same session) put another prompt into the model's slot. */
+  #otherCall(model: string): void {
     const memory = [...this.#models.values()].find((m) => this.#options.sameModel(m.model, model));
-    if (memory === undefined || memory.conversation === conversation) return;
-    memory.pending ??= 'other-call';
+    if (memory !== undefined) memory.pending ??= 'other-call';
   }
 
   /**
@@ -305,6 +303,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
       });
       memory.pending = null;
       finished = { ...record, outcome: 'done', durationMs: this.#options.clock.now() - started, promptTokens: promptTokensOf(answer) };
+      this.emit('warmed', JSON.stringify(body.body));
     } catch (error) {
       const cancelled = controller.signal.aborted;
       finished = {

@@ -160,6 +160,12 @@ export interface CallRecord {
   readonly agent: { readonly id: string; readonly parent: string | null; readonly inferred: boolean } | null;
   /** Slots the calls seen so far need for none to evict another's prefix (compare with --slots). */
   readonly slotsNeeded: number;
+  /**
+   * A new conversation's first call that found another conversation's prompt
+   * in the backend's slot (the system prompt and tools every session of a
+   * project shares): that conversation's label. Absent otherwise.
+   */
+  readonly reusedFrom?: string;
   /** Present only when the prompt was longer than the model's loaded context. */
   readonly contextOverflow?: ContextOverflow;
   /** The model's context window in tokens, as the backend (or the settings) said when the call arrived; null when unknown. */
