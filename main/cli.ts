@@ -10,11 +10,13 @@ import { defaultConfigDir } from './core/settings/paths.js';
 import { proxyOptionsFromSettings } from './core/proxy/options-from-settings.js';
 import { runServe } from './cli/serve-command.js';
 import { runSnippetCommand } from './cli/snippet-command.js';
+import { runForgetCommand } from './cli/forget-command.js';
 
 async function main(argv: string[]): Promise<number> {
   const out = (text: string) => void process.stdout.write(text);
   const err = (text: string) => void process.stderr.write(text);
   if (argv[0] === 'snippet') return runSnippetCommand(argv.slice(1), { stdout: out, stderr: err, env: process.env });
+  if (argv[0] === 'forget') return runForgetCommand(argv.slice(1), defaultConfigDir(process.platform, process.env, os.homedir()), { stdout: out, stderr: err });
   if (argv[0] === 'serve') argv = argv.slice(1);
 
   const parsed = parseServeArgs(argv, argv.includes('--help') || argv.includes('-h') ? BUILTIN_DEFAULTS : settingsFileDefaults(err), {

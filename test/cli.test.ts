@@ -3,7 +3,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_DEFAULTS, parseServeArgs } from '../main/cli/serve-args.js';
@@ -158,6 +158,26 @@ describe('llm-cache-proxy (headless CLI)', () => {
     } finally {
       await backend.close();
     }
+  });
+
+  test('forget deletes the prompt warm start remembers on disk, and says when there is none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-cache-proxy-cli-forget-'));
+    writeFileSync(join(dir, 'warm-prefix.json'), JSON.stringify({ model: 'qwen3:8b', system: 'You are Claude Code.' }), { mode: 0o600 });
+    const first = runCli(['forget'], { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: dir });
+    started.push(first.child);
+    assert.equal(await first.exited, 0, first.stderr());
+    assert.match(first.stdout(), /^Deleted .*warm-prefix\.json/);
+    assert.equal(existsSync(join(dir, 'warm-prefix.json')), false);
+    const again = runCli(['forget'], { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: dir });
+    started.push(again.child);
+    assert.equal(await again.exited, 0);
+    assert.match(again.stdout(), /Nothing to delete/);
+  });
+
+  test('--warm takes auto, on, idle or off, and nothing else', async () => {
+    const cli = run(['--port', '0', '--warm', 'sometimes']);
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.stderr(), /--warm must be one of auto, on, idle, off, got "sometimes"/);
   });
 
   test('a corrupt settings file is set aside with a notice, and the proxy still starts', async () => {

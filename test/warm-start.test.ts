@@ -65,19 +65,26 @@ describe('warm-up decision (pure)', () => {
 describe('what says the backend lost the prompt (GET /api/ps between two looks)', () => {
   const at = (t: number, expires?: number) => ({ at: t, loaded: expires === undefined ? [] : [{ name: MODEL, expiresAt: new Date(expires) }] });
 
+  const none = { before: null, after: null };
+
   test('the model appeared: it was (re)loaded, so its cache is empty', () => {
-    assert.equal(triggerBetween(at(T0), at(T0 + 5_000, T0 + 305_000), MODEL, sameModel, []), 'model-loaded');
+    assert.equal(triggerBetween(at(T0), at(T0 + 5_000, T0 + 305_000), MODEL, sameModel, none), 'model-loaded');
   });
 
-  test('its expiry moved while nothing of ours ended: another client used it', () => {
-    assert.equal(triggerBetween(at(T0, T0 + 100_000), at(T0 + 5_000, T0 + 303_000), MODEL, sameModel, []), 'foreign-use');
-    assert.equal(triggerBetween(at(T0, T0 + 100_000), at(T0 + 5_000, T0 + 303_000), MODEL, sameModel, [T0 + 3_000]), null);
+  test('its expiry moved further than our own last request did: another client used it after us', () => {
+    // Nothing of ours since the last look, yet the expiry moved.
+    assert.equal(triggerBetween(at(T0, T0 + 100_000), at(T0 + 5_000, T0 + 303_000), MODEL, sameModel, { before: T0 - 200_000, after: T0 - 200_000 }), 'foreign-use');
+    // Ours ended at T0 + 3 s and moved it exactly that far: nobody else.
+    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000, T0 + 303_000), MODEL, sameModel, { before: T0, after: T0 + 3_000 }), null);
+    // Ours ended at T0 + 1 s, and someone else's at T0 + 4 s: it moved 3 s further than ours.
+    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000, T0 + 304_000), MODEL, sameModel, { before: T0, after: T0 + 1_000 }), 'foreign-use');
   });
 
-  test('nothing to say on the first look, when the expiry stands still, or when the model is gone', () => {
-    assert.equal(triggerBetween(null, at(T0, T0 + 300_000), MODEL, sameModel, []), null);
-    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000, T0 + 300_000), MODEL, sameModel, []), null);
-    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000), MODEL, sameModel, []), null);
+  test('nothing to say on the first look, on our very first request, when the expiry stands still, or when the model is gone', () => {
+    assert.equal(triggerBetween(null, at(T0, T0 + 300_000), MODEL, sameModel, none), null);
+    assert.equal(triggerBetween(at(T0, T0 + 100_000), at(T0 + 5_000, T0 + 303_000), MODEL, sameModel, { before: null, after: T0 + 3_000 }), null);
+    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000, T0 + 300_000), MODEL, sameModel, none), null);
+    assert.equal(triggerBetween(at(T0, T0 + 300_000), at(T0 + 5_000), MODEL, sameModel, none), null);
   });
 });
 
@@ -210,7 +217,7 @@ describe('the warmer against the stand-in', () => {
     r.clock.advance(10_000);
     r.warmer.backendLooked(true, loadedNow(r));
     r.clock.advance(10_000);
-    r.standin.loaded.set(MODEL, { expiresAt: new Date(T0 + 999_000) });
+    r.standin.loaded.set(MODEL, { expiresAt: new Date(Date.now() + 999_000) });
     const done = finished(r);
     r.warmer.backendLooked(true, loadedNow(r));
     const record = await done;

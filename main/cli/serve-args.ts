@@ -19,6 +19,7 @@ import { backendFromSettings } from '../core/backends/upstream.js';
 import { parseUpstreamAuth } from '../core/backends/upstream.js';
 
 export const SERVE_USAGE = `Usage: llm-cache-proxy [options]
+       llm-cache-proxy forget   (delete the prompt warm start remembers on disk)
        llm-cache-proxy snippet [--shell zsh|bash|fish] [--bare|--no-bare] [--model M] [--subagent-model M] [--port P] [--target URL] [--context-tokens N]
 
 Keeps Claude Code's prompt prefix byte-stable so a local model reuses its cache.

@@ -55,6 +55,11 @@ export interface BackendMonitor extends EventEmitter<BackendMonitorEvents> {
    * /api/ps on the next check because the call may have loaded the model.
    */
   notePromptTokens(model: string, tokens: number): void;
+  /**
+   * Re-reads the loaded models on every check, not only after a call: warm
+   * start learns from them when another client used or reloaded the model.
+   */
+  followLoadedModels(on: boolean): void;
 }
 
 const INITIAL_STATE: BackendState = Object.freeze({ status: 'unknown', models: [], loaded: [], lastCheckedAt: null });
@@ -88,6 +93,7 @@ class Monitor extends EventEmitter<BackendMonitorEvents> implements BackendMonit
   #currentCheck: Promise<void> | null = null;
   #failures = 0;
   #listsWanted = false;
+  #followLoaded = false;
   #lastPrompt: { readonly model: string; readonly tokens: number } | null = null;
   /** The model@context last warned about, so one problem yields one warning. */
   #warnedAbout: string | null = null;
@@ -132,6 +138,10 @@ class Monitor extends EventEmitter<BackendMonitorEvents> implements BackendMonit
     this.#running = false;
     this.#clearTimer();
     this.#inFlight?.abort();
+  }
+
+  followLoadedModels(on: boolean): void {
+    this.#followLoaded = on;
   }
 
   async refresh(): Promise<BackendState> {
@@ -193,7 +203,7 @@ class Monitor extends EventEmitter<BackendMonitorEvents> implements BackendMonit
         forced: this.#named ? true : undefined, version: identity.version, models: [], loaded: [], lastCheckedAt: this.#now(),
       });
       const sameEngine = previous.kind === head.kind && previous.flavour === head.flavour && previous.version === head.version;
-      const wantLists = previous.status !== 'up' || !sameEngine || this.#listsWanted || this.#aLoadedModelExpired();
+      const wantLists = previous.status !== 'up' || !sameEngine || this.#listsWanted || this.#followLoaded || this.#aLoadedModelExpired();
       if (!wantLists) return { ...previous, lastCheckedAt: head.lastCheckedAt };
       this.#listsWanted = false;
       try {

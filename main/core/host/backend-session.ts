@@ -54,6 +54,7 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
   #watch: BackendWatch;
   #detach: () => void = () => undefined;
   #running = false;
+  #followLoaded = false;
   /** Watches replaced by another backend's: to a proxy, a restart like any other. */
   #replaced = 0;
 
@@ -80,6 +81,12 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     this.#config = config;
     this.#models = new BackendModels(() => this.state, () => this.#config.contextTokens, () => this.#clock.now());
     this.#watch = this.#newWatch();
+  }
+
+  /** Whether every look re-reads the loaded models (warm start needs them); kept across a change of backend. */
+  followLoadedModels(on: boolean): void {
+    this.#followLoaded = on;
+    this.#watch.monitor.followLoadedModels(on);
   }
 
   /** How the proxy's own requests reach the backend (warm-ups); always the current watch's. */
@@ -155,6 +162,7 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     const { proxy, backend, model } = this.#config;
     const watch = new BackendWatch({ proxy, backend, fetch: this.#fetch, clock: this.#clock, model });
     const monitor = watch.monitor;
+    monitor.followLoadedModels(this.#followLoaded);
     const onFound = (line: string): boolean => this.emit('found', line);
     const onNotice = (message: string): boolean => this.emit('notice', message);
     const onUp = (state: BackendState): boolean => this.emit('up', state);

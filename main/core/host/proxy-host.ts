@@ -71,6 +71,7 @@ export class ProxyHost {
       ...(options.onBattery ? { onBattery: options.onBattery } : {}),
     });
     this.session.on('checked', (state) => this.warmer.backendLooked(state.status === 'up', state.loaded));
+    this.session.followLoadedModels(config.warm !== 'off');
   }
 
   get config(): HostConfig {
@@ -84,6 +85,7 @@ export class ProxyHost {
   reconfigure(config: HostConfig): boolean {
     this.#config = config;
     this.warmer.setSetting(config.warm);
+    this.session.followLoadedModels(config.warm !== 'off');
     return this.session.reconfigure(config);
   }
 

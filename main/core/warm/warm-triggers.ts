@@ -22,28 +22,37 @@ export interface PsLook {
 }
 
 /**
- * How far apart an expiry move and our own last activity may be and still be
- * ours: the backend stamps the expiry when it finishes writing the answer,
- * which the proxy sees a little later (and a clock tick coarser).
+ * How much further the expiry may move than our own last request did and
+ * still be ours: the backend stamps it when it finishes the answer, which the
+ * proxy sees a little later.
  */
 export const OWN_ACTIVITY_SLACK_MS = 2_000;
 
+/** When our own last request to the model started or ended, at each of the two looks (null: none yet). */
+export interface OwnActivity {
+  readonly before: number | null;
+  readonly after: number | null;
+}
+
 /**
  * The trigger the change from `before` to `after` shows for `model`, or null.
- * `ownActivity` holds when requests of ours to the model ended (calls through
- * the proxy, warm-ups, keep-alive renewals), ms since the epoch.
+ *
+ * The expiry is "end of the last request + keep-alive", so between two looks
+ * it moves exactly as far as the last request moved. When it moved further
+ * than our own last request did, someone else's request came after ours.
  */
 export function triggerBetween(
-  before: PsLook | null, after: PsLook, model: string, sameModel: (a: string, b: string) => boolean, ownActivity: readonly number[],
+  before: PsLook | null, after: PsLook, model: string, sameModel: (a: string, b: string) => boolean, own: OwnActivity,
 ): WarmTrigger | null {
   const now = after.loaded.find((m) => sameModel(m.name, model));
-  if (now === undefined) return null;
-  if (before === null) return null;
+  if (now === undefined || before === null) return null;
   const then = before.loaded.find((m) => sameModel(m.name, model));
   if (then === undefined) return 'model-loaded';
   const a = then.expiresAt?.getTime();
   const b = now.expiresAt?.getTime();
-  if (a === undefined || b === undefined || a === b) return null;
-  const ours = ownActivity.some((t) => t >= before.at - OWN_ACTIVITY_SLACK_MS && t <= after.at + OWN_ACTIVITY_SLACK_MS);
-  return ours ? null : 'foreign-use';
+  if (a === undefined || b === undefined || b <= a) return null;
+  // Our first request ever, or none at all at the first look: nothing to measure the move against.
+  if (own.after !== null && own.before === null) return null;
+  const ownMoved = own.after === null || own.before === null ? 0 : own.after - own.before;
+  return b - a > ownMoved + OWN_ACTIVITY_SLACK_MS ? 'foreign-use' : null;
 }

@@ -60,13 +60,18 @@ interface ModelMemory {
   prefix: StaticPrefix | null;
   pending: WarmTrigger | null;
   usedAt: number;
-  /** When requests of ours to this model started or ended, most recent last. */
-  activity: number[];
+  /** When a request of ours to this model last started or ended, and what that was at the monitor's last look. */
+  lastOwn: number | null;
+  lastOwnAtLook: number | null;
+  /**
+   * A keep-alive renewal since the last look: it sets the expiry with its own,
+   * longer keep-alive, so that span says nothing about other clients.
+   */
+  renewedSinceLook: boolean;
 }
 
 /** Models remembered at once; the least recently used goes first. */
 const MAX_MODELS = 4;
-const ACTIVITY_KEPT = 16;
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 export class Warmer extends EventEmitter<WarmerEvents> {
@@ -146,9 +151,11 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     this.#evaluate();
   }
 
-  /** A request of ours that is not a call (a keep-alive renewal): it moves the model's expiry too. */
+  /** A keep-alive renewal of ours reached the backend: it moves the model's expiry by a keep-alive of its own. */
   ownRequest(model: string): void {
     this.#activity(model);
+    const memory = [...this.#models.values()].find((m) => this.#options.sameModel(m.model, model));
+    if (memory !== undefined) memory.renewedSinceLook = true;
   }
 
   /** The monitor looked at the backend. */
@@ -160,8 +167,11 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     }
     const look: PsLook = { at: this.#options.clock.now(), loaded };
     for (const memory of this.#models.values()) {
-      const trigger = triggerBetween(this.#look, look, memory.model, this.#options.sameModel, memory.activity);
+      const own = { before: memory.lastOwnAtLook, after: memory.lastOwn };
+      const trigger = memory.renewedSinceLook ? null : triggerBetween(this.#look, look, memory.model, this.#options.sameModel, own);
       if (trigger !== null && this.#running === null) memory.pending ??= trigger;
+      memory.lastOwnAtLook = memory.lastOwn;
+      memory.renewedSinceLook = false;
     }
     this.#look = look;
     this.#evaluate();
@@ -178,7 +188,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     const key = [...this.#models.keys()].find((k) => this.#options.sameModel(k, model)) ?? model;
     let memory = this.#models.get(key);
     if (memory === undefined) {
-      memory = { model, lastBody: null, prefixSaved: true, prefix: null, pending: null, usedAt: 0, activity: [] };
+      memory = { model, lastBody: null, prefixSaved: true, prefix: null, pending: null, usedAt: 0, lastOwn: null, lastOwnAtLook: null, renewedSinceLook: false };
       this.#models.set(key, memory);
       if (this.#models.size > MAX_MODELS) {
         const oldest = [...this.#models.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]!;
@@ -193,9 +203,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     this.#lastActivityAt = now;
     if (model === null) return;
     const memory = [...this.#models.values()].find((m) => this.#options.sameModel(m.model, model));
-    if (memory === undefined) return;
-    memory.activity.push(now);
-    if (memory.activity.length > ACTIVITY_KEPT) memory.activity.shift();
+    if (memory !== undefined) memory.lastOwn = now;
   }
 
   #rememberMain(model: string, call: EndedCall): void {
@@ -205,6 +213,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     // The conversation itself just used the slot: whatever was lost is back.
     memory.pending = null;
     memory.prefixSaved = false;
+    memory.lastOwn = this.#options.clock.now();
   }
 
   /** A side call or a subagent's (even one of the same session) put another prompt into the model's slot. */
