@@ -27,6 +27,8 @@ export interface RunningEngine extends EngineServer {
   readonly loadMs: number;
   /** The model's tokenizer, as the engine uses it on rendered prompts. */
   tokenize(text: string): Token[];
+  /** Unloads the runner serving a model name, as Ollama's keep-alive expiry does (runners.ts). */
+  unload(name: string): Promise<boolean>;
 }
 
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
@@ -56,6 +58,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     port: server.port,
     calls: server.calls,
     tokenize: (text) => runners.tokenize(text),
+    unload: (name) => runners.unload(name),
     modelPath,
     modelBytes,
     loadMs,

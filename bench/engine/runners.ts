@@ -61,6 +61,20 @@ export class Runners {
       .map(([name, r]) => ({ name, contextSize: this.options.contextSize, expiresAt: new Date(r.lastMs + keepAlive) }));
   }
 
+  /**
+   * Unloads the runner serving `name`, as Ollama does once its keep-alive
+   * expires: its KV cache goes with it, and its next call loads it afresh.
+   * False when no runner serves that name.
+   */
+  async unload(name: string): Promise<boolean> {
+    const runner = this.runners.get(name);
+    if (runner === undefined) return false;
+    this.runners.delete(name);
+    const engine = await runner.engine;
+    await this.serial.run(() => engine.dispose());
+    return true;
+  }
+
   async dispose(): Promise<void> {
     const all = [...this.runners.values()];
     this.runners.clear();
