@@ -22,6 +22,13 @@ export interface ReplayResult {
   readonly error: string | null;
 }
 
+/** The last usage object an answer carried, streamed or whole. */
+export function lastUsage(text: string): Record<string, unknown> | null {
+  let usage: Record<string, unknown> | null = null;
+  for (const match of text.matchAll(/"usage":(\{[^{}]*\})/g)) usage = JSON.parse(match[1]!) as Record<string, unknown>;
+  return usage;
+}
+
 export function replay(baseUrl: string, call: ReplayCall, extraHeaders: Readonly<Record<string, string>> = {}): Promise<ReplayResult> {
   const url = new URL(call.path, baseUrl);
   const body = Buffer.from(call.body, 'utf8');
@@ -43,7 +50,7 @@ export function replay(baseUrl: string, call: ReplayCall, extraHeaders: Readonly
         const totalMs = performance.now() - started;
         const status = res.statusCode ?? 0;
         let error: string | null = null;
-        for (const match of text.matchAll(/"usage":(\{[^{}]*\})/g)) usage = JSON.parse(match[1]!) as Record<string, unknown>;
+        usage = lastUsage(text);
         if (status !== 200) error = text.slice(0, 300);
         else if (!(res.headers['content-type'] ?? '').includes('event-stream')) ttftMs = totalMs;
         resolve({ status, ttftMs, totalMs, usage, error });

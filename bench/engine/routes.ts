@@ -208,7 +208,10 @@ function messagesAt(prompt: string, body: Body): number {
  * The engine's record of each call it served, in its own order, joined to what
  * reached it (the tap: body, call tag) by model and usage.
  */
-function servedEvents(engine: RunningEngine, tapped: readonly TappedCall[], calls: readonly SessionCall[], unloads: readonly { before: number; runner: string }[], problems: string[]): EngineEvent[] {
+function servedEvents(
+  engine: RunningEngine, render: (body: Body) => string, tapped: readonly TappedCall[], calls: readonly SessionCall[],
+  unloads: readonly { before: number; runner: string }[], problems: string[],
+): EngineEvent[] {
   const unmatched = [...tapped];
   const history: EngineEvent[] = [];
   engine.calls.forEach((e, k) => {
@@ -218,7 +221,7 @@ function servedEvents(engine: RunningEngine, tapped: readonly TappedCall[], call
     const t = unmatched.splice(at, 1)[0]!;
     if (t.call === null) return void problems.push('a call reached the engine without its tag');
     const body = JSON.parse(t.body) as Body;
-    const prompt = renderPrompt(body);
+    const prompt = render(body);
     history.push({
       kind: 'served', call: t.call, conversation: conversationOf(calls[t.call]!), role: calls[t.call]!.role,
       runner: e.model, slot: e.slot, prompt, messagesAt: messagesAt(prompt, body),
@@ -259,6 +262,8 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
   const records: CallRecord[] = [];
   proxy?.on('call', (r) => records.push(r));
   const problems: string[] = [];
+  // The engine's own rendering: what it tokenizes, and so what a slot holds.
+  const render = (body: Body): string => renderPrompt(body);
   try {
     // Ollama's keep-alive, per runner: unloaded once idle longer than it, by the recorded clock.
     const lastUse = new Map<string, number>();
@@ -277,8 +282,8 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
     }, beforeCall);
     if (proxy !== null) await settle(records, calls.length);
     const byCall = proxy === null ? [] : recordsByCall(records, calls);
-    const history = servedEvents(engine, tap.calls, calls, unloads, problems);
-    const perfect = calls.map((c) => engine.tokenize(renderPrompt(perfectBody(c.body))));
+    const history = servedEvents(engine, render, tap.calls, calls, unloads, problems);
+    const perfect = calls.map((c) => engine.tokenize(render(perfectBody(c.body))));
     const measures = calls.map((call, i): CallMeasure => {
       const result = results[i]!;
       const at = history.findIndex((e) => e.kind === 'served' && e.call === i);

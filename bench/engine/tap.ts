@@ -5,6 +5,7 @@
 // explained from what the engine was sent and did, not from the route's name.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { lastUsage } from './replay.js';
 
 /** The header the replay tags each call with, so a request is known however the proxy forwards it. */
 export const CALL_HEADER = 'x-bench-call';
@@ -29,13 +30,12 @@ export interface Tap {
   close(): Promise<void>;
 }
 
-function lastUsage(text: string): { evaluated: number; reused: number } | null {
-  let found: { evaluated: number; reused: number } | null = null;
-  for (const match of text.matchAll(/"usage":(\{[^{}]*\})/g)) {
-    const u = JSON.parse(match[1]!) as { input_tokens?: unknown; cache_read_input_tokens?: unknown };
-    if (typeof u.input_tokens === 'number') found = { evaluated: u.input_tokens, reused: typeof u.cache_read_input_tokens === 'number' ? u.cache_read_input_tokens : 0 };
-  }
-  return found;
+/** The engine's own counts from its answer's last usage. */
+function engineUsage(text: string): { evaluated: number; reused: number } | null {
+  const u = lastUsage(text);
+  if (typeof u?.['input_tokens'] !== 'number') return null;
+  const reused = u['cache_read_input_tokens'];
+  return { evaluated: u['input_tokens'], reused: typeof reused === 'number' ? reused : 0 };
 }
 
 export async function startTap(target: string): Promise<Tap> {
@@ -60,7 +60,7 @@ export async function startTap(target: string): Promise<Tap> {
             let model = '';
             try { model = String((JSON.parse(text) as { model?: unknown }).model ?? ''); } catch { /* an invalid body is the engine's to refuse */ }
             const tag = req.headers[CALL_HEADER];
-            const usage = lastUsage(Buffer.concat(seen).toString('utf8'));
+            const usage = engineUsage(Buffer.concat(seen).toString('utf8'));
             calls.push({
               call: typeof tag === 'string' ? Number(tag) : null, model, body: text, status: answer.statusCode ?? 0,
               evaluated: usage?.evaluated ?? null, reused: usage?.reused ?? null,
