@@ -151,8 +151,10 @@ function attribution(out: Recorder, all: readonly RouteFigures[]): void {
   const find = (path: string, setting: string | null): RouteFigures | undefined => all.find((f) => f.route.path === path && f.route.setting === setting);
   const direct = find('direct', null)!;
   const proxy = find('proxy', null)!;
+  const p = (x: number): string => `${(x * 100).toFixed(1)}%`;
   const line = (what: string, from: RouteFigures, to: RouteFigures): string =>
-    `    ${what.padEnd(44)} reuse ${(from.reuse * 100).toFixed(1)}% → ${(to.reuse * 100).toFixed(1)}%, first token ${seconds(from.ttft.median)} → ${seconds(to.ttft.median)} s`;
+    `    ${what.padEnd(62)} resumed-turn reuse ${p(from.reuse)} → ${p(to.reuse)}, worst call ${p(from.worstCall)} → ${p(to.worstCall)}, ` +
+    `first token ${seconds(from.ttft.median)} → ${seconds(to.ttft.median)} s`;
   out.log('  attribution (medians):');
   out.log(line('the proxy alone (direct → proxy)', direct, proxy));
   for (const setting of new Set(all.flatMap((f) => (f.route.setting === null ? [] : [f.route.setting])))) {

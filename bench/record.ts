@@ -15,10 +15,12 @@ export function commandLine(script: string, prefix: string, env: NodeJS.ProcessE
   return [...vars, `npm run ${script}`].join(' ');
 }
 
-/** The file a command's output is kept in: its script and variables, as a file name. */
+/** The file a command's output is kept in: its script, then its variables (`bench-engine.quick-1.txt`). */
 export function outputFile(command: string): string {
-  const slug = command.replace(/^npm run /, '').replace(/ npm run /, ' ').replace(/[^A-Za-z0-9.=-]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
-  return path.join(BENCH_OUTPUT_DIR, `${slug}.txt`);
+  const words = command.split(' ');
+  const script = words[words.indexOf('run') + 1]!.replace(/:/g, '-');
+  const vars = words.filter((w) => w.includes('=')).map((v) => v.replace(/^BENCH_[A-Z]+_/, '').toLowerCase().replace(/[^a-z0-9.-]+/g, '-'));
+  return path.join(BENCH_OUTPUT_DIR, `${[script, ...vars].join('.')}.txt`);
 }
 
 /** One line on the machine, so a figure is never quoted without it. */

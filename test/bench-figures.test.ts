@@ -13,7 +13,8 @@ const outputs = readOutputs(`${ROOT}docs/bench-output`);
 describe('figures quoted in README.md and docs/', () => {
   it('finds the figures of a line, leaving out code, quoted UI text and versions', () => {
     assert.deepEqual(figures('direct 1.10 s [0.50–1.11], speedup 5.3x, reuse 100.0%, error 0.5 points, 30×, 3 slots'), ['1.10', '0.50', '1.11', '5.3', '100.0', '0.5', '30']);
-    assert.deepEqual(figures('Claude Code 2.1.139 shows `~40 s` and "~40 s left" after 3 seconds'), []);
+    assert.deepEqual(figures('Claude Code 2.1.139 shows `~40 s` and "~40 s left" after 3 seconds on Node 20.11–20.18, load 11.8'), []);
+    assert.deepEqual(figures('63–108 s direct'), ['63', '108']);
     assert.equal(holds('speedup 10.34x', '0.34'), false);
     assert.equal(holds('through proxy 0.34 s', '0.34'), true);
   });

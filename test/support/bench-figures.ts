@@ -2,7 +2,7 @@
 // `npm run bench:engine` and `npm run bench:prediction` keep their output in
 // docs/bench-output/ when run with BENCH_RECORD=1, its first line the command.
 // A figure is a number with a unit symbol (`0.34 s`, `5.3x`, `100.0%`,
-// `0.5 points`) or a decimal; a setting or a constant is spelled out in words
+// `0.5 points`) or a range of two (`[1.94–2.93]`); a setting or a constant is spelled out in words
 // (`3 seconds`), and text in backticks or double quotes (code, what the UI
 // shows) is not a claim.
 import fs from 'node:fs';
@@ -24,10 +24,15 @@ export function readOutputs(dir: string): RecordedOutput[] {
   });
 }
 
+const NUMBER = String.raw`\d+(?:\.\d+)?`;
+const UNIT = String.raw`\s?(?:s|ms|x|×|%|points)(?!\w)`;
+/** A number with its unit, or a range of two (`1.94–2.93 s`, `[1.94–2.93]`). */
+const FIGURE = new RegExp(String.raw`(?<![\w.])(${NUMBER})(?:–(${NUMBER})(?:\]|${UNIT})|${UNIT})|\[(${NUMBER})–(${NUMBER})\]`, 'g');
+
 /** The figures a line of prose claims (see above). */
 export function figures(line: string): string[] {
   const prose = line.replace(/`[^`]*`/g, ' ').replace(/"[^"]*"/g, ' ').replace(/\d+(?:\.\d+){2,}/g, ' ');
-  return [...prose.matchAll(/(?<![\w.])(\d+\.\d+|\d+(?=\s?(?:s|ms|x|×|%|points)(?!\w)))/g)].map((m) => m[1]!);
+  return [...prose.matchAll(FIGURE)].flatMap((m) => m.slice(1).filter((g): g is string => g !== undefined));
 }
 
 /** Whether `text` holds `figure` as a number of its own (`0.34` is not in `10.34` or `0.345`). */
