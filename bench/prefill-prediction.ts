@@ -11,7 +11,7 @@
 //   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop, subagent; quick adds nested-subagent)
 //   BENCH_PREDICTION_REWRITE=off|...  the proxy's --rewrite (default off: every turn a cold prefill)
 //   BENCH_PREDICTION_MAX_MEDIAN_ERROR=P  target: median |error| at most P% (default 25)
-//   BENCH_PREDICTION_MAX_WORST_ERROR=P   target: no judged call's |error| above P% (default 500)
+//   BENCH_PREDICTION_MAX_WORST_ERROR=P   target: no judged call's |error| above P% (default 200; test model 900)
 //   BENCH_RECORD=1                       keep the output in docs/bench-output/
 import fs from 'node:fs';
 import os from 'node:os';
@@ -127,7 +127,9 @@ async function main(): Promise<number> {
   if (why !== null) throw new Error(`engine: ${why}`);
   if (!isModelSize(sizeName)) throw new Error(`BENCH_PREDICTION_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
   const maxMedian = limitFromEnv('BENCH_PREDICTION_MAX_MEDIAN_ERROR', 25);
-  const maxWorst = limitFromEnv('BENCH_PREDICTION_MAX_WORST_ERROR', 500);
+  // The worst call guards against a broken predictor, not a noisy one. The test model is 64 wide, so the shape
+  // overstates attention's share of its first long prompt (docs/in-flight.md): +327% and +442% were measured there.
+  const maxWorst = limitFromEnv('BENCH_PREDICTION_MAX_WORST_ERROR', sizeName === 'test' ? 900 : 200);
   const out = recorder(commandLine('bench:prediction', 'BENCH_PREDICTION_'));
   const judged: { readonly row: Row; readonly error: number; readonly signed: number }[] = [];
   const problems: string[] = [];
