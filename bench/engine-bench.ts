@@ -3,8 +3,11 @@
 // route (bench/engine/routes.ts): direct, the ideal client (its own switch
 // drops the billing block), the proxy with defaults, and each fix for the
 // recording's losses both without and through the proxy. Every route runs N
-// times, interleaved; figures are medians with their min–max. The run exits 1
-// when a call fails, a record is missing, or a target is missed.
+// times, interleaved; figures are medians with their min–max. Then, per model
+// family as Ollama renders it (bench/engine/families.ts), sessions replayed
+// direct, from the ideal client and through the proxy, once each (token
+// counts only), give a line per family. The run exits 1 when a call fails, a
+// record is missing, or a target is missed.
 // See docs/engine-bench.md.
 //
 //   BENCH_ENGINE_QUICK=1          one recording on the tiny test model (~1–2 min)
@@ -16,11 +19,16 @@
 //   BENCH_ENGINE_THREADS=N        llama.cpp threads (default 2)
 //   BENCH_ENGINE_KEEP_ALIVE_S=S   Ollama's keep-alive, in recorded seconds (default 300)
 //   BENCH_ENGINE_REWRITE_OFF=1    also the route through the proxy with `--rewrite off`
+//   BENCH_ENGINE_FAMILIES=a,b     the families of the per-family lines (default: all)
+//   BENCH_ENGINE_FAMILY_RECORDINGS=a,b  their recordings (default: the 2.1.332 sessions; quick: max-output-thinking)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
-// BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR.
+// BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
+// BENCH_ENGINE_MAX_FAMILY_BELOW.
+import { FAMILY_NAMES, isFamilyName, type FamilyName } from './engine/families.js';
+import { familyFigures, familyLine, pointsBelow, possibleReuse, type FamilyFigures, type FamilySession } from './engine/family-figures.js';
 import { engineUnavailable } from './engine/llama.js';
-import { isModelSize, MODEL_SHAPES } from './engine/model.js';
+import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
 import type { EngineOptions } from './engine/open.js';
 import {
   replayRoute, routeName, routesFor, SETTING_OWNER, trueReuse,
@@ -39,6 +47,9 @@ const runs = Number(env['BENCH_ENGINE_RUNS'] ?? '3');
 const keepAliveMs = Number(env['BENCH_ENGINE_KEEP_ALIVE_S'] ?? '300') * 1000;
 const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : [...RECORDING_NAMES]);
 const rewriteOff = env['BENCH_ENGINE_REWRITE_OFF'] === '1';
+const families = env['BENCH_ENGINE_FAMILIES']?.split(',').filter(Boolean) ?? [...FAMILY_NAMES];
+const familyRecordings = env['BENCH_ENGINE_FAMILY_RECORDINGS']?.split(',').filter(Boolean)
+  ?? (quick ? ['cc-2.1.332-max-output-thinking'] : RECORDING_NAMES.filter((n) => n.startsWith('cc-2.1.332-')));
 const headlineName = env['BENCH_ENGINE_HEADLINE'] ?? (names.includes('cc-2.1.139-full-resume') ? 'cc-2.1.139-full-resume' : names[0]!);
 
 /** One route's figures in one run, over the recording's resumed turns. */
@@ -234,28 +245,81 @@ function targets(results: readonly RecordingResult[], head: RecordingResult): Ta
   ];
 }
 
+/** A fresh engine for a recording: room for its longest prompt (rendered prompts run at least 2 characters a token). */
+function engineFor(recording: string, size: ModelSize, family?: FamilyName): EngineOptions {
+  const longest = Math.max(...loadRecording(recording).calls.map((c) => c.body.length));
+  const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
+  return { size, slots, threads, contextSize, ...(family === undefined ? {} : { family }) };
+}
+
+/**
+ * One family: each of its recordings replayed once along the three anchor
+ * routes into an engine serving every name as that family. Token counts are
+ * the engine's own, so one run tells what three would.
+ */
+async function measureFamily(out: Recorder, f: FamilyName, size: ModelSize, problems: string[]): Promise<FamilyFigures | null> {
+  const sessions: FamilySession[] = [];
+  let failed = false;
+  for (const name of familyRecordings) {
+    const calls = loadRecording(name).calls as readonly SessionCall[];
+    const options: RouteOptions = { engine: engineFor(name, size, f), keepAliveMs };
+    const run = async (path: 'direct' | 'ideal' | 'proxy'): Promise<CallMeasure[]> => {
+      const r = await replayRoute(calls, { path, setting: null }, options);
+      for (const p of r.problems) problems.push(`${name} via ${path} on family ${f}: ${p}`);
+      failed ||= r.problems.length > 0;
+      return r.measures;
+    };
+    const session = { recording: name, direct: await run('direct'), ideal: await run('ideal'), proxy: await run('proxy') };
+    sessions.push(session);
+    const perCall = (ms: readonly CallMeasure[]): string => ms.map((m) => `${m.evaluated}/${m.reused}/${m.perfect}`).join(' ');
+    out.log(`family ${f}, ${name} (evaluated/reused/perfect per call): direct ${perCall(session.direct)}; ideal ${perCall(session.ideal)}; proxy ${perCall(session.proxy)}`);
+    for (const [route, ms] of [['direct', session.direct], ['ideal', session.ideal], ['proxy', session.proxy]] as const) {
+      for (const m of ms) {
+        if (m.loss === null) continue;
+        const said = route === 'proxy' ? `; the proxy said ${m.proxyCause ?? 'nothing'}` : '';
+        out.log(`  loss at call ${m.index + 1} via ${route}: ${m.loss} (reused ${m.reused} of ${Math.round(possibleReuse(m))} possible${said})`);
+      }
+    }
+  }
+  if (failed) return null;
+  const figures = familyFigures(f, sessions);
+  out.log(`  family ${f}: worst call ${figures.worstAt}`);
+  return figures;
+}
+
+/** Token reuse through the proxy with default settings, call by call, at least direct's and the ideal client's on every family. */
+function familyTargets(perFamily: readonly FamilyFigures[]): Target[] {
+  if (perFamily.length === 0) return [];
+  return [
+    { name: 'proxy reuse below direct or the ideal client on any call, worst family', value: Math.max(...perFamily.map(pointsBelow)), limit: limitFromEnv('BENCH_ENGINE_MAX_FAMILY_BELOW', 0.5), unit: 'points', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_FAMILY_BELOW', enforced: true },
+  ];
+}
+
 async function main(): Promise<number> {
   const why = engineUnavailable();
   if (why !== null) throw new Error(`engine: ${why}`);
   if (!isModelSize(sizeName)) throw new Error(`BENCH_ENGINE_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
   if (!(runs >= 1 && Number.isInteger(runs))) throw new Error('BENCH_ENGINE_RUNS must be a whole number from 1');
   if (!names.includes(headlineName)) throw new Error(`BENCH_ENGINE_HEADLINE ${headlineName} is not among the recordings run`);
+  for (const f of families) if (!isFamilyName(f)) throw new Error(`BENCH_ENGINE_FAMILIES: ${f} is none of ${FAMILY_NAMES.join(', ')}`);
   const out = recorder(commandLine('bench:engine', 'BENCH_ENGINE_'));
   const started = Date.now();
   const problems: string[] = [];
   const results: RecordingResult[] = [];
   for (const name of names) {
-    const calls = loadRecording(name).calls;
-    // Room for the longest prompt: rendered prompts run at least 2 characters a token.
-    const longest = Math.max(...calls.map((c) => c.body.length));
-    const engine: EngineOptions = { size: sizeName, slots, threads, contextSize: Math.min(MODEL_SHAPES[sizeName].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024) };
-    const result = await measure(out, name, { engine, keepAliveMs }, problems);
+    const result = await measure(out, name, { engine: engineFor(name, sizeName), keepAliveMs }, problems);
     if (result !== null) results.push(result);
   }
+  const perFamily: FamilyFigures[] = [];
+  for (const f of families as FamilyName[]) {
+    const figures = await measureFamily(out, f, sizeName, problems);
+    if (figures !== null) perFamily.push(figures);
+  }
   for (const r of results) out.log(headline(r, `recording ${r.name}`));
+  for (const f of perFamily) out.log(familyLine(f));
   const head = results.find((r) => r.name === headlineName);
   if (head === undefined) problems.push(`the headline recording ${headlineName} gave no figures`);
-  const { lines, failures } = head === undefined ? verdict([], problems) : verdict(targets(results, head), problems);
+  const { lines, failures } = head === undefined ? verdict([], problems) : verdict([...targets(results, head), ...familyTargets(perFamily)], problems);
   for (const l of lines) out.log(l);
   out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min; the final line is ${headlineName}`);
   if (head !== undefined) out.log(headline(head, 'engine'));

@@ -7,10 +7,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { familyFigures, familyLine, pointsBelow } from '../bench/engine/family-figures.js';
 import { idealClientBody } from '../bench/engine/ideal-client.js';
 import { engineUnavailable } from '../bench/engine/llama.js';
 import { lossCause, type EngineEvent } from '../bench/engine/loss.js';
 import { planSession, replaySession } from '../bench/engine/replay.js';
+import type { CallMeasure } from '../bench/engine/routes.js';
+import { answerId } from '../bench/engine/tap.js';
 import { limitFromEnv, spread, verdict, type Target } from '../bench/stats.js';
 import { loadRecording } from './support/recordings.js';
 import { needsEngine } from './support/requirements.js';
@@ -29,6 +32,50 @@ describe('ideal client: the bytes CLAUDE_CODE_ATTRIBUTION_HEADER=0 sends', () =>
     const system = (JSON.parse(raw) as { system: { text: string }[] }).system;
     assert.deepEqual((JSON.parse(ideal) as { system: unknown }).system, system.slice(1));
     assert.equal(raw.length - ideal.length, JSON.stringify(system[0]).length + 1);
+  });
+});
+
+describe('per-family figures', () => {
+  /** Calls of one session: [reused, perfect, estimate] each; evaluated makes each prompt 1,000 tokens. */
+  const calls = (...c: [number, number, number | null][]): CallMeasure[] => c.map(([reused, perfect, estimate], index) => ({
+    index, role: 'main', status: 200, error: null, ttftMs: 1, evaluated: 1000 - reused, reused, perfect, perfectPrompt: 1000,
+    proxyEstimate: estimate, proxyCause: null, proxyRemedy: null, loss: null,
+  }));
+
+  it('holds the proxy against direct and the ideal client call by call, against the family\'s perfect', () => {
+    const f = familyFigures('qwen3.5', [{
+      recording: 'r',
+      direct: calls([0, 0, null], [500, 900, null], [900, 900, null]),
+      ideal: calls([0, 0, null], [900, 900, null], [900, 900, null]),
+      proxy: calls([0, 0, 0], [900, 900, 0.9], [810, 900, 0.85]),
+    }]);
+    assert.equal(f.worstVsDirect.toFixed(6), '-10.000000');
+    assert.equal(f.worstVsIdeal.toFixed(6), '-10.000000');
+    assert.equal(pointsBelow(f).toFixed(6), '10.000000');
+    assert.equal(f.worstAt, 'r call 3 (vs direct)');
+    assert.equal(familyLine(f), 'family qwen3.5: reuse through proxy 95.0% of perfect, direct 77.8%, ideal client 100.0%, worst call vs direct -10.0 points; estimate error 4.0 points');
+  });
+
+  it("holds a shorter prompt (a renderer that drops system messages) to perfect's share, not its token count", () => {
+    const short = (reused: number, evaluated: number): CallMeasure => ({ ...calls([reused, 900, null])[0]!, index: 1, evaluated });
+    // Direct sent 800 tokens where the perfect prompt has 1,000: reusing 720 of them is perfect's 90%.
+    const f = familyFigures('qwen3-coder', [{ recording: 'r', direct: [calls([0, 0, null])[0]!, short(720, 80)], ideal: [calls([0, 0, null])[0]!, short(700, 100)], proxy: calls([0, 0, 0], [900, 900, 0.9]) }]);
+    assert.equal(f.direct, 1);
+    assert.equal(f.ideal.toFixed(4), (700 / 720).toFixed(4));
+    assert.equal(pointsBelow(f), 0);
+  });
+
+  it('counts reuse beyond perfect as perfect, and a missing estimate as a failed measurement', () => {
+    const f = familyFigures('qwen3-coder', [{ recording: 'r', direct: calls([0, 0, null], [990, 900, null]), ideal: calls([0, 0, null], [900, 900, null]), proxy: calls([0, 0, 0], [900, 900, null]) }]);
+    assert.equal(f.direct, 1);
+    assert.equal(pointsBelow(f), 0);
+    assert.ok(Number.isNaN(f.estimateError));
+  });
+
+  it("reads the answer's message id, streamed or whole, by which the tap finds the engine's record", () => {
+    assert.equal(answerId('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_abc123","type":"message"}}\n\n'), 'msg_abc123');
+    assert.equal(answerId('{"id":"msg_x9","type":"message","usage":{"input_tokens":5,"output_tokens":1}}'), 'msg_x9');
+    assert.equal(answerId('{"type":"error","error":{"type":"invalid_request_error"}}'), null);
   });
 });
 
@@ -124,12 +171,18 @@ function runBench(script: string, env: Record<string, string>): Promise<{ code: 
 
 describe('a bench whose target is missed exits 1 and names it', { skip }, () => {
   it('bench:engine, quick, with BENCH_ENGINE_MIN_SPEEDUP=1000', async () => {
-    const { code, stdout, stderr } = await runBench('engine-bench.js', { BENCH_ENGINE_QUICK: '1', BENCH_ENGINE_RUNS: '1', BENCH_ENGINE_MIN_SPEEDUP: '1000' });
+    // One short recording for the per-family lines keeps this under a minute; the family code still runs on every family.
+    const { code, stdout, stderr } = await runBench('engine-bench.js', {
+      BENCH_ENGINE_QUICK: '1', BENCH_ENGINE_RUNS: '1', BENCH_ENGINE_MIN_SPEEDUP: '1000', BENCH_ENGINE_FAMILY_RECORDINGS: 'cc-2.1.139-bare-resume',
+    });
     assert.equal(code, 1, stderr);
     assert.match(stderr, /missed target speedup over direct, cc-2\.1\.139-bare-resume: [\d.]+ ×, needs ≥ 1000 × \(set by BENCH_ENGINE_MIN_SPEEDUP\)/);
     const last = stdout.trimEnd().split('\n').at(-1)!;
     assert.match(last, /^engine: resumed-turn first token direct [\d.]+ s \[[\d.]+–[\d.]+\], ideal client [\d.]+ s, through proxy [\d.]+ s \[[\d.]+–[\d.]+\], speedup [\d.]+x over direct, [\d.]+x over ideal client; token reuse through proxy 100\.0% \(default settings\); estimate error [\d.]+ points; runs 1$/);
     assert.match(stdout, /loss at call 2 via direct: billing-header/);
+    for (const f of ['template', 'qwen3-coder', 'qwen3.5']) {
+      assert.match(stdout, new RegExp(`^family ${f.replace('.', '\\.')}: reuse through proxy [\\d.]+% of perfect, direct [\\d.]+%, ideal client [\\d.]+%, worst call vs direct [+-][\\d.]+ points; estimate error [\\d.]+ points$`, 'm'));
+    }
   });
 
   it('bench:prediction, quick, with BENCH_PREDICTION_MAX_MEDIAN_ERROR=-1', async () => {

@@ -101,8 +101,10 @@ export interface CallMeasure {
   /** Prompt tokens the engine evaluated now, and reused from its cache (its own count). */
   readonly evaluated: number;
   readonly reused: number;
-  /** What a perfect stabiliser could reuse here on the engine's family (families.ts perfectCalls). */
+  /** What a perfect stabiliser could reuse here on the engine's family (families.ts perfectCalls)… */
   readonly perfect: number;
+  /** …of a prompt this many tokens long (a family's renderer may drop what the perfect prompt keeps). */
+  readonly perfectPrompt: number;
   /** The proxy's reuse estimate for this call (0..1), when the call went through it. */
   readonly proxyEstimate: number | null;
   /** The proxy's own bust cause and the remedy it told the user, when it named one. */
@@ -270,13 +272,15 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
       const evaluated = served?.engine?.evaluated ?? 0;
       const reused = served?.engine?.reused ?? 0;
       const possible = perfect[i]!.reused;
+      const share = (reused: number, prompt: number): number => (prompt === 0 ? 0 : reused / prompt);
       return {
         index: i, role: call.role, status: result.status, error: result.error, ttftMs: result.ttftMs,
-        evaluated, reused, perfect: possible,
+        evaluated, reused, perfect: possible, perfectPrompt: perfect[i]!.promptTokens,
         proxyEstimate: record?.estimatedReuse ?? null,
         proxyCause: record?.bust?.cause ?? null,
         proxyRemedy: record?.bust?.remedy ?? null,
-        loss: i > 0 && at >= 0 && reused < 0.99 * possible ? lossCause(history, at) : null,
+        // A loss is a smaller share of the prompt reused than perfect's: a renderer that drops text makes both shorter.
+        loss: i > 0 && at >= 0 && share(reused, evaluated + reused) < 0.99 * share(possible, perfect[i]!.promptTokens) ? lossCause(history, at) : null,
       };
     });
     return { route, measures, problems };
