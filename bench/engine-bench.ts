@@ -20,7 +20,7 @@
 //   BENCH_ENGINE_KEEP_ALIVE_S=S   Ollama's keep-alive, in recorded seconds (default 300)
 //   BENCH_ENGINE_REWRITE_OFF=1    also the route through the proxy with `--rewrite off`
 //   BENCH_ENGINE_FAMILIES=a,b     the families of the per-family lines (default: all)
-//   BENCH_ENGINE_FAMILY_RECORDINGS=a,b  their recordings (default: the 2.1.332 sessions; quick: max-output-thinking)
+//   BENCH_ENGINE_FAMILY_RECORDINGS=a,b  their recordings (default: the 2.1.332 sessions; quick: max-output-thinking, countdown)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
@@ -49,7 +49,7 @@ const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (qui
 const rewriteOff = env['BENCH_ENGINE_REWRITE_OFF'] === '1';
 const families = env['BENCH_ENGINE_FAMILIES']?.split(',').filter(Boolean) ?? [...FAMILY_NAMES];
 const familyRecordings = env['BENCH_ENGINE_FAMILY_RECORDINGS']?.split(',').filter(Boolean)
-  ?? (quick ? ['cc-2.1.332-max-output-thinking'] : RECORDING_NAMES.filter((n) => n.startsWith('cc-2.1.332-')));
+  ?? (quick ? ['cc-2.1.332-max-output-thinking', 'cc-2.1.332-countdown'] : RECORDING_NAMES.filter((n) => n.startsWith('cc-2.1.332-')));
 const headlineName = env['BENCH_ENGINE_HEADLINE'] ?? (names.includes('cc-2.1.139-full-resume') ? 'cc-2.1.139-full-resume' : names[0]!);
 
 /** One route's figures in one run, over the recording's resumed turns. */

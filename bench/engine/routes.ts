@@ -8,7 +8,8 @@
 // every name as one model family (families.ts), and "perfect" is that
 // family's: the least a stabiliser could leave to evaluate on it.
 // Shared by the engine bench and the engine tests.
-import { createProxy } from '../../main/core/proxy/server.js';
+import { once } from 'node:events';
+import { hostConfigFromSettings, ProxyHost } from '../../main/core/host/proxy-host.js';
 import { proxyOptionsFromSettings } from '../../main/core/proxy/options-from-settings.js';
 import { defaultSettings, type Settings } from '../../main/core/settings/schema.js';
 import type { CallRecord } from '../../main/core/wire/types.js';
@@ -224,13 +225,28 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
   const slots = route.setting === 'slots-2' ? 2 : options.engine.slots ?? 1;
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
   const servedAs = family(options.engine.family ?? 'template');
-  // The other model is another weights file: only that keeps a runner (and cache) of its own on Ollama.
-  const models = { ...options.engine.models, [OTHER_MODEL]: { copy: 1 } };
+  // The recorded model names are installed, as the user's model is on their Ollama (so /api/tags lists
+  // them and the proxy learns their renderer before the first call); the other model is another weights
+  // file: only that keeps a runner (and cache) of its own on Ollama.
+  const recordedNames = Object.fromEntries(recorded.map((c) => [String((JSON.parse(c.body) as { model?: unknown }).model ?? ''), {}]));
+  const models = { ...recordedNames, ...options.engine.models, [OTHER_MODEL]: { copy: 1 } };
   const engine = await startEngine({ ...options.engine, slots, family: servedAs.name, models });
   const tap = await startTap(engine.url, engine.calls);
   const calls = clientBodies(recorded, route);
   const straight = route.path === 'direct' || route.path === 'ideal';
-  const proxy = straight ? null : createProxy({ ...proxyOptionsFromSettings(proxySettings(route)), host: '127.0.0.1', port: 0, target: tap.url, slots });
+  // The proxy as the CLI builds it: beside the backend session that watches the engine and asks it each
+  // model's renderer, which decides the fold and the estimate.
+  const settings = proxySettings(route);
+  const host = straight ? null : new ProxyHost({
+    ...hostConfigFromSettings(settings, 'bash'),
+    proxy: { ...proxyOptionsFromSettings(settings), host: '127.0.0.1', port: 0, target: tap.url, slots },
+  });
+  const proxy = host?.createProxy() ?? null;
+  if (host !== null) {
+    const checked = once(host.session.watch.monitor, 'checked');
+    host.start();
+    await checked;
+  }
   const url = proxy === null ? tap.url : `http://127.0.0.1:${(await proxy.start()).port}`;
   const records: CallRecord[] = [];
   proxy?.on('call', (r) => records.push(r));
@@ -285,6 +301,7 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
     });
     return { route, measures, problems };
   } finally {
+    host?.stop();
     await proxy?.stop(100);
     await tap.close();
     await engine.close();
