@@ -498,3 +498,20 @@ describe('llama.cpp engine: cc-2.1.332-thinking replayed direct, per family', { 
     assert.ok(truth[2]!.reused >= truth[1]!.promptTokens, `reused ${truth[2]!.reused} of ${truth[1]!.promptTokens}`);
   });
 });
+
+describe('llama.cpp engine: cc-2.1.332-countdown on qwen3.5, through the proxy as the CLI builds it', { skip }, () => {
+  const calls = loadRecording('cc-2.1.332-countdown').calls;
+  const options = { engine: { size: 'test' as const, contextSize: 27648, family: 'qwen3.5' as const } };
+
+  it('learns the renderer from the engine and re-reads no more than direct on any call', async () => {
+    const direct = await replayRoute(calls, { path: 'direct', setting: null }, options);
+    const proxied = await replayRoute(calls, { path: 'proxy', setting: null }, options);
+    assert.deepEqual([...direct.problems, ...proxied.problems], []);
+    // Folded as on the template path, each reminder would become a new user query and drop the reasoning
+    // before it: the proxy then re-read over a thousand tokens a call where direct re-read under 200.
+    proxied.measures.slice(1).forEach((m, i) => {
+      assert.ok(m.evaluated <= direct.measures[i + 1]!.evaluated, `call ${i + 2}: ${m.evaluated} evaluated through the proxy, ${direct.measures[i + 1]!.evaluated} direct`);
+      assert.equal(m.loss, null);
+    });
+  });
+});
