@@ -1,166 +1,335 @@
 // `npm run bench:engine`: what a user feels on a real llama.cpp engine. Each
-// recorded Claude Code session is replayed, call by call, into a fresh engine
-// along these routes: direct, through the proxy with default settings, and
-// through the proxy with the fix for the recording's named loss (side calls:
-// `--side-model`; subagents: two slots, or a subagent model). See docs/engine-bench.md.
+// recorded Claude Code session is replayed into a fresh engine along every
+// route (bench/engine/routes.ts): direct, the ideal client (its own switch
+// drops the billing block), the proxy with defaults, and each fix for the
+// recording's losses both without and through the proxy. Every route runs N
+// times, interleaved; figures are medians with their min–max. Then, per model
+// family as Ollama renders it (bench/engine/families.ts), sessions replayed
+// direct, from the ideal client and through the proxy, once each (token
+// counts only), give a line per family. The run exits 1 when a call fails, a
+// record is missing, or a target is missed.
+// See docs/engine-bench.md.
 //
-//   BENCH_ENGINE_QUICK=1          one recording on the tiny test model (< 2 min)
+//   BENCH_ENGINE_QUICK=1          one recording on the tiny test model (~1–2 min)
 //   BENCH_ENGINE_MODEL=bench|test the model (default: bench; test when quick)
 //   BENCH_ENGINE_RECORDINGS=a,b   only these recordings
+//   BENCH_ENGINE_HEADLINE=name    the recording of the final line (default: full-resume, else the first)
+//   BENCH_ENGINE_RUNS=N           runs of every route (default 3)
 //   BENCH_ENGINE_SLOTS=N          engine slots (default 1, as Ollama)
 //   BENCH_ENGINE_THREADS=N        llama.cpp threads (default 2)
+//   BENCH_ENGINE_KEEP_ALIVE_S=S   Ollama's keep-alive, in recorded seconds (default 300)
 //   BENCH_ENGINE_REWRITE_OFF=1    also the route through the proxy with `--rewrite off`
+//   BENCH_ENGINE_FAMILIES=a,b     the families of the per-family lines (default: all)
+//   BENCH_ENGINE_FAMILY_RECORDINGS=a,b  their recordings (default: the 2.1.332 sessions; quick: max-output-thinking, countdown)
+//   BENCH_RECORD=1                keep the output in docs/bench-output/
+// Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
+// BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
+// BENCH_ENGINE_MAX_FAMILY_BELOW.
+import { FAMILY_NAMES, isFamilyName, type FamilyName } from './engine/families.js';
+import { familyFigures, familyLine, pointsBelow, possibleReuse, type FamilyFigures, type FamilySession } from './engine/family-figures.js';
 import { engineUnavailable } from './engine/llama.js';
 import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
-import { fixRoutes, replayRoute, trueReuse, type CallMeasure, type Route, type SessionCall } from './engine/routes.js';
-import { median } from './stats.js';
+import type { EngineOptions } from './engine/open.js';
+import {
+  replayRoute, routeName, routesFor, SETTING_OWNER, trueReuse,
+  type CallMeasure, type Route, type RouteOptions, type RouteRun, type SessionCall,
+} from './engine/routes.js';
+import { commandLine, recorder, type Recorder } from './record.js';
+import { limitFromEnv, median, spread, verdict, type Spread, type Target } from './stats.js';
 import { loadRecording, RECORDING_NAMES } from '../test/support/recordings.js';
 
-const quick = process.env['BENCH_ENGINE_QUICK'] === '1';
-const sizeName = process.env['BENCH_ENGINE_MODEL'] ?? (quick ? 'test' : 'bench');
-const slots = Number(process.env['BENCH_ENGINE_SLOTS'] ?? '1');
-const threads = Number(process.env['BENCH_ENGINE_THREADS'] ?? '2');
-const only = process.env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean);
-const rewriteOff = process.env['BENCH_ENGINE_REWRITE_OFF'] === '1';
+const env = process.env;
+const quick = env['BENCH_ENGINE_QUICK'] === '1';
+const sizeName = env['BENCH_ENGINE_MODEL'] ?? (quick ? 'test' : 'bench');
+const slots = Number(env['BENCH_ENGINE_SLOTS'] ?? '1');
+const threads = Number(env['BENCH_ENGINE_THREADS'] ?? '2');
+const runs = Number(env['BENCH_ENGINE_RUNS'] ?? '3');
+const keepAliveMs = Number(env['BENCH_ENGINE_KEEP_ALIVE_S'] ?? '300') * 1000;
+const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : [...RECORDING_NAMES]);
+const rewriteOff = env['BENCH_ENGINE_REWRITE_OFF'] === '1';
+const families = env['BENCH_ENGINE_FAMILIES']?.split(',').filter(Boolean) ?? [...FAMILY_NAMES];
+const familyRecordings = env['BENCH_ENGINE_FAMILY_RECORDINGS']?.split(',').filter(Boolean)
+  ?? (quick ? ['cc-2.1.332-max-output-thinking', 'cc-2.1.332-countdown'] : RECORDING_NAMES.filter((n) => n.startsWith('cc-2.1.332-')));
+const headlineName = env['BENCH_ENGINE_HEADLINE'] ?? (names.includes('cc-2.1.139-full-resume') ? 'cc-2.1.139-full-resume' : names[0]!);
 
-/** One route's figures over a recording's resumed turns. */
-interface RouteFigures {
-  readonly route: Route;
+/** One route's figures in one run, over the recording's resumed turns. */
+interface RunFigures {
   /** Median time to first token over resumed turns, seconds. */
   readonly ttft: number;
-  /** Σ reused ÷ Σ perfect over resumed turns. */
+  /** Σ reused ÷ Σ perfect over resumed turns (1 when none could reuse anything). */
   readonly reuse: number;
-  /** The lowest reused ÷ perfect of any call after the first (1 when none has a perfect above 0). */
+  /** The lowest reused ÷ perfect of any call after the first. */
   readonly worstCall: number;
-  /** Largest |proxy estimate − engine truth| in points over every call (0 for direct). */
-  readonly estimateError: number;
+  /** Largest |proxy estimate − engine truth| in points over every call; null off the proxy. */
+  readonly estimateError: number | null;
 }
 
-interface RecordingFigures {
+/** A route's figures over its runs. */
+interface RouteFigures {
+  readonly route: Route;
   readonly name: string;
-  readonly direct: RouteFigures;
-  /** The best route through the proxy: the default, or the fix for this recording's loss. */
-  readonly best: RouteFigures;
-  /** Largest estimate error over every route through the proxy. */
-  readonly estimateError: number;
+  readonly ttft: Spread;
+  readonly reuse: number;
+  readonly worstCall: number;
+  readonly estimateError: number | null;
+  /** The first run's calls (token counts are the engine's, the same every run unless noted). */
+  readonly calls: readonly CallMeasure[];
+  /** Median first-token time of each call over the runs, seconds. */
+  readonly callTtft: readonly number[];
 }
 
-const seconds = (ms: number | null): string => (ms === null ? '       —' : `${(ms / 1000).toFixed(2).padStart(8)}`);
+const seconds = (s: number): string => s.toFixed(2);
 const pct = (x: number | null): string => (x === null ? '   —' : `${(x * 100).toFixed(0).padStart(3)}%`);
 const num = (n: number, width = 6): string => String(n).padStart(width);
-
-const TITLES: Readonly<Record<Route, string>> = {
-  direct: 'direct',
-  proxy: 'proxy (default)',
-  'proxy-off': 'proxy --rewrite off',
-  'side-model': 'fix: --side-model',
-  'slots-2': 'fix: --slots 2, 2-slot engine',
-  'subagent-model': 'fix: subagent model',
-};
+const range = (s: Spread): string => `${seconds(s.median)} s [${seconds(s.min)}–${seconds(s.max)}]`;
 
 /** Every main call after the session's first: the turns a warm cache should serve. */
-function resumed(calls: readonly SessionCall[]): number[] {
+function resumed(calls: readonly Pick<SessionCall, 'role'>[]): number[] {
   const first = calls.findIndex((c) => c.role === 'main');
   return calls.flatMap((c, i) => (c.role === 'main' && i > first ? [i] : []));
 }
 
 const ratio = (m: CallMeasure): number | null => (m.perfect === 0 ? null : Math.min(1, m.reused / m.perfect));
 
-function cells(route: Route, m: CallMeasure | undefined): string {
-  if (m === undefined) return '';
-  const base = ` ${seconds(m.ttftMs)} ${num(m.evaluated)} ${num(m.reused)}`;
-  return route === 'direct' ? `${base}  ` : `${base} ${pct(ratio(m))} ${pct(m.proxyEstimate)} ${pct(trueReuse(m))}  `;
-}
-
-function table(name: string, calls: readonly SessionCall[], byRoute: ReadonlyMap<Route, CallMeasure[]>): string[] {
-  const routes = [...byRoute.keys()];
-  const width = (r: Route): number => (r === 'direct' ? 25 : 40);
-  const lines = [
-    `${name}  (${sizeName} model, ${slots} slot${slots === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'})`,
-    '                        |' + routes.map((r) => ` ${TITLES[r]}`.padEnd(width(r)) + '|').join(''),
-    ' call role      perfect |' + routes.map((r) => (r === 'direct' ? '   ttft s   eval reused  ' : '   ttft s   eval reused perf  est true  ').padEnd(width(r)) + '|').join(''),
-  ];
-  calls.forEach((c, i) => {
-    lines.push(`${num(i + 1, 5)} ${c.role.padEnd(8)} ${num(byRoute.get('direct')![i]!.perfect, 8)} |` +
-      routes.map((r) => cells(r, byRoute.get(r)![i]).padEnd(width(r)) + '|').join(''));
-  });
-  for (const [route, measures] of byRoute) {
-    for (const m of measures) {
-      if (m.status !== 200) lines.push(`  call ${m.index + 1} ${route}: HTTP ${m.status} ${m.error ?? ''}`);
-      if (route !== 'direct' && route !== 'proxy-off' && m.loss !== null) {
-        lines.push(`  loss at call ${m.index + 1} via ${route}: ${m.loss} (reused ${m.reused} of ${m.perfect} possible; the proxy says ${m.proxyCause ?? 'nothing'})`);
-      }
-    }
-  }
-  return lines;
-}
-
-function routeFigures(route: Route, calls: readonly SessionCall[], measures: readonly CallMeasure[]): RouteFigures {
-  const turns = resumed(calls);
-  const reused = turns.reduce((s, i) => s + Math.min(measures[i]!.reused, measures[i]!.perfect), 0);
-  const perfect = turns.reduce((s, i) => s + measures[i]!.perfect, 0);
-  const ratios = measures.slice(1).flatMap((m) => { const r = ratio(m); return r === null ? [] : [r]; });
-  const errors = measures.map((m) => (m.proxyEstimate === null ? 0 : Math.abs(m.proxyEstimate - trueReuse(m)) * 100));
+function runFigures(run: RouteRun, turns: readonly number[]): RunFigures {
+  const m = run.measures;
+  const reused = turns.reduce((s, i) => s + Math.min(m[i]!.reused, m[i]!.perfect), 0);
+  const perfect = turns.reduce((s, i) => s + m[i]!.perfect, 0);
+  const ratios = m.slice(1).flatMap((c) => { const r = ratio(c); return r === null ? [] : [r]; });
+  const straight = run.route.path === 'direct' || run.route.path === 'ideal';
   return {
-    route,
-    ttft: median(turns.map((i) => measures[i]!.ttftMs ?? Number.NaN)) / 1000,
+    // A failed call has no first token: NaN here makes `spread` refuse the figure instead of skipping it.
+    ttft: median(turns.map((i) => (m[i]!.ttftMs ?? Number.NaN) / 1000)),
     reuse: perfect === 0 ? 1 : reused / perfect,
     worstCall: Math.min(1, ...ratios),
-    estimateError: Math.max(0, ...errors),
+    estimateError: straight ? null : Math.max(0, ...m.map((c) => (c.proxyEstimate === null ? Number.NaN : Math.abs(c.proxyEstimate - trueReuse(c)) * 100))),
   };
 }
 
-/** The best route through the proxy: most reuse over resumed turns, then the best worst call, then the sooner first token. */
-function bestRoute(candidates: readonly RouteFigures[]): RouteFigures {
-  return candidates.reduce((b, f) => {
-    if (f.reuse !== b.reuse) return f.reuse > b.reuse ? f : b;
-    if (f.worstCall !== b.worstCall) return f.worstCall > b.worstCall ? f : b;
-    return f.ttft < b.ttft ? f : b;
+function routeFigures(route: Route, done: readonly RouteRun[], turns: readonly number[], problems: string[], recording: string): RouteFigures {
+  const figures = done.map((r) => runFigures(r, turns));
+  const name = routeName(route);
+  const counts = (r: RouteRun): string => r.measures.map((m) => `${m.evaluated}/${m.reused}`).join(' ');
+  if (done.some((r) => counts(r) !== counts(done[0]!))) {
+    problems.push(`${recording} via ${name}: the engine's token counts differ between runs (${done.map(counts).join(' | ')})`);
+  }
+  const errors = figures.map((f) => f.estimateError);
+  return {
+    route, name,
+    ttft: spread(figures.map((f) => f.ttft)),
+    reuse: median(figures.map((f) => f.reuse)),
+    worstCall: Math.min(...figures.map((f) => f.worstCall)),
+    estimateError: errors[0] === null ? null : Math.max(...errors.map((e) => e ?? Number.NaN)),
+    calls: done[0]!.measures,
+    callTtft: done[0]!.measures.map((_, i) => median(done.map((r) => (r.measures[i]!.ttftMs ?? Number.NaN) / 1000))),
+  };
+}
+
+function table(out: Recorder, name: string, calls: readonly SessionCall[], all: readonly RouteFigures[]): void {
+  const width = (f: RouteFigures): number => (f.estimateError === null ? 30 : 40);
+  out.log(`${name}  (${sizeName} model, ${slots} slot${slots === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}, ${runs} run${runs === 1 ? '' : 's'} of each route)`);
+  out.log('                        |' + all.map((f) => ` ${f.name}`.padEnd(width(f)) + '|').join(''));
+  out.log(' call role      perfect |' + all.map((f) => (f.estimateError === null ? '   ttft s   eval reused perf' : '   ttft s   eval reused perf  est true').padEnd(width(f)) + '|').join(''));
+  calls.forEach((c, i) => {
+    out.log(`${num(i + 1, 5)} ${c.role.padEnd(8)} ${num(all[0]!.calls[i]!.perfect, 8)} |` + all.map((f) => {
+      const m = f.calls[i]!;
+      const base = ` ${f.callTtft[i]!.toFixed(2).padStart(8)} ${num(m.evaluated)} ${num(m.reused)} ${pct(ratio(m))}`;
+      return (f.estimateError === null ? base : `${base} ${pct(m.proxyEstimate)} ${pct(trueReuse(m))}`).padEnd(width(f)) + '|';
+    }).join(''));
   });
+  for (const f of all) {
+    for (const m of f.calls) {
+      if (m.loss === null) continue;
+      const said = f.estimateError === null ? '' : `; the proxy said ${m.proxyCause ?? 'nothing'}${m.proxyRemedy === null ? '' : `: ${m.proxyRemedy}`}`;
+      out.log(`  loss at call ${m.index + 1} via ${f.name}: ${m.loss} (reused ${m.reused} of ${m.perfect} possible${said})`);
+    }
+  }
 }
 
-function summary(all: readonly RouteFigures[], best: RouteFigures): string[] {
-  const lines = all.map((f) =>
-    `  ${f.route.padEnd(15)} resumed-turn reuse ÷ perfect ${(f.reuse * 100).toFixed(1)}%, worst call ${(f.worstCall * 100).toFixed(1)}%, ` +
-    `resumed-turn first token ${f.ttft.toFixed(2)} s` + (f.route === 'direct' ? '' : `, estimate error ${f.estimateError.toFixed(1)} points`));
-  lines.push(`  final line uses route ${best.route}`);
-  return lines;
+function summary(out: Recorder, all: readonly RouteFigures[]): void {
+  for (const f of all) {
+    out.log(`  ${f.name.padEnd(26)} resumed-turn first token ${range(f.ttft)}, reuse ÷ perfect ${(f.reuse * 100).toFixed(1)}%, worst call ${(f.worstCall * 100).toFixed(1)}%` +
+      (f.estimateError === null ? '' : `, estimate error ${f.estimateError.toFixed(1)} points`));
+  }
 }
 
-async function main(): Promise<void> {
+/**
+ * What each fix did, and who did it: the setting alone (straight in with it,
+ * against straight in without), and the proxy's share given that setting
+ * (through the proxy with it, against straight in with it).
+ */
+function attribution(out: Recorder, all: readonly RouteFigures[]): void {
+  const find = (path: string, setting: string | null): RouteFigures | undefined => all.find((f) => f.route.path === path && f.route.setting === setting);
+  const direct = find('direct', null)!;
+  const proxy = find('proxy', null)!;
+  const p = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  const line = (what: string, from: RouteFigures, to: RouteFigures): string =>
+    `    ${what.padEnd(62)} resumed-turn reuse ${p(from.reuse)} → ${p(to.reuse)}, worst call ${p(from.worstCall)} → ${p(to.worstCall)}, ` +
+    `first token ${seconds(from.ttft.median)} → ${seconds(to.ttft.median)} s`;
+  out.log('  attribution (medians):');
+  out.log(line('the proxy alone (direct → proxy)', direct, proxy));
+  for (const setting of new Set(all.flatMap((f) => (f.route.setting === null ? [] : [f.route.setting])))) {
+    const withIt = find('direct', setting);
+    const both = find('proxy', setting);
+    if (withIt === undefined || both === undefined) continue;
+    out.log(`    ${setting}: set by ${SETTING_OWNER[setting]}`);
+    out.log(line(`  the setting alone (direct → direct+${setting})`, direct, withIt));
+    out.log(line(`  the proxy given it (direct+${setting} → proxy+${setting})`, withIt, both));
+  }
+  const advised = new Set(proxy.calls.flatMap((m) => (m.proxyRemedy === null ? [] : [m.proxyRemedy])));
+  for (const remedy of advised) out.log(`  the proxy advised: ${remedy}`);
+}
+
+interface RecordingResult {
+  readonly name: string;
+  readonly direct: RouteFigures;
+  readonly ideal: RouteFigures;
+  readonly proxy: RouteFigures;
+  readonly all: readonly RouteFigures[];
+}
+
+async function measure(out: Recorder, name: string, options: RouteOptions, failed: string[]): Promise<RecordingResult | null> {
+  const problems: string[] = [];
+  const calls = loadRecording(name).calls as readonly SessionCall[];
+  const turns = resumed(calls);
+  const routes = routesFor(calls, rewriteOff);
+  const done = new Map<Route, RouteRun[]>(routes.map((r) => [r, []]));
+  // Interleaved: run k of every route before run k+1 of any, so a slow spell of the machine falls on all alike.
+  for (let k = 0; k < runs; k++) {
+    for (const route of routes) {
+      const run = await replayRoute(calls, route, options);
+      for (const p of run.problems) problems.push(`${name} via ${routeName(route)}, run ${k + 1}: ${p}`);
+      done.get(route)!.push(run);
+    }
+  }
+  if (problems.length > 0) {
+    for (const p of problems) out.log(`  ${p}`);
+    failed.push(...problems);
+    return null;
+  }
+  const all = routes.map((r) => routeFigures(r, done.get(r)!, turns, failed, name));
+  table(out, name, calls, all);
+  summary(out, all);
+  attribution(out, all);
+  out.log('');
+  if (turns.length === 0) return null;
+  const pick = (path: string): RouteFigures => all.find((f) => f.route.path === path && f.route.setting === null)!;
+  return { name, direct: pick('direct'), ideal: pick('ideal'), proxy: pick('proxy'), all };
+}
+
+/** The line a recording's figures make, in the final line's form. */
+function headline(r: RecordingResult, prefix: string): string {
+  return `${prefix}: resumed-turn first token direct ${range(r.direct.ttft)}, ideal client ${seconds(r.ideal.ttft.median)} s, ` +
+    `through proxy ${range(r.proxy.ttft)}, speedup ${(r.direct.ttft.median / r.proxy.ttft.median).toFixed(1)}x over direct, ` +
+    `${(r.ideal.ttft.median / r.proxy.ttft.median).toFixed(1)}x over ideal client; token reuse through proxy ${(r.proxy.reuse * 100).toFixed(1)}% (default settings); ` +
+    `estimate error ${estimateError(r).toFixed(1)} points; runs ${runs}`;
+}
+
+const estimateError = (r: RecordingResult): number => Math.max(...r.all.flatMap((f) => (f.estimateError === null ? [] : [f.estimateError])));
+
+/**
+ * The targets. Speedups are ratios of medians of the headline recording;
+ * reuse and estimate error are the engine's own counts, so they hold on any
+ * machine and are held on every recording.
+ */
+function targets(results: readonly RecordingResult[], head: RecordingResult): Target[] {
+  const fixes = results.flatMap((r) => r.all.filter((f) => f.route.path === 'proxy' && f.route.setting !== null));
+  return [
+    { name: `speedup over direct, ${head.name}`, value: head.direct.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP', 2), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP', enforced: true },
+    // The ideal client reuses what the proxy does on a resume; below 1 is then the hop and the machine's noise.
+    { name: `speedup over ideal client, ${head.name}`, value: head.ideal.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP_IDEAL', 0.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP_IDEAL', enforced: true },
+    { name: `token reuse through proxy (default settings), ${head.name}`, value: head.proxy.reuse * 100, limit: limitFromEnv('BENCH_ENGINE_MIN_REUSE', 99), unit: '%', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_REUSE', enforced: true },
+    { name: 'proxy reuse below the ideal client\'s, worst recording', value: Math.max(0, ...results.map((r) => (r.ideal.reuse - r.proxy.reuse) * 100)), limit: limitFromEnv('BENCH_ENGINE_MAX_BELOW_IDEAL', 0.5), unit: 'points', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_BELOW_IDEAL', enforced: true },
+    ...(fixes.length === 0 ? [] : [{ name: 'token reuse through proxy with a fix, worst fix', value: Math.min(...fixes.map((f) => f.reuse)) * 100, limit: limitFromEnv('BENCH_ENGINE_MIN_FIX_REUSE', 99), unit: '%', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_FIX_REUSE', enforced: true }]),
+    { name: 'estimate error, every route through the proxy', value: Math.max(...results.map(estimateError)), limit: limitFromEnv('BENCH_ENGINE_MAX_ESTIMATE_ERROR', 5), unit: 'points', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_ESTIMATE_ERROR', enforced: true },
+  ];
+}
+
+/** A fresh engine for a recording: room for its longest prompt (rendered prompts run at least 2 characters a token). */
+function engineFor(recording: string, size: ModelSize, family?: FamilyName): EngineOptions {
+  const longest = Math.max(...loadRecording(recording).calls.map((c) => c.body.length));
+  const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
+  return { size, slots, threads, contextSize, ...(family === undefined ? {} : { family }) };
+}
+
+/**
+ * One family: each of its recordings replayed once along the three anchor
+ * routes into an engine serving every name as that family. Token counts are
+ * the engine's own, so one run tells what three would.
+ */
+async function measureFamily(out: Recorder, f: FamilyName, size: ModelSize, problems: string[]): Promise<FamilyFigures | null> {
+  const sessions: FamilySession[] = [];
+  let failed = false;
+  for (const name of familyRecordings) {
+    const calls = loadRecording(name).calls as readonly SessionCall[];
+    const options: RouteOptions = { engine: engineFor(name, size, f), keepAliveMs };
+    const run = async (path: 'direct' | 'ideal' | 'proxy'): Promise<CallMeasure[]> => {
+      const r = await replayRoute(calls, { path, setting: null }, options);
+      for (const p of r.problems) problems.push(`${name} via ${path} on family ${f}: ${p}`);
+      failed ||= r.problems.length > 0;
+      return r.measures;
+    };
+    const session = { recording: name, direct: await run('direct'), ideal: await run('ideal'), proxy: await run('proxy') };
+    sessions.push(session);
+    const perCall = (ms: readonly CallMeasure[]): string => ms.map((m) => `${m.evaluated}/${m.reused}/${m.perfect}`).join(' ');
+    out.log(`family ${f}, ${name} (evaluated/reused/perfect per call): direct ${perCall(session.direct)}; ideal ${perCall(session.ideal)}; proxy ${perCall(session.proxy)}`);
+    for (const [route, ms] of [['direct', session.direct], ['ideal', session.ideal], ['proxy', session.proxy]] as const) {
+      for (const m of ms) {
+        if (m.loss === null) continue;
+        const said = route === 'proxy' ? `; the proxy said ${m.proxyCause ?? 'nothing'}` : '';
+        out.log(`  loss at call ${m.index + 1} via ${route}: ${m.loss} (reused ${m.reused} of ${Math.round(possibleReuse(m))} possible${said})`);
+      }
+    }
+  }
+  if (failed) return null;
+  const figures = familyFigures(f, sessions);
+  out.log(`  family ${f}: worst call ${figures.worstAt}`);
+  return figures;
+}
+
+/** Token reuse through the proxy with default settings, call by call, at least direct's and the ideal client's on every family. */
+function familyTargets(perFamily: readonly FamilyFigures[]): Target[] {
+  if (perFamily.length === 0) return [];
+  return [
+    { name: 'proxy reuse below direct or the ideal client on any call, worst family', value: Math.max(...perFamily.map(pointsBelow)), limit: limitFromEnv('BENCH_ENGINE_MAX_FAMILY_BELOW', 0.5), unit: 'points', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_FAMILY_BELOW', enforced: true },
+  ];
+}
+
+async function main(): Promise<number> {
   const why = engineUnavailable();
   if (why !== null) throw new Error(`engine: ${why}`);
   if (!isModelSize(sizeName)) throw new Error(`BENCH_ENGINE_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
-  const size: ModelSize = sizeName;
-  const names = only ?? (quick ? ['cc-2.1.139-bare-resume'] : [...RECORDING_NAMES]);
-  const all: RecordingFigures[] = [];
+  if (!(runs >= 1 && Number.isInteger(runs))) throw new Error('BENCH_ENGINE_RUNS must be a whole number from 1');
+  if (!names.includes(headlineName)) throw new Error(`BENCH_ENGINE_HEADLINE ${headlineName} is not among the recordings run`);
+  for (const f of families) if (!isFamilyName(f)) throw new Error(`BENCH_ENGINE_FAMILIES: ${f} is none of ${FAMILY_NAMES.join(', ')}`);
+  const out = recorder(commandLine('bench:engine', 'BENCH_ENGINE_'));
+  const started = Date.now();
+  const problems: string[] = [];
+  const results: RecordingResult[] = [];
   for (const name of names) {
-    const calls = loadRecording(name).calls as readonly SessionCall[];
-    // Room for the longest prompt: rendered prompts run at least 2 characters a token.
-    const longest = Math.max(...calls.map((c) => c.body.length));
-    const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
-    const routes: Route[] = ['direct', 'proxy', ...(rewriteOff ? ['proxy-off' as const] : []), ...fixRoutes(calls)];
-    const byRoute = new Map<Route, CallMeasure[]>();
-    for (const route of routes) byRoute.set(route, await replayRoute(calls, route, { size, slots, contextSize, threads }));
-    const figures = routes.map((r) => routeFigures(r, calls, byRoute.get(r)!));
-    const best = bestRoute(figures.filter((f) => f.route !== 'direct' && f.route !== 'proxy-off'));
-    console.log([...table(name, calls, byRoute), ...summary(figures, best)].join('\n') + '\n');
-    if (resumed(calls).length > 0) {
-      const proxied = figures.filter((f) => f.route !== 'direct');
-      all.push({ name, direct: figures[0]!, best, estimateError: Math.max(...proxied.map((f) => f.estimateError)) });
-    }
+    const result = await measure(out, name, { engine: engineFor(name, sizeName), keepAliveMs }, problems);
+    if (result !== null) results.push(result);
   }
-  if (all.length === 0) throw new Error('no recording has a resumed turn');
-  const slowest = all.reduce((w, f) => (f.direct.ttft / f.best.ttft < w.direct.ttft / w.best.ttft ? f : w));
-  const reuse = Math.min(...all.map((f) => f.best.reuse));
-  const error = Math.max(...all.map((f) => f.estimateError));
-  console.log(
-    `engine: resumed-turn first token direct ${slowest.direct.ttft.toFixed(2)} s, through proxy ${slowest.best.ttft.toFixed(2)} s, ` +
-    `speedup ${(slowest.direct.ttft / slowest.best.ttft).toFixed(1)}x; token reuse through proxy ${(reuse * 100).toFixed(1)}%; estimate error ${error.toFixed(1)} points`,
-  );
+  const perFamily: FamilyFigures[] = [];
+  for (const f of families as FamilyName[]) {
+    const figures = await measureFamily(out, f, sizeName, problems);
+    if (figures !== null) perFamily.push(figures);
+  }
+  for (const r of results) out.log(headline(r, `recording ${r.name}`));
+  for (const f of perFamily) out.log(familyLine(f));
+  const head = results.find((r) => r.name === headlineName);
+  if (head === undefined) problems.push(`the headline recording ${headlineName} gave no figures`);
+  const { lines, failures } = head === undefined ? verdict([], problems) : verdict([...targets(results, head), ...familyTargets(perFamily)], problems);
+  for (const l of lines) out.log(l);
+  out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min; the final line is ${headlineName}`);
+  if (head !== undefined) out.log(headline(head, 'engine'));
+  const file = out.save();
+  if (file !== null) console.error(`bench:engine: output kept in ${file}`);
+  for (const f of failures) console.error(`bench:engine: ${f}`);
+  return failures.length === 0 ? 0 : 1;
 }
 
-main().catch((err: Error) => {
+main().then((code) => process.exit(code), (err: Error) => {
   console.error(err.message);
   process.exit(1);
 });

@@ -2,13 +2,17 @@
 // `expectedPrefillMs` of its in-flight entry, issue 16) against the time to
 // first token a client measures on a real llama.cpp engine. Recorded Claude
 // Code sessions are replayed through the proxy into a fresh engine; the error
-// is reported per call and as the median over uncached calls after the first
-// two, which set the rate. See docs/in-flight.md.
+// is reported per call, and as the median and the worst over uncached calls
+// after the first two, which set the rate. The run exits 1 when a call fails,
+// a judged call has no prediction, or a target is missed. See docs/in-flight.md.
 //
 //   BENCH_PREDICTION_QUICK=1          test model (seconds, not minutes)
 //   BENCH_PREDICTION_MODEL=bench|test the model (default: bench; test when quick)
 //   BENCH_PREDICTION_RECORDINGS=a,b   recordings (default: bare-resume, tool-loop, subagent; quick adds nested-subagent)
 //   BENCH_PREDICTION_REWRITE=off|...  the proxy's --rewrite (default off: every turn a cold prefill)
+//   BENCH_PREDICTION_MAX_MEDIAN_ERROR=P  target: median |error| at most P% (default 25)
+//   BENCH_PREDICTION_MAX_WORST_ERROR=P   target: no judged call's |error| above P% (default 200; test model 900)
+//   BENCH_RECORD=1                       keep the output in docs/bench-output/
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +27,8 @@ import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
 import { startEngine } from './engine/open.js';
 import { replay } from './engine/replay.js';
 import type { SessionCall } from './engine/routes.js';
-import { median } from './stats.js';
+import { commandLine, recorder } from './record.js';
+import { limitFromEnv, median, verdict, type Target } from './stats.js';
 import { loadRecording } from '../test/support/recordings.js';
 
 const quick = process.env['BENCH_PREDICTION_QUICK'] === '1';
@@ -48,6 +53,8 @@ interface Row {
   readonly reused: number;
   readonly predictedMs: number | null;
   readonly actualMs: number | null;
+  /** Why the call failed (HTTP status and body), or null. */
+  readonly failure: string | null;
 }
 
 const pad = (v: string | number | null, width: number): string => String(v ?? '—').padStart(width);
@@ -100,6 +107,7 @@ async function replayAll(recordings: readonly string[], size: ModelSize, onRow: 
         reused: truth?.reused ?? 0,
         predictedMs: p?.expectedPrefillMs ?? null,
         actualMs: result.status === 200 ? result.ttftMs : null,
+        failure: result.status === 200 ? null : `HTTP ${result.status} ${result.error ?? ''}`.trim(),
       });
     }
   } finally {
@@ -114,32 +122,58 @@ async function replayAll(recordings: readonly string[], size: ModelSize, onRow: 
 const uncached = (r: Row): boolean => r.evaluated + r.reused > 0 && r.reused / (r.evaluated + r.reused) < UNCACHED_REUSE;
 const errorOf = (r: Row): number | null => (r.predictedMs === null || r.actualMs === null || r.actualMs <= 0 ? null : (r.predictedMs - r.actualMs) / r.actualMs);
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const why = engineUnavailable();
   if (why !== null) throw new Error(`engine: ${why}`);
   if (!isModelSize(sizeName)) throw new Error(`BENCH_PREDICTION_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
-  const judged: number[] = [];
-  console.log(`${sizeName} model, 1 slot, --rewrite ${rewrite}; prompt~ and reused~ are the proxy's estimates, eval and reused the engine's`);
-  console.log('recording                  call role      prompt~  reused~     eval   reused  predicted ms  actual ms   error  judged');
+  const maxMedian = limitFromEnv('BENCH_PREDICTION_MAX_MEDIAN_ERROR', 25);
+  // The worst call guards against a broken predictor, not a noisy one. The test model is 64 wide, so the shape
+  // overstates attention's share of its first long prompt (docs/in-flight.md): +327% and +442% were measured there.
+  const maxWorst = limitFromEnv('BENCH_PREDICTION_MAX_WORST_ERROR', sizeName === 'test' ? 900 : 200);
+  const out = recorder(commandLine('bench:prediction', 'BENCH_PREDICTION_'));
+  const judged: { readonly row: Row; readonly error: number; readonly signed: number }[] = [];
+  const problems: string[] = [];
+  out.log(`${sizeName} model, 1 slot, --rewrite ${rewrite}; prompt~ and reused~ are the proxy's estimates, eval and reused the engine's`);
+  out.log('recording                  call role      prompt~  reused~     eval   reused  predicted ms  actual ms   error  judged');
   let seen = 0;
   // A row as each call completes: a cold prompt on the bench model takes minutes.
   await replayAll(names, sizeName, (r) => {
+    const where = `${r.recording} call ${r.index + 1}`;
+    if (r.failure !== null) problems.push(`${where}: ${r.failure}`);
     const cold = uncached(r);
     const err = errorOf(r);
-    const judge = cold && seen >= RATE_CALLS && err !== null;
+    const judge = cold && seen >= RATE_CALLS;
     if (cold) seen++;
-    if (judge) judged.push(Math.abs(err));
-    console.log(
+    // A judged call without a prediction is a failure of the prediction, not a call to leave out.
+    if (judge && r.failure === null && err === null) problems.push(`${where}: the proxy announced no prediction for it`);
+    if (judge && err !== null) judged.push({ row: r, error: Math.abs(err), signed: err });
+    out.log(
       `${r.recording.padEnd(26)} ${pad(r.index + 1, 4)} ${r.role.padEnd(8)} ${pad(r.promptTokens, 8)} ${pad(r.predictedReused, 8)} ${pad(r.evaluated, 8)} ${pad(r.reused, 8)}` +
       ` ${pad(r.predictedMs, 13)} ${pad(r.actualMs === null ? null : Math.round(r.actualMs), 10)} ${pad(err === null ? null : `${(err * 100).toFixed(0)}%`, 7)}  ${judge ? 'yes' : cold ? 'rate' : 'cached'}`,
     );
   });
-  console.log('');
-  if (judged.length === 0) throw new Error('no uncached call after the first two: nothing to judge');
-  console.log(`prediction: median |error| ${(median(judged) * 100).toFixed(1)}% over ${judged.length} uncached calls (${sizeName} model; goal ≤ 25%)`);
+  out.log('');
+  if (judged.length === 0) problems.push('no uncached call after the first two: nothing to judge');
+  const targets: Target[] = judged.length === 0 ? [] : [
+    { name: 'median |error| of judged calls', value: median(judged.map((j) => j.error)) * 100, limit: maxMedian, unit: '%', lowerIsBetter: true, enforced: true, variable: 'BENCH_PREDICTION_MAX_MEDIAN_ERROR' },
+    { name: 'worst |error| of a judged call', value: Math.max(...judged.map((j) => j.error)) * 100, limit: maxWorst, unit: '%', lowerIsBetter: true, enforced: true, variable: 'BENCH_PREDICTION_MAX_WORST_ERROR' },
+  ];
+  const { lines, failures } = verdict(targets, problems);
+  for (const l of lines) out.log(l);
+  if (judged.length > 0) {
+    const worst = judged.reduce((w, j) => (j.error > w.error ? j : w));
+    out.log(
+      `prediction: median |error| ${(median(judged.map((j) => j.error)) * 100).toFixed(1)}%, worst ${worst.signed > 0 ? '+' : ''}${(worst.signed * 100).toFixed(0)}% ` +
+      `(${worst.row.recording} call ${worst.row.index + 1}), over ${judged.length} uncached calls (${sizeName} model; targets ≤ ${maxMedian}% and ≤ ${maxWorst}%)`,
+    );
+  }
+  const file = out.save();
+  if (file !== null) console.error(`bench:prediction: output kept in ${file}`);
+  for (const f of failures) console.error(`bench:prediction: ${f}`);
+  return failures.length === 0 ? 0 : 1;
 }
 
-main().catch((err: Error) => {
+main().then((code) => process.exit(code), (err: Error) => {
   console.error(err.message);
   process.exit(1);
 });

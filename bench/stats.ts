@@ -72,3 +72,48 @@ export function checkLine(c: Check): string {
   const verdict = passes(c) ? 'PASS' : c.enforced ? 'FAIL' : 'MISS';
   return `${verdict}  ${c.enforced ? 'target' : 'guide '}  ${c.name}: ${c.value.toFixed(3)} ${c.unit} (${c.lowerIsBetter ? '≤' : '≥'} ${c.limit} ${c.unit})`;
 }
+
+/** Median, lowest and highest of repeated measurements. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The spread of repeated measurements; a NaN among them is a failed measurement, not one to skip. */
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new Error(`no spread of ${JSON.stringify(values)}: a measurement is missing`);
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** A check a run must pass, with the environment variable that sets its limit. */
+export interface Target extends Check {
+  readonly variable: string;
+}
+
+/**
+ * A target's limit: the environment variable's value when it is set, else the
+ * default. A value that is not a number is an error, not the default.
+ */
+export function limitFromEnv(variable: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${variable} must be a number, not ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/**
+ * The verdict of a run: a line per target, then what failed. It fails when
+ * a target is missed or anything went wrong (`problems`: a failed call, a
+ * missing record), so no failure passes as a figure.
+ */
+export function verdict(targets: readonly Target[], problems: readonly string[]): { readonly lines: string[]; readonly failures: string[] } {
+  const lines = targets.map((t) => `${checkLine({ ...t, enforced: true })}  [${t.variable}]`);
+  const failures = [
+    ...problems.map((p) => `failed: ${p}`),
+    ...targets.filter((t) => !passes(t)).map((t) =>
+      `missed target ${t.name}: ${t.value.toFixed(3)} ${t.unit}, needs ${t.lowerIsBetter ? '≤' : '≥'} ${t.limit} ${t.unit} (set by ${t.variable})`),
+  ];
+  return { lines, failures };
+}

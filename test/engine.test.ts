@@ -7,10 +7,10 @@ import { describe, it, before, after } from 'node:test';
 import { engineUnavailable } from '../bench/engine/llama.js';
 import { startEngine, type RunningEngine } from '../bench/engine/open.js';
 import { renderPrompt } from '../bench/engine/render.js';
-import { fixRoutes, perfectBody, perfectReuse, replayRoute, withModel, type CallMeasure } from '../bench/engine/routes.js';
+import { clientBodies, fixSettings, replayRoute, routeName, routesFor, withModel, type CallMeasure, type SessionCall } from '../bench/engine/routes.js';
 import { replay, type ReplayResult } from '../bench/engine/replay.js';
 import { convertRequest, type MessagesBody } from '../bench/engine/convert.js';
-import { family, perfectReuses, type FamilyName } from '../bench/engine/families.js';
+import { family, perfectPrompt, perfectReuses, type FamilyName } from '../bench/engine/families.js';
 import type { EngineCall } from '../bench/engine/server.js';
 import { send, sseEvents } from './support/http-client.js';
 import { loadRecording } from './support/recordings.js';
@@ -60,19 +60,31 @@ describe('engine prompt rendering (Ollama anthropic.go + template.go collate)', 
 
 describe('perfect stabiliser reference', () => {
   it('drops only the billing block and keeps role:system messages in place', () => {
-    const body = perfectBody(JSON.stringify({
+    const prompt = perfectPrompt(family('template'), JSON.stringify({
       system: [{ type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.139.8cd; cch=f31a8;' }, { type: 'text', text: 'You are Claude.' }],
       messages: [{ role: 'user', content: 'hi' }, { role: 'system', content: 'reminder' }],
     }));
-    assert.deepEqual(body.system, [{ type: 'text', text: 'You are Claude.' }]);
-    assert.equal(renderPrompt(body), '<|im_start|>system\nYou are Claude.<|im_end|>\n<|im_start|>user\nhi\n\nreminder<|im_end|>\n<|im_start|>assistant\n');
+    assert.equal(prompt, '<|im_start|>system\nYou are Claude.<|im_end|>\n<|im_start|>user\nhi\n\nreminder<|im_end|>\n<|im_start|>assistant\n');
   });
 
-  it('names the fix routes for a recording by the kinds of call it holds', () => {
+  it('names the fixes for a recording by the kinds of call it holds, each measured without and through the proxy', () => {
     const roles = (...r: ('main' | 'side' | 'subagent')[]): { role: 'main' | 'side' | 'subagent' }[] => r.map((role) => ({ role }));
-    assert.deepEqual(fixRoutes(roles('main', 'main')), []);
-    assert.deepEqual(fixRoutes(roles('side', 'main')), ['side-model']);
-    assert.deepEqual(fixRoutes(roles('main', 'subagent', 'main')), ['slots-2', 'subagent-model']);
+    assert.deepEqual(fixSettings(roles('main', 'main')), []);
+    assert.deepEqual(fixSettings(roles('side', 'main')), ['side-model']);
+    assert.deepEqual(fixSettings(roles('main', 'subagent', 'main')), ['slots-2', 'subagent-model']);
+    assert.deepEqual(routesFor(roles('main', 'main')).map(routeName), ['direct', 'ideal', 'proxy']);
+    assert.deepEqual(routesFor(roles('side', 'main'), true).map(routeName), ['direct', 'ideal', 'proxy', 'proxy-off', 'direct+side-model', 'proxy+side-model']);
+  });
+
+  it("sends the client's half of a fix on every path, and the proxy's half only through it", () => {
+    const call = (role: 'main' | 'side' | 'subagent'): SessionCall => ({ t: 0, role, path: '/v1/messages', headers: {}, body: '{"model":"m","messages":[]}' });
+    const model = (c: SessionCall): string => (JSON.parse(c.body) as { model: string }).model;
+    const calls = [call('side'), call('main'), call('subagent')];
+    // Straight in, side calls go to a second model as the client's own setting sends them; through the proxy, --side-model does it.
+    assert.deepEqual(clientBodies(calls, { path: 'direct', setting: 'side-model' }).map(model), ['llm-cache-proxy-side:latest', 'm', 'm']);
+    assert.deepEqual(clientBodies(calls, { path: 'proxy', setting: 'side-model' }).map(model), ['m', 'm', 'm']);
+    assert.deepEqual(clientBodies(calls, { path: 'proxy', setting: 'subagent-model' }).map(model), ['m', 'm', 'llm-cache-proxy-side:latest']);
+    assert.deepEqual(clientBodies(calls, { path: 'direct', setting: 'slots-2' }), calls);
   });
 
   it('sends a recorded call for another model with every other byte as recorded', () => {
@@ -84,39 +96,55 @@ describe('perfect stabiliser reference', () => {
   });
 
   it('takes the longest prefix shared with any earlier call, keeping one token to evaluate', () => {
-    assert.equal(perfectReuse([[1, 2, 3], [9, 9], [1, 2, 3, 4]], 2), 3);
-    assert.equal(perfectReuse([[1, 2, 3], [1, 2, 3]], 1), 2);
-    assert.equal(perfectReuse([[1, 2, 3], [5]], 1), 0);
+    const reuse = (prompts: number[][]): number | undefined => perfectReuses(family('template'), prompts).at(-1);
+    assert.equal(reuse([[1, 2, 3], [9, 9], [1, 2, 3, 4]]), 3);
+    assert.equal(reuse([[1, 2, 3], [1, 2, 3]]), 2);
+    assert.equal(reuse([[1, 2, 3], [5]]), 0);
     // Only a template header in common (under 10% of the prompt): a new conversation, nothing to reuse.
-    assert.equal(perfectReuse([[1, 2, 3], [1, ...Array.from({ length: 20 }, (_, k) => k + 10)]], 1), 0);
+    assert.equal(reuse([[1, 2, 3], [1, ...Array.from({ length: 20 }, (_, k) => k + 10)]]), 0);
   });
 });
 
 describe('llama.cpp engine behind the proxy, replaying cc-2.1.139-bare-resume', { skip }, () => {
   const calls = loadRecording('cc-2.1.139-bare-resume').calls;
+  const options = { engine: { size: 'test' as const, contextSize: 8192 } };
   let direct: CallMeasure[];
+  let ideal: CallMeasure[];
   let proxied: CallMeasure[];
   let rewriteOff: CallMeasure[];
+  let expired: CallMeasure[];
+  const problems: string[] = [];
 
   before(async () => {
-    direct = await replayRoute(calls, 'direct', { size: 'test', contextSize: 8192 });
-    proxied = await replayRoute(calls, 'proxy', { size: 'test', contextSize: 8192 });
-    rewriteOff = await replayRoute(calls, 'proxy-off', { size: 'test', contextSize: 8192 });
+    const run = async (path: 'direct' | 'ideal' | 'proxy' | 'proxy-off', keepAliveMs?: number): Promise<CallMeasure[]> => {
+      const r = await replayRoute(calls, { path, setting: null }, { ...options, ...(keepAliveMs === undefined ? {} : { keepAliveMs }) });
+      problems.push(...r.problems);
+      return r.measures;
+    };
+    direct = await run('direct');
+    ideal = await run('ideal');
+    proxied = await run('proxy');
+    rewriteOff = await run('proxy-off');
+    // The recording's second call came 2.1 s after its first, its third 1.2 s after that.
+    expired = await run('proxy', 1500);
   });
 
-  it('answers every call', () => {
-    for (const m of [...direct, ...proxied, ...rewriteOff]) assert.equal(m.status, 200, m.error ?? '');
+  it('answers every call, and every call has its engine and proxy record', () => {
+    assert.deepEqual(problems, []);
+    for (const m of [...direct, ...ideal, ...proxied, ...rewriteOff]) assert.equal(m.status, 200, m.error ?? '');
   });
 
-  it('through the proxy, every resumed turn reuses exactly the tokens a perfect stabiliser could', () => {
-    for (const m of proxied.slice(1)) {
-      assert.ok(m.perfect > 1000, `call ${m.index}: a resumed turn shares its whole earlier prompt (${m.perfect} tokens)`);
-      assert.equal(m.reused, m.perfect, `call ${m.index}`);
-      assert.equal(m.loss, null);
+  it('through the proxy, and from the ideal client, every resumed turn reuses exactly the tokens a perfect stabiliser could', () => {
+    for (const route of [proxied, ideal]) {
+      for (const m of route.slice(1)) {
+        assert.ok(m.perfect > 1000, `call ${m.index}: a resumed turn shares its whole earlier prompt (${m.perfect} tokens)`);
+        assert.equal(m.reused, m.perfect, `call ${m.index}`);
+        assert.equal(m.loss, null);
+      }
     }
   });
 
-  it('direct, and through the proxy with --rewrite off, resumed turns lose everything after the billing line', () => {
+  it('direct, and through the proxy with --rewrite off, resumed turns lose everything after the billing line, and the engine record says so', () => {
     for (const route of [direct, rewriteOff]) {
       for (const m of route.slice(1)) {
         assert.ok(m.reused < 0.1 * m.perfect, `call ${m.index}: reused ${m.reused} of ${m.perfect}`);
@@ -124,6 +152,15 @@ describe('llama.cpp engine behind the proxy, replaying cc-2.1.139-bare-resume', 
         assert.equal(m.loss, 'billing-header');
       }
     }
+  });
+
+  it('unloads the model after a pause longer than the keep-alive, and names that loss, through the proxy as well', () => {
+    const [, second, third] = expired;
+    assert.equal(second!.reused, 0);
+    assert.equal(second!.loss, 'keep-alive-expired');
+    // The pause before the third call was shorter: the reloaded runner kept the second call's prompt.
+    assert.equal(third!.reused, third!.perfect);
+    assert.equal(third!.loss, null);
   });
 
   it("keeps the proxy's reuse estimate within 3 points of the engine's count", () => {
@@ -459,5 +496,22 @@ describe('llama.cpp engine: cc-2.1.332-thinking replayed direct, per family', { 
   it('template path: thinking is never printed, so the second prompt reuses the whole first turn', async () => {
     const { truth } = await measure('template');
     assert.ok(truth[2]!.reused >= truth[1]!.promptTokens, `reused ${truth[2]!.reused} of ${truth[1]!.promptTokens}`);
+  });
+});
+
+describe('llama.cpp engine: cc-2.1.332-countdown on qwen3.5, through the proxy as the CLI builds it', { skip }, () => {
+  const calls = loadRecording('cc-2.1.332-countdown').calls;
+  const options = { engine: { size: 'test' as const, contextSize: 27648, family: 'qwen3.5' as const } };
+
+  it('learns the renderer from the engine and re-reads no more than direct on any call', async () => {
+    const direct = await replayRoute(calls, { path: 'direct', setting: null }, options);
+    const proxied = await replayRoute(calls, { path: 'proxy', setting: null }, options);
+    assert.deepEqual([...direct.problems, ...proxied.problems], []);
+    // Folded as on the template path, each reminder would become a new user query and drop the reasoning
+    // before it: the proxy then re-read over a thousand tokens a call where direct re-read under 200.
+    proxied.measures.slice(1).forEach((m, i) => {
+      assert.ok(m.evaluated <= direct.measures[i + 1]!.evaluated, `call ${i + 2}: ${m.evaluated} evaluated through the proxy, ${direct.measures[i + 1]!.evaluated} direct`);
+      assert.equal(m.loss, null);
+    });
   });
 });

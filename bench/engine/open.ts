@@ -2,7 +2,7 @@
 // loaded when a name first asks for it), a runner per weights file, and the
 // Ollama-shaped HTTP server.
 import { statSync } from 'node:fs';
-import type { ModelEntry, ResolvedModel } from './catalog.js';
+import { resolveModel, type CatalogOptions, type ModelEntry, type ResolvedModel } from './catalog.js';
 import type { FamilyName } from './families.js';
 import { loadLlama, type LlamaModel, type Token } from './llama.js';
 import { ensureModel, type ModelSize } from './model.js';
@@ -41,6 +41,8 @@ export interface RunningEngine extends EngineServer {
   readonly loadMs: number;
   /** The default model's tokenizer, as the engine uses it on rendered prompts (every generated file shares it). */
   tokenize(text: string): Token[];
+  /** Unloads the runner of a model name's weights file, as Ollama's keep-alive expiry does (runners.ts). */
+  unload(name: string): Promise<boolean>;
 }
 
 /** Generated weights files, each loaded once and kept until the engine closes. */
@@ -83,13 +85,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     const file = weights.load(m.size, m.copy);
     return { bytes: statSync(await file.path).size, modelInfo: ollamaModelInfo((await file.model).fileInfo.metadata) };
   };
+  const catalog: CatalogOptions = {
+    size: options.size,
+    ...(options.family === undefined ? {} : { family: options.family }),
+    ...(options.models === undefined ? {} : { models: options.models }),
+  };
   const server = await startEngineServer({
     runners,
-    catalog: {
-      size: options.size,
-      ...(options.family === undefined ? {} : { family: options.family }),
-      ...(options.models === undefined ? {} : { models: options.models }),
-    },
+    catalog,
     fileOf: (m) => ({ key: m.fileKey, load: () => weights.load(m.size, m.copy).model, checkpoints: m.family.checkpoints }),
     describe,
     ...(options.host === undefined ? {} : { host: options.host }),
@@ -103,6 +106,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     port: server.port,
     calls: server.calls,
     tokenize: (text) => model.tokenize(text, false),
+    unload: (name) => runners.unload(resolveModel(catalog, name).fileKey),
     modelPath,
     modelBytes,
     loadMs,

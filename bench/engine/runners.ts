@@ -71,6 +71,20 @@ export class Runners {
       .map(([key, r]) => ({ name: r.name, key, contextSize: this.options.contextSize, expiresAt: new Date(r.lastMs + keepAlive) }));
   }
 
+  /**
+   * Unloads the runner of weights file `key`, as Ollama does once its
+   * keep-alive expires: its KV cache goes with it, and its next call loads it
+   * afresh. False when no runner is loaded for that file.
+   */
+  async unload(key: string): Promise<boolean> {
+    const runner = this.runners.get(key);
+    if (runner === undefined) return false;
+    this.runners.delete(key);
+    const engine = await runner.engine;
+    await this.serial.run(() => engine.dispose());
+    return true;
+  }
+
   async dispose(): Promise<void> {
     const all = [...this.runners.values()];
     this.runners.clear();

@@ -43,6 +43,8 @@ export interface EngineServerOptions {
 
 /** What the engine did for one /v1/messages call, in arrival order. */
 export interface EngineCall {
+  /** The answer's message id: what joins a call seen on the wire to this record. */
+  readonly id: string;
   /** The model name asked for. */
   readonly model: string;
   /** The runner that served it: its weights file. */
@@ -92,6 +94,7 @@ type Stop = 'max_tokens' | 'end_turn';
 
 /** One answer: the sampled pieces, the first `thinkingTokens` of them shown as the model's reasoning. */
 interface Answer {
+  readonly id: string;
   readonly model: string;
   readonly completion: Completion;
   readonly thinkingTokens: number;
@@ -118,7 +121,7 @@ async function* answerPieces(a: Answer): AsyncGenerator<{ kind: 'thinking' | 'te
 /** anthropic.go StreamConverter: message_start (estimated input), a thinking block, a text block, final usage. */
 async function stream(res: http.ServerResponse, a: Answer, closed: () => boolean): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  sse(res, 'message_start', { message: { id: messageId(), type: 'message', role: 'assistant', model: a.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: a.estimatedInput, output_tokens: 0 } } });
+  sse(res, 'message_start', { message: { id: a.id, type: 'message', role: 'assistant', model: a.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: a.estimatedInput, output_tokens: 0 } } });
   let index = -1;
   let open: 'thinking' | 'text' | null = null;
   let outputTokens = 0;
@@ -158,7 +161,7 @@ async function whole(res: http.ServerResponse, a: Answer): Promise<void> {
   }
   const content = [...(thinking === '' ? [] : [{ type: 'thinking', thinking }]), ...(text === '' ? [] : [{ type: 'text', text }])];
   sendJson(res, 200, {
-    id: messageId(), type: 'message', role: 'assistant', model: a.model, content,
+    id: a.id, type: 'message', role: 'assistant', model: a.model, content,
     stop_reason: step.value, stop_sequence: null, usage: { input_tokens: a.promptTokens, output_tokens: outputTokens },
   });
 }
@@ -197,12 +200,13 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
       if (prompt.tokens.length >= engine.contextSize) return sendError(res, 400, 'invalid_request_error', TOO_LONG);
       const limit = options.liveClient ?? Math.min(asked, cap);
       await engine.run(prompt.tokens, limit, (c) => {
+        const id = messageId();
         calls.push({
-          model: name, runner: model.fileKey, family: model.family.name, slot: c.slot, promptTokens: prompt.tokens.length,
+          id, model: name, runner: model.fileKey, family: model.family.name, slot: c.slot, promptTokens: prompt.tokens.length,
           evaluated: c.evaluated, reused: c.reused, droppedMessages: prompt.dropped, cutTokens: prompt.cut,
         });
         const answer: Answer = {
-          model: name,
+          id, model: name,
           completion: c,
           // Random weights never close `</think>`; the first half stands for the reasoning the parser would split off.
           thinkingTokens: prompt.think ? Math.floor(limit / 2) : 0,

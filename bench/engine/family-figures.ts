@@ -1,0 +1,114 @@
+// The per-family figures of the engine bench: for one model family (as
+// Ollama renders it), recorded sessions replayed direct, from the ideal client
+// and through the proxy with default settings, each call's reuse held against
+// what a perfect stabiliser could reuse on that family (families.ts
+// perfectCalls). Token counts only: they are the engine's own and the same on
+// any machine, so one run of each route is enough.
+import { trueReuse, type CallMeasure } from './routes.js';
+
+/** One recording replayed on one family along the three anchor routes. */
+export interface FamilySession {
+  readonly recording: string;
+  readonly direct: readonly CallMeasure[];
+  readonly ideal: readonly CallMeasure[];
+  readonly proxy: readonly CallMeasure[];
+}
+
+export interface FamilyFigures {
+  readonly family: string;
+  /** Σ reused ÷ Σ possible (possibleReuse) over every call, per route, 0..1 (reuse beyond it counts as perfect). */
+  readonly proxy: number;
+  readonly direct: number;
+  readonly ideal: number;
+  /** The lowest (proxy − direct) reuse ÷ perfect of any call, in points; negative when the proxy lost to direct. */
+  readonly worstVsDirect: number;
+  /** The same against the ideal client. */
+  readonly worstVsIdeal: number;
+  /** Largest |proxy estimate − engine truth| over every call through the proxy, in points; NaN when one is missing. */
+  readonly estimateError: number;
+  /** Where the lowest of the two worst calls is, for the reader. */
+  readonly worstAt: string;
+}
+
+type Counts = Pick<CallMeasure, 'evaluated' | 'reused' | 'perfect' | 'perfectPrompt'>;
+
+/**
+ * What a call could have reused of its own prompt: perfect's share of the
+ * perfect prompt, applied to the prompt this route sent. On `qwen3-coder`
+ * direct, the renderer drops the system messages a perfect stabiliser keeps,
+ * so its prompt is shorter and is held to the same share, not to more tokens
+ * than it has.
+ */
+export function possibleReuse(m: Counts): number {
+  return m.perfectPrompt === 0 ? 0 : (m.perfect * (m.evaluated + m.reused)) / m.perfectPrompt;
+}
+
+/** A call's reuse as a share of what was possible; null when nothing was (a session's first call). */
+export function callScore(m: Counts): number | null {
+  const possible = possibleReuse(m);
+  return possible === 0 ? null : Math.min(1, m.reused / possible);
+}
+
+function routeReuse(sessions: readonly FamilySession[], pick: (s: FamilySession) => readonly CallMeasure[]): number {
+  let reused = 0;
+  let perfect = 0;
+  for (const s of sessions) {
+    for (const m of pick(s)) {
+      const possible = possibleReuse(m);
+      reused += Math.min(m.reused, possible);
+      perfect += possible;
+    }
+  }
+  return perfect === 0 ? 1 : reused / perfect;
+}
+
+/**
+ * The worst call of the proxy against another route, call by call: the
+ * difference of their scores, where the call could reuse anything on either.
+ * Perfect is the same for both (it is the family's, from the recorded
+ * bodies), taken as a share of each route's own prompt.
+ */
+function worstAgainst(sessions: readonly FamilySession[], other: (s: FamilySession) => readonly CallMeasure[]): { points: number; at: string } {
+  let worst = { points: Number.POSITIVE_INFINITY, at: 'none' };
+  for (const s of sessions) {
+    s.proxy.forEach((m, i) => {
+      const mine = callScore(m);
+      const theirs = callScore(other(s)[i]!);
+      if (mine === null || theirs === null) return;
+      const points = (mine - theirs) * 100;
+      if (points < worst.points) worst = { points, at: `${s.recording} call ${i + 1}` };
+    });
+  }
+  return Number.isFinite(worst.points) ? worst : { points: 0, at: 'none' };
+}
+
+export function familyFigures(family: string, sessions: readonly FamilySession[]): FamilyFigures {
+  const vsDirect = worstAgainst(sessions, (s) => s.direct);
+  const vsIdeal = worstAgainst(sessions, (s) => s.ideal);
+  const errors = sessions.flatMap((s) => s.proxy.map((m) => (m.proxyEstimate === null ? Number.NaN : Math.abs(m.proxyEstimate - trueReuse(m)) * 100)));
+  return {
+    family,
+    proxy: routeReuse(sessions, (s) => s.proxy),
+    direct: routeReuse(sessions, (s) => s.direct),
+    ideal: routeReuse(sessions, (s) => s.ideal),
+    worstVsDirect: vsDirect.points,
+    worstVsIdeal: vsIdeal.points,
+    // A missing estimate is a failed measurement: NaN, never skipped.
+    estimateError: errors.length === 0 ? 0 : errors.some(Number.isNaN) ? Number.NaN : Math.max(...errors),
+    worstAt: vsIdeal.points < vsDirect.points ? `${vsIdeal.at} (vs ideal client)` : `${vsDirect.at} (vs direct)`,
+  };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const points = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+
+/** `family <name>: reuse through proxy <p>% of perfect, direct <d>%, ideal client <i>%, worst call vs direct <w> points; estimate error <e> points` */
+export function familyLine(f: FamilyFigures): string {
+  return `family ${f.family}: reuse through proxy ${pct(f.proxy)} of perfect, direct ${pct(f.direct)}, ideal client ${pct(f.ideal)}, ` +
+    `worst call vs direct ${points(f.worstVsDirect)} points; estimate error ${f.estimateError.toFixed(1)} points`;
+}
+
+/** How far the proxy fell below direct or the ideal client on its worst call, in points (0 when it never did). */
+export function pointsBelow(f: FamilyFigures): number {
+  return Math.max(0, -f.worstVsDirect, -f.worstVsIdeal);
+}

@@ -1,0 +1,196 @@
+// The engine bench's method, held to what it claims: the ideal client's bytes,
+// the replay's timing, loss causes read from what the engine did, and targets
+// that fail the run (with a real run of each bench whose target cannot be met).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { familyFigures, familyLine, pointsBelow } from '../bench/engine/family-figures.js';
+import { idealClientBody } from '../bench/engine/ideal-client.js';
+import { engineUnavailable } from '../bench/engine/llama.js';
+import { lossCause, type EngineEvent } from '../bench/engine/loss.js';
+import { planSession, replaySession } from '../bench/engine/replay.js';
+import type { CallMeasure } from '../bench/engine/routes.js';
+import { answerId } from '../bench/engine/tap.js';
+import { limitFromEnv, spread, verdict, type Target } from '../bench/stats.js';
+import { loadRecording } from './support/recordings.js';
+import { needsEngine } from './support/requirements.js';
+
+describe('ideal client: the bytes CLAUDE_CODE_ATTRIBUTION_HEADER=0 sends', () => {
+  it('drops the billing block and the comma that joined it, every other byte as recorded', () => {
+    const body = '{"model":"m","system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.139.8cd; cch=f31a8;"},{"type":"text","text":"You are Claude."}],"messages":[]}';
+    assert.equal(idealClientBody(body), '{"model":"m","system":[{"type":"text","text":"You are Claude."}],"messages":[]}');
+    assert.equal(idealClientBody('{"system":"x-anthropic-billing-header: a=1;\\nYou are Claude."}'), '{"system":"You are Claude."}');
+    assert.equal(idealClientBody('{"system":[{"type":"text","text":"You are Claude."}]}'), '{"system":[{"type":"text","text":"You are Claude."}]}');
+  });
+
+  it('on a real recording, removes exactly the billing block', () => {
+    const raw = loadRecording('cc-2.1.139-bare-resume').calls[0]!.body;
+    const ideal = idealClientBody(raw);
+    const system = (JSON.parse(raw) as { system: { text: string }[] }).system;
+    assert.deepEqual((JSON.parse(ideal) as { system: unknown }).system, system.slice(1));
+    assert.equal(raw.length - ideal.length, JSON.stringify(system[0]).length + 1);
+  });
+});
+
+describe('per-family figures', () => {
+  /** Calls of one session: [reused, perfect, estimate] each; evaluated makes each prompt 1,000 tokens. */
+  const calls = (...c: [number, number, number | null][]): CallMeasure[] => c.map(([reused, perfect, estimate], index) => ({
+    index, role: 'main', status: 200, error: null, ttftMs: 1, evaluated: 1000 - reused, reused, perfect, perfectPrompt: 1000,
+    proxyEstimate: estimate, proxyCause: null, proxyRemedy: null, loss: null,
+  }));
+
+  it('holds the proxy against direct and the ideal client call by call, against the family\'s perfect', () => {
+    const f = familyFigures('qwen3.5', [{
+      recording: 'r',
+      direct: calls([0, 0, null], [500, 900, null], [900, 900, null]),
+      ideal: calls([0, 0, null], [900, 900, null], [900, 900, null]),
+      proxy: calls([0, 0, 0], [900, 900, 0.9], [810, 900, 0.85]),
+    }]);
+    assert.equal(f.worstVsDirect.toFixed(6), '-10.000000');
+    assert.equal(f.worstVsIdeal.toFixed(6), '-10.000000');
+    assert.equal(pointsBelow(f).toFixed(6), '10.000000');
+    assert.equal(f.worstAt, 'r call 3 (vs direct)');
+    assert.equal(familyLine(f), 'family qwen3.5: reuse through proxy 95.0% of perfect, direct 77.8%, ideal client 100.0%, worst call vs direct -10.0 points; estimate error 4.0 points');
+  });
+
+  it("holds a shorter prompt (a renderer that drops system messages) to perfect's share, not its token count", () => {
+    const short = (reused: number, evaluated: number): CallMeasure => ({ ...calls([reused, 900, null])[0]!, index: 1, evaluated });
+    // Direct sent 800 tokens where the perfect prompt has 1,000: reusing 720 of them is perfect's 90%.
+    const f = familyFigures('qwen3-coder', [{ recording: 'r', direct: [calls([0, 0, null])[0]!, short(720, 80)], ideal: [calls([0, 0, null])[0]!, short(700, 100)], proxy: calls([0, 0, 0], [900, 900, 0.9]) }]);
+    assert.equal(f.direct, 1);
+    assert.equal(f.ideal.toFixed(4), (700 / 720).toFixed(4));
+    assert.equal(pointsBelow(f), 0);
+  });
+
+  it('counts reuse beyond perfect as perfect, and a missing estimate as a failed measurement', () => {
+    const f = familyFigures('qwen3-coder', [{ recording: 'r', direct: calls([0, 0, null], [990, 900, null]), ideal: calls([0, 0, null], [900, 900, null]), proxy: calls([0, 0, 0], [900, 900, null]) }]);
+    assert.equal(f.direct, 1);
+    assert.equal(pointsBelow(f), 0);
+    assert.ok(Number.isNaN(f.estimateError));
+  });
+
+  it("reads the answer's message id, streamed or whole, by which the tap finds the engine's record", () => {
+    assert.equal(answerId('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_abc123","type":"message"}}\n\n'), 'msg_abc123');
+    assert.equal(answerId('{"id":"msg_x9","type":"message","usage":{"input_tokens":5,"output_tokens":1}}'), 'msg_x9');
+    assert.equal(answerId('{"type":"error","error":{"type":"invalid_request_error"}}'), null);
+  });
+});
+
+describe('replay timing', () => {
+  it('sends calls recorded under 50 ms apart together, and waits for the answers before a later one', () => {
+    const steps = planSession([{ t: 0 }, { t: 198 }, { t: 943 }, { t: 943.9 }], 50);
+    assert.deepEqual(steps.map((s) => s.concurrent), [false, false, false, true]);
+    assert.ok(Math.abs(steps[3]!.delayMs - 0.9) < 1e-9);
+    assert.equal(steps[1]!.gapMs, 198);
+  });
+
+  it('over HTTP: a concurrent call reaches the server before the first is answered, a later one only after', async () => {
+    const events: string[] = [];
+    const server = http.createServer((req, res) => {
+      const id = String(req.headers['x-id']);
+      events.push(`arrive ${id}`);
+      req.resume();
+      setTimeout(() => {
+        events.push(`answer ${id}`);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      }, id === 'a' ? 150 : 10);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const call = (t: number, id: string): { t: number; path: string; headers: Record<string, string>; body: string } => ({ t, path: '/v1/messages', headers: { 'x-id': id }, body: '{}' });
+    const waited: number[] = [];
+    try {
+      const results = await replaySession(url, [call(0, 'a'), call(1, 'b'), call(400, 'c')], { concurrentMs: 50 }, async (i) => { waited.push(i); });
+      assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
+    } finally {
+      server.close();
+    }
+    assert.deepEqual(events, ['arrive a', 'arrive b', 'answer b', 'answer a', 'arrive c', 'answer c']);
+    assert.deepEqual(waited, [0, 2], 'the keep-alive hook runs only while the engine is idle');
+  });
+});
+
+describe('loss causes from the engine record', () => {
+  const served = (call: number, conversation: string, prompt: string, extra: Partial<Extract<EngineEvent, { kind: 'served' }>> = {}): EngineEvent => ({
+    kind: 'served', call, conversation, role: conversation === 'side' ? 'side' : 'main', runner: 'm', slot: 0, prompt, messagesAt: prompt.indexOf('USER'), inlineSystem: false, ...extra,
+  });
+  const billing = (cch: string): string => `<s>x-anthropic-billing-header: cc_version=2.1.139.8cd; cch=${cch};You are Claude.</s>USER hi`;
+
+  it('names what last held the slot: another conversation, an unload, or nothing', () => {
+    assert.equal(lossCause([served(0, 'main', 'A USER'), served(1, 'side', 'T USER'), served(2, 'main', 'A USER more')], 2), 'side-call-evicted-slot');
+    assert.equal(lossCause([served(0, 'main', 'A USER'), { kind: 'unloaded', runner: 'm' }, served(1, 'main', 'A USER more')], 2), 'keep-alive-expired');
+    // Another runner's unload, or another slot's call, is not this slot's history.
+    assert.equal(lossCause([served(0, 'main', 'A USER'), { kind: 'unloaded', runner: 'x' }, served(1, 'side', 'T', { slot: 1 }), served(2, 'main', 'A USER more')], 3), 'unexplained');
+    assert.equal(lossCause([served(0, 'side', 'T', { runner: 'x' }), served(1, 'main', 'A USER')], 1), 'empty-slot');
+  });
+
+  it('within one conversation, names the place its prompt first differs', () => {
+    assert.equal(lossCause([served(0, 'main', billing('f31a8')), served(1, 'main', billing('74e44'))], 1), 'billing-header');
+    const hoisted = (reminder: string): EngineEvent => served(1, 'main', `<s>You are Claude.${reminder}</s>USER hi`, { inlineSystem: true });
+    assert.equal(lossCause([hoisted(''), hoisted('\n\nreminder')], 1), 'system-reminder-hoisted');
+    // The same change with no role:system message in either body is not the template's doing.
+    assert.equal(lossCause([served(0, 'main', '<s>You are Claude.</s>USER hi'), served(1, 'main', '<s>You are Claude!</s>USER hi')], 1), 'unexplained');
+  });
+});
+
+describe('bench targets', () => {
+  const target = (value: number, limit: number): Target => ({ name: 'speedup', value, limit, unit: '×', lowerIsBetter: false, enforced: true, variable: 'BENCH_X' });
+
+  it('takes a limit from its variable, and refuses one that is not a number', () => {
+    assert.equal(limitFromEnv('BENCH_X', 2, {}), 2);
+    assert.equal(limitFromEnv('BENCH_X', 2, { BENCH_X: '1000' }), 1000);
+    assert.throws(() => limitFromEnv('BENCH_X', 2, { BENCH_X: 'fast' }), /BENCH_X must be a number/);
+  });
+
+  it('fails on a missed target or any problem, naming the variable', () => {
+    assert.deepEqual(verdict([target(5, 2)], []).failures, []);
+    assert.deepEqual(verdict([target(5, 1000)], []).failures, ['missed target speedup: 5.000 ×, needs ≥ 1000 × (set by BENCH_X)']);
+    assert.deepEqual(verdict([target(5, 2)], ['call 2: HTTP 500']).failures, ['failed: call 2: HTTP 500']);
+  });
+
+  it('refuses a spread with a failed measurement in it instead of skipping it', () => {
+    assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 });
+    assert.throws(() => spread([1, Number.NaN, 2]), /a measurement is missing/);
+  });
+});
+
+const skip = needsEngine(engineUnavailable());
+
+function runBench(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const file = fileURLToPath(new URL(`../bench/${script}`, import.meta.url));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [file], { env: { ...process.env, BENCH_RECORD: '', ...env }, timeout: 300_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+    });
+  });
+}
+
+describe('a bench whose target is missed exits 1 and names it', { skip }, () => {
+  it('bench:engine, quick, with BENCH_ENGINE_MIN_SPEEDUP=1000', async () => {
+    // One short recording for the per-family lines keeps this under a minute; the family code still runs on every family.
+    const { code, stdout, stderr } = await runBench('engine-bench.js', {
+      BENCH_ENGINE_QUICK: '1', BENCH_ENGINE_RUNS: '1', BENCH_ENGINE_MIN_SPEEDUP: '1000', BENCH_ENGINE_FAMILY_RECORDINGS: 'cc-2.1.139-bare-resume',
+    });
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /missed target speedup over direct, cc-2\.1\.139-bare-resume: [\d.]+ ×, needs ≥ 1000 × \(set by BENCH_ENGINE_MIN_SPEEDUP\)/);
+    const last = stdout.trimEnd().split('\n').at(-1)!;
+    assert.match(last, /^engine: resumed-turn first token direct [\d.]+ s \[[\d.]+–[\d.]+\], ideal client [\d.]+ s, through proxy [\d.]+ s \[[\d.]+–[\d.]+\], speedup [\d.]+x over direct, [\d.]+x over ideal client; token reuse through proxy 100\.0% \(default settings\); estimate error [\d.]+ points; runs 1$/);
+    assert.match(stdout, /loss at call 2 via direct: billing-header/);
+    for (const f of ['template', 'qwen3-coder', 'qwen3.5']) {
+      assert.match(stdout, new RegExp(`^family ${f.replace('.', '\\.')}: reuse through proxy [\\d.]+% of perfect, direct [\\d.]+%, ideal client [\\d.]+%, worst call vs direct [+-][\\d.]+ points; estimate error [\\d.]+ points$`, 'm'));
+    }
+  });
+
+  it('bench:prediction, quick, with BENCH_PREDICTION_MAX_MEDIAN_ERROR=-1', async () => {
+    const { code, stdout, stderr } = await runBench('prefill-prediction.js', {
+      BENCH_PREDICTION_QUICK: '1', BENCH_PREDICTION_RECORDINGS: 'cc-2.1.139-bare-resume', BENCH_PREDICTION_MAX_MEDIAN_ERROR: '-1',
+    });
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /missed target median \|error\| of judged calls: [\d.]+ %, needs ≤ -1 % \(set by BENCH_PREDICTION_MAX_MEDIAN_ERROR\)/);
+    assert.match(stdout, /prediction: median \|error\| [\d.]+%, worst [+-]?\d+% \(cc-2\.1\.139-bare-resume call 3\), over 1 uncached calls/);
+  });
+});
