@@ -21,10 +21,12 @@
 //   BENCH_ENGINE_REWRITE_OFF=1    also the route through the proxy with `--rewrite off`
 //   BENCH_ENGINE_FAMILIES=a,b     the families of the per-family lines (default: all)
 //   BENCH_ENGINE_FAMILY_RECORDINGS=a,b  their recordings (default: the 2.1.332 sessions; quick: max-output-thinking, countdown)
+//   BENCH_ENGINE_WARM_START=0     leave out the warm-start scenario (bench/warm-start.ts)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
-// BENCH_ENGINE_MAX_FAMILY_BELOW.
+// BENCH_ENGINE_MAX_FAMILY_BELOW, BENCH_ENGINE_MIN_WARM_SPEEDUP, BENCH_ENGINE_MAX_WARM_VS_RESUMED (bench model only),
+// BENCH_ENGINE_MAX_INTERRUPTED_RATIO.
 import { FAMILY_NAMES, isFamilyName, type FamilyName } from './engine/families.js';
 import { familyFigures, familyLine, pointsBelow, possibleReuse, type FamilyFigures, type FamilySession } from './engine/family-figures.js';
 import { engineUnavailable } from './engine/llama.js';
@@ -36,6 +38,7 @@ import {
 } from './engine/routes.js';
 import { commandLine, recorder, type Recorder } from './record.js';
 import { limitFromEnv, median, spread, verdict, type Spread, type Target } from './stats.js';
+import { measureWarmStart, warmStartLine, type WarmStartFigures } from './warm-start.js';
 import { loadRecording, RECORDING_NAMES } from '../test/support/recordings.js';
 
 const env = process.env;
@@ -44,6 +47,8 @@ const sizeName = env['BENCH_ENGINE_MODEL'] ?? (quick ? 'test' : 'bench');
 const slots = Number(env['BENCH_ENGINE_SLOTS'] ?? '1');
 const threads = Number(env['BENCH_ENGINE_THREADS'] ?? '2');
 const runs = Number(env['BENCH_ENGINE_RUNS'] ?? '3');
+/** The warm-start scenario (bench/warm-start.ts); BENCH_ENGINE_WARM_START=0 leaves it out. */
+const warmStart = env['BENCH_ENGINE_WARM_START'] !== '0';
 const keepAliveMs = Number(env['BENCH_ENGINE_KEEP_ALIVE_S'] ?? '300') * 1000;
 const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : [...RECORDING_NAMES]);
 const rewriteOff = env['BENCH_ENGINE_REWRITE_OFF'] === '1';
@@ -295,6 +300,19 @@ function familyTargets(perFamily: readonly FamilyFigures[]): Target[] {
   ];
 }
 
+/**
+ * Warm start's own targets. Against the resumed turn only on the bench model:
+ * the test model's per-call overhead (loading a context, sampling) outweighs
+ * its prefill, so a few dozen tokens cost it as much as a turn.
+ */
+function warmStartTargets(w: WarmStartFigures): Target[] {
+  return [
+    { name: 'warm start: new session\'s first token, speedup over direct', value: w.firstToken.direct.median / w.firstToken.warm.median, limit: limitFromEnv('BENCH_ENGINE_MIN_WARM_SPEEDUP', 10), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_WARM_SPEEDUP', enforced: true },
+    { name: 'warm start: new session\'s first token against a resumed turn\'s', value: w.firstToken.warm.median / w.resumed.median, limit: limitFromEnv('BENCH_ENGINE_MAX_WARM_VS_RESUMED', 1.5), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_WARM_VS_RESUMED', enforced: sizeName === 'bench' },
+    { name: 'warm start: a call during a warm-up against the same call without warm start', value: w.firstToken['warm-interrupted'].median / w.firstToken.proxy.median, limit: limitFromEnv('BENCH_ENGINE_MAX_INTERRUPTED_RATIO', 1.1), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_INTERRUPTED_RATIO', enforced: true },
+  ];
+}
+
 async function main(): Promise<number> {
   const why = engineUnavailable();
   if (why !== null) throw new Error(`engine: ${why}`);
@@ -315,11 +333,13 @@ async function main(): Promise<number> {
     const figures = await measureFamily(out, f, sizeName, problems);
     if (figures !== null) perFamily.push(figures);
   }
+  const warm = warmStart ? await measureWarmStart({ size: sizeName, threads }, runs, (line) => out.log(line), problems) : null;
   for (const r of results) out.log(headline(r, `recording ${r.name}`));
   for (const f of perFamily) out.log(familyLine(f));
+  if (warm !== null) out.log(warmStartLine(warm));
   const head = results.find((r) => r.name === headlineName);
   if (head === undefined) problems.push(`the headline recording ${headlineName} gave no figures`);
-  const { lines, failures } = head === undefined ? verdict([], problems) : verdict([...targets(results, head), ...familyTargets(perFamily)], problems);
+  const { lines, failures } = head === undefined ? verdict([], problems) : verdict([...targets(results, head), ...familyTargets(perFamily), ...(warm === null ? [] : warmStartTargets(warm))], problems);
   for (const l of lines) out.log(l);
   out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min; the final line is ${headlineName}`);
   if (head !== undefined) out.log(headline(head, 'engine'));

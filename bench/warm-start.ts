@@ -23,6 +23,7 @@ import { family, libraryFamily, perfectPrompt } from './engine/families.js';
 import { replay, type ReplayCall, type ReplayResult } from './engine/replay.js';
 import { commonPrefixLength } from './engine/slots.js';
 import { loadRecording } from '../test/support/recordings.js';
+import { spread, type Spread } from './stats.js';
 
 export const WARM_ROUTES = ['direct', 'proxy', 'warm', 'warm-interrupted'] as const;
 export type WarmRoute = (typeof WARM_ROUTES)[number];
@@ -45,6 +46,8 @@ export interface WarmStartRun {
   readonly resumedMs: readonly number[];
   /** The warm-up that ran, if one did. */
   readonly warmUp: WarmUpRecord | null;
+  /** Tokens the two sessions' first prompts share on this engine (the static prefix). */
+  readonly staticPrefixTokens: number;
 }
 
 export interface WarmStartOptions {
@@ -139,11 +142,49 @@ export async function runWarmStart(route: WarmRoute, options: WarmStartOptions):
     // The user's call is the last the engine served (a cancelled warm-up may be logged before it).
     const truth = engine.calls.slice(before).at(-1);
     if (truth === undefined) throw new Error('the engine has no record of session B\'s first call');
-    return { route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, resumedMs, warmUp };
+    return { route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, resumedMs, warmUp, staticPrefixTokens: staticPrefixTokens(engine) };
   } finally {
     await stop();
     await engine.close();
     // The monitor's last timers are unref'd; give the sockets a moment to close before the next engine.
     await sleep(50);
   }
+}
+
+export interface WarmStartFigures {
+  /** Median first token of session B's first call per route, seconds, with min and max. */
+  readonly firstToken: Readonly<Record<WarmRoute, Spread>>;
+  /** Median first token of a resumed turn through the proxy, seconds. */
+  readonly resumed: Spread;
+  readonly staticPrefixTokens: number;
+}
+
+/** Every route `runs` times, interleaved, each into a fresh engine. A failed run is a problem, never a skipped figure. */
+export async function measureWarmStart(
+  options: WarmStartOptions, runs: number, log: (line: string) => void, problems: string[],
+): Promise<WarmStartFigures | null> {
+  const byRoute = new Map<WarmRoute, WarmStartRun[]>(WARM_ROUTES.map((r) => [r, []]));
+  for (let run = 1; run <= runs; run++) {
+    for (const route of WARM_ROUTES) {
+      try {
+        const r = await runWarmStart(route, options);
+        byRoute.get(route)!.push(r);
+        const warm = r.warmUp === null ? '' : `; warm-up (${r.warmUp.trigger}) ${r.warmUp.outcome} after ${((r.warmUp.durationMs ?? 0) / 1000).toFixed(2)} s`;
+        log(`warm start run ${run} ${route.padEnd(16)} new-session first token ${(r.firstTokenMs / 1000).toFixed(2).padStart(7)} s, reused ${r.reused} of ${r.reused + r.evaluated} tokens${warm}`);
+      } catch (error) {
+        problems.push(`warm start, ${route}, run ${run}: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (WARM_ROUTES.some((r) => byRoute.get(r)!.length !== runs)) return null;
+  const seconds = (runs_: readonly WarmStartRun[]): Spread => spread(runs_.map((r) => r.firstTokenMs / 1000));
+  const firstToken = Object.fromEntries(WARM_ROUTES.map((r) => [r, seconds(byRoute.get(r)!)])) as Record<WarmRoute, Spread>;
+  const resumed = spread([...byRoute.get('proxy')!, ...byRoute.get('warm')!].flatMap((r) => r.resumedMs.map((ms) => ms / 1000)));
+  return { firstToken, resumed, staticPrefixTokens: byRoute.get('direct')![0]!.staticPrefixTokens };
+}
+
+export function warmStartLine(f: WarmStartFigures): string {
+  const s = (x: Spread): string => `${x.median.toFixed(2)} s`;
+  return `warm start: new-session first token direct ${s(f.firstToken.direct)}, through proxy ${s(f.firstToken.proxy)}, `
+    + `with warm start ${s(f.firstToken.warm)}, resumed turn ${s(f.resumed)}; static prefix ${f.staticPrefixTokens} tokens`;
 }
