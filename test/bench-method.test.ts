@@ -173,7 +173,7 @@ describe('a bench whose target is missed exits 1 and names it', { skip }, () => 
   it('bench:engine, quick, with BENCH_ENGINE_MIN_SPEEDUP=1000', async () => {
     // One short recording for the per-family lines keeps this under a minute; the family code still runs on every family.
     const { code, stdout, stderr } = await runBench('engine-bench.js', {
-      BENCH_ENGINE_QUICK: '1', BENCH_ENGINE_RUNS: '1', BENCH_ENGINE_MIN_SPEEDUP: '1000', BENCH_ENGINE_FAMILY_RECORDINGS: 'cc-2.1.139-bare-resume',
+      BENCH_ENGINE_QUICK: '1', BENCH_ENGINE_RUNS: '1', BENCH_ENGINE_WARM_START: '0', BENCH_ENGINE_MIN_SPEEDUP: '1000', BENCH_ENGINE_FAMILY_RECORDINGS: 'cc-2.1.139-bare-resume',
     });
     assert.equal(code, 1, stderr);
     assert.match(stderr, /missed target speedup over direct, cc-2\.1\.139-bare-resume: [\d.]+ ×, needs ≥ 1000 × \(set by BENCH_ENGINE_MIN_SPEEDUP\)/);

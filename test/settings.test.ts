@@ -48,7 +48,7 @@ describe('schema and defaults', () => {
       schemaVersion: 2, port: 11435, host: '127.0.0.1', target: 'http://127.0.0.1:11434', rewrite: 'drop', inlineSystem: 'fold', bare: false,
       model: 'qwen3-coder:30b', subagentModel: '', contextTokens: 0, shell: 'auto', keepModelLoaded: false, launchAtLogin: false, proxyEnabled: true,
       cacheUsage: true, slots: 1, sideModel: '', maxBodyBytes: 64 * 1024 * 1024, token: '', allowOrigins: [], logLevel: 'info', promptExcerpts: false,
-      backend: 'auto', router: 'none', affinityHeaders: [], upstreamAuth: '',
+      backend: 'auto', router: 'none', affinityHeaders: [], upstreamAuth: '', warm: 'auto',
     });
     assert.equal(DEFAULT_SETTINGS.schemaVersion, CURRENT_SCHEMA_VERSION);
     assert.deepEqual(validateSettings(DEFAULT_SETTINGS), { ok: true, errors: [] });
