@@ -301,17 +301,17 @@ function familyTargets(perFamily: readonly FamilyFigures[]): Target[] {
 }
 
 /**
- * Warm start's own targets. Against the resumed turn only on the bench model:
- * the test model's per-call overhead (a context, sampling) outweighs its
- * prefill, so there a few dozen tokens cost as much as a whole turn and the
- * ratio says nothing of warm start. A call during a warm-up does the same work
+ * Warm start's own targets. Against the resumed turn only on the bench model,
+ * and 10× over direct there (4× on the test model): the test model's per-call
+ * overhead (a context, sampling) outweighs its prefill, so there a few dozen
+ * tokens cost as much as a whole turn and its ratios say little of warm start. A call during a warm-up does the same work
  * as the same call without warm start (the engine finishes the batch it is in,
  * and the call then reuses it), so that ratio is 1 within the spread of the
  * runs, which on a shared 2-core machine is about a fifth.
  */
 function warmStartTargets(w: WarmStartFigures): Target[] {
   return [
-    { name: 'warm start: new session\'s first token, speedup over direct', value: w.firstToken.direct.median / w.firstToken.warm.median, limit: limitFromEnv('BENCH_ENGINE_MIN_WARM_SPEEDUP', 10), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_WARM_SPEEDUP', enforced: true },
+    { name: 'warm start: new session\'s first token, speedup over direct', value: w.firstToken.direct.median / w.firstToken.warm.median, limit: limitFromEnv('BENCH_ENGINE_MIN_WARM_SPEEDUP', sizeName === 'bench' ? 10 : 4), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_WARM_SPEEDUP', enforced: true },
     ...(sizeName === 'bench' ? [{ name: 'warm start: new session\'s first token against a resumed turn\'s', value: w.firstToken.warm.median / w.resumed.median, limit: limitFromEnv('BENCH_ENGINE_MAX_WARM_VS_RESUMED', 1.5), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_WARM_VS_RESUMED', enforced: true }] : []),
     { name: 'warm start: a call during a warm-up against the same call without warm start', value: w.firstToken['warm-interrupted'].median / w.firstToken.proxy.median, limit: limitFromEnv('BENCH_ENGINE_MAX_INTERRUPTED_RATIO', 1.25), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_INTERRUPTED_RATIO', enforced: true },
   ];
