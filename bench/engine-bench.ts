@@ -235,12 +235,14 @@ const estimateError = (r: RecordingResult): number => Math.max(...r.all.flatMap(
 /**
  * The targets. Speedups are ratios of medians of the headline recording;
  * reuse and estimate error are the engine's own counts, so they hold on any
- * machine and are held on every recording.
+ * machine and are held on every recording. On the test model a resumed turn
+ * takes a few hundredths of a second either way, so its speedup floor (1.5×)
+ * only guards against losing the reuse; the bench model's is 2×.
  */
 function targets(results: readonly RecordingResult[], head: RecordingResult): Target[] {
   const fixes = results.flatMap((r) => r.all.filter((f) => f.route.path === 'proxy' && f.route.setting !== null));
   return [
-    { name: `speedup over direct, ${head.name}`, value: head.direct.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP', 2), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP', enforced: true },
+    { name: `speedup over direct, ${head.name}`, value: head.direct.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP', sizeName === 'bench' ? 2 : 1.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP', enforced: true },
     // The ideal client reuses what the proxy does on a resume; below 1 is then the hop and the machine's noise.
     { name: `speedup over ideal client, ${head.name}`, value: head.ideal.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP_IDEAL', 0.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP_IDEAL', enforced: true },
     { name: `token reuse through proxy (default settings), ${head.name}`, value: head.proxy.reuse * 100, limit: limitFromEnv('BENCH_ENGINE_MIN_REUSE', 99), unit: '%', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_REUSE', enforced: true },

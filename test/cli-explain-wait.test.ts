@@ -4,6 +4,7 @@
 // to predict from, since a load is not a prefill; the third is predicted.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { ProxyStatus } from '../main/core/wire/types.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,8 +38,8 @@ test('--explain prints predicted against actual prefill at the first token of a 
       }
     };
     const url = (await until(/listening on (http:\/\/\S+)/))[1]!;
-    // The proxy's look at the backend, which tells it no model is loaded yet.
-    while (!standin.requests.some((r) => r.url === '/api/ps')) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The proxy's first look at the backend, finished (lists and /api/show included), which tells it no model is loaded yet.
+    while ((JSON.parse((await send(url, { path: '/_proxy/status' })).text) as ProxyStatus).backend?.status !== 'up') await new Promise((resolve) => setTimeout(resolve, 20));
     const turn = (n: number) => send(url, {
       method: 'POST', path: '/v1/messages?beta=true', headers: { 'content-type': 'application/json', 'x-claude-code-session-id': DEFAULT_SESSION_ID },
       // The rewrite is off and each turn's billing line differs: every turn re-reads the whole prompt.

@@ -163,26 +163,22 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
     const watch = new BackendWatch({ proxy, backend, fetch: this.#fetch, clock: this.#clock, model });
     const monitor = watch.monitor;
     monitor.followLoadedModels(this.#followLoaded);
-    const onFound = (line: string): boolean => this.emit('found', line);
-    const onNotice = (message: string): boolean => this.emit('notice', message);
-    const onUp = (state: BackendState): boolean => this.emit('up', state);
-    const onDown = (state: BackendState): boolean => this.emit('down', state);
-    const onChanged = (state: BackendState): boolean => this.emit('changed', state);
-    const onChecked = (state: BackendState): boolean => this.emit('checked', state);
-    watch.on('found', onFound);
-    watch.on('notice', onNotice);
-    monitor.on('up', onUp);
-    monitor.on('down', onDown);
-    monitor.on('changed', onChanged);
-    monitor.on('checked', onChecked);
-    this.#detach = () => {
-      watch.off('found', onFound);
-      watch.off('notice', onNotice);
-      monitor.off('up', onUp);
-      monitor.off('down', onDown);
-      monitor.off('changed', onChanged);
-      monitor.off('checked', onChecked);
-    };
+    // Passed on from whichever watch is current, and taken off it when another replaces it.
+    const relays = [
+      relay(watch, 'found', (line: string) => this.emit('found', line)),
+      relay(watch, 'notice', (message: string) => this.emit('notice', message)),
+      ...(['up', 'down', 'changed', 'checked'] as const).map((event) => relay(monitor, event, (state: BackendState) => this.emit(event, state))),
+    ];
+    this.#detach = () => relays.forEach((off) => off());
     return watch;
   }
+}
+
+/** Listens to `event` on `source`; returns the function that stops listening. */
+function relay<A extends unknown[]>(
+  source: { on(event: string, listener: (...args: A) => void): unknown; off(event: string, listener: (...args: A) => void): unknown },
+  event: string, listener: (...args: A) => void,
+): () => void {
+  source.on(event, listener);
+  return () => void source.off(event, listener);
 }
