@@ -11,7 +11,8 @@ import { MAIN_MODEL, titleRequest } from './support/side-call-bodies.js';
 import { loadRecording, RECORDING_NAMES } from './support/recordings.js';
 import { startLlamaServerStandin } from './support/llama-server-standin.js';
 import { createProxy } from '../main/core/proxy/server.js';
-import { formatExplainLine, isSideCall, startsUserTurn } from '../main/core/diagnostics/index.js';
+import { formatExplainLine, startsUserTurn } from '../main/core/diagnostics/index.js';
+import { isSideCall } from '../main/core/rewrite/side-call.js';
 import type { CallRecord, ProxyStatus } from '../main/core/wire/types.js';
 import type { RequestLogEntry } from '../main/core/proxy/types.js';
 

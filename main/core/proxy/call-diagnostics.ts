@@ -11,7 +11,7 @@ import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
-import { isSideCall } from '../diagnostics/side-call.js';
+import { isSideCall } from '../rewrite/side-call.js';
 import type { Bust, BustCause, CallRecord, ContextOverflow } from '../wire/types.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';

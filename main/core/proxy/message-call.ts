@@ -2,6 +2,7 @@
 // forwarded, what the rewrite did, and the timings the diagnostics need.
 import type { IncomingMessage } from 'node:http';
 import type { MemberSpan } from '../rewrite/json-scan.js';
+import type { RewriteRule } from '../rewrite/types.js';
 import type { ObservedUsage } from './usage.js';
 
 export interface MessageCall {
@@ -13,7 +14,7 @@ export interface MessageCall {
   /** Where the body's top-level members lie, when the rewrite read it; null when it did not. */
   readonly members: readonly MemberSpan[] | null;
   readonly rewritten: boolean;
-  readonly rule: string | null;
+  readonly rules: readonly RewriteRule[];
   firstContentAt: number | null;
   readonly observed: ObservedUsage;
 }

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { joinPieces, rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
+import { joinPieces, rewriteRequestBody, rulesLabel, ScanMemo, sideModelMissing } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, PromptFamily, UpstreamError } from '../wire/types.js';
@@ -19,7 +19,6 @@ import { expectsContinue, sendContinue } from './expect-continue.js';
 import { ClientTimeouts, DEFAULT_CLIENT_TIME_LIMITS } from './client-timeouts.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
-import { routeSideCall, sideModelMissing } from './side-model.js';
 import { InFlightCalls } from './in-flight.js';
 import { IdleCollector } from './idle-collect.js';
 import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
@@ -295,20 +294,23 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem, familyOf: this.familyOf });
     const countTokens = isCountTokensPath(req.path);
-    const sideModel = this.options.sideModel;
-    const routed = sideModel && !countTokens ? routeSideCall(result.pieces, result.members, sideModel, this.scanMemo) : null;
+    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, {
+      inlineSystem: this.inlineSystem,
+      familyOf: this.familyOf,
+      // count_tokens is answered without a prefill: no cache to keep apart.
+      ...(countTokens ? {} : { sideModel: this.options.sideModel }),
+    });
     const exchange = this.exchanges.get(req);
     if (exchange) exchange.bytesIn = raw.length;
     const call: MessageCall = {
       startedAt: exchange?.startedAt ?? performance.now(),
       path: req.path,
       countTokens,
-      pieces: routed?.pieces ?? result.pieces,
-      members: routed?.members ?? result.members,
-      rewritten: result.changed || routed !== null,
-      rule: routed === null ? result.rule : [result.rule, 'side-model'].filter(Boolean).join(','),
+      pieces: result.pieces,
+      members: result.members,
+      rewritten: result.changed,
+      rules: result.rules,
       firstContentAt: null,
       observed: { inputTokens: null, outputTokens: null },
     };
@@ -364,7 +366,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private finishExchange(req: http.IncomingMessage, res: http.ServerResponse, exchange: Exchange): void {
     this.idle.activity();
     const call = callOf(req);
-    if (call?.rule?.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
+    if (call?.rules.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
     const skipped = call ? this.diagnostics.skipped(call) : null;
     if (skipped !== null && !exchange.note) exchange.note = skipped;
     const entry: RequestLogEntry = {
@@ -377,7 +379,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       // Forwarded bodies are counted as they stream; the proxy's own answers (errors, status) state their length.
       bytesOut: exchange.bytesOut || Number(res.getHeader('content-length') ?? 0) || 0,
       rewritten: call?.rewritten ?? false,
-      rule: call?.rule ?? null,
+      rule: call ? rulesLabel(call.rules) : null,
       ...(exchange.note ? { note: exchange.note } : {}),
       ...(exchange.upstreamErrors ? { upstreamErrors: exchange.upstreamErrors } : {}),
     };
