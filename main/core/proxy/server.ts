@@ -9,8 +9,7 @@ import { joinPieces, rewriteRequestBody, rulesLabel, ScanMemo, sideModelMissing 
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, PromptFamily, UpstreamError } from '../wire/types.js';
-import { prefillRate } from '../wait/prefill-rate.js';
-import { predictPrefillMs } from '../wait/predict.js';
+import { predictCallWait } from '../wait/call-wait.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
@@ -323,16 +322,10 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
 
   /** Runs once the body is upstream: predicts the wait and tells the feed the call started. */
   private announce(call: MessageCall): void {
-    const predicted = this.diagnostics.predict(call);
-    if (predicted && this.calls.id(call) !== null) {
-      const backend = this.options.backendInfo?.(predicted.model) ?? { loaded: null, contextTokens: null, contextCost: null };
-      const rate = prefillRate(this.log.recentCalls(), predicted.model, backend.contextCost);
-      this.calls.predicted(call, {
-        ...predicted,
-        expectedPrefillMs: predictPrefillMs(predicted.promptTokens, predicted.reusedTokens, rate),
-        loadingModel: backend.loaded === false,
-        contextTokens: backend.contextTokens,
-      });
+    const estimate = this.diagnostics.predict(call);
+    if (estimate && this.calls.id(call) !== null) {
+      const backend = this.options.backendInfo?.(estimate.model) ?? { loaded: null, contextTokens: null, contextCost: null };
+      this.calls.predicted(call, { ...estimate, ...predictCallWait(estimate, this.log.recentCalls(), backend), contextTokens: backend.contextTokens });
     }
     this.emitInFlight('call-start', call);
   }
