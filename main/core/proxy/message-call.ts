@@ -1,8 +1,8 @@
 // A Messages API call (/v1/messages or its count_tokens) as the proxy follows
 // it, from its rewritten body to its CallRecord: the bytes forwarded, what the
 // rewrite did, the usage and timings seen in the answer, what the diagnostics
-// read of it, and its entry among the calls in flight. The exchange that
-// carries it (exchange.ts) makes it once the body is read and rewritten.
+// read of it, and its entry among the calls in flight. The server sets it on
+// the request's exchange (exchange.ts) once the body is read and rewritten.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MemberSpan } from '../rewrite/json-scan.js';
 import type { RewriteMode, RewriteResult, RewriteRule } from '../rewrite/types.js';
