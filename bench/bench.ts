@@ -1,7 +1,7 @@
 // npm run bench: the proxy against a direct connection, in one run, on this
 // machine. Everything is reported as medians over several rounds and as
 // ratios paired by round, because absolute times on a shared 2-core machine
-// mean little. The targets from the issues are checked here, not in the
+// mean little. The performance targets are checked here, not in the
 // tests. Only a target that holds on a loaded shared machine is enforced
 // (BENCH_STRICT=1 fails the run when it is missed): streaming throughput at a
 // local model's pace, through the proxy ÷ through plain Express +
@@ -299,7 +299,7 @@ async function measureAtStressPace(routes: Routes & { framework: string }, messa
     const added = new Map([...latency].map(([name, { total }]) => [name, total - d.total]));
     const floors = referenceNote(added, (ms) => `+${ms.toFixed(2)} ms`);
     console.log(`  ${label.padEnd(30)} direct ${d.total.toFixed(2)} ms   proxy ${p.total.toFixed(2)} ms   added ${(p.total - d.total).toFixed(2)} ms   first byte +${(p.firstByte - d.firstByte).toFixed(2)} ms${floors}`);
-    // Issue 11: no absolute latency target; the proxy stays within 1 ms of the stack it is built on.
+    // No absolute latency target (a shared machine's times swing): the proxy stays within 1 ms of the stack it is built on.
     checks.push({ name: `${label}: latency beyond plain Express + hpm`, value: p.total - f.total, limit: 1, unit: 'ms', lowerIsBetter: true, enforced: false });
     if (label.includes('streaming')) checks.push({ name: `${label}: first SSE byte beyond plain Express + hpm`, value: p.firstByte - f.firstByte, limit: 1, unit: 'ms', lowerIsBetter: true, enforced: false });
   }

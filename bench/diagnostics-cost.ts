@@ -5,7 +5,7 @@
 // the parser hold the previous turn.
 import { CacheTracker } from '../main/core/diagnostics/tracker.js';
 import { renderPrompt } from '../main/core/diagnostics/render.js';
-import { parseBodyBytes } from '../main/core/diagnostics/body-text.js';
+import { parseBodyBytes } from '../main/core/rewrite/body-bytes.js';
 import { BodyParser } from '../main/core/diagnostics/body-parser.js';
 import { rewriteRequestBody, type RewriteResult } from '../main/core/rewrite/index.js';
 import type { BenchBody } from './bodies.js';

@@ -1,5 +1,5 @@
 // `npm run bench:prediction`: holds the proxy's predicted prefill (the
-// `expectedPrefillMs` of its in-flight entry, issue 16) against the time to
+// `expectedPrefillMs` of its in-flight entry) against the time to
 // first token a client measures on a real llama.cpp engine. Recorded Claude
 // Code sessions are replayed through the proxy into a fresh engine; the error
 // is reported per call, and as the median and the worst over uncached calls

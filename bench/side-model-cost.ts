@@ -2,7 +2,6 @@
 // side call (it reads the `tools` member the rewrite's scan located, or scans
 // with the memo), and rerouting a title call (a small parse and one splice).
 import { rewriteRequestBody, ScanMemo } from '../main/core/rewrite/index.js';
-import { routeSideCall } from '../main/core/proxy/side-model.js';
 import { conversation, fullBody } from '../test/support/claude-code-bodies.js';
 import { titleRequest } from '../test/support/side-call-bodies.js';
 import { timePerCall } from './stats.js';
@@ -23,16 +22,13 @@ export function measureSideModel(): SideModelCost {
     let a = 0;
     let b = 0;
     const plain = timePerCall(() => rewriteRequestBody(turns[a++ % turns.length]!, 'drop', memoA));
-    const routed = timePerCall(() => {
-      const r = rewriteRequestBody(turns[b++ % turns.length]!, 'drop', memoB);
-      return routeSideCall(r.pieces, r.members, 'qwen3:4b', memoB);
-    });
+    const routed = timePerCall(() => rewriteRequestBody(turns[b++ % turns.length]!, 'drop', memoB, { sideModel: 'qwen3:4b' }));
     return Math.max(0, routed - plain);
   };
   const title = Buffer.from(JSON.stringify(titleRequest()));
   return {
     mainCallMs: added('cch'),
     mainCallNoBillingMs: added(null),
-    titleCallMs: timePerCall(() => routeSideCall([title], null, 'qwen3:4b')),
+    titleCallMs: timePerCall(() => rewriteRequestBody(title, 'off', null, { sideModel: 'qwen3:4b' })),
   };
 }

@@ -1,4 +1,4 @@
-// Issue 15 end to end: real Claude Code, through the real headless proxy, to
+// The context window end to end: real Claude Code, through the real headless proxy, to
 // the Ollama stand-in reporting a loaded model with a small context window,
 // with the environment of the snippet the real `llm-cache-proxy snippet`
 // command generates from that backend (run by a real bash), and without it.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rewriteRequestBody, ScanMemo } from '../main/core/rewrite/index.js';
 import { JsonScanner } from '../main/core/rewrite/json-scan.js';
 import { BodyParser } from '../main/core/diagnostics/body-parser.js';
-import { parseBodyBytes } from '../main/core/diagnostics/body-text.js';
+import { parseBodyBytes } from '../main/core/rewrite/body-bytes.js';
 import { renderPrompt } from '../main/core/diagnostics/index.js';
 import { bareBody, billingLine, conversation, fullBody, fullRequest, encodeBody } from './support/claude-code-bodies.js';
 

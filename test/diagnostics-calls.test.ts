@@ -11,7 +11,8 @@ import { MAIN_MODEL, titleRequest } from './support/side-call-bodies.js';
 import { loadRecording, RECORDING_NAMES } from './support/recordings.js';
 import { startLlamaServerStandin } from './support/llama-server-standin.js';
 import { createProxy } from '../main/core/proxy/server.js';
-import { formatExplainLine, isSideCall, startsUserTurn } from '../main/core/diagnostics/index.js';
+import { formatExplainLine, startsUserTurn } from '../main/core/diagnostics/index.js';
+import { isSideCall } from '../main/core/rewrite/side-call.js';
 import type { CallRecord, ProxyStatus } from '../main/core/wire/types.js';
 import type { RequestLogEntry } from '../main/core/proxy/types.js';
 
@@ -36,7 +37,7 @@ function asciiJson(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'ascii');
 }
 
-describe('bug 1: the same JSON value, raw UTF-8 or \\u escapes, is the same prompt', () => {
+describe('the same JSON value, raw UTF-8 or \\u escapes, is the same prompt', () => {
   test('a system prompt sent raw, then escaped, then raw again: no miss, all reused', () => withProxy({}, async (h) => {
     const body = forwarded(conversation(1, 2000, 'Привет, 世界! Café ✓ and an emoji 🚀'));
     (body.system as { text: string }[])[1]!.text += ' Ünïcödé instructions — “quoted”.';
@@ -55,7 +56,7 @@ describe('bug 1: the same JSON value, raw UTF-8 or \\u escapes, is the same prom
   }));
 });
 
-describe('bug 2: a call the backend never answered reused nothing and moves nothing', () => {
+describe('a call the backend never answered reused nothing and moves nothing', () => {
   test('a 502 from the backend: reuse 0, no miss; the retry is held against the call before it', () => withProxy({}, async (h) => {
     await post(h.url, forwarded(conversation(1)));
     h.standin.failWith = { status: 502, type: 'api_error', message: 'runner crashed' };
@@ -99,7 +100,7 @@ describe('bug 2: a call the backend never answered reused nothing and moves noth
   }));
 });
 
-describe('bug 3: user turns and the model calls inside them', () => {
+describe('user turns and the model calls inside them', () => {
   const reminder = { type: 'text', text: '<system-reminder>\nnote\n</system-reminder>' };
   const result = { type: 'tool_result', tool_use_id: 't1', content: 'x' };
   const table: [string, unknown[], boolean][] = [

@@ -8,7 +8,7 @@ import { CacheTracker, pathAt, renderPrompt, REMEDIES } from '../main/core/diagn
 import { countdownMessages, ENVIRONMENT, foldedInPlace, inlineRequest, tokensLeft } from './support/inline-system-bodies.js';
 import { loadRecording } from './support/recordings.js';
 import { rewriteRequestBody } from '../main/core/rewrite/index.js';
-import { parseBodyBytes } from '../main/core/diagnostics/body-text.js';
+import { parseBodyBytes } from '../main/core/rewrite/body-bytes.js';
 import { startsUserTurn } from '../main/core/diagnostics/turns.js';
 
 /** The recorded session's calls as the tracker sees them, billing line dropped, inline system messages kept. */

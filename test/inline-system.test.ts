@@ -164,7 +164,7 @@ describe('inline-system fold: where each system message goes', () => {
     test(name, () => {
       const result = fold(bodyOf(messages));
       assert.equal(result.changed, true);
-      assert.equal(result.rule, 'inline-system-folded');
+      assert.deepEqual(result.rules, ['inline-system-folded']);
       const folded = messagesOf(result.body);
       assert.deepEqual(folded, expected);
       const topSystem = (JSON.parse(result.body.toString('utf8')) as { system: Block[] }).system;
@@ -227,13 +227,13 @@ describe('inline-system fold: bytes', () => {
       const alone = fold(body);
       const memoised = fold(body, memo);
       assert.ok(memoised.body.equals(alone.body), `turn ${turn}`);
-      assert.equal(memoised.rule, 'billing-block-dropped,inline-system-folded');
+      assert.deepEqual(memoised.rules, ['billing-block-dropped', 'inline-system-folded']);
     }
   });
 
   test('with the billing rule: both fire, and the returned member spans fit the new bytes', () => {
     const result = fold(fullBody({ messages: [firstUserMessage(), environmentMessage('block')] }));
-    assert.equal(result.rule, 'billing-block-dropped,inline-system-folded');
+    assert.deepEqual(result.rules, ['billing-block-dropped', 'inline-system-folded']);
     const body = result.body;
     const names = result.members!.map(({ key }) => JSON.parse(body.toString('utf8', key.start, key.end)) as string);
     assert.deepEqual(names, ['model', 'messages', 'system', 'tools', 'metadata', 'max_tokens', 'thinking', 'context_management', 'output_config', 'stream']);
@@ -313,7 +313,7 @@ describe('inline-system fold: per model family', () => {
       messages: [user('hi'), system(ENVIRONMENT)],
     }));
     const result = fold(body);
-    assert.equal(result.rule, 'billing-block-dropped,inline-system-folded');
+    assert.deepEqual(result.rules, ['billing-block-dropped', 'inline-system-folded']);
     assert.deepEqual(JSON.parse(result.body.toString('utf8')), { model: 'm', system: [text(`\n\n${ENVIRONMENT}`)], messages: [user('hi')] });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BILLING_PREFIX, normalizeBillingLine, REWRITE_MODES, rewriteRequestBody, type RewriteMode, type RewriteResult } from '../main/core/rewrite/index.js';
+import { BILLING_PREFIX, normalizeBillingLine, REWRITE_MODES, rewriteRequestBody, type RewriteMode, type RewriteResult, type RewriteRule } from '../main/core/rewrite/index.js';
 import {
   BILLING_VARIANTS,
   bareBody,
@@ -29,7 +29,7 @@ const SYSTEM_FORMS = ['array', 'string', 'missing'] as const;
 function assertUntouched(input: Buffer, result: RewriteResult): void {
   assert.equal(result.body, input, 'the very same Buffer instance comes back');
   assert.equal(result.changed, false);
-  assert.equal(result.rule, null);
+  assert.deepEqual(result.rules, []);
 }
 
 /** The request as the rewrite should leave it, computed on the object rather than the bytes. */
@@ -71,7 +71,7 @@ describe('rewriteRequestBody: every billing variant × system form × mode', () 
               const expected = expectedRequest(request, mode);
               assert.equal(result.changed, true);
               assert.notEqual(result.body, input);
-              assert.equal(result.rule, mode === 'normalize' ? 'billing-line-normalized' : system === 'array' ? 'billing-block-dropped' : 'billing-line-dropped');
+              assert.deepEqual(result.rules, [mode === 'normalize' ? 'billing-line-normalized' : system === 'array' ? 'billing-block-dropped' : 'billing-line-dropped']);
               assert.deepEqual(JSON.parse(result.body.toString('utf8')), expected);
               // Byte identity: the output is exactly what encoding the expected
               // object gives, so nothing outside the billing line moved.
@@ -128,7 +128,7 @@ describe('rewriteRequestBody: raw bytes are spliced, never re-encoded', () => {
     const input = Buffer.from(`{"model":"m",${messages},"system":[${billingBlock},${tail}],"tools":[],"stream":true}`);
     const result = rewriteRequestBody(input, 'drop');
     assert.equal(result.body.toString('utf8'), `{"model":"m",${messages},"system":[${tail}],"tools":[],"stream":true}`);
-    assert.equal(result.rule, 'billing-block-dropped');
+    assert.deepEqual(result.rules, ['billing-block-dropped']);
   });
 
   test('normalize replaces only the line inside the block', () => {
@@ -172,7 +172,7 @@ describe('rewriteRequestBody: raw bytes are spliced, never re-encoded', () => {
     assert.equal(rewriteRequestBody(input, 'drop').body.toString('utf8'), `{\n  "system": [\n    ${tail}\n  ],\n  "stream": true\n}\n`);
   });
 
-  const positions: { name: string; system: string; expected: string; rule: string }[] = [
+  const positions: { name: string; system: string; expected: string; rule: RewriteRule }[] = [
     { name: 'in the middle', system: `["a",${billingBlock},"b"]`, expected: '["a","b"]', rule: 'billing-block-dropped' },
     { name: 'last, with spaces', system: `[ "a" , ${billingBlock} ]`, expected: '[ "a" ]', rule: 'billing-block-dropped' },
     { name: 'the only block', system: `[ ${billingBlock} ]`, expected: '[  ]', rule: 'billing-block-dropped' },
@@ -195,7 +195,7 @@ describe('rewriteRequestBody: raw bytes are spliced, never re-encoded', () => {
     test(`drop: billing block ${name}`, () => {
       const result = rewriteRequestBody(Buffer.from(`{"messages":[],"system":${system},"n":1}`), 'drop');
       assert.equal(result.body.toString('utf8'), `{"messages":[],"system":${expected},"n":1}`);
-      assert.equal(result.rule, rule);
+      assert.deepEqual(result.rules, [rule]);
     });
   }
 

@@ -1,6 +1,6 @@
 // Loads node-llama-cpp from bench/engine/node_modules, where `npm run
 // engine:install` puts it; the root package never depends on it (the engine is
-// a development tool, DESIGN §5 "Where the engine lives"). The few parts we use
+// a development tool: a user's install must not download it). The few parts we use
 // are typed here so the root type-checks whether or not the engine is installed.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,7 +1,7 @@
 // Our own GGUF models: llama architecture, seeded random weights, the byte +
 // word-piece vocabulary of vocab.ts. No weights can be downloaded here, and
 // the engine's speed depends only on the shapes, so random weights measure
-// what a user feels: prefill time against tokens reused (DESIGN §5).
+// what a user feels: prefill time against tokens reused.
 // Written on first use to a cache folder outside git and checked by loading.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +23,7 @@ export interface ModelShape {
 
 /**
  * `bench`: a 3,000-token prefill takes several seconds on a 2-core CPU, as a
- * 30B model's does on a laptop (DESIGN §5 measured 6–9 s with these shapes).
+ * 30B model's does on a laptop (6–9 s cold with these shapes, on 2 threads).
  * `test`: tiny, so tests stay fast; same vocabulary, same token counts.
  */
 export const MODEL_SHAPES = {

@@ -15,7 +15,7 @@ export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): nu
 }
 
 /**
- * llama-server's choice (which Ollama 0.30+ runs underneath, DESIGN §5): the
+ * llama-server's choice (which Ollama 0.30 and later run underneath): the
  * slot with the longest common prefix when that prefix is more than
  * `similarity` of the prompt (`--slot-prompt-similarity`, 0.1 by default);
  * otherwise the least recently used slot, so an unrelated conversation takes

@@ -1,7 +1,7 @@
 // Sessions made from a recorded real 2.1.332 one, for what the recordings do
 // not hold yet: the client's max-output recovery (a block appended to the
-// first user message, a newline added to its text: DESIGN's measurement of
-// 2.1.332) and thinking answers sent back on every later call, over two user
+// first user message, a newline added to its text, as 2.1.332 was measured
+// to do) and thinking answers sent back on every later call, over two user
 // prompts.
 import { loadRecording, type RecordedCall } from './recordings.js';
 

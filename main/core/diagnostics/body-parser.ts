@@ -6,7 +6,7 @@
 // redone. Parsed values are shared between calls, so they are read-only.
 import type { MemberSpan } from '../rewrite/json-scan.js';
 import { joinPieces, sliceOfPieces } from '../rewrite/pieces.js';
-import { parseBodyBytes } from './body-text.js';
+import { parseBodyBytes } from '../rewrite/body-bytes.js';
 
 export interface BodyParserLimits {
   /** Values kept: the tools and the system text, plus room for the turn's messages. */
@@ -38,7 +38,7 @@ export class BodyParser {
 
   /**
    * The body (its pieces laid end to end, see rewrite/pieces.ts) parsed as
-   * JSON.parse would parse its bytes read as latin1 (see body-text.ts);
+   * JSON.parse would parse its bytes read as latin1 (see rewrite/body-bytes.ts);
    * throws on malformed JSON. `members`, when given, must be where a JSON
    * scanner found the top-level members of a well-formed object.
    */

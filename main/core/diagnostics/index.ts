@@ -15,5 +15,3 @@ export type { TokenCalibratorOptions } from './token-calibrator.js';
 export { DEFAULT_CHARS_PER_TOKEN, TokenCalibrator } from './token-calibrator.js';
 export { callLabel, formatExplainLine, reuseSummary } from './explain.js';
 export { startsUserTurn } from './turns.js';
-export type { SideCallShape } from './side-call.js';
-export { isSideCall, SIDE_CALL_MAX_SYSTEM_CHARS, SIDE_CALL_MAX_TOKENS } from './side-call.js';

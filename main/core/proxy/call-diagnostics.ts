@@ -1,7 +1,6 @@
 // Connects the proxy to the cache diagnostics: one analysis per forwarded
 // prompt, the usage estimate handed back to the client, a count_tokens
 // estimate when the backend has none, and a CallRecord when the call ends.
-import type { IncomingMessage } from 'node:http';
 import { CacheTracker } from '../diagnostics/tracker.js';
 import type { Observation } from '../diagnostics/tracker-types.js';
 import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
@@ -11,11 +10,10 @@ import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
-import { isSideCall } from '../diagnostics/side-call.js';
+import { isSideCall } from '../rewrite/side-call.js';
 import type { Bust, BustCause, CallRecord, ContextOverflow } from '../wire/types.js';
-import type { RewriteMode } from '../rewrite/types.js';
 import { piecesLength } from '../rewrite/index.js';
-import type { MessageCall } from './message-call.js';
+import type { CallAnalysis, MessageCall } from './message-call.js';
 import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
 import { MAX_ANALYSED_DEPTH, nestsDeeperThan } from './json-depth.js';
@@ -32,27 +30,10 @@ export interface CallDiagnosticsOptions {
   readonly promptExcerpts?: boolean;
 }
 
-interface Analysis {
-  readonly body: unknown;
-  readonly rendered: RenderedPrompt;
-  /** Null for count_tokens, which the backend never caches. */
-  readonly observation: Observation | null;
-}
-
-interface Pending {
-  readonly req: IncomingMessage;
-  readonly rewriteMode: RewriteMode;
-  readonly receivedAt: Date;
-  analysis?: Analysis | null;
-  /** Set when the body was forwarded but not analysed, and why. */
-  skipped?: string;
-}
-
 export class CallDiagnostics {
   private readonly tracker: CacheTracker;
   private readonly calibrator = new TokenCalibrator();
   private readonly parser = new BodyParser();
-  private readonly pending = new WeakMap<MessageCall, Pending>();
   private readonly affinity = new AffinityKeys();
   /** The backend's restart count when the tracker last learnt what its slots hold. */
   private restartsSeen: number;
@@ -60,11 +41,6 @@ export class CallDiagnostics {
   constructor(private readonly options: CallDiagnosticsOptions) {
     this.tracker = new CacheTracker({ slots: options.slots });
     this.restartsSeen = options.backend?.restarts ?? 0;
-  }
-
-  /** Registers a call before it is forwarded; nothing is computed yet. */
-  begin(req: IncomingMessage, call: MessageCall, rewriteMode: RewriteMode): void {
-    this.pending.set(call, { req, rewriteMode, receivedAt: new Date() });
   }
 
   /**
@@ -87,10 +63,9 @@ export class CallDiagnostics {
    * cannot be read, which the backend will report.
    */
   affinityKey(call: MessageCall): string | null {
-    const pending = this.pending.get(call);
     const analysis = this.analyze(call);
-    if (!pending || !analysis) return null;
-    return this.affinity.keyFor({ headers: pending.req.headers, body: analysis.body, client: clientOf(pending.req), promptText: analysis.rendered.text });
+    if (!analysis) return null;
+    return this.affinity.keyFor({ headers: call.headers, body: analysis.body, client: call.client, promptText: analysis.rendered.text });
   }
 
   estimateTokens(call: MessageCall): number {
@@ -111,10 +86,13 @@ export class CallDiagnostics {
     return { session: o.session, turn: o.turn, call: o.call, model: o.model, promptTokens, reusedTokens: Math.round(promptTokens * o.reuse), cause: o.bust?.cause ?? null };
   }
 
+  /**
+   * The call's record once it has ended, with the context window and model
+   * load its prediction found; null for a call the diagnostics could not read.
+   */
   complete(call: MessageCall, outcome: { id: number; status: number; endedAt: number }): CallRecord | null {
-    const pending = this.pending.get(call);
     const analysis = this.analyze(call);
-    if (!pending || !analysis?.observation) return null;
+    if (!analysis?.observation) return null;
     const o = analysis.observation;
     const answered = backendAnswered(outcome.status, call);
     // What never reached the backend's cache must not become the baseline the next call is held against.
@@ -126,7 +104,7 @@ export class CallDiagnostics {
     const overflow = this.overflow(o.model, figures.inputTokens, this.calibrator.estimate(o.model, o.promptChars));
     return {
       id: outcome.id,
-      time: pending.receivedAt.toISOString(),
+      time: call.receivedAt.toISOString(),
       session: o.session,
       turn: o.turn,
       call: o.call,
@@ -151,6 +129,8 @@ export class CallDiagnostics {
       slotsNeeded: o.slotsNeeded,
       ...(o.reusedFrom ? { reusedFrom: o.reusedFrom } : {}),
       ...(overflow ? { contextOverflow: overflow } : {}),
+      contextTokens: call.prediction?.contextTokens ?? null,
+      loadingModel: call.prediction?.loadingModel ?? false,
     };
   }
 
@@ -194,14 +174,12 @@ export class CallDiagnostics {
     return { promptTokens, contextLength, source: useEstimate ? 'estimate' : 'backend', setting: profile.knobs.context };
   }
 
-  private analyze(call: MessageCall): Analysis | null {
-    const pending = this.pending.get(call);
-    if (!pending) return null;
-    if (pending.analysis !== undefined) return pending.analysis;
-    pending.analysis = null;
+  private analyze(call: MessageCall): CallAnalysis | null {
+    if (call.analysis !== undefined) return call.analysis;
+    call.analysis = null;
     // Checked before anything recursive sees the body: a deeper one is forwarded but not analysed.
     if (nestsDeeperThan(call.pieces)) {
-      pending.skipped = `not analysed: the body nests deeper than ${MAX_ANALYSED_DEPTH} levels`;
+      call.skipped = `not analysed: the body nests deeper than ${MAX_ANALYSED_DEPTH} levels`;
       return null;
     }
     try {
@@ -215,16 +193,14 @@ export class CallDiagnostics {
       const model = 'model' in body && typeof body.model === 'string' ? body.model : null;
       // Rendered the way the model's renderer does, so the estimate moves and drops what the backend does.
       const rendered = renderPrompt(body, this.options.backend?.renderer?.(model)?.family ?? 'template');
-      const observation = call.countTokens
-        ? null
-        : this.observe(pending, body, rendered);
-      pending.analysis = { body, rendered, observation };
-      return pending.analysis;
+      const observation = call.countTokens ? null : this.observe(call, body, rendered);
+      call.analysis = { body, rendered, observation };
+      return call.analysis;
     } catch (error) {
       // The analysis runs outside any request's error handling (in setImmediate,
       // inside http-proxy's events): whatever a body does to it must not end the process.
       // Named by its kind only: an error's message may quote the body.
-      pending.skipped = `not analysed: the diagnostics failed on it (${(error as Error).name})`;
+      call.skipped = `not analysed: the diagnostics failed on it (${(error as Error).name})`;
       return null;
     }
   }
@@ -246,24 +222,23 @@ export class CallDiagnostics {
   /** Why a call was forwarded without being analysed, if it was. */
   skipped(call: MessageCall): string | null {
     this.analyze(call);
-    return this.pending.get(call)?.skipped ?? null;
+    return call.skipped;
   }
 
   /**
    * Each agent of a session is a conversation of its own: subagents share
    * their parent's session id, and only the agent id tells their prompts apart.
    */
-  private observe(pending: Pending, body: object, rendered: RenderedPrompt): Observation {
-    const headers = pending.req.headers;
-    const agent = agentOf(headers);
-    const key = agentConversationKey(conversationKey(headers, body, clientOf(pending.req)), agent);
+  private observe(call: MessageCall, body: object, rendered: RenderedPrompt): Observation {
+    const agent = agentOf(call.headers);
+    const key = agentConversationKey(conversationKey(call.headers, body, call.client), agent);
     // A backend that restarted holds nothing of what its slots held: the estimate must not claim reuse from it.
     const restarts = this.options.backend?.restarts ?? 0;
     if (restarts !== this.restartsSeen) {
       this.restartsSeen = restarts;
       this.tracker.clearBackend();
     }
-    return this.tracker.observe({ key, agent, rendered, rewriteMode: pending.rewriteMode, userTurn: startsUserTurn(body), side: isSideCall(body) });
+    return this.tracker.observe({ key, agent, rendered, rewriteMode: call.rewriteMode, userTurn: startsUserTurn(body), side: isSideCall(body) });
   }
 }
 
@@ -298,9 +273,4 @@ function reuseFigures(call: MessageCall, estimate: number, answered: boolean): R
   }
   const reuse = answered ? estimate : 0;
   return { reuse, source: 'estimate', inputTokens, cacheRead: inputTokens === null || !answered ? null : estimateCacheRead(inputTokens, reuse).cacheRead };
-}
-
-/** Who is calling, for conversations without a session id: address and user agent. */
-function clientOf(req: IncomingMessage): string {
-  return `${req.socket.remoteAddress ?? ''}|${req.headers['user-agent'] ?? ''}`;
 }

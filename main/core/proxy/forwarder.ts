@@ -7,7 +7,9 @@ import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin, type 
 import { sendAnthropicError } from './anthropic-error.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { piecesLength } from '../rewrite/index.js';
-import { callOf, type MessageCall } from './message-call.js';
+import type { MessageCall } from './message-call.js';
+import type { Exchange } from './exchange.js';
+import type { UpstreamError } from '../wire/types.js';
 import { SseUsageTap } from './sse-usage-tap.js';
 import { takeUsage, type UsageRewriter } from './usage.js';
 import { affinityHeaders } from './affinity.js';
@@ -21,6 +23,8 @@ const CONNECT_TIMEOUT_MS = 900;
 
 export interface ForwarderHooks {
   readonly target: string;
+  /** The exchange the server admitted the request as. */
+  exchangeOf(req: http.IncomingMessage): Exchange | undefined;
   readonly agent: http.Agent;
   /** For a retry: never a pooled connection, since the pool just handed out a dead one. */
   readonly freshAgent: http.Agent;
@@ -42,9 +46,8 @@ export interface ForwarderHooks {
   readonly affinityHeaders: readonly string[];
   /** The call's affinity key; null when its body cannot be read. */
   affinityKey(call: MessageCall): string | null;
-  onResponseBytes(req: http.IncomingMessage, bytes: number): void;
-  /** The backend failed the request with `code`; `retrying` when it goes out once more on a fresh connection. */
-  onUpstreamError(req: http.IncomingMessage, code: string, retrying: boolean): void;
+  /** The backend failed a request (noted on its exchange too); `error.retried` when it goes out once more on a fresh connection. */
+  onUpstreamError(error: UpstreamError): void;
 }
 
 /**
@@ -54,13 +57,14 @@ export interface ForwarderHooks {
  * the backend's handler and no answer began, so sending it again is safe
  * (Node's documented `reusedSocket` idiom).
  */
-function isStaleConnection(err: NodeJS.ErrnoException, proxyReq: http.ClientRequest | undefined): boolean {
-  return proxyReq !== undefined && proxyReq.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+function isStaleConnection(err: NodeJS.ErrnoException, proxyReq: http.ClientRequest | null): boolean {
+  return proxyReq !== null && proxyReq.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
 }
 
 /** A request whose body the proxy holds (or that has none), so it can be sent again. */
-function canSendAgain(req: http.IncomingMessage): boolean {
-  if (callOf(req)) return true;
+function canSendAgain(exchange: Exchange): boolean {
+  if (exchange.call) return true;
+  const { req } = exchange;
   const method = req.method ?? 'GET';
   return (method === 'GET' || method === 'HEAD' || method === 'OPTIONS')
     && req.headers['transfer-encoding'] === undefined && (Number(req.headers['content-length'] ?? 0) || 0) === 0;
@@ -90,18 +94,19 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     proxyReq.uncork();
   }
 
-  function passThrough(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse): void {
+  function passThrough(proxyRes: http.IncomingMessage, exchange: Exchange | undefined, res: http.ServerResponse): void {
     res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers));
     // pipe, not pipeline: on the small-call hot path pipeline's AbortSignal costs
     // more than the call; a client that leaves is handled in onProxyReq.
     proxyRes.pipe(res);
     cutWithUpstream(proxyRes, res);
+    if (!exchange) return;
     const length = Number(proxyRes.headers['content-length']);
-    if (Number.isFinite(length)) hooks.onResponseBytes(req, length);
-    else proxyRes.on('data', (chunk: Buffer) => hooks.onResponseBytes(req, chunk.length));
+    if (Number.isFinite(length)) exchange.bytesOut += length;
+    else proxyRes.on('data', (chunk: Buffer) => { exchange.bytesOut += chunk.length; });
   }
 
-  function streamEvents(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
+  function streamEvents(proxyRes: http.IncomingMessage, exchange: Exchange, res: http.ServerResponse, call: MessageCall): void {
     const rewriteUsage = hooks.usageRewriter(call);
     const tap = new SseUsageTap({
       observed: call.observed,
@@ -115,7 +120,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers, ['content-length']));
     res.flushHeaders();
     proxyRes.on('data', (chunk: Buffer) => {
-      hooks.onResponseBytes(req, chunk.length);
+      exchange.bytesOut += chunk.length;
       const out = tap.write(chunk);
       if (out.length > 0 && !res.write(out)) {
         proxyRes.pause();
@@ -126,9 +131,9 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     cutWithUpstream(proxyRes, res);
   }
 
-  function answerJson(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
+  function answerJson(proxyRes: http.IncomingMessage, exchange: Exchange, res: http.ServerResponse, call: MessageCall): void {
     const chunks: Buffer[] = [];
-    proxyRes.on('data', (chunk: Buffer) => { chunks.push(chunk); hooks.onResponseBytes(req, chunk.length); });
+    proxyRes.on('data', (chunk: Buffer) => { chunks.push(chunk); exchange.bytesOut += chunk.length; });
     cutWithUpstream(proxyRes, res);
     proxyRes.on('end', () => {
       let body = Buffer.concat(chunks);
@@ -148,7 +153,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
   }
 
   /** A backend's error answer, in the Anthropic shape Claude Code shows (upstream-errors.ts). */
-  function answerError(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse): void {
+  function answerError(proxyRes: http.IncomingMessage, exchange: Exchange, res: http.ServerResponse): void {
     const status = proxyRes.statusCode ?? 502;
     const chunks: Buffer[] = [];
     let length = 0;
@@ -159,7 +164,7 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
       const body = Buffer.concat(chunks, length);
       const retryAfter = proxyRes.headers['retry-after'];
       const error = backendErrorAnswer(status, proxyRes.statusMessage, body.toString('utf8'));
-      hooks.onResponseBytes(req, length);
+      exchange.bytesOut += length;
       if (error !== null) return sendAnthropicError(res, status, error.type, error.message, retryAfter ? { 'retry-after': retryAfter } : {});
       res.writeHead(status, proxyRes.statusMessage, { ...endToEndHeaders(proxyRes.headers), 'content-length': length });
       res.end(body);
@@ -180,18 +185,14 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
     proxyRes.on('aborted', answer);
   }
 
-  function answerCountTokens(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, call: MessageCall): void {
+  function answerCountTokens(proxyRes: http.IncomingMessage, exchange: Exchange, res: http.ServerResponse, call: MessageCall): void {
     proxyRes.resume();
     const body = Buffer.from(JSON.stringify({ input_tokens: hooks.countTokensFallback(call) }));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'x-llm-cache-proxy': 'count-tokens-estimate' });
     res.end(body);
-    hooks.onResponseBytes(req, body.length);
+    exchange.bytesOut += body.length;
   }
 
-  /** The latest upstream request of each client request. */
-  const upstream = new WeakMap<http.IncomingMessage, http.ClientRequest>();
-  const retried = new WeakSet<http.IncomingMessage>();
-  const timedOut = new WeakSet<http.IncomingMessage>();
   let retry: RequestHandler | null = null;
 
   const options = (agent: http.Agent): Options => ({
@@ -213,11 +214,12 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
           proxyReq.removeHeader('authorization');
           proxyReq.removeHeader('x-api-key');
         }
-        upstream.set(req, proxyReq);
+        const exchange = hooks.exchangeOf(req);
+        if (exchange) exchange.upstream = proxyReq;
         // http-proxy answers its own proxyTimeout by aborting, which reads as a reset: note the real cause.
-        if (hooks.upstreamTimeoutMs > 0) proxyReq.once('timeout', () => timedOut.add(req));
+        if (exchange && hooks.upstreamTimeoutMs > 0) proxyReq.once('timeout', () => { exchange.upstreamTimedOut = true; });
         for (const [name, value] of hooks.upstreamHeaders) proxyReq.setHeader(name, value);
-        const call = callOf(req);
+        const call = exchange?.call;
         if (call && !call.countTokens && hooks.affinityHeaders.length > 0) {
           const key = hooks.affinityKey(call);
           const cookie = proxyReq.getHeader('cookie');
@@ -246,29 +248,32 @@ export function createForwarder(hooks: ForwarderHooks): RequestHandler {
         }
       },
       proxyRes: (proxyRes, req, res) => {
-        const call = callOf(req);
+        const exchange = hooks.exchangeOf(req);
+        const call = exchange?.call;
         const status = proxyRes.statusCode ?? 502;
-        if (!call) return passThrough(proxyRes, req, res);
-        if (call.countTokens && status === 404) return answerCountTokens(proxyRes, req, res, call);
-        if (status >= 400) return answerError(proxyRes, req, res);
+        if (!exchange || !call) return passThrough(proxyRes, exchange, res);
+        if (call.countTokens && status === 404) return answerCountTokens(proxyRes, exchange, res, call);
+        if (status >= 400) return answerError(proxyRes, exchange, res);
         const type = proxyRes.headers['content-type'];
-        if (status === 200 && type?.startsWith('text/event-stream')) return streamEvents(proxyRes, req, res, call);
-        if (status === 200 && isJson(type) && !call.countTokens) return answerJson(proxyRes, req, res, call);
-        return passThrough(proxyRes, req, res);
+        if (status === 200 && type?.startsWith('text/event-stream')) return streamEvents(proxyRes, exchange, res, call);
+        if (status === 200 && isJson(type) && !call.countTokens) return answerJson(proxyRes, exchange, res, call);
+        return passThrough(proxyRes, exchange, res);
       },
       error: (err, req, res) => {
         if (!(res instanceof http.ServerResponse)) return res.destroy();
+        const exchange = hooks.exchangeOf(req);
         const error = err as NodeJS.ErrnoException;
         const code = error.code ?? error.message;
-        const timeout = timedOut.has(req) ? hooks.upstreamTimeoutMs : null;
-        const again = timeout === null && retry !== null && !retried.has(req) && !res.headersSent && isStaleConnection(error, upstream.get(req)) && canSendAgain(req);
-        hooks.onUpstreamError(req, timeout === null ? code : 'timeout', again);
+        const timeout = exchange?.upstreamTimedOut ? hooks.upstreamTimeoutMs : null;
+        const again = exchange !== undefined && timeout === null && retry !== null && !exchange.retried && !res.headersSent
+          && isStaleConnection(error, exchange.upstream) && canSendAgain(exchange);
+        if (exchange) hooks.onUpstreamError(exchange.upstreamFailed(timeout === null ? code : 'timeout', again));
         const fail = (): void => {
           const failure = upstreamFailure(error, { target, timedOutAfterMs: timeout, connectTimeoutMs: CONNECT_TIMEOUT_MS });
           sendAnthropicError(res, failure.status, failure.type, failure.message);
         };
-        if (!again) return fail();
-        retried.add(req);
+        if (!again || !exchange) return fail();
+        exchange.retried = true;
         void retry!(req, res, fail);
       },
     },

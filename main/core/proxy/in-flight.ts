@@ -1,76 +1,51 @@
 // The calls forwarded and not yet finished, for /_proxy/status, the live
-// feed and the tray. Registering a call is a Map insert at arrival; its
-// prediction is added once the diagnostics have run (after the body went
-// upstream), so nothing here stands on the forwarding path.
-import type { BustCause, InFlightCall } from '../wire/types.js';
+// feed and the tray. Listing a call is a Set insert at arrival; its
+// prediction is set on the call once the diagnostics have run (after the body
+// went upstream), so nothing here stands on the forwarding path.
+import type { InFlightCall } from '../wire/types.js';
+import type { MessageCall } from './message-call.js';
 
-/** What the diagnostics and the backend say about a call, known a few ms after it arrives. */
-export interface InFlightPrediction {
-  readonly session: string;
-  readonly turn: number;
-  readonly call: number;
-  readonly model: string | null;
-  readonly promptTokens: number;
-  readonly reusedTokens: number;
-  readonly expectedPrefillMs: number | null;
-  readonly cause: BustCause | null;
-  readonly loadingModel: boolean;
-  readonly contextTokens: number | null;
-}
+/** A call that has a number: every Messages API call but count_tokens. */
+type ListedCall = MessageCall & { readonly id: number };
 
-interface Entry {
-  readonly id: number;
-  readonly time: string;
-  /** performance.now() at arrival. */
-  readonly startedAt: number;
-  firstTokenAt: number | null;
-  prediction: InFlightPrediction | null;
-}
-
-export class InFlightCalls<K extends object> {
+export class InFlightCalls {
   // Insertion order is arrival order, so list() is oldest first for free.
-  private readonly entries = new Map<K, Entry>();
+  private readonly calls = new Set<ListedCall>();
 
-  begin(key: K, id: number, startedAt: number, time: Date): void {
-    this.entries.set(key, { id, time: time.toISOString(), startedAt, firstTokenAt: null, prediction: null });
+  /** Lists the call; count_tokens (no number) is not listed. */
+  begin(call: MessageCall): void {
+    if (isListed(call)) this.calls.add(call);
   }
 
-  predicted(key: K, prediction: InFlightPrediction): void {
-    const entry = this.entries.get(key);
-    if (entry) entry.prediction = prediction;
+  has(call: MessageCall): boolean {
+    return this.calls.has(call as ListedCall);
   }
 
-  firstToken(key: K, at: number): void {
-    const entry = this.entries.get(key);
-    if (entry && entry.firstTokenAt === null) entry.firstTokenAt = at;
-  }
-
-  /** Removes the call; returns its last view, or null when it was not registered. */
-  end(key: K, now: number): InFlightCall | null {
-    const view = this.view(key, now);
-    this.entries.delete(key);
+  /** Removes the call; returns its last view, or null when it was not listed. */
+  end(call: MessageCall, now: number): InFlightCall | null {
+    const view = this.view(call, now);
+    this.calls.delete(call as ListedCall);
     return view;
   }
 
-  id(key: K): number | null {
-    return this.entries.get(key)?.id ?? null;
-  }
-
-  view(key: K, now: number): InFlightCall | null {
-    const entry = this.entries.get(key);
-    return entry ? viewOf(entry, now) : null;
+  view(call: MessageCall, now: number): InFlightCall | null {
+    return this.has(call) ? viewOf(call as ListedCall, now) : null;
   }
 
   list(now: number): InFlightCall[] {
-    return [...this.entries.values()].map((entry) => viewOf(entry, now));
+    return [...this.calls].map((call) => viewOf(call, now));
   }
 }
 
-function viewOf(entry: Entry, now: number): InFlightCall {
-  const p = entry.prediction;
+function isListed(call: MessageCall): call is ListedCall {
+  return call.id !== null;
+}
+
+function viewOf(call: ListedCall, now: number): InFlightCall {
+  const p = call.prediction;
   return {
-    id: entry.id,
-    time: entry.time,
+    id: call.id,
+    time: call.receivedAt.toISOString(),
     session: p?.session ?? null,
     turn: p?.turn ?? null,
     call: p?.call ?? null,
@@ -78,8 +53,8 @@ function viewOf(entry: Entry, now: number): InFlightCall {
     promptTokens: p?.promptTokens ?? null,
     reusedTokens: p?.reusedTokens ?? null,
     expectedPrefillMs: p?.expectedPrefillMs ?? null,
-    elapsedMs: Math.round(now - entry.startedAt),
-    phase: entry.firstTokenAt === null ? 'waiting' : 'streaming',
+    elapsedMs: Math.round(now - call.startedAt),
+    phase: call.firstContentAt === null ? 'waiting' : 'streaming',
     cause: p?.cause ?? null,
     loadingModel: p?.loadingModel ?? false,
     contextTokens: p?.contextTokens ?? null,

@@ -36,6 +36,27 @@ export function ownOrigins(port: number): string[] {
   return [...LOOPBACK_NAMES].map((name) => `http://${name}:${port}`);
 }
 
+/** Where the proxy listens and whom the user allowed besides. */
+export interface GuardSettings {
+  readonly host: string;
+  readonly allowHosts?: readonly string[];
+  readonly allowOrigins?: readonly string[];
+  readonly token?: string | undefined;
+}
+
+/** The policy of a proxy listening on `port`: its own origins name the port it is bound to. */
+export function guardPolicy(settings: GuardSettings, port: number): GuardPolicy {
+  const { allowHosts = [], allowOrigins = [], token, host } = settings;
+  const hosts = allowHosts.map((h) => h.toLowerCase());
+  // Binding to a specific LAN address implies clients will use that address.
+  if (host !== '0.0.0.0' && host !== '::') hosts.push(host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase());
+  return {
+    allowHosts: hosts,
+    allowOrigins: [...ownOrigins(port), ...allowOrigins.map((o) => o.toLowerCase())],
+    token: token ? token : undefined,
+  };
+}
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);

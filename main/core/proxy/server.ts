@@ -4,13 +4,12 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { joinPieces, rewriteRequestBody, ScanMemo } from '../rewrite/index.js';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { joinPieces, rewriteRequestBody, ScanMemo, sideModelMissing } from '../rewrite/index.js';
 import type { RewriteMode } from '../rewrite/types.js';
 import type { InlineSystemMode } from '../rewrite/inline-system.js';
 import type { CallRecord, InFlightEvent, InFlightEventType, ProxyStatus, PromptFamily, UpstreamError } from '../wire/types.js';
-import { prefillRate } from '../wait/prefill-rate.js';
-import { predictPrefillMs } from '../wait/predict.js';
+import { predictCallWait } from '../wait/call-wait.js';
 import { VERSION } from '../version.js';
 import { sendAnthropicError } from './anthropic-error.js';
 import { CallLog } from './call-log.js';
@@ -19,26 +18,18 @@ import { expectsContinue, sendContinue } from './expect-continue.js';
 import { ClientTimeouts, DEFAULT_CLIENT_TIME_LIMITS } from './client-timeouts.js';
 import { CallDiagnostics } from './call-diagnostics.js';
 import { createForwarder } from './forwarder.js';
-import { routeSideCall, sideModelMissing } from './side-model.js';
 import { InFlightCalls } from './in-flight.js';
 import { IdleCollector } from './idle-collect.js';
-import { attachCall, callOf, isCountTokensPath, type MessageCall } from './message-call.js';
-import { checkRequest, ownOrigins, type GuardPolicy } from './request-guard.js';
+import { isCountTokensPath, messageCall, type MessageCall } from './message-call.js';
+import { Exchange } from './exchange.js';
+import { bodyErrors } from './body-errors.js';
+import { checkRequest, guardPolicy, type GuardPolicy } from './request-guard.js';
 import { statusRoutes } from './status-routes.js';
 import { ownRoutesOnly } from './own-routes.js';
-import type { ProxyController, ProxyEvents, ProxyOptions, RequestLogEntry } from './types.js';
+import type { ProxyController, ProxyEvents, ProxyOptions } from './types.js';
 import { parseUpstreamAuth, upstreamAgent } from '../backends/upstream.js';
 
 const MESSAGE_PATHS = ['/v1/messages', '/v1/messages/count_tokens'];
-
-interface Exchange {
-  readonly startedAt: number;
-  bytesIn: number;
-  bytesOut: number;
-  note?: string;
-  /** What the backend failed with, in order (a retried stale connection, then maybe another). */
-  upstreamErrors?: UpstreamError[];
-}
 
 /** How many upstream failures /_proxy/status keeps. */
 const UPSTREAM_ERRORS_KEPT = 20;
@@ -59,13 +50,14 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private readonly scanMemo = new ScanMemo();
   private readonly diagnostics: CallDiagnostics;
   private readonly idle: IdleCollector;
+  /** Each request's exchange, made when it is admitted: the one place a request's state lives. */
   private readonly exchanges = new WeakMap<http.IncomingMessage, Exchange>();
   private readonly inFlight = new Set<http.ServerResponse>();
   private readonly sockets = new Set<Socket>();
   private readonly closeListeners = new Set<() => void>();
   private nextCallId = 1;
   private readonly upstreamErrors: UpstreamError[] = [];
-  private readonly calls = new InFlightCalls<MessageCall>();
+  private readonly calls = new InFlightCalls();
   private readonly bodyBudget: BodyBudget;
   private readonly clientTimeouts: ClientTimeouts;
 
@@ -73,7 +65,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     super();
     this.rewriteMode = options.rewrite;
     this.inlineSystem = options.inlineSystem ?? 'fold';
-    this.policy = this.buildPolicy(options.port);
+    this.policy = guardPolicy(options, options.port);
     this.diagnostics = new CallDiagnostics({ slots: options.slots ?? 1, cacheUsage: options.cacheUsage ?? true, backend: options.backend, promptExcerpts: options.promptExcerpts ?? false });
     this.agent = upstreamAgent(options.target, options.upstreamCa);
     this.idle = new IdleCollector(options.collectWhenIdleMs ?? COLLECT_WHEN_IDLE_MS);
@@ -146,7 +138,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
           server.off('error', reject);
           const bound = (server.address() as AddressInfo).port;
           // Before the first request can be read: own origins name the real port.
-          this.policy = this.buildPolicy(bound);
+          this.policy = guardPolicy(this.options, bound);
           resolve(bound);
         });
       });
@@ -195,17 +187,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
 
   private policy: GuardPolicy;
 
-  private buildPolicy(port: number): GuardPolicy {
-    const { allowHosts = [], allowOrigins = [], token, host } = this.options;
-    const hosts = allowHosts.map((h) => h.toLowerCase());
-    // Binding to a specific LAN address implies clients will use that address.
-    if (host !== '0.0.0.0' && host !== '::') hosts.push(host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase());
-    return {
-      allowHosts: hosts,
-      allowOrigins: [...ownOrigins(port), ...allowOrigins.map((o) => o.toLowerCase())],
-      token: token ? token : undefined,
-    };
-  }
+  private readonly exchangeOf = (req: http.IncomingMessage): Exchange | undefined => this.exchanges.get(req);
 
   private buildApp(): express.Express {
     const app = express();
@@ -240,6 +222,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     });
     app.use(createForwarder({
       target: this.options.target,
+      exchangeOf: this.exchangeOf,
       agent: this.agent,
       freshAgent: upstreamAgent(this.options.target, this.options.upstreamCa, false),
       upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 0,
@@ -253,36 +236,26 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
         this.diagnostics.forwarded(call);
         setImmediate(() => this.announce(call));
       },
-      onFirstContent: (call) => {
-        this.calls.firstToken(call, call.firstContentAt ?? performance.now());
-        this.emitInFlight('first-token', call);
-      },
-      onUpstreamError: (req, code, retrying) => {
-        const error: UpstreamError = { time: new Date().toISOString(), path: req.url ?? '', code, retried: retrying };
-        const exchange = this.exchanges.get(req);
-        if (exchange) (exchange.upstreamErrors ??= []).push(error);
+      onFirstContent: (call) => this.emitInFlight('first-token', call),
+      onUpstreamError: (error) => {
         this.upstreamErrors.push(error);
         if (this.upstreamErrors.length > UPSTREAM_ERRORS_KEPT) this.upstreamErrors.shift();
       },
-      onResponseBytes: (req, bytes) => {
-        const exchange = this.exchanges.get(req);
-        if (exchange) exchange.bytesOut += bytes;
-      },
     }));
-    app.use(this.bodyErrors);
+    app.use(bodyErrors(this.exchangeOf));
     return app;
   }
 
-  /** Starts the request's log entry, then lets it in or refuses it (Host, Origin, token). */
+  /** Opens the request's exchange, then lets it in or refuses it (Host, Origin, token). */
   private readonly admit = (req: Request, res: Response, next: NextFunction): void => {
-    const exchange: Exchange = { startedAt: performance.now(), bytesIn: Number(req.headers['content-length'] ?? 0) || 0, bytesOut: 0 };
+    const exchange = new Exchange(req);
     this.exchanges.set(req, exchange);
     this.clientTimeouts.request(req, res);
     // The live feed stays open for good: it must not hold up a graceful stop.
     if (req.url !== '/_proxy/events') this.inFlight.add(res);
     res.once('close', () => {
       this.inFlight.delete(res);
-      this.finishExchange(req, res, exchange);
+      this.finishExchange(res, exchange);
     });
     const verdict = checkRequest(req.headers, this.policy);
     if (verdict.ok) return next();
@@ -292,45 +265,34 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     sendAnthropicError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.reason);
   };
 
+  /** Reads the body into the exchange's call, rewritten, and lists the call as in flight. */
   private readonly prepareMessageCall = (req: Request, _res: Response, next: NextFunction): void => {
+    const exchange = this.exchanges.get(req);
+    // admit() opened one for every request that reaches here.
+    if (!exchange) return next(new Error('the request was not admitted'));
     // body-parser leaves req.body unset when there is no body at all.
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, { inlineSystem: this.inlineSystem, familyOf: this.familyOf });
+    exchange.bytesIn = raw.length;
     const countTokens = isCountTokensPath(req.path);
-    const sideModel = this.options.sideModel;
-    const routed = sideModel && !countTokens ? routeSideCall(result.pieces, result.members, sideModel, this.scanMemo) : null;
-    const exchange = this.exchanges.get(req);
-    if (exchange) exchange.bytesIn = raw.length;
-    const call: MessageCall = {
-      startedAt: exchange?.startedAt ?? performance.now(),
-      path: req.path,
-      countTokens,
-      pieces: routed?.pieces ?? result.pieces,
-      members: routed?.members ?? result.members,
-      rewritten: result.changed || routed !== null,
-      rule: routed === null ? result.rule : [result.rule, 'side-model'].filter(Boolean).join(','),
-      firstContentAt: null,
-      observed: { inputTokens: null, outputTokens: null },
-    };
-    attachCall(req, call);
-    this.diagnostics.begin(req, call, this.rewriteMode);
+    const rewrite = rewriteRequestBody(raw, this.rewriteMode, this.scanMemo, {
+      inlineSystem: this.inlineSystem,
+      familyOf: this.familyOf,
+      // count_tokens is answered without a prefill: no cache to keep apart.
+      ...(countTokens ? {} : { sideModel: this.options.sideModel }),
+    });
+    const call = messageCall(exchange, req.path, this.rewriteMode, rewrite, countTokens ? null : this.nextCallId++);
+    exchange.call = call;
     // Listed at once, figures to follow: the status shows the call while the body is still being forwarded.
-    if (!call.countTokens) this.calls.begin(call, this.nextCallId++, call.startedAt, new Date());
+    this.calls.begin(call);
     next();
   };
 
   /** Runs once the body is upstream: predicts the wait and tells the feed the call started. */
   private announce(call: MessageCall): void {
-    const predicted = this.diagnostics.predict(call);
-    if (predicted && this.calls.id(call) !== null) {
-      const backend = this.options.backendInfo?.(predicted.model) ?? { loaded: null, contextTokens: null, contextCost: null };
-      const rate = prefillRate(this.log.recentCalls(), predicted.model, backend.contextCost);
-      this.calls.predicted(call, {
-        ...predicted,
-        expectedPrefillMs: predictPrefillMs(predicted.promptTokens, predicted.reusedTokens, rate),
-        loadingModel: backend.loaded === false,
-        contextTokens: backend.contextTokens,
-      });
+    const estimate = this.diagnostics.predict(call);
+    if (estimate && this.calls.has(call)) {
+      const backend = this.options.backendInfo?.(estimate.model) ?? { loaded: null, contextTokens: null, contextCost: null };
+      call.prediction = { ...estimate, ...predictCallWait(estimate, this.log.recentCalls(), backend), contextTokens: backend.contextTokens };
     }
     this.emitInFlight('call-start', call);
   }
@@ -340,47 +302,13 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     if (view) this.emit('in-flight', { type, call: view } satisfies InFlightEvent);
   }
 
-  private readonly bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string; limit?: number }, req, res, _next) => {
-    const exchange = this.exchanges.get(req);
-    if (err.type === 'entity.too.large') {
-      const note = `request body is larger than the proxy's limit of ${err.limit} bytes; raise it with --max-body`;
-      if (exchange) exchange.note = note;
-      return sendAnthropicError(res, 413, 'request_too_large', note);
-    }
-    if (err.type === 'encoding.unsupported') {
-      return sendAnthropicError(res, 415, 'invalid_request_error', `unsupported Content-Encoding: ${err.message ?? ''}`);
-    }
-    if (err.type === 'body.budget') {
-      const note = `request body refused: ${err.message ?? ''}; try again shortly`;
-      if (exchange) exchange.note = note;
-      return sendAnthropicError(res, 503, 'overloaded_error', note);
-    }
-    if (err.type === 'request.aborted') return void res.destroy();
-    const message = `llm-cache-proxy could not read the request: ${err.message ?? String(err)}`;
-    if (exchange) exchange.note = message;
-    sendAnthropicError(res, err.status && err.status >= 400 && err.status < 500 ? err.status : 400, 'invalid_request_error', message);
-  };
-
-  private finishExchange(req: http.IncomingMessage, res: http.ServerResponse, exchange: Exchange): void {
+  private finishExchange(res: http.ServerResponse, exchange: Exchange): void {
     this.idle.activity();
-    const call = callOf(req);
-    if (call?.rule?.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
+    const call = exchange.call;
+    if (call?.rules.includes('side-model') && res.statusCode === 404 && !exchange.note) exchange.note = sideModelMissing(this.options.sideModel ?? '');
     const skipped = call ? this.diagnostics.skipped(call) : null;
     if (skipped !== null && !exchange.note) exchange.note = skipped;
-    const entry: RequestLogEntry = {
-      method: req.method ?? '',
-      path: req.url ?? '',
-      // 499, as nginx logs it: the client left before the whole response was sent.
-      status: res.writableFinished ? res.statusCode : 499,
-      durationMs: performance.now() - exchange.startedAt,
-      bytesIn: exchange.bytesIn,
-      // Forwarded bodies are counted as they stream; the proxy's own answers (errors, status) state their length.
-      bytesOut: exchange.bytesOut || Number(res.getHeader('content-length') ?? 0) || 0,
-      rewritten: call?.rewritten ?? false,
-      rule: call?.rule ?? null,
-      ...(exchange.note ? { note: exchange.note } : {}),
-      ...(exchange.upstreamErrors ? { upstreamErrors: exchange.upstreamErrors } : {}),
-    };
+    const entry = exchange.logEntry(res);
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);
     if (!call) return;
@@ -389,9 +317,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.emit('in-flight', { type: 'call-end', call: ended });
     const record = this.diagnostics.complete(call, { id: ended.id, status: entry.status, endedAt: performance.now() });
     if (!record) return;
-    const withWindow: CallRecord = { ...record, contextTokens: ended.contextTokens, loadingModel: ended.loadingModel };
-    this.log.addCall(withWindow);
-    this.emit('call', withWindow, { parse: () => JSON.parse(joinPieces(call.pieces).toString('utf8')) as unknown });
+    this.log.addCall(record);
+    this.emit('call', record, { parse: () => JSON.parse(joinPieces(call.pieces).toString('utf8')) as unknown });
   }
 }
 

@@ -33,8 +33,6 @@ export type InlineSystemMode = 'fold' | 'keep';
 
 export const INLINE_SYSTEM_MODES: readonly InlineSystemMode[] = ['fold', 'keep'];
 
-export const INLINE_SYSTEM_RULE = 'inline-system-folded';
-
 /**
  * Whether the fold touches a model's system messages: not for qwen3.5, whose
  * renderer keeps them in place already; for every other family, and for a

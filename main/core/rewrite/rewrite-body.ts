@@ -7,12 +7,13 @@
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
 import { findMember, JsonScanner, type MemberSpan, type Span } from './json-scan.js';
 import { applyEdits, elementRemovals, NOTHING, shiftMembers, type Edit } from './edits.js';
-import { foldInlineSystem, foldsFor, INLINE_SYSTEM_RULE, mayHoldInlineSystem, type InlineSystemMode } from './inline-system.js';
+import { foldInlineSystem, foldsFor, mayHoldInlineSystem, type InlineSystemMode } from './inline-system.js';
 import type { PromptFamily } from '../wire/types.js';
 import { joinPieces } from './pieces.js';
 import type { ScanMemo } from './scan-memo.js';
 import { decodeStringContents, encodeStringContents, splitFirstLine } from './json-string-line.js';
-import type { RewriteMode, RewriteResult } from './types.js';
+import { routeSideCall } from './side-model.js';
+import type { RewriteMode, RewriteResult, RewriteRule } from './types.js';
 
 /**
  * A JSON string that starts with the billing prefix, as raw bytes (Claude
@@ -28,7 +29,7 @@ const OPEN_ARRAY = 0x5b;
 
 interface Rewrite {
   readonly edits: Edit[];
-  readonly rules: Set<string>;
+  readonly rules: Set<RewriteRule>;
   /** The billing rule removes every block of a `system` array (it held nothing else). */
   readonly emptiesSystem?: boolean;
 }
@@ -36,10 +37,10 @@ interface Rewrite {
 type ActiveMode = Exclude<RewriteMode, 'off'>;
 
 function unchanged(body: Buffer, members: readonly MemberSpan[] | null = null): RewriteResult {
-  return { pieces: [body], body, members, changed: false, rule: null };
+  return { pieces: [body], body, members, changed: false, rules: [] };
 }
 
-function rewritten(pieces: readonly Buffer[], members: readonly MemberSpan[], rule: string): RewriteResult {
+function rewritten(pieces: readonly Buffer[], members: readonly MemberSpan[], rules: readonly RewriteRule[]): RewriteResult {
   let joined: Buffer | null = null;
   return {
     pieces,
@@ -49,7 +50,7 @@ function rewritten(pieces: readonly Buffer[], members: readonly MemberSpan[], ru
     },
     members,
     changed: true,
-    rule,
+    rules,
   };
 }
 
@@ -95,7 +96,7 @@ function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode:
   if (array === null) return null;
   const edits: Edit[] = [];
   const dropped: number[] = [];
-  const rules = new Set<string>();
+  const rules = new Set<RewriteRule>();
   // The next occurrence of the prefix within `system` (its end when there is
   // none left): only blocks that contain it are parsed, and most never do.
   // The search stops at the array's end, not the body's, which is mostly tools.
@@ -123,7 +124,7 @@ function rewriteSystemArray(b: Buffer, scanner: JsonScanner, system: Span, mode:
   return rules.size === 0 ? null : { edits, rules, emptiesSystem: dropped.length === array.elements.length };
 }
 
-export interface RewriteRules {
+export interface RewriteOptions {
   /** What happens to `role: "system"` entries of `messages` (default `keep`); `off` mode forwards them as sent too. */
   readonly inlineSystem?: InlineSystemMode;
   /**
@@ -132,6 +133,11 @@ export interface RewriteRules {
    * system messages where they stand.
    */
   readonly familyOf?: (model: string | null) => PromptFamily | null;
+  /**
+   * The model side calls go to (the `side-model` rule, side-model.ts), in
+   * every mode, `off` included; absent or empty: side calls stay where they were sent.
+   */
+  readonly sideModel?: string | undefined;
 }
 
 /** The billing rule's edits of `system`, with the rules that fired, or null. */
@@ -153,44 +159,53 @@ function modelOf(body: Buffer, members: readonly MemberSpan[]): string | null {
 }
 
 /** The fold's edits of `messages` (and `system`), or null (a duplicated key is ambiguous, as above). */
-function foldRewrite(body: Buffer, scanner: JsonScanner, members: readonly MemberSpan[], rules: RewriteRules, billing: Rewrite | null): Rewrite | null {
-  if (rules.familyOf && !foldsFor(rules.familyOf(modelOf(body, members)))) return null;
+function foldRewrite(body: Buffer, scanner: JsonScanner, members: readonly MemberSpan[], options: RewriteOptions, billing: Rewrite | null): Rewrite | null {
+  if (options.familyOf && !foldsFor(options.familyOf(modelOf(body, members)))) return null;
   const messages = findMember(body, members, 'messages');
   const system = findMember(body, members, 'system') ?? null;
   const edits = messages ? foldInlineSystem(body, scanner, messages, system && { span: system, emptied: billing?.emptiesSystem === true }) : null;
-  return edits === null ? null : { edits, rules: new Set([INLINE_SYSTEM_RULE]) };
+  return edits === null ? null : { edits, rules: new Set(['inline-system-folded']) };
 }
 
 /**
  * Drops (`drop`) or freezes (`normalize`) the billing line at the front of the
  * body's top-level `system` (a block of the array, or the first line of a
- * string), and with `inlineSystem: 'fold'` folds the `role: "system"` entries
- * of `messages` into the conversation (inline-system.ts). When nothing applies
- * (mode `off`, no billing text in `system` and nothing to fold, not a JSON
- * object, malformed or ambiguous JSON) the very same Buffer comes back with
- * `changed: false`; otherwise bytes differing only there, as views of the
- * body around the edits, and `rule` names what fired (comma-separated when
- * several did). A body with neither billing text nor a system role costs two
- * byte searches and no parse.
+ * string), with `inlineSystem: 'fold'` folds the `role: "system"` entries
+ * of `messages` into the conversation (inline-system.ts), and with a
+ * `sideModel` sends a side call to that model. When nothing applies (mode
+ * `off` and no side model, no billing text in `system` and nothing to fold,
+ * not a JSON object, malformed or ambiguous JSON) the very same Buffer comes
+ * back with `changed: false`; otherwise bytes differing only there, as views
+ * of the body around the edits, and `rules` names what fired. A body with
+ * neither billing text nor a system role costs two byte searches and no
+ * parse (before the side-call test, when a side model is set).
  *
  * With a memo, the scan reuses what it accepted of recent bodies wherever
  * this one has the same bytes, and remembers this one for the next.
  */
-export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMemo | null = null, rules: RewriteRules = {}): RewriteResult {
+export function rewriteRequestBody(body: Buffer, mode: RewriteMode, memo: ScanMemo | null = null, options: RewriteOptions = {}): RewriteResult {
+  const stable = stabilise(body, mode, memo, options);
+  if (!options.sideModel) return stable;
+  const routed = routeSideCall(stable.pieces, stable.members, options.sideModel, memo);
+  return routed === null ? stable : rewritten(routed.pieces, routed.members, [...stable.rules, 'side-model']);
+}
+
+/** The billing and fold rules: what keeps the prompt's prefix the same from call to call. */
+function stabilise(body: Buffer, mode: RewriteMode, memo: ScanMemo | null, options: RewriteOptions): RewriteResult {
   // Anything but the two active modes (`off`, or a bad value from settings) forwards as-is.
   if (mode !== 'drop' && mode !== 'normalize') return unchanged(body);
   const billing = body.indexOf(BILLING_LITERAL_START) >= 0;
-  const fold = rules.inlineSystem === 'fold' && mayHoldInlineSystem(body);
+  const fold = options.inlineSystem === 'fold' && mayHoldInlineSystem(body);
   if (!billing && !fold) return unchanged(body);
   const scanner = new JsonScanner(body, memo?.reuseFor(body) ?? null);
   const members = scanner.rootMembers();
   if (members === null) return unchanged(body);
   memo?.remember(scanner.accepted());
   const billingEdits = billing ? billingRewrite(body, scanner, members, mode) : null;
-  const rewrites = [billingEdits, fold ? foldRewrite(body, scanner, members, rules, billingEdits) : null]
+  const rewrites = [billingEdits, fold ? foldRewrite(body, scanner, members, options, billingEdits) : null]
     .filter((rewrite): rewrite is Rewrite => rewrite !== null);
   if (rewrites.length === 0) return unchanged(body, members);
   const edits = rewrites.flatMap((rewrite) => rewrite.edits).sort((x, y) => x.start - y.start);
   const fired = rewrites.flatMap((rewrite) => [...rewrite.rules]);
-  return rewritten(applyEdits(body, edits), shiftMembers(members, edits), fired.join(','));
+  return rewritten(applyEdits(body, edits), shiftMembers(members, edits), fired);
 }

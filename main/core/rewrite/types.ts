@@ -19,6 +19,27 @@ export interface RewriteResult {
    */
   readonly members: readonly MemberSpan[] | null;
   readonly changed: boolean;
-  /** Which rule fired, for logs (`billing-block-dropped`, `billing-line-normalized`, ...). */
-  readonly rule: string | null;
+  /** The rules that fired, in the order they did; none when nothing changed. */
+  readonly rules: readonly RewriteRule[];
+}
+
+/**
+ * Each change the rewrite makes to a body, named as the request log and the
+ * status show it.
+ */
+export type RewriteRule =
+  /** A `system` block that held nothing but the billing line went (drop mode). */
+  | 'billing-block-dropped'
+  /** The billing line at the front of a `system` text went, the rest kept (drop mode). */
+  | 'billing-line-dropped'
+  /** The billing line's volatile values were frozen (normalize mode). */
+  | 'billing-line-normalized'
+  /** `role: "system"` entries of `messages` were folded into the conversation. */
+  | 'inline-system-folded'
+  /** A side call was sent to the side model (`--side-model`). */
+  | 'side-model';
+
+/** The rules as one log field: comma-separated, null when none fired. */
+export function rulesLabel(rules: readonly RewriteRule[]): string | null {
+  return rules.length === 0 ? null : rules.join(',');
 }

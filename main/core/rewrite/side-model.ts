@@ -1,13 +1,13 @@
-// `--side-model M`: sends side calls (see diagnostics/side-call.ts) to another
-// model. Ollama keys its runners by weights file, each with its own cache, so a
+// The `side-model` rule (`--side-model M`): sends side calls (side-call.ts)
+// to another model. Ollama keys its runners by weights file, each with its own cache, so a
 // title call can no longer evict the main conversation from the only slot.
 // Only the `model` value changes; every other byte is passed through, and a
 // body that is not a side call comes back as it was.
-import { findMember, JsonScanner, type MemberSpan, type Span } from '../rewrite/json-scan.js';
-import { joinPieces, piecesLength, sliceOfPieces } from '../rewrite/pieces.js';
-import type { ScanMemo } from '../rewrite/scan-memo.js';
-import { parseBodyBytes } from '../diagnostics/body-text.js';
-import { isSideCall } from '../diagnostics/side-call.js';
+import { findMember, JsonScanner, type MemberSpan, type Span } from './json-scan.js';
+import { joinPieces, piecesLength, sliceOfPieces } from './pieces.js';
+import type { ScanMemo } from './scan-memo.js';
+import { parseBodyBytes } from './body-bytes.js';
+import { isSideCall } from './side-call.js';
 
 /** The log note when the backend does not know the side model (Ollama answers 404). */
 export function sideModelMissing(model: string): string {

@@ -1,8 +1,10 @@
 // Recognises side calls by their shape: short single-purpose requests that
-// are not the conversation. The one measured (with the real client, and in
-// the recorded session cc-2.1.139-interactive) is Claude Code 2.1.139's title call, sent
-// ~10 ms before each prompt's first main call: `tools: []`, the prompt as its
-// one message, an 838-character system prompt, no `thinking`, a JSON-schema
+// are not the conversation. The `side-model` rule sends them to another
+// model; the diagnostics keep them out of the conversation's history. The
+// one measured (with the real client, and in the recorded session
+// cc-2.1.139-interactive) is Claude Code 2.1.139's title call, sent ~10 ms
+// before each prompt's first main call: `tools: []`, the prompt as its one
+// message, an 838-character system prompt, no `thinking`, a JSON-schema
 // `output_config.format`, and the same max_tokens (32,000) as a main call.
 // Every recorded main and subagent call carries tools and asks for thinking.
 //
@@ -14,12 +16,15 @@
 // - no thinking asked for (absent, or `disabled`);
 // - a structured answer asked for (`output_config.format`);
 // - a small output budget (max_tokens at most SIDE_CALL_MAX_TOKENS).
-import { isRecord } from './render.js';
 
 /** The title prompt is 838 characters; Claude Code's main one is 7–26 KB, a subagent's 3 KB with tools. */
 export const SIDE_CALL_MAX_SYSTEM_CHARS = 4096;
 /** A title asks for a handful of words; main calls ask for 32,000 by default. */
 export const SIDE_CALL_MAX_TOKENS = 8192;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 function systemChars(system: unknown): number {
   if (typeof system === 'string') return system.length;
