@@ -10,6 +10,8 @@ import { linuxOnBattery } from '../core/warm/power-source.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;
+/** How long the first look at the backend (its models and their renderers) may hold back listening. */
+const FIRST_LOOK_MS = 2000;
 /** Signals closer together than this are one request to stop, not two. */
 const REPEAT_SIGNAL_MS = 300;
 
@@ -61,10 +63,15 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     });
   }
 
+  // Listening only once the backend told its models' renderers (or did not answer in time), so that a client
+  // already waiting for the port gets its first call folded and estimated as its model renders it.
+  host.start();
+  await host.session.firstLook(FIRST_LOOK_MS);
   let address: { host: string; port: number };
   try {
     address = await proxy.start();
   } catch (err) {
+    host.stop();
     const e = err as NodeJS.ErrnoException;
     const where = `${config.proxy.host}:${config.proxy.port}`;
     if (e.code === 'EADDRINUSE') io.stderr(`llm-cache-proxy: port ${config.proxy.port} on ${config.proxy.host} is already in use (another llm-cache-proxy or the menu-bar app?); pick another with --port\n`);
@@ -73,7 +80,6 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     else io.stderr(`llm-cache-proxy: cannot listen on ${where}: ${e.message}\n`);
     return 2;
   }
-  host.start();
 
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
   io.stdout(`llm-cache-proxy listening on http://${shownHost}:${address.port} -> ${config.proxy.target}\n`);

@@ -120,6 +120,25 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
   }
 
   /**
+   * Resolves once the first look at the backend has finished, or after `ms`.
+   * That look asks the engine how each installed model renders its prompt,
+   * which the fold and the estimate of a call need before its first byte: a
+   * call answered before it would be folded and estimated the template way.
+   */
+  firstLook(ms: number): Promise<void> {
+    if (this.state.lastCheckedAt !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('checked', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.on('checked', done);
+    });
+  }
+
+  /**
    * Takes new settings. Another target, engine, auth or slot count means a new
    * watch (what the old one learnt is about another backend); the model and
    * the window setting apply at once. Returns whether it watches anew.
