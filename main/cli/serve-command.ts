@@ -10,8 +10,6 @@ import { linuxOnBattery } from '../core/warm/power-source.js';
 
 /** How long in-flight streams may run on after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 5000;
-/** How long the first look at the backend (its models and their renderers) may hold back listening. */
-const FIRST_LOOK_MS = 2000;
 /** Signals closer together than this are one request to stop, not two. */
 const REPEAT_SIGNAL_MS = 300;
 
@@ -66,7 +64,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
   // Listening only once the backend told its models' renderers (or did not answer in time), so that a client
   // already waiting for the port gets its first call folded and estimated as its model renders it.
   host.start();
-  await host.session.firstLook(FIRST_LOOK_MS);
+  await host.session.firstLook();
   let address: { host: string; port: number };
   try {
     address = await proxy.start();
