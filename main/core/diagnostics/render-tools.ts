@@ -134,9 +134,8 @@ function coderTool(b: TextSink, tool: unknown, i: number): string {
   return nameOf(tool);
 }
 
-/** JSON with a space after every `:` and `,` outside strings, as the Qwen 3.5 renderer writes its tools. */
-function spacedJson(value: unknown): string {
-  const json = stringify(value);
+/** JSON text with a space after every `:` and `,` outside strings, as the Qwen 3.5 renderer writes its tools (addJSONSpaces). */
+export function withJsonSpaces(json: string): string {
   let out = '';
   let inString = false;
   let escaped = false;
@@ -151,6 +150,8 @@ function spacedJson(value: unknown): string {
   }
   return out;
 }
+
+const spacedJson = (value: unknown): string => withJsonSpaces(stringify(value));
 
 function jsonLineTool(b: TextSink, tool: unknown, i: number): string {
   const t = isRecord(tool) ? tool : {};
