@@ -81,7 +81,10 @@ async function replayAll(recordings: readonly string[], size: ModelSize, onRow: 
   // Room for the longest prompt: rendered prompts run at least 2 characters a token.
   const longest = Math.max(...sessions.flatMap((s) => s.calls.map((c) => c.body.length)));
   const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
-  const engine = await startEngine({ size, slots: 1, contextSize });
+  // The recorded model names are installed, as the user's model is on their Ollama: /api/tags lists them, so the
+  // proxy learns their renderer in its first look, before it listens.
+  const models = Object.fromEntries(sessions.flatMap((s) => s.calls.map((c) => [String((JSON.parse(c.body) as { model?: unknown }).model ?? ''), {}])));
+  const engine = await startEngine({ size, slots: 1, contextSize, models });
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-prediction-'));
   const proxy = await startProcess(BIN, ['--port', '0', '--target', engine.url, '--rewrite', rewrite, '--log-level', 'warn'],
     /listening on (http:\/\/\S+)/, { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: configDir });

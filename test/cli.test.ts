@@ -139,8 +139,9 @@ describe('llm-cache-proxy (headless CLI)', () => {
         schemaVersion: 2, target: backend.url, port, model: 'qwen3:8b', bare: true, shell: 'fish', subagentModel: 'qwen3:4b',
       }));
       const cli = run([], dir);
-      // The monitor's first look is logged: from then on the page knows the window.
+      // The monitor's first look is logged, and the proxy listens once it has finished: the page knows the window.
       await cli.waitFor(/backend at .*qwen3:8b with a 8,192-token context/, 20_000);
+      await cli.waitFor(/listening on/);
       const page = JSON.parse((await send(`http://127.0.0.1:${port}`, { path: '/_proxy/ui/snippet' })).text) as { text: string; shell: string };
       const printed = runCli(['snippet'], { ...process.env, LLM_CACHE_PROXY_CONFIG_DIR: dir });
       started.push(printed.child);

@@ -11,6 +11,7 @@
 // Tools are projected through Ollama's api.Tool structs first (convertTool), so
 // schema keys those structs lack (default, minimum, $schema…) never reach the prompt.
 import { goJson, thinkOn, type AnthropicTool, type ChatMessage, type OllamaChat } from './convert.js';
+import { withJsonSpaces } from '../../main/core/diagnostics/render-tools.js';
 
 const IM_START = '<|im_start|>';
 const IM_END = '<|im_end|>';
@@ -161,28 +162,11 @@ export function renderQwen3Coder(chat: OllamaChat): string {
   return out;
 }
 
-/** addJSONSpaces: a space after every `:` and `,` outside strings. */
-function withSpaces(json: string): string {
-  let out = '';
-  let inString = false;
-  let escaped = false;
-  for (const c of json) {
-    out += c;
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === ':' || c === ',') out += ' ';
-  }
-  return out;
-}
-
 function qwen35Tool(tool: AnthropicTool): string {
   const fn: Json = { name: String(tool.name ?? '') };
   if (typeof tool.description === 'string' && tool.description !== '') fn['description'] = tool.description;
   fn['parameters'] = toolParameters(tool.input_schema);
-  return withSpaces(goMarshal({ type: 'function', function: fn }));
+  return withJsonSpaces(goMarshal({ type: 'function', function: fn }));
 }
 
 function isToolResponse(text: string): boolean {

@@ -61,10 +61,15 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     });
   }
 
+  // Listening only once the backend told its models' renderers (or did not answer in time), so that a client
+  // already waiting for the port gets its first call folded and estimated as its model renders it.
+  host.start();
+  await host.session.firstLook();
   let address: { host: string; port: number };
   try {
     address = await proxy.start();
   } catch (err) {
+    host.stop();
     const e = err as NodeJS.ErrnoException;
     const where = `${config.proxy.host}:${config.proxy.port}`;
     if (e.code === 'EADDRINUSE') io.stderr(`llm-cache-proxy: port ${config.proxy.port} on ${config.proxy.host} is already in use (another llm-cache-proxy or the menu-bar app?); pick another with --port\n`);
@@ -73,7 +78,6 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<number
     else io.stderr(`llm-cache-proxy: cannot listen on ${where}: ${e.message}\n`);
     return 2;
   }
-  host.start();
 
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
   io.stdout(`llm-cache-proxy listening on http://${shownHost}:${address.port} -> ${config.proxy.target}\n`);

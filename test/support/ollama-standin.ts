@@ -98,6 +98,8 @@ export interface StandinOptions {
   models?: StandinModel[];
   /** Models reported by /api/ps as loaded. */
   loaded?: string[];
+  /** Answer POST /api/show only after this long (an engine reading many models' files). */
+  showDelayMs?: number;
   timing?: Partial<StreamTiming>;
   /** Keep request bodies in `requests` (off in the benchmark to save memory). */
   record?: boolean;
@@ -344,7 +346,10 @@ export async function startOllamaStandin(options: StandinOptions = {}): Promise<
       });
     }
     if (path === '/api/generate' && rec.method === 'POST') return handleGenerate(rec, res);
-    if (path === '/api/show' && rec.method === 'POST') return show(rec, res);
+    if (path === '/api/show' && rec.method === 'POST') {
+      if (options.showDelayMs === undefined) return show(rec, res);
+      return void setTimeout(() => show(rec, res), options.showDelayMs);
+    }
     // Ollama serves no count_tokens.
     return ginNotFound(rec, res);
   }

@@ -104,6 +104,8 @@ export class AppController extends EventEmitter<AppControllerEvents> {
     this.#started = true;
     this.#host.start();
     this.#backend.start();
+    // The proxy serves its first call folded and estimated as the model renders it (the look asks each renderer).
+    await this.#host.session.firstLook();
     await this.refreshLoginItem().catch((error: unknown) => this.#notify(`Could not read the launch-at-login setting: ${messageOf(error)}`));
     if (this.#settings.proxyEnabled) await this.#serial(() => this.#runner.start(this.#settings));
     this.#emitState();

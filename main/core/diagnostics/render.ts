@@ -19,6 +19,8 @@
 //   layout, which moves where a system edit diverges, not what a turn reuses.)
 // - qwen3.8 (qwen35.go's Qwen 3.8 variant): system messages lifted like the
 //   template path, no merging, every assistant message's think block kept.
+// The tool definitions are written as each family's renderer writes them
+// (render-tools.ts), so the rendered length follows the tokens it costs.
 // Two prompts then compare equal exactly where the backend's KV cache would.
 import type { PromptFamily } from '../wire/types.js';
 
@@ -56,7 +58,8 @@ export interface RenderedPrompt extends PromptLayout {
   readonly text: string;
 }
 
-import { convertMessage, isRecord, stringify, type Converted, type Part } from './render-convert.js';
+import { convertMessage, isRecord, type Converted, type Part } from './render-convert.js';
+import { renderToolList } from './render-tools.js';
 
 export { isRecord };
 
@@ -116,54 +119,28 @@ interface RenderedTools {
 }
 
 /**
- * Renders by tools array: the body parser hands back the same array while
- * the client resends the same definitions, and stringifying 20-odd JSON
- * schemas is most of a call's rendering.
+ * Renders by tools array and family: the body parser hands back the same
+ * array while the client resends the same definitions, and stringifying
+ * 20-odd JSON schemas is most of a call's rendering.
  */
-const renderedTools = new WeakMap<object, RenderedTools>();
+const renderedTools = new WeakMap<object, Map<PromptFamily, RenderedTools>>();
 
-function renderTools(b: Builder, tools: unknown): string[] {
+function renderTools(b: Builder, tools: unknown, family: PromptFamily): string[] {
   if (!Array.isArray(tools) || tools.length === 0) return [];
-  let rendered = renderedTools.get(tools);
+  let byFamily = renderedTools.get(tools);
+  if (byFamily === undefined) renderedTools.set(tools, (byFamily = new Map()));
+  let rendered = byFamily.get(family);
   if (rendered === undefined) {
     const steps: ['mark' | 'add', string][] = [];
-    const names = renderToolList({ mark: (path) => steps.push(['mark', path]), add: (text) => steps.push(['add', text]) }, tools);
+    const names = renderToolList({ mark: (path) => steps.push(['mark', path]), add: (text) => steps.push(['add', text]) }, tools, family);
     rendered = { steps, names };
-    renderedTools.set(tools, rendered);
+    byFamily.set(family, rendered);
   }
   for (const [step, value] of rendered.steps) {
     if (step === 'mark') b.mark(value);
     else b.add(value);
   }
   return [...rendered.names];
-}
-
-function renderToolList(b: Pick<Builder, 'mark' | 'add'>, tools: readonly unknown[]): string[] {
-  const names: string[] = [];
-  b.mark('tools');
-  b.add('\n<|tools|>\n');
-  tools.forEach((tool, i) => {
-    b.mark(`tools[${i}]`);
-    if (!isRecord(tool)) {
-      names.push('');
-      b.add(stringify(tool));
-      b.add('\n');
-      return;
-    }
-    names.push(typeof tool.name === 'string' ? tool.name : '');
-    // The description is most of a tool's bytes: adding it as is spares
-    // JSON.stringify escaping it.
-    const { cache_control: _ignored, description, ...rest } = tool;
-    if (typeof description === 'string') {
-      b.add(stringify(rest));
-      b.mark(`tools[${i}].description`);
-      b.add(`\n${description}\n`);
-    } else {
-      b.add(stringify(description === undefined ? rest : { description, ...rest }));
-      b.add('\n');
-    }
-  });
-  return names;
 }
 
 /**
@@ -295,7 +272,7 @@ export function renderPrompt(body: unknown, family: PromptFamily = 'template'): 
   const layout = familyLayout(family, converted, b.length > 0, request);
   renderLiftedSystem(b, layout.lifted);
   const systemEnd = b.length;
-  const toolNames = renderTools(b, request.tools);
+  const toolNames = renderTools(b, request.tools, family);
   const toolsEnd = b.length;
   const messageStarts = renderMessages(b, layout.messages, messages.length, layout.think, layout.always);
   return {

@@ -15,6 +15,9 @@ import type { BackendView } from '../backends/backend-info.js';
 import { modelWindow, type KnownWindow } from '../backends/model-window.js';
 import { BackendModels } from './backend-models.js';
 
+/** How long a host waits for its first look at the backend before it serves calls. */
+export const FIRST_LOOK_MS = 2000;
+
 /** What the session is built from: where the backend is and how to reach it, and the model the user chose. */
 export interface SessionConfig {
   readonly proxy: BackendWatchOptions['proxy'];
@@ -117,6 +120,25 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
   stop(): void {
     this.#running = false;
     this.#watch.stop();
+  }
+
+  /**
+   * Resolves once the first look at the backend has finished, or after `ms`.
+   * That look asks the engine how each installed model renders its prompt,
+   * which the fold and the estimate of a call need before its first byte: a
+   * call answered before it would be folded and estimated the template way.
+   */
+  firstLook(ms: number = FIRST_LOOK_MS): Promise<void> {
+    if (this.state.lastCheckedAt !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('checked', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.on('checked', done);
+    });
   }
 
   /**
