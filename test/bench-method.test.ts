@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { familyFigures, familyLine, pointsBelow } from '../bench/engine/family-figures.js';
 import { idealClientBody } from '../bench/engine/ideal-client.js';
 import { engineUnavailable } from '../bench/engine/llama.js';
-import { lossCause, type EngineEvent } from '../bench/engine/loss.js';
+import { lossCause, namesTrueCause, type EngineEvent } from '../bench/engine/loss.js';
 import { planSession, replaySession } from '../bench/engine/replay.js';
 import type { CallMeasure } from '../bench/engine/routes.js';
 import { answerId } from '../bench/engine/tap.js';
@@ -70,6 +70,21 @@ describe('per-family figures', () => {
     assert.equal(f.direct, 1);
     assert.equal(pointsBelow(f), 0);
     assert.ok(Number.isNaN(f.estimateError));
+  });
+
+  it('names the worst recording, and every loss the proxy did not name by the cause the engine saw', () => {
+    const lost = (cause: string | null, loss: CallMeasure['loss']): CallMeasure => ({ ...calls([100, 900, 0.1])[0]!, index: 1, proxyCause: cause, loss });
+    const f = familyFigures('template', [
+      { recording: 'good', direct: calls([0, 0, null], [900, 900, null]), ideal: calls([0, 0, null], [900, 900, null]), proxy: calls([0, 0, 0], [900, 900, 0.9]) },
+      { recording: 'bad', direct: calls([0, 0, null], [900, 900, null]), ideal: calls([0, 0, null], [900, 900, null]), proxy: [calls([0, 0, 0])[0]!, lost('slot-evicted', 'main-call-evicted-slot')] },
+      { recording: 'worse', direct: calls([0, 0, null], [900, 900, null]), ideal: calls([0, 0, null], [900, 900, null]), proxy: [calls([0, 0, 0])[0]!, lost('history-rewritten', 'billing-header')] },
+    ]);
+    assert.equal(f.worstRecording.recording, 'bad');
+    assert.equal(f.worstRecording.proxy.toFixed(4), (100 / 900).toFixed(4));
+    assert.deepEqual(f.unnamed, ['worse call 2: billing-header, the proxy said history-rewritten']);
+    assert.equal(namesTrueCause('system-reminder-hoisted', 'inline-system'), true);
+    assert.equal(namesTrueCause('side-call-evicted-slot', 'slot-evicted'), false);
+    assert.equal(namesTrueCause('unexplained', 'history-rewritten'), false, 'what the engine cannot explain is never counted as named');
   });
 
   it("reads the answer's message id, streamed or whole, by which the tap finds the engine's record", () => {

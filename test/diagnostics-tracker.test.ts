@@ -11,6 +11,7 @@ import {
 } from './support/claude-code-bodies.js';
 import type { Message, MessagesRequest } from './support/claude-code-bodies.js';
 import { BUST_SCENARIOS, forwarded, withTokensReminder } from './support/bust-scenarios.js';
+import { CheckpointRing } from '../main/core/diagnostics/checkpoints.js';
 
 const OTHER_SESSION = '9b1e44d0-2c7a-4f3e-8d5b-0a6c1e9f7b23';
 
@@ -160,15 +161,31 @@ describe('CacheTracker: backend slots', () => {
     }
   });
 
-  test('on two slots each conversation keeps its own and nothing is missed', () => {
-    const observations = interleave(2);
-    for (const observation of observations) assert.equal(observation.bust, null);
-    const [first, other, again, otherAgain] = observations;
-    assert.notEqual(first.slot, other.slot);
+  test('on two slots, a conversation sharing system and tools with a slot lands in it, as llama-server picks, and evicts it', () => {
+    // llama-server takes the slot whose shared prefix is the largest share of the prompt above a tenth, even
+    // when all it holds does not begin this prompt; an empty slot is never picked for its likeness.
+    const [first, other, again, otherAgain] = interleave(2);
+    assert.ok(other.reuse > 0.1, 'system and tools are more than a tenth of the prompt');
+    assert.equal(other.slot, first.slot);
     assert.equal(again.slot, first.slot);
-    assert.equal(otherAgain.slot, other.slot);
-    assert.equal(again.reusedChars, again.conversationChars);
-    assert.equal(otherAgain.reusedChars, otherAgain.conversationChars);
+    assert.equal(again.bust?.cause, 'slot-evicted');
+    assert.equal(otherAgain.bust?.cause, 'slot-evicted');
+  });
+
+  test('on two slots, a conversation sharing at most a tenth takes the least recently used slot and each keeps its own', () => {
+    const tracker = new CacheTracker({ slots: 2 });
+    const body = (system: string, turns: number): MessagesRequest => ({ ...forwarded(conversation(turns, 6000, `${system}: what does it do?`)), system, tools: [] });
+    const first = observe(tracker, body('You review TypeScript modules', 1), DEFAULT_SESSION_ID);
+    const other = observe(tracker, body('Answer questions on Go code', 1), OTHER_SESSION);
+    assert.ok(other.reuse <= 0.1);
+    assert.notEqual(other.slot, first.slot);
+    const again = observe(tracker, body('You review TypeScript modules', 2), DEFAULT_SESSION_ID);
+    const otherAgain = observe(tracker, body('Answer questions on Go code', 2), OTHER_SESSION);
+    for (const [observation, slot] of [[again, first.slot], [otherAgain, other.slot]] as const) {
+      assert.equal(observation.slot, slot);
+      assert.equal(observation.bust, null);
+      assert.equal(observation.reusedChars, observation.conversationChars);
+    }
   });
 
   test('a subagent under the same session is a conversation of its own', () => {
@@ -186,7 +203,8 @@ describe('CacheTracker: backend slots', () => {
       assert.equal(main.session, DEFAULT_SESSION_ID.slice(0, 6));
       assert.equal(main.turn, 3);
       assert.equal(main.conversationReuse, 1);
-      assert.equal(main.bust?.cause ?? null, slots === 1 ? 'slot-evicted' : null);
+      // On two slots too: it shares system and tools with the main conversation's slot, which llama-server gives it.
+      assert.equal(main.bust?.cause, 'slot-evicted');
       assert.deepEqual(subagent.agent, { id: `${DEFAULT_SESSION_ID.slice(0, 6)}/2`, parent: null, inferred: true });
       assert.equal(main.agent, null);
       assert.equal(main.slotsNeeded, 2);
@@ -221,6 +239,59 @@ describe('CacheTracker: backend slots', () => {
     const again = observe(tracker, forwarded(conversation(2, 6000, prompts[0])), '00000000-0000-4000-8000-000000000000');
     assert.equal(again.bust?.cause, 'slot-evicted');
     assert.match(again.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=3/);
+  });
+});
+
+describe('CacheTracker: a hybrid model resumes from its checkpoints', () => {
+  // One character a token, so the rule's positions read as characters.
+  const rule = { count: 32, minPos: 16, interval: 1280, batch: 512 };
+  const hybrid = (): CacheTracker => new CacheTracker({ hybrid: () => ({ rule, charsPerToken: 1 }) });
+  /** The same conversation with its last tool result edited: the prompt parts from the previous one near its end. */
+  function edited(turns: number): MessagesRequest {
+    const messages = conversation(turns, 20_000);
+    const last = messages[messages.length - 1]!;
+    if (!Array.isArray(last.content)) throw new Error('expected blocks');
+    const block = last.content[0] as { type: string; content?: unknown };
+    block.content = 'the file changed on disk';
+    return forwarded(messages);
+  }
+
+  test('a prompt that parts from its slot keeps only up to the last checkpoint before the divergence', () => {
+    const tracker = hybrid();
+    const first = renderPrompt(forwarded(conversation(3, 20_000)));
+    observe(tracker, forwarded(conversation(3, 20_000)));
+    const next = observe(tracker, edited(3));
+    const common = next.conversationChars ?? 0;
+    assert.ok(common < first.text.length, 'the prompt parts from the previous one');
+    const ring = new CheckpointRing(rule);
+    ring.evaluate(0, first.text.length);
+    const kept = ring.restore(Number.POSITIVE_INFINITY, common);
+    assert.ok(kept > 0 && kept < common - 100, `a checkpoint before ${common}: ${kept}`);
+    assert.equal(next.reusedChars, kept);
+    // A dense model keeps the whole shared prefix.
+    const dense = new CacheTracker();
+    observe(dense, forwarded(conversation(3, 20_000)));
+    assert.equal(observe(dense, edited(3)).reusedChars, common);
+  });
+
+  test('a prompt that extends its slot keeps all of it, and the checkpoints go on from where it left off', () => {
+    const tracker = hybrid();
+    let previous = 0;
+    for (let turns = 0; turns < 4; turns++) {
+      const observation = observe(tracker, forwarded(conversation(turns, 20_000)));
+      assert.equal(observation.reusedChars, previous);
+      previous = observation.promptChars;
+    }
+    // The edit parts from turn 3's prompt inside what turn 3 evaluated: it resumes from one of its checkpoints.
+    const next = observe(tracker, edited(3));
+    assert.ok(next.reusedChars < (next.conversationChars ?? 0) && next.reusedChars > 0);
+  });
+
+  test('no rule for the model: the tracker keeps what the slot shares', () => {
+    const tracker = new CacheTracker({ hybrid: () => null });
+    observe(tracker, forwarded(conversation(3, 20_000)));
+    const next = observe(tracker, edited(3));
+    assert.equal(next.reusedChars, next.conversationChars);
   });
 });
 

@@ -4,7 +4,7 @@
 // truncation, and what a perfect stabiliser could reuse per family.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CheckpointRing, QWEN35_CHECKPOINTS } from '../bench/engine/checkpoints.js';
+import { CheckpointRing, QWEN35_CHECKPOINTS } from '../main/core/diagnostics/checkpoints.js';
 import { convertRequest, estimateInputTokens } from '../bench/engine/convert.js';
 import { FAMILIES, family, libraryFamily, perfectCalls, perfectPrompt, perfectReuses } from '../bench/engine/families.js';
 import { renderQwen35, renderQwen3Coder } from '../bench/engine/render-qwen.js';

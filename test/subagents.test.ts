@@ -109,10 +109,12 @@ describe('a subagent that starts a subagent of its own', () => {
     assert.match(records[5]!.bust!.remedy, /OLLAMA_NUM_PARALLEL=3 with --slots 3; this agent tree needs 3/);
   });
 
-  test('two slots are not enough for three live agents, and the remedy says three; three are', async () => {
+  test('on two slots the inner subagent lands in its parent\'s slot, as llama-server picks, and the main agent keeps its own', async () => {
+    // The inner one shares far more than a tenth of its prompt with the outer one's slot, and little with the
+    // main agent's: llama-server gives it the outer one's slot, not the idle one, so two slots keep the main prefix.
     const two = await replay('cc-2.1.332-nested-subagent', 2);
-    assert.equal(two.records[5]!.bust?.cause, 'slot-evicted');
-    assert.match(two.records[5]!.bust!.remedy, /OLLAMA_NUM_PARALLEL=3 with --slots 3/);
+    assert.deepEqual(causes(two.records), [null, null, null, null, null, null]);
+    assert.ok(two.records[5]!.estimatedReuse > 0.9);
     const three = await replay('cc-2.1.332-nested-subagent', 3);
     assert.deepEqual(causes(three.records), [null, null, null, null, null, null]);
   });

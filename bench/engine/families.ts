@@ -4,7 +4,7 @@
 // whether it thinks, and how its cache can be reused. Also what a perfect
 // stabiliser could reuse on each family, for the engine bench.
 import { convertRequest, type MessagesBody, type OllamaChat } from './convert.js';
-import { CheckpointRing, QWEN35_CHECKPOINTS, type CheckpointRule } from './checkpoints.js';
+import { CheckpointRing, QWEN35_CHECKPOINTS, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { Token } from './llama.js';
 import { renderTemplate } from './render.js';
 import { renderQwen35, renderQwen3Coder } from './render-qwen.js';

@@ -4,6 +4,7 @@
 // what a perfect stabiliser could reuse on that family (families.ts
 // perfectCalls). Token counts only: they are the engine's own and the same on
 // any machine, so one run of each route is enough.
+import { namesTrueCause } from './loss.js';
 import { trueReuse, type CallMeasure } from './routes.js';
 
 /** One recording replayed on one family along the three anchor routes. */
@@ -28,6 +29,10 @@ export interface FamilyFigures {
   readonly estimateError: number;
   /** Where the lowest of the two worst calls is, for the reader. */
   readonly worstAt: string;
+  /** The recording whose reuse through the proxy is the lowest share of perfect, and that share (0..1). */
+  readonly worstRecording: { readonly recording: string; readonly proxy: number };
+  /** Calls through the proxy below 99% of perfect whose cause the proxy did not name as the engine saw it. */
+  readonly unnamed: readonly string[];
 }
 
 type Counts = Pick<CallMeasure, 'evaluated' | 'reused' | 'perfect' | 'perfectPrompt'>;
@@ -82,10 +87,17 @@ function worstAgainst(sessions: readonly FamilySession[], other: (s: FamilySessi
   return Number.isFinite(worst.points) ? worst : { points: 0, at: 'none' };
 }
 
+/** The calls through the proxy whose loss (below 99% of perfect) the proxy named otherwise than the engine's cause. */
+export function unnamedLosses(recording: string, proxy: readonly CallMeasure[]): string[] {
+  return proxy.flatMap((m) => (m.loss === null || namesTrueCause(m.loss, m.proxyCause) ? []
+    : [`${recording} call ${m.index + 1}: ${m.loss}, the proxy said ${m.proxyCause ?? 'nothing'}`]));
+}
+
 export function familyFigures(family: string, sessions: readonly FamilySession[]): FamilyFigures {
   const vsDirect = worstAgainst(sessions, (s) => s.direct);
   const vsIdeal = worstAgainst(sessions, (s) => s.ideal);
   const errors = sessions.flatMap((s) => s.proxy.map((m) => (m.proxyEstimate === null ? Number.NaN : Math.abs(m.proxyEstimate - trueReuse(m)) * 100)));
+  const byRecording = sessions.map((s) => ({ recording: s.recording, proxy: routeReuse([s], (x) => x.proxy) }));
   return {
     family,
     proxy: routeReuse(sessions, (s) => s.proxy),
@@ -96,6 +108,8 @@ export function familyFigures(family: string, sessions: readonly FamilySession[]
     // A missing estimate is a failed measurement: NaN, never skipped.
     estimateError: errors.length === 0 ? 0 : errors.some(Number.isNaN) ? Number.NaN : Math.max(...errors),
     worstAt: vsIdeal.points < vsDirect.points ? `${vsIdeal.at} (vs ideal client)` : `${vsDirect.at} (vs direct)`,
+    worstRecording: byRecording.reduce((a, b) => (b.proxy < a.proxy ? b : a), { recording: 'none', proxy: 1 }),
+    unnamed: sessions.flatMap((s) => unnamedLosses(s.recording, s.proxy)),
   };
 }
 

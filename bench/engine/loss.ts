@@ -75,3 +75,19 @@ export function lossCause(history: readonly EngineEvent[], at: number): LossCaus
   }
   return 'empty-slot';
 }
+
+/**
+ * Whether the proxy's cause for a call names what truly cost it (the engine's
+ * `lossCause`). An engine cause the proxy has no name for (a keep-alive
+ * expiry, an empty slot) or one the engine cannot explain is never named.
+ */
+export function namesTrueCause(loss: LossCause, said: string | null): boolean {
+  switch (loss) {
+    case 'billing-header': return said === 'billing-header';
+    case 'system-reminder-hoisted': return said === 'inline-system' || said === 'system-reminder';
+    case 'main-call-evicted-slot':
+    case 'subagent-call-evicted-slot': return said === 'slot-evicted';
+    case 'side-call-evicted-slot': return said === 'side-call-evicted';
+    default: return false;
+  }
+}

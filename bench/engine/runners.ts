@@ -6,7 +6,7 @@
 // sequences), created on first use. As Ollama, at most `maxLoaded` runners
 // stay (OLLAMA_MAX_LOADED_MODELS, 3 on a CPU); the least recently used one is
 // unloaded to make room. All runners take turns on the one CPU.
-import type { CheckpointRule } from './checkpoints.js';
+import type { CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { LlamaModel } from './llama.js';
 import { Serial, SlotEngine } from './slots.js';
 

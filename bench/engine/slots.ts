@@ -1,40 +1,19 @@
 // N cache slots (llama.cpp sequences) with exact prefix reuse: each call goes
-// to the slot whose cached tokens share the longest prefix with its prompt
-// (see chooseSlot), keeps exactly that prefix, erases only the tail, and evaluates the rest.
+// to the slot llama-server would give it (diagnostics/slot-choice.ts: the
+// largest shared prefix above a tenth of the prompt, else the least recently
+// used slot), keeps exactly that prefix, erases only the tail, and evaluates the rest.
 // (`adaptStateToTokens` would shift the cache by default, which is not exact.)
 // A hybrid model's runner adds its checkpoint rule (checkpoints.ts): the dense
 // model underneath could keep any prefix, so the rule alone decides how much.
-import { CheckpointRing, type CheckpointRule } from './checkpoints.js';
+import { CheckpointRing, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { LlamaContext, LlamaModel, LlamaSequence, Token } from './llama.js';
+import { chooseSlot } from '../../main/core/diagnostics/slot-choice.js';
 
 export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
-}
-
-/**
- * llama-server's choice (which Ollama 0.30 and later run underneath): the
- * slot with the longest common prefix when that prefix is more than
- * `similarity` of the prompt (`--slot-prompt-similarity`, 0.1 by default);
- * otherwise the least recently used slot, so an unrelated conversation takes
- * an idle slot instead of evicting one that shares only a few tokens.
- */
-export function chooseSlot(cached: readonly (readonly Token[])[], lastUsed: readonly number[], prompt: readonly Token[], similarity = 0.1): number {
-  let best = -1;
-  let bestLength = 0;
-  cached.forEach((tokens, i) => {
-    const length = commonPrefixLength(tokens, prompt);
-    if (length > bestLength) {
-      best = i;
-      bestLength = length;
-    }
-  });
-  if (best >= 0 && bestLength > similarity * prompt.length) return best;
-  let oldest = 0;
-  lastUsed.forEach((t, i) => { if (t < lastUsed[oldest]!) oldest = i; });
-  return oldest;
 }
 
 export interface Completion {
@@ -117,7 +96,7 @@ export class SlotEngine {
       throw new ContextTooSmall(`the prompt of ${prompt.length} tokens is longer than the context of ${this.context.contextSize}`);
     }
     const room = Math.min(maxTokens, this.context.contextSize - prompt.length);
-    const slot = chooseSlot(this.sequences.map((s) => s.contextTokens), this.lastUsed, prompt);
+    const slot = chooseSlot(this.sequences.map((s) => (s.contextTokens.length === 0 ? null : commonPrefixLength(s.contextTokens, prompt))), this.lastUsed, prompt.length);
     const sequence = this.sequences[slot]!;
     const ring = this.rings[slot]!;
     this.lastUsed[slot] = ++this.clock;

@@ -38,6 +38,25 @@ const OLLAMA_FAMILIES: Readonly<Record<string, PromptFamily>> = {
   'qwen3.8': 'qwen3.8',
 };
 
+/**
+ * GGUF architectures (model_info `general.architecture`) whose cache holds a
+ * recurrent state beside attention, as llama.cpp names them.
+ */
+const HYBRID_ARCHITECTURES = new Set(['qwen35', 'qwen35moe', 'qwen3next']);
+
+/**
+ * Whether `/api/show` describes a hybrid model: by its architecture, or, where
+ * the model_info does not name one we know, by its renderer: Ollama gives
+ * `qwen3.5` and `qwen3.8` only to the Qwen 3.5 architectures
+ * (x/create/client/create.go, isQwen35Family), which are all hybrid.
+ */
+function showsHybrid(show: Record<string, unknown>, family: PromptFamily): boolean {
+  const info = show.model_info;
+  const architecture = isObject(info) ? str(info['general.architecture']) : undefined;
+  if (architecture !== undefined && HYBRID_ARCHITECTURES.has(architecture)) return true;
+  return family === 'qwen3.5' || family === 'qwen3.8';
+}
+
 /** The renderer name a Modelfile text declares (`RENDERER qwen3.5`, quoted when it holds spaces). */
 function modelfileRenderer(modelfile: string): string | undefined {
   const line = /^RENDERER[ \t]+("?)([^"\n]+)\1[ \t]*$/m.exec(modelfile);
@@ -52,8 +71,10 @@ function modelfileRenderer(modelfile: string): string | undefined {
 export function rendererFromOllamaShow(show: unknown): ModelRenderer {
   if (!isObject(show)) return TEMPLATE_PATH;
   const name = str(show.renderer) || modelfileRenderer(str(show.modelfile) ?? '');
-  if (name === undefined) return TEMPLATE_PATH;
-  return { family: OLLAMA_FAMILIES[name] ?? 'template', name, keepReasoningSwitch: null };
+  const family = name === undefined ? 'template' : OLLAMA_FAMILIES[name] ?? 'template';
+  const hybrid = showsHybrid(show, family);
+  if (name === undefined) return hybrid ? { ...TEMPLATE_PATH, hybrid } : TEMPLATE_PATH;
+  return { family, name, keepReasoningSwitch: null, ...(hybrid ? { hybrid } : {}) };
 }
 
 /**

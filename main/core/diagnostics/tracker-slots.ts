@@ -1,11 +1,13 @@
 // The tracker's picture of the backend and the conversations, and the pure
-// rules it applies to them: which slot shares the longest prefix with a
-// prompt, which slot the prompt loads into, when a prompt starts another
-// conversation, and how a conversation is shown.
+// rules it applies to them: which slot a prompt loads into and what of it
+// that slot serves, when a prompt starts another conversation, and how a
+// conversation is shown.
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
 import { commonPrefix, readStored } from './stored-prompt.js';
 import { shortSessionId } from './conversation-key.js';
+import { CheckpointRing, type CheckpointRule } from './checkpoints.js';
+import { chooseSlot } from './slot-choice.js';
 
 /** A call's place in the agent tree, as shown (short ids). */
 export interface ObservedAgent {
@@ -36,6 +38,8 @@ export interface Slot {
   owner?: Thread;
   /** The prompt came from a side call. */
   side?: boolean;
+  /** A hybrid model's checkpoints in this slot, in tokens. */
+  ring?: CheckpointRing | null;
 }
 
 /**
@@ -51,33 +55,43 @@ export function startsAnotherThread(previous: StoredPrompt, current: RenderedPro
   return previousFirst !== current.text.slice(current.messageStarts[0]);
 }
 
-/** The slot sharing the longest prefix with `text` (the first, on a tie), as Ollama's runner picks it. */
-export function longestSlot(slots: readonly Slot[], text: string): { longest: number; reusedChars: number } {
-  let longest = 0;
-  let reusedChars = -1;
-  slots.forEach((slot, i) => {
-    const chars = slot.prompt === null ? 0 : commonPrefix(slot.prompt, text);
-    if (chars > reusedChars) {
-      longest = i;
-      reusedChars = chars;
-    }
-  });
-  return { longest, reusedChars };
+/** How a hybrid model's cache is estimated: its checkpoint rule, and the model's characters per token. */
+export interface HybridCache {
+  readonly rule: CheckpointRule;
+  readonly charsPerToken: number;
+}
+
+/** Where a prompt lands and what of it the backend keeps. */
+export interface SlotFit {
+  /** The slot it loads into. */
+  readonly target: number;
+  /** Characters the slot holds in common with the prompt. */
+  readonly commonChars: number;
+  /** Of those, what the backend reuses: all of them, unless a hybrid model must resume from a checkpoint. */
+  readonly reusedChars: number;
+  /** The slot's checkpoints after this prompt; null for a model that is not hybrid. */
+  readonly ring: CheckpointRing | null;
 }
 
 /**
- * Where the prompt goes: the one slot; or, with several, the longest slot if
- * all it holds begins this prompt, else the least recently used one.
+ * The slot a prompt loads into, as llama-server chooses it (slot-choice.ts),
+ * and what of it that slot serves. On a hybrid model a prompt that parts from
+ * what the slot held resumes after the last checkpoint before the divergence;
+ * checkpoints are kept in tokens, characters turned into tokens by the
+ * model's measured ratio.
  */
-export function slotToLoad(slots: readonly Slot[], longest: number, longestChars: number): number {
-  if (slots.length === 1) return 0;
-  const held = slots[longest].prompt;
-  if (held === null || longestChars >= held.length) return longest;
-  let oldest = 0;
-  slots.forEach((slot, i) => {
-    if (slot.lastUsed < slots[oldest].lastUsed) oldest = i;
-  });
-  return oldest;
+export function fitSlot(slots: readonly Slot[], text: string, hybrid: HybridCache | null): SlotFit {
+  const common = slots.map((slot) => (slot.prompt === null ? null : commonPrefix(slot.prompt, text)));
+  const target = chooseSlot(common, slots.map((slot) => slot.lastUsed), text.length);
+  const commonChars = common[target] ?? 0;
+  if (hybrid === null) return { target, commonChars, reusedChars: commonChars, ring: null };
+  const held = slots[target]!;
+  const perToken = hybrid.charsPerToken;
+  const ring = held.ring?.clone() ?? new CheckpointRing(hybrid.rule);
+  const extendsIt = held.prompt === null || commonChars >= held.prompt.length;
+  const kept = ring.restore(extendsIt ? 0 : Number.POSITIVE_INFINITY, Math.floor(commonChars / perToken));
+  ring.evaluate(kept, Math.ceil(text.length / perToken));
+  return { target, commonChars, reusedChars: extendsIt ? commonChars : Math.min(commonChars, Math.round(kept * perToken)), ring };
 }
 
 /** A conversation as shown: the session, then the subagent's id or (recognised by prompt) its ordinal. */

@@ -5,7 +5,7 @@ import type { RewriteMode } from '../rewrite/types.js';
 import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { AgentRef } from './conversation-key.js';
-import type { ObservedAgent } from './tracker-slots.js';
+import type { HybridCache, ObservedAgent } from './tracker-slots.js';
 
 export interface CacheTrackerOptions {
   /** Cache slots the backend holds per model (OLLAMA_NUM_PARALLEL); default 1. */
@@ -23,6 +23,11 @@ export interface CacheTrackerOptions {
   readonly maxHeldChars?: number;
   /** Models whose backend slots are tracked, least recently used out; default 8. */
   readonly maxModels?: number;
+  /**
+   * A hybrid model's checkpoint rule and characters per token, asked per call;
+   * null (the default) for a model whose cache can keep any prefix.
+   */
+  readonly hybrid?: (model: string | null) => HybridCache | null;
 }
 
 export interface ObserveInput {

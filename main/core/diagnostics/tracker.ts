@@ -4,10 +4,11 @@
 // Two references per prompt:
 // - the conversation's previous turn: what the client should have kept;
 // - the prompts the backend last saw, one per cache slot: what it did keep.
-// Slots follow Ollama's runner: with one slot it is always reused; with
-// several, a slot whose whole content begins this prompt is reused, else the
-// least recently used slot takes the prompt, seeded with the longest prefix
-// any slot holds.
+// Slots follow llama-server, which Ollama runs underneath (slot-choice.ts):
+// the slot sharing the largest prefix with the prompt, when that is more than
+// a tenth of it, else the least recently used one. On a hybrid model (Qwen
+// 3.5 and 3.6) a prompt that parts from its slot's content resumes only from
+// the last checkpoint before the divergence (checkpoints.ts).
 //
 // Claude Code sends its subagents under the main agent's session id. Since
 // 2.1.268 their agent headers make each one a conversation of its own (see
@@ -31,8 +32,8 @@ import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
 import { commonPrefix, storePrompt } from './stored-prompt.js';
-import type { ObservedAgent, Slot, Thread } from './tracker-slots.js';
-import { longestSlot, sessionLabel, slotToLoad, startsAnotherThread } from './tracker-slots.js';
+import type { HybridCache, ObservedAgent, Slot, SlotFit, Thread } from './tracker-slots.js';
+import { fitSlot, sessionLabel, startsAnotherThread } from './tracker-slots.js';
 import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
 import { REMEDIES, remedyFor, slotEvictedRemedy } from './remedies.js';
 import { shortAgentId, shortSessionId, type AgentRef } from './conversation-key.js';
@@ -51,9 +52,6 @@ interface Match {
   readonly conversationChars: number | null;
   readonly conversationReuse: number | null;
 }
-
-/** The slot sharing the longest prefix with the prompt, and how long that prefix is. */
-type SlotFit = ReturnType<typeof longestSlot>;
 
 /** What observe() changed, so that forget() can put it back. */
 interface Undo {
@@ -81,6 +79,7 @@ export class CacheTracker {
   readonly maxPromptChars: number;
   readonly maxHeldChars: number;
   readonly maxModels: number;
+  readonly #hybrid: (model: string | null) => HybridCache | null;
   /** Insertion order is recency: the first entry is the least recently used. */
   readonly #threads = new Map<string, Thread>();
   readonly #backends = new Map<string, Slot[]>();
@@ -96,6 +95,7 @@ export class CacheTracker {
     this.maxPromptChars = positiveInteger(options.maxPromptChars, DEFAULTS.maxPromptChars, 'maxPromptChars');
     this.maxHeldChars = positiveInteger(options.maxHeldChars, DEFAULTS.maxHeldChars, 'maxHeldChars');
     this.maxModels = positiveInteger(options.maxModels, DEFAULTS.maxModels, 'maxModels');
+    this.#hybrid = options.hybrid ?? (() => null);
   }
 
   observe(input: ObserveInput): Observation {
@@ -105,7 +105,7 @@ export class CacheTracker {
     // Before the miss is described, so that its remedy counts this call too.
     if (match.thread !== null) this.#noteRecency(model, match.thread);
     const slots = this.#slotsFor(model);
-    const fit = longestSlot(slots, input.rendered.text);
+    const fit = fitSlot(slots, input.rendered.text, this.#hybrid(input.rendered.model));
     const bust = match.bust ?? this.#detectEviction(match, slots, fit, input.rendered);
     return this.#commit(input, match, slots, fit, bust);
   }
@@ -136,15 +136,16 @@ export class CacheTracker {
    * mean a cold backend, which is nobody's eviction.
    */
   #detectEviction(match: Match, slots: readonly Slot[], fit: SlotFit, rendered: RenderedPrompt): Bust | null {
-    const held = slots[fit.longest].prompt;
+    const held = slots[fit.target].prompt;
     const { best, conversationChars } = match;
-    if (held === null || best === null || conversationChars === null || conversationChars - fit.reusedChars < MISS_MIN_LOST_CHARS) return null;
-    const lost = slots[best.slot] ?? slots[fit.longest];
-    if (lost.side === true) return describeBust('side-call-evicted', held, rendered, fit.reusedChars, REMEDIES['side-call-evicted']);
-    const taker = lost.owner ?? slots[fit.longest].owner;
+    // What the slot holds, not what a hybrid model restores of it: a checkpoint's loss is no eviction.
+    if (held === null || best === null || conversationChars === null || conversationChars - fit.commonChars < MISS_MIN_LOST_CHARS) return null;
+    const lost = slots[best.slot] ?? slots[fit.target];
+    if (lost.side === true) return describeBust('side-call-evicted', held, rendered, fit.commonChars, REMEDIES['side-call-evicted']);
+    const taker = lost.owner ?? slots[fit.target].owner;
     const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
     return {
-      ...describeBust('slot-evicted', held, rendered, fit.reusedChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
+      ...describeBust('slot-evicted', held, rendered, fit.commonChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
       ...(evictor === null ? {} : { evictedBy: evictor.label }),
     };
   }
@@ -154,19 +155,19 @@ export class CacheTracker {
     const { key, rendered } = input;
     const text = rendered.text;
     const { best, bestChars } = match;
-    const held = slots[fit.longest].prompt;
+    const held = slots[fit.target].prompt;
     // Share chunks with whichever reference matched more.
-    const stored = best !== null && bestChars > fit.reusedChars
+    const stored = best !== null && bestChars > fit.commonChars
       ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
-      : storePrompt(rendered, held, fit.reusedChars, this.maxPromptChars);
-    const target = slotToLoad(slots, fit.longest, fit.reusedChars);
+      : storePrompt(rendered, held, fit.commonChars, this.maxPromptChars);
+    const target = fit.target;
     const slotBefore = slots[target];
     const before = match.thread;
     const threadBefore = before === null ? null : { prompt: before.prompt, turn: before.turn, call: before.call, slot: before.slot };
     // A new conversation that found another one's prompt in the slot (the system prompt and tools every session shares).
-    const donor = before === null && fit.reusedChars >= MISS_MIN_LOST_CHARS ? slots[fit.longest].owner : undefined;
+    const donor = before === null && fit.reusedChars >= MISS_MIN_LOST_CHARS ? slots[target].owner : undefined;
     const thread = this.#remember(before, key, rendered.model ?? '', match.lastOrdinal, stored, input.agent ?? null, target, input.userTurn ?? true);
-    slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread };
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread, ring: fit.ring };
 
     const observation: Observation = {
       session: sessionLabel(thread),
@@ -208,12 +209,12 @@ export class CacheTracker {
         ownerChars = chars;
       }
     }
-    const fit = longestSlot(slots, rendered.text);
-    const target = slotToLoad(slots, fit.longest, fit.reusedChars);
-    const stored = owner !== undefined && ownerChars > fit.reusedChars
+    const fit = fitSlot(slots, rendered.text, this.#hybrid(rendered.model));
+    const target = fit.target;
+    const stored = owner !== undefined && ownerChars > fit.commonChars
       ? storePrompt(rendered, owner.prompt, ownerChars, this.maxPromptChars)
-      : storePrompt(rendered, slots[fit.longest].prompt, fit.reusedChars, this.maxPromptChars);
-    slots[target] = { prompt: stored, lastUsed: ++this.#clock, ...(owner === undefined ? {} : { owner }) };
+      : storePrompt(rendered, slots[target].prompt, fit.commonChars, this.maxPromptChars);
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, ring: fit.ring, ...(owner === undefined ? {} : { owner }) };
     if (owner !== undefined) owner.slot = target;
   }
 
@@ -243,11 +244,11 @@ export class CacheTracker {
   #observeSide(input: ObserveInput): Observation {
     const { key, rendered } = input;
     const slots = this.#slotsFor(rendered.model ?? '');
-    const { longest, reusedChars } = longestSlot(slots, rendered.text);
-    const stored = storePrompt(rendered, slots[longest].prompt, reusedChars, this.maxPromptChars);
-    const target = slotToLoad(slots, longest, reusedChars);
+    const fit = fitSlot(slots, rendered.text, this.#hybrid(rendered.model));
+    const { target, reusedChars } = fit;
+    const stored = storePrompt(rendered, slots[target].prompt, fit.commonChars, this.maxPromptChars);
     const slotBefore = slots[target];
-    slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true };
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true, ring: fit.ring };
     const observation: Observation = {
       session: shortSessionId(key),
       turn: 0,

@@ -7,6 +7,7 @@ import { renderPrompt, type RenderedPrompt } from '../diagnostics/render.js';
 import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
 import { estimateCacheRead } from '../diagnostics/cache-usage.js';
 import { TokenCalibrator } from '../diagnostics/token-calibrator.js';
+import { checkpointRuleFor } from '../diagnostics/checkpoints.js';
 import { readableExcerpt } from '../diagnostics/body-text.js';
 import { BodyParser } from '../diagnostics/body-parser.js';
 import { startsUserTurn } from '../diagnostics/turns.js';
@@ -39,7 +40,11 @@ export class CallDiagnostics {
   private restartsSeen: number;
 
   constructor(private readonly options: CallDiagnosticsOptions) {
-    this.tracker = new CacheTracker({ slots: options.slots });
+    // A hybrid model's checkpoints are in tokens: the model's measured characters per token place them.
+    this.tracker = new CacheTracker({ slots: options.slots, hybrid: (model) => {
+      const rule = checkpointRuleFor(options.backend?.renderer?.(model)?.hybrid === true, options.backend?.profile?.kind ?? null);
+      return rule === null ? null : { rule, charsPerToken: this.calibrator.charsPerToken(model) };
+    } });
     this.restartsSeen = options.backend?.restarts ?? 0;
   }
 

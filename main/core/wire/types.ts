@@ -28,6 +28,12 @@ export interface ModelRenderer {
    * one; null where there is none (Ollama's built-in renderers).
    */
   readonly keepReasoningSwitch: string | null;
+  /**
+   * The model keeps a recurrent state beside its attention cache (Qwen 3.5
+   * and 3.6, Qwen3-Next), so its cache resumes only from checkpoints
+   * (diagnostics/checkpoints.ts); absent when not known to be.
+   */
+  readonly hybrid?: boolean;
 }
 
 /** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */

@@ -1,17 +1,16 @@
 // The cache rule of a hybrid model (attention plus a recurrent state, as Qwen
 // 3.5 and 3.6): the recurrent state cannot be cut back to an arbitrary
-// position, only restored from a checkpoint. Followed from ollama/ollama's
-// model/models/qwen35/checkpoints.go (0b08438, Feb 2026): a ring of 32
-// checkpoints per slot; after each batch, a new one at the batch's last
-// position when that is at least 16 and at least 1,280 past the slot's last
-// checkpoint; a prompt that diverges from the cache at p resumes after the
-// latest checkpoint before p (PrepareRestore → pos + 1), or from scratch, and
-// the checkpoints past it are pruned. A prompt that only extends the cache
-// needs no restore. Ollama's last Go engine used 24 / 16 / 1,664
-// (kvcache/recurrent.go); since 0.30 GGUF models run on llama-server, whose
-// defaults are 32 per slot and one per 8,192 prompt tokens; both are this rule
-// with other numbers.
-
+// position, only restored from a checkpoint. A ring of checkpoints per slot;
+// after each batch, a new one at the batch's last position when that is at
+// least `minPos` and at least `interval` past the slot's last checkpoint; a
+// prompt that diverges from the cache at p resumes after the latest checkpoint
+// before p (PrepareRestore → pos + 1), or from scratch, and the checkpoints
+// past it are pruned. A prompt that only extends the cache needs no restore.
+// Followed from ollama/ollama's model/models/qwen35/checkpoints.go (0b08438,
+// Feb 2026). The dev engine (bench/engine/slots.ts) and the proxy's estimate
+// (tracker.ts) both take their numbers from here, so they cannot disagree.
+// Positions carry no unit: the engine counts tokens, the estimate characters
+// turned into tokens by the model's measured ratio.
 export interface CheckpointRule {
   /** Checkpoints kept per slot (a ring: the oldest is overwritten). */
   readonly count: number;
@@ -23,7 +22,42 @@ export interface CheckpointRule {
   readonly batch: number;
 }
 
+/**
+ * Ollama's rule as the dev engine models it: model/models/qwen35/checkpoints.go
+ * at 0b08438 (Feb 2026), 32 per slot, one per 1,280 positions, none before 16,
+ * Ollama's batch of 512.
+ */
 export const QWEN35_CHECKPOINTS: CheckpointRule = { count: 32, minPos: 16, interval: 1280, batch: 512 };
+
+/**
+ * llama-server's defaults: `--ctx-checkpoints` 32 per slot and
+ * `--checkpoint-every-n-tokens` 8,192 during a prompt's prefill, between
+ * batches of `--batch-size` 2,048. Where it also places a checkpoint near a
+ * prompt's end is not modelled, so this errs low after a divergence.
+ */
+export const LLAMA_SERVER_CHECKPOINTS: CheckpointRule = { count: 32, minPos: 0, interval: 8192, batch: 2048 };
+
+/**
+ * The rule a hybrid model's cache follows on this backend, for the estimate;
+ * null for a model that is not hybrid or a backend whose rule is not known.
+ *
+ * Ollama gets the dev engine's rule, although no release ran exactly it: the
+ * Go engine of 0.17.1–0.29 kept 24 per slot, one per 1,664 (kvcache/recurrent.go),
+ * and since 0.30 GGUF models run on llama-server (llm/llama_server.go passes
+ * neither checkpoint flag, so its defaults hold, with Ollama's batch of 512).
+ * Its version alone does not say which engine runs a model, the engine is the
+ * only truth the estimate can be held against, and both rules keep the same
+ * shape: a divergence re-reads back to the last checkpoint before it.
+ * llama-server itself gets its own defaults (its usage carries cache figures,
+ * so there the estimate only stands in when they are missing). vLLM, SGLang
+ * and LM Studio keep recurrent state their own ways: none is assumed.
+ */
+export function checkpointRuleFor(hybrid: boolean, backend: string | null): CheckpointRule | null {
+  if (!hybrid) return null;
+  if (backend === 'ollama') return QWEN35_CHECKPOINTS;
+  if (backend === 'llama-server') return LLAMA_SERVER_CHECKPOINTS;
+  return null;
+}
 
 /** One slot's checkpoint ring: positions only (the engine underneath can cut anywhere). */
 export class CheckpointRing {
