@@ -130,7 +130,7 @@ describe('model families', () => {
 describe('hybrid checkpoints (model/models/qwen35/checkpoints.go)', () => {
   it('checkpoints at batch ends at least 1,280 apart, and resumes after the last one before a divergence', () => {
     const ring = new CheckpointRing(QWEN35_CHECKPOINTS);
-    ring.evaluate(0, 3000);
+    assert.deepEqual(ring.evaluate(0, 3000), [511, 2047], 'the positions to take, for a real hybrid model');
     assert.deepEqual(ring.positions, [511, 2047]);
     assert.equal(ring.clone().restore(3000, 3000), 3000, 'a prompt that extends the cache keeps it all');
     assert.equal(ring.clone().restore(3000, 2048), 2048);
@@ -143,7 +143,7 @@ describe('hybrid checkpoints (model/models/qwen35/checkpoints.go)', () => {
 
   it('makes none before position 16 and keeps a ring of 32', () => {
     const short = new CheckpointRing(QWEN35_CHECKPOINTS);
-    short.evaluate(0, 10);
+    assert.deepEqual(short.evaluate(0, 10), []);
     assert.deepEqual(short.positions, []);
     const long = new CheckpointRing({ ...QWEN35_CHECKPOINTS, interval: 1, batch: 1 });
     long.evaluate(0, 100);

@@ -402,10 +402,21 @@ describe('llama.cpp engine: a renderer per family, chosen per model as Ollama ch
   });
 });
 
-describe('llama.cpp engine: the hybrid checkpoint rule on the qwen3.5 family', { skip }, () => {
+for (const hybrid of [false, true]) describe(`llama.cpp engine: the hybrid checkpoint rule on the qwen3.5 family${hybrid ? ', on the generated hybrid model' : ''}`, { skip }, () => {
   let engine: RunningEngine;
-  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 8192, models: { dense: { family: 'template' } } }); });
+  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 8192, hybrid, models: { dense: { family: 'template' } } }); });
   after(async () => { await engine.close(); });
+
+  if (hybrid) {
+    it('serves qwen3.5 from a qwen35 (hybrid) weights file and the template path from the dense one', async () => {
+      const arch = async (model: string): Promise<unknown> => {
+        const res = await send(engine.url, { method: 'POST', path: '/api/show', body: JSON.stringify({ model }) });
+        return (JSON.parse(res.body.toString('utf8')) as { model_info: Record<string, unknown> }).model_info['general.architecture'];
+      };
+      assert.equal(await arch('qwen3.6:35b-a3b'), 'qwen35');
+      assert.equal(await arch('dense'), 'llama');
+    });
+  }
 
   // About 3,000 tokens: checkpoints at positions 511 and 2,047 (batch ends ≥ 1,280 apart).
   const long = Array.from({ length: 360 }, (_, i) => `line ${i} of the words`).join('\n');
@@ -471,8 +482,8 @@ describe('llama.cpp engine: live-client mode and refusing an over-long prompt', 
 
 describe('llama.cpp engine: cc-2.1.332-thinking replayed direct, per family', { skip }, () => {
   const calls = loadRecording('cc-2.1.332-thinking').calls;
-  const measure = async (fam: FamilyName): Promise<{ truth: EngineCall[]; prompts: number[][] }> => {
-    const engine = await startEngine({ size: 'test', slots: 1, contextSize: 20480, family: fam });
+  const measure = async (fam: FamilyName, hybrid = false): Promise<{ truth: EngineCall[]; prompts: number[][] }> => {
+    const engine = await startEngine({ size: 'test', slots: 1, contextSize: 20480, family: fam, hybrid });
     try {
       for (const call of calls) assert.equal((await replay(engine.url, call)).status, 200);
       const prompts = calls.map((c) => engine.tokenize(family(fam).render(convertRequest(JSON.parse(c.body) as MessagesBody))));
@@ -482,8 +493,8 @@ describe('llama.cpp engine: cc-2.1.332-thinking replayed direct, per family', { 
     }
   };
 
-  it('qwen3.5: the second prompt drops the first turn\'s reasoning and resumes from a checkpoint before it', async () => {
-    const { truth, prompts } = await measure('qwen3.5');
+  for (const hybrid of [false, true]) it(`qwen3.5${hybrid ? ' on the generated hybrid model' : ''}: the second prompt drops the first turn's reasoning and resumes from a checkpoint before it`, async () => {
+    const { truth, prompts } = await measure('qwen3.5', hybrid);
     const [, last1, first2] = [truth[0]!, truth[1]!, truth[2]!];
     let p = 0;
     while (prompts[1]![p] === prompts[2]![p]) p++;

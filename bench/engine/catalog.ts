@@ -20,6 +20,8 @@ export interface ResolvedModel {
   readonly size: ModelSize;
   readonly copy: number;
   readonly family: Family;
+  /** The weights file is the generated hybrid model (hybrid-model.ts), not the dense one. */
+  readonly hybrid: boolean;
   /**
    * The runner's key: the weights file. Our stand-in for a hybrid model is the
    * dense file read under the hybrid checkpoint rule; a real hybrid model is a
@@ -33,6 +35,8 @@ export interface CatalogOptions {
   /** The family of every name not in `models` (default: by the name, as Ollama's library). */
   readonly family?: FamilyName;
   readonly models?: Readonly<Record<string, ModelEntry>>;
+  /** Hybrid families run on the generated hybrid model instead of the dense stand-in. */
+  readonly hybrid?: boolean;
 }
 
 export function resolveModel(options: CatalogOptions, name: string): ResolvedModel {
@@ -41,7 +45,8 @@ export function resolveModel(options: CatalogOptions, name: string): ResolvedMod
   const copy = entry.copy ?? 0;
   const f = family(entry.family ?? options.family ?? libraryFamily(name));
   const file = `${size}${copy === 0 ? '' : `-${copy}`}`;
-  return { name, size, copy, family: f, fileKey: f.checkpoints === null ? file : `${file}+checkpoints` };
+  const hybrid = options.hybrid === true && f.checkpoints !== null;
+  return { name, size, copy, family: f, hybrid, fileKey: f.checkpoints === null ? file : `${file}${hybrid ? '-hybrid' : '+checkpoints'}` };
 }
 
 /** The names /api/tags lists: the default model's, then the configured ones. */

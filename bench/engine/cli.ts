@@ -4,7 +4,9 @@
 // `--live-client 64` ends every answer with end_turn after 64 tokens, so a
 // real client runs whole sessions without its max-output recovery; `--family`
 // serves every name as one family (default: by the name, as Ollama's library);
-// `--overflow refuse` answers a prompt longer than the context with a 400.
+// `--overflow refuse` answers a prompt longer than the context with a 400;
+// `--hybrid` runs the qwen3.5 family on a generated hybrid model (real
+// recurrent state and checkpoints) instead of the dense stand-in.
 import { parseArgs } from 'node:util';
 import { FAMILY_NAMES, isFamilyName } from './families.js';
 import { engineUnavailable } from './llama.js';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     family: { type: 'string' },
     'live-client': { type: 'string' },
     overflow: { type: 'string', default: 'truncate' },
+    hybrid: { type: 'boolean', default: false },
   },
 });
 
@@ -60,10 +63,11 @@ const engine = await startEngine({
   maxTokens: Number(values['max-tokens']),
   threads: Number(values.threads),
   overflow,
+  hybrid: values.hybrid,
   ...(family === undefined ? {} : { family }),
   ...(liveClient === undefined ? {} : { liveClient }),
 });
-const mode = liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`;
+const mode = `${values.hybrid ? ', qwen3.5 on the hybrid model' : ''}${liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`}`;
 console.log(`engine: ${size} model (${(engine.modelBytes / 1e6).toFixed(0)} MB, loaded in ${engine.loadMs} ms), ${values.slots} slot(s) of ${values.ctx} tokens, family ${family ?? 'by model name'}${mode}, on ${engine.url}`);
 const stop = (): void => void engine.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

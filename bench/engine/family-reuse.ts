@@ -3,7 +3,9 @@
 // prints, per call, the prompt tokens the engine truly evaluated beside what a
 // perfect stabiliser would leave to evaluate on that family (families.ts
 // perfectCalls). Token counts only: they are deterministic, unlike timings.
-// FAMILY_REUSE_MODEL=bench for the big model.
+// FAMILY_REUSE_MODEL=bench for the big model; FAMILY_REUSE_HYBRID=1 replays
+// only the hybrid families, on the generated hybrid model (real checkpoints)
+// instead of the dense stand-in.
 import { loadRecording, RECORDING_NAMES } from '../../test/support/recordings.js';
 import { FAMILIES, perfectCalls, type Family } from './families.js';
 import { engineUnavailable } from './llama.js';
@@ -19,9 +21,9 @@ interface Row {
   readonly strategy: string;
 }
 
-async function replayFamily(calls: readonly ReplayCall[], f: Family, size: 'test' | 'bench'): Promise<Row[]> {
+async function replayFamily(calls: readonly ReplayCall[], f: Family, size: 'test' | 'bench', hybrid: boolean): Promise<Row[]> {
   const longest = Math.max(...calls.map((c) => c.body.length));
-  const engine = await startEngine({ size, slots: 1, family: f.name, contextSize: Math.ceil((longest / 2 + 1024) / 1024) * 1024 });
+  const engine = await startEngine({ size, slots: 1, family: f.name, hybrid, contextSize: Math.ceil((longest / 2 + 1024) / 1024) * 1024 });
   try {
     const perfect = perfectCalls(f, (text) => engine.tokenize(text), calls.map((c) => c.body));
     const rows: Row[] = [];
@@ -44,14 +46,15 @@ async function main(): Promise<void> {
   if (why !== null) throw new Error(`engine: ${why}`);
   const size = process.env['FAMILY_REUSE_MODEL'] ?? 'test';
   if (!isModelSize(size)) throw new Error('FAMILY_REUSE_MODEL must be test or bench');
+  const hybrid = process.env['FAMILY_REUSE_HYBRID'] === '1';
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [...RECORDING_NAMES];
   for (const name of names) {
     const calls = loadRecording(name).calls;
-    for (const f of FAMILIES) {
-      const rows = await replayFamily(calls, f, size);
+    for (const f of FAMILIES.filter((fam) => !hybrid || fam.checkpoints !== null)) {
+      const rows = await replayFamily(calls, f, size, hybrid);
       const sum = (pick: (r: Row) => number): number => rows.reduce((n, r) => n + pick(r), 0);
       const perCall = rows.map((r) => `${r.promptTokens - r.reused}/${r.perfectEvaluated}(${r.strategy})`).join(' ');
-      console.log(`${name} ${f.name}: direct evaluated ${sum((r) => r.promptTokens - r.reused)} of ${sum((r) => r.promptTokens)} prompt tokens, perfect ${sum((r) => r.perfectEvaluated)}; per call direct/perfect evaluated: ${perCall}`);
+      console.log(`${name} ${f.name}${hybrid ? ' (hybrid model)' : ''}: direct evaluated ${sum((r) => r.promptTokens - r.reused)} of ${sum((r) => r.promptTokens)} prompt tokens, perfect ${sum((r) => r.perfectEvaluated)}; per call direct/perfect evaluated: ${perCall}`);
     }
   }
 }

@@ -11,15 +11,35 @@ export type Token = number;
 export interface LlamaSequence {
   readonly contextTokens: Token[];
   readonly nextTokenIndex: number;
+  /** Every token llama.cpp evaluated on this sequence, whatever asked for it (a restore's re-reading too). */
+  readonly tokenMeter: { readonly usedInputTokens: number; readonly usedOutputTokens: number };
+  /** True on a recurrent or hybrid model: its state can only go back to a checkpoint. */
+  readonly needsCheckpoints: boolean;
+  /**
+   * On a recurrent or hybrid model, a cut the state cannot make restores the
+   * latest checkpoint at or before it and re-evaluates the tokens between.
+   */
   eraseContextTokenRanges(ranges: { start: number; end: number }[]): Promise<void>;
   clearHistory(): Promise<void>;
   evaluate(tokens: Token[], options?: { temperature?: number; seed?: number }): AsyncGenerator<Token, void, void | Token | Token[]>;
+  evaluateWithoutGeneratingNewTokens(tokens: Token[]): Promise<void>;
+  /** Evaluates `input`; for an item marked `generateNext`, samples the token after it. */
+  controlledEvaluate(input: (Token | [Token, { generateNext: { token: true; options?: { temperature?: number } } }])[]): Promise<({ next: { token?: Token | null } } | undefined)[]>;
+  /** Saves the recurrent state where the sequence stands (at most `checkpoints.max` are kept, the oldest dropped). */
+  takeCheckpoint(): Promise<void>;
+  /**
+   * The same under its own name, of which at most `max` are kept apart from the
+   * unnamed ones. Not in node-llama-cpp's typings (it is `@internal`); the
+   * version is pinned in bench/engine/package.json.
+   */
+  _takeNamedCheckpoint(name: string, max: number): Promise<void>;
   dispose(): void;
 }
 
 export interface LlamaContext {
   readonly contextSize: number;
-  getSequence(): LlamaSequence;
+  /** `checkpoints`: how many a recurrent or hybrid model's sequence keeps, and every how many tokens it takes one by itself (false: never). */
+  getSequence(options?: { checkpoints?: { max?: number; interval?: number | false } }): LlamaSequence;
   dispose(): Promise<void>;
 }
 

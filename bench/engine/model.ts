@@ -47,12 +47,27 @@ const WEIGHT_STD = 0.02;
 /** Uniform int8 in [-128, 127] has std 73.9; the Q8_0 scale turns that into WEIGHT_STD. */
 const Q8_SCALE = WEIGHT_STD / 73.9;
 
-function metadata(size: ModelSize, shape: ModelShape, copy: number): Map<string, GgufValue> {
+/** The tokenizer's GGUF keys (vocab.ts), the same in every generated file whatever its architecture. */
+export function tokenizerMetadata(): [string, GgufValue][] {
   const vocab = buildVocabulary();
+  return [
+    ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
+    ['tokenizer.ggml.tokens', { type: 'strings', value: vocab.tokens }],
+    ['tokenizer.ggml.scores', { type: 'f32s', value: vocab.scores }],
+    ['tokenizer.ggml.token_type', { type: 'i32s', value: vocab.types }],
+    ['tokenizer.ggml.unknown_token_id', { type: 'u32', value: 0 }],
+    ['tokenizer.ggml.bos_token_id', { type: 'u32', value: 1 }],
+    ['tokenizer.ggml.eos_token_id', { type: 'u32', value: 2 }],
+    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
+    ['tokenizer.ggml.add_space_prefix', { type: 'bool', value: false }],
+  ];
+}
+
+function metadata(size: ModelSize, shape: ModelShape, copy: number): Map<string, GgufValue> {
   const headSize = shape.embedding / shape.heads;
   return new Map<string, GgufValue>([
     ['general.architecture', { type: 'string', value: 'llama' }],
-    ['general.name', { type: 'string', value: `llm-cache-proxy-${size}${copy === 0 ? '' : `-${copy}`}` }],
+    ['general.name', { type: 'string', value: `llm-cache-proxy-${stemOf(size, copy)}` }],
     ['general.alignment', { type: 'u32', value: 32 }],
     ['llama.context_length', { type: 'u32', value: shape.contextLength }],
     ['llama.embedding_length', { type: 'u32', value: shape.embedding }],
@@ -63,28 +78,31 @@ function metadata(size: ModelSize, shape: ModelShape, copy: number): Map<string,
     ['llama.rope.dimension_count', { type: 'u32', value: headSize }],
     ['llama.rope.freq_base', { type: 'f32', value: 10000 }],
     ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: 1e-5 }],
-    ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
-    ['tokenizer.ggml.tokens', { type: 'strings', value: vocab.tokens }],
-    ['tokenizer.ggml.scores', { type: 'f32s', value: vocab.scores }],
-    ['tokenizer.ggml.token_type', { type: 'i32s', value: vocab.types }],
-    ['tokenizer.ggml.unknown_token_id', { type: 'u32', value: 0 }],
-    ['tokenizer.ggml.bos_token_id', { type: 'u32', value: 1 }],
-    ['tokenizer.ggml.eos_token_id', { type: 'u32', value: 2 }],
-    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
-    ['tokenizer.ggml.add_space_prefix', { type: 'bool', value: false }],
+    ...tokenizerMetadata(),
   ]);
+}
+
+/** Makers of seeded random weight matrices and norms of one file, in the order they are called. */
+export function weightMakers(seed: number): {
+  matrix: (name: string, cols: number, rows: number) => TensorSpec;
+  constant: (name: string, dims: readonly number[], value: number) => TensorSpec;
+  embedding: (cols: number, rows: number) => TensorSpec;
+} {
+  const next = xorshift32(seed);
+  return {
+    matrix: (name, cols, rows) => ({ name, dims: [cols, rows], type: 'q8_0', fill: randomQ8_0(next, Q8_SCALE) }),
+    constant: (name, dims, value) => ({ name, dims, type: 'f32', fill: constantF32(value) }),
+    // Embeddings of std 1, so the first RMS norm sees unit activations.
+    embedding: (cols, rows) => ({ name: 'token_embd.weight', dims: [cols, rows], type: 'q8_0', fill: randomQ8_0(next, 1 / 73.9) }),
+  };
 }
 
 /** Tensor names and shapes of llama.cpp's LLM_ARCH_LLAMA; `output.weight` is left out (tied to the embedding). */
 function tensors(shape: ModelShape, vocabSize: number): TensorSpec[] {
-  const next = xorshift32(shape.seed);
+  const { matrix, constant, embedding } = weightMakers(shape.seed);
   const kv = (shape.embedding / shape.heads) * shape.kvHeads;
-  const matrix = (name: string, cols: number, rows: number): TensorSpec => ({ name, dims: [cols, rows], type: 'q8_0', fill: randomQ8_0(next, Q8_SCALE) });
-  const norm = (name: string): TensorSpec => ({ name, dims: [shape.embedding], type: 'f32', fill: constantF32(1) });
-  const out: TensorSpec[] = [
-    { name: 'token_embd.weight', dims: [shape.embedding, vocabSize], type: 'q8_0', fill: randomQ8_0(next, 1 / 73.9) },
-    norm('output_norm.weight'),
-  ];
+  const norm = (name: string): TensorSpec => constant(name, [shape.embedding], 1);
+  const out: TensorSpec[] = [embedding(shape.embedding, vocabSize), norm('output_norm.weight')];
   for (let i = 0; i < shape.layers; i++) {
     out.push(
       norm(`blk.${i}.attn_norm.weight`),
@@ -109,22 +127,27 @@ function shapeOf(size: ModelSize, copy: number): ModelShape {
 
 /**
  * File name carries a digest of everything that shapes the file, so a changed vocabulary or shape writes a new one.
- * `copy` > 0 names another file of the same shape (other weights): what a second model costs.
+ * `stem` names the file (size, copy > 0: another file of the same shape, other weights; what a second model costs).
  */
-export function modelFileName(size: ModelSize, copy = 0): string {
-  const shape = shapeOf(size, copy);
+export function generatedFileName(stem: string, shape: object): string {
   const digest = createHash('sha256').update(JSON.stringify({ shape, vocab: buildVocabulary().tokens, format: 1 })).digest('hex').slice(0, 12);
-  return `llm-cache-proxy-${size}${copy === 0 ? '' : `-${copy}`}-${digest}.gguf`;
+  return `llm-cache-proxy-${stem}-${digest}.gguf`;
 }
 
-/** Writes the model (atomically) and checks it by loading it with llama.cpp and tokenizing a line. */
-export async function writeModel(size: ModelSize, path: string, copy = 0): Promise<void> {
-  const shape = shapeOf(size, copy);
-  const meta = metadata(size, shape, copy);
+function stemOf(size: ModelSize, copy: number): string {
+  return `${size}${copy === 0 ? '' : `-${copy}`}`;
+}
+
+export function modelFileName(size: ModelSize, copy = 0): string {
+  return generatedFileName(stemOf(size, copy), shapeOf(size, copy));
+}
+
+/** Writes a GGUF file (atomically) and checks it by loading it with llama.cpp and tokenizing a line. */
+export async function writeChecked(path: string, meta: ReadonlyMap<string, GgufValue>, specs: (vocabSize: number) => TensorSpec[]): Promise<void> {
   const tokens = meta.get('tokenizer.ggml.tokens') as { value: readonly string[] };
   const partial = `${path}.${process.pid}.partial`;
   try {
-    writeGguf(partial, meta, tensors(shape, tokens.value.length));
+    writeGguf(partial, meta, specs(tokens.value.length));
     const llama = await loadLlama();
     const model = await llama.loadModel({ modelPath: partial });
     try {
@@ -139,12 +162,18 @@ export async function writeModel(size: ModelSize, path: string, copy = 0): Promi
   }
 }
 
-/** Path of the model of this size (and copy), written first if it is not in the cache folder yet. */
-export async function ensureModel(size: ModelSize, copy = 0): Promise<string> {
+/** Path of generated file `fileName` in the cache folder, written by `write` first if it is not there yet. */
+export async function ensureGenerated(fileName: string, write: (path: string) => Promise<void>): Promise<string> {
   const dir = modelsDir();
-  const path = join(dir, modelFileName(size, copy));
+  const path = join(dir, fileName);
   if (existsSync(path) && statSync(path).size > 0) return path;
   mkdirSync(dir, { recursive: true });
-  await writeModel(size, path, copy);
+  await write(path);
   return path;
+}
+
+/** Path of the model of this size (and copy), written first if it is not in the cache folder yet. */
+export function ensureModel(size: ModelSize, copy = 0): Promise<string> {
+  const shape = shapeOf(size, copy);
+  return ensureGenerated(modelFileName(size, copy), (path) => writeChecked(path, metadata(size, shape, copy), (vocabSize) => tensors(shape, vocabSize)));
 }

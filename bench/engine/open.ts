@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { resolveModel, type CatalogOptions, type ModelEntry, type ResolvedModel } from './catalog.js';
 import type { FamilyName } from './families.js';
 import { loadLlama, type LlamaModel, type Token } from './llama.js';
+import { ensureHybridModel } from './hybrid-model.js';
 import { ensureModel, type ModelSize } from './model.js';
 import { ollamaModelInfo } from './model-info.js';
 import { startEngineServer, type EngineServer } from './server.js';
@@ -31,6 +32,11 @@ export interface EngineOptions {
   readonly overflow?: Overflow;
   /** Live-client mode: end every answer with end_turn after this many tokens. */
   readonly liveClient?: number;
+  /**
+   * Hybrid families (qwen3.5) run on a generated hybrid model whose recurrent
+   * state really goes back to checkpoints, instead of the dense stand-in.
+   */
+  readonly hybrid?: boolean;
 }
 
 export interface RunningEngine extends EngineServer {
@@ -49,11 +55,11 @@ export interface RunningEngine extends EngineServer {
 class Weights {
   private readonly loaded = new Map<string, { readonly path: Promise<string>; readonly model: Promise<LlamaModel> }>();
 
-  load(size: ModelSize, copy: number): { readonly path: Promise<string>; readonly model: Promise<LlamaModel> } {
-    const key = `${size}-${copy}`;
+  load(size: ModelSize, copy: number, hybrid = false): { readonly path: Promise<string>; readonly model: Promise<LlamaModel> } {
+    const key = `${size}-${copy}${hybrid ? '-hybrid' : ''}`;
     let entry = this.loaded.get(key);
     if (entry === undefined) {
-      const path = ensureModel(size, copy);
+      const path = hybrid ? ensureHybridModel(size, copy) : ensureModel(size, copy);
       entry = { path, model: path.then(async (modelPath) => (await loadLlama()).loadModel({ modelPath })) };
       this.loaded.set(key, entry);
     }
@@ -82,18 +88,19 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     ...(options.maxLoaded === undefined ? {} : { maxLoaded: options.maxLoaded }),
   });
   const describe = async (m: ResolvedModel): Promise<{ bytes: number; modelInfo: Record<string, unknown> }> => {
-    const file = weights.load(m.size, m.copy);
+    const file = weights.load(m.size, m.copy, m.hybrid);
     return { bytes: statSync(await file.path).size, modelInfo: ollamaModelInfo((await file.model).fileInfo.metadata) };
   };
   const catalog: CatalogOptions = {
     size: options.size,
     ...(options.family === undefined ? {} : { family: options.family }),
     ...(options.models === undefined ? {} : { models: options.models }),
+    ...(options.hybrid === undefined ? {} : { hybrid: options.hybrid }),
   };
   const server = await startEngineServer({
     runners,
     catalog,
-    fileOf: (m) => ({ key: m.fileKey, load: () => weights.load(m.size, m.copy).model, checkpoints: m.family.checkpoints }),
+    fileOf: (m) => ({ key: m.fileKey, load: () => weights.load(m.size, m.copy, m.hybrid).model, checkpoints: m.family.checkpoints }),
     describe,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),

@@ -3,8 +3,10 @@
 // largest shared prefix above a tenth of the prompt, else the least recently
 // used slot), keeps exactly that prefix, erases only the tail, and evaluates the rest.
 // (`adaptStateToTokens` would shift the cache by default, which is not exact.)
-// A hybrid model's runner adds its checkpoint rule (checkpoints.ts): the dense
-// model underneath could keep any prefix, so the rule alone decides how much.
+// A hybrid family's runner adds its checkpoint rule (checkpoints.ts). On the
+// dense model underneath, which could keep any prefix, the rule alone decides
+// how much; on a real hybrid model (hybrid-model.ts) the rule decides where
+// checkpoints are taken, and the recurrent state really goes back to them.
 import { CheckpointRing, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { LlamaContext, LlamaModel, LlamaSequence, Token } from './llama.js';
 import { chooseSlot } from '../../main/core/diagnostics/slot-choice.js';
@@ -54,7 +56,9 @@ export class SlotEngine {
     private readonly serial = new Serial(),
     checkpoints: CheckpointRule | null = null,
   ) {
-    this.sequences = Array.from({ length: slots }, () => context.getSequence());
+    // A real hybrid model's sequences keep the rule's checkpoints (taken in evaluateHybrid), none of their own.
+    const options = checkpoints === null ? {} : { checkpoints: { max: checkpoints.count, interval: false as const } };
+    this.sequences = Array.from({ length: slots }, () => context.getSequence(options));
     this.rings = this.sequences.map(() => (checkpoints === null ? null : new CheckpointRing(checkpoints)));
     this.promptEnds = this.sequences.map(() => 0);
     this.lastUsed = this.sequences.map(() => 0);
@@ -105,19 +109,32 @@ export class SlotEngine {
     // Our answers are junk, so the next prompt (which carries the answer as the client got it back, rendered)
     // parts from the cache right where the answer began. A real model's answer renders back as it was
     // generated, and its recurrent state needs no restore there: a divergence inside our answer counts as
-    // extending the cache.
-    const reused = ring === null ? common : ring.restore(this.promptEnds[slot]!, common);
+    // extending the cache. A real recurrent state holds our answer too, so it goes back to the prompt's end,
+    // where evaluateHybrid kept a checkpoint for this.
+    const cached = this.promptEnds[slot]!;
+    const real = ring !== null && sequence.needsCheckpoints;
+    const shared = real && common > cached && sequence.nextTokenIndex > common ? cached : common;
+    const kept = ring === null ? shared : ring.restore(cached, shared);
     this.promptEnds[slot] = prompt.length;
-    if (sequence.nextTokenIndex > reused) await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
-    ring?.evaluate(reused, prompt.length);
+    const before = evaluatedSoFar(sequence);
+    if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
+    // What llama.cpp re-read to bring a recurrent state back to `kept`: none when a checkpoint stands just
+    // before it, as the rule's do; counted, so the figures stay true if one does not.
+    const reused = kept - (evaluatedSoFar(sequence) - before);
+    const marks = ring?.evaluate(kept, prompt.length) ?? [];
     const model = this.model;
     async function* pieces(): AsyncGenerator<string, 'max_tokens' | 'end_turn', void> {
       const generated: Token[] = [];
-      const iterator = sequence.evaluate(prompt.slice(reused), { temperature: 0 });
+      const iterator = real ? evaluateHybrid(sequence, prompt, kept, marks) : sequence.evaluate(prompt.slice(kept), { temperature: 0 });
+      // Checkpoints the rule makes while answering, each taken once its position has been evaluated.
+      const due: number[] = [];
       try {
         for await (const token of iterator) {
           if (token === 2) return 'end_turn';
-          ring?.evaluate(prompt.length + generated.length, prompt.length + generated.length + 1);
+          while (real && due.length > 0 && due[0]! < sequence.nextTokenIndex) {
+            if (due.shift() === sequence.nextTokenIndex - 1) await sequence.takeCheckpoint();
+          }
+          due.push(...(ring?.evaluate(prompt.length + generated.length, prompt.length + generated.length + 1) ?? []));
           yield model.detokenize([token], false, generated);
           generated.push(token);
           if (generated.length >= room) return 'max_tokens';
@@ -129,4 +146,34 @@ export class SlotEngine {
     }
     return use({ slot, evaluated: prompt.length - reused, reused, pieces: pieces() });
   }
+}
+
+function evaluatedSoFar(sequence: LlamaSequence): number {
+  return sequence.tokenMeter.usedInputTokens + sequence.tokenMeter.usedOutputTokens;
+}
+
+/** The name of the checkpoint kept at each prompt's end on a real hybrid model (one per slot). */
+const PROMPT_END = 'prompt end';
+
+/**
+ * Evaluates `prompt` from `from` on a real hybrid model, taking a checkpoint
+ * at each of `marks` (where the rule makes them) and one at the prompt's end,
+ * then yields the sampled tokens as `evaluate` does.
+ */
+async function* evaluateHybrid(sequence: LlamaSequence, prompt: readonly Token[], from: number, marks: readonly number[]): AsyncGenerator<Token, void, void> {
+  let at = from;
+  for (const mark of marks) {
+    if (mark >= prompt.length - 1) break;
+    await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, mark + 1));
+    await sequence.takeCheckpoint();
+    at = mark + 1;
+  }
+  const last = prompt[prompt.length - 1]!;
+  const out = await sequence.controlledEvaluate([...prompt.slice(at, -1), [last, { generateNext: { token: true, options: { temperature: 0 } } }]]);
+  if (marks.includes(prompt.length - 1)) await sequence.takeCheckpoint();
+  await sequence._takeNamedCheckpoint(PROMPT_END, 1);
+  const first = out[out.length - 1]?.next.token;
+  if (first === undefined || first === null) return;
+  yield first;
+  if (first !== 2) yield* sequence.evaluate([first], { temperature: 0 });
 }

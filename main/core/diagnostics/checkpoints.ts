@@ -94,13 +94,15 @@ export class CheckpointRing {
     return best + 1;
   }
 
-  /** Records the checkpoints made while evaluating positions [from, to) in batches. */
-  evaluate(from: number, to: number): void {
+  /** Records the checkpoints made while evaluating positions [from, to) in batches; returns their positions. */
+  evaluate(from: number, to: number): number[] {
+    const made: number[] = [];
     for (let start = from; start < to; start += this.rule.batch) {
       const end = Math.min(start + this.rule.batch, to) - 1;
       if (end < this.rule.minPos) continue;
-      if (this.last < 0 || end - this.last >= this.rule.interval) this.record(end);
+      if ((this.last < 0 || end - this.last >= this.rule.interval) && this.record(end)) made.push(end);
     }
+    return made;
   }
 
   /** An independent copy (to try a restore without changing this ring). */
@@ -118,11 +120,12 @@ export class CheckpointRing {
     this.last = -1;
   }
 
-  private record(pos: number): void {
-    if (this.rule.count <= 0) return;
+  private record(pos: number): boolean {
+    if (this.rule.count <= 0) return false;
     this.entries[this.next] = pos;
     this.next = (this.next + 1) % this.rule.count;
     this.last = pos;
+    return true;
   }
 
   /** pruneAfter: later checkpoints go; the next write takes a free entry, else the oldest. */
