@@ -22,6 +22,8 @@
 //   BENCH_ENGINE_FAMILIES=a,b     the families of the per-family lines (default: all)
 //   BENCH_ENGINE_FAMILY_RECORDINGS=a,b  their recordings (default: the 2.1.332 sessions; quick: max-output-thinking, countdown)
 //   BENCH_ENGINE_WARM_START=0     leave out the warm-start scenario (bench/warm-start.ts)
+//   BENCH_ENGINE_HYBRID=0         per-family lines: qwen3.5 on the dense stand-in under its checkpoint rule
+//                                 instead of the generated hybrid model (bench/engine/hybrid-model.ts)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
@@ -49,6 +51,12 @@ const threads = Number(env['BENCH_ENGINE_THREADS'] ?? '2');
 const runs = Number(env['BENCH_ENGINE_RUNS'] ?? '3');
 /** The warm-start scenario (bench/warm-start.ts); BENCH_ENGINE_WARM_START=0 leaves it out. */
 const warmStart = env['BENCH_ENGINE_WARM_START'] !== '0';
+/**
+ * The per-family lines run hybrid families on a generated hybrid model, whose
+ * recurrent state really goes back only to its checkpoints: the reuse is then
+ * llama.cpp's, not our rule's arithmetic on a dense cache.
+ */
+const hybrid = env['BENCH_ENGINE_HYBRID'] !== '0';
 const keepAliveMs = Number(env['BENCH_ENGINE_KEEP_ALIVE_S'] ?? '300') * 1000;
 const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : [...RECORDING_NAMES]);
 const rewriteOff = env['BENCH_ENGINE_REWRITE_OFF'] === '1';
@@ -283,7 +291,7 @@ async function measureFamily(out: Recorder, f: FamilyName, size: ModelSize, prob
   let failed = false;
   for (const name of familyRecordings) {
     const calls = loadRecording(name).calls as readonly SessionCall[];
-    const options: RouteOptions = { engine: engineFor(name, size, f), keepAliveMs };
+    const options: RouteOptions = { engine: { ...engineFor(name, size, f), hybrid }, keepAliveMs };
     const run = async (path: 'direct' | 'ideal' | 'proxy'): Promise<CallMeasure[]> => {
       const r = await replayRoute(calls, { path, setting: null }, options);
       for (const p of r.problems) problems.push(`${name} via ${path} on family ${f}: ${p}`);
