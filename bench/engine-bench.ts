@@ -50,11 +50,14 @@ const runs = Number(env['BENCH_ENGINE_RUNS'] ?? '3');
 /** The warm-start scenario (bench/warm-start.ts); BENCH_ENGINE_WARM_START=0 leaves it out. */
 const warmStart = env['BENCH_ENGINE_WARM_START'] !== '0';
 const keepAliveMs = Number(env['BENCH_ENGINE_KEEP_ALIVE_S'] ?? '300') * 1000;
-const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : [...RECORDING_NAMES]);
+/** Two sessions in two projects: the warm-start scenario replays it; as one recording its second session would count as a resumed turn. */
+const SESSION_PAIRS: readonly string[] = ['cc-2.1.332-other-project'];
+const recordings = RECORDING_NAMES.filter((n) => !SESSION_PAIRS.includes(n));
+const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : recordings);
 const rewriteOff = env['BENCH_ENGINE_REWRITE_OFF'] === '1';
 const families = env['BENCH_ENGINE_FAMILIES']?.split(',').filter(Boolean) ?? [...FAMILY_NAMES];
 const familyRecordings = env['BENCH_ENGINE_FAMILY_RECORDINGS']?.split(',').filter(Boolean)
-  ?? (quick ? ['cc-2.1.332-max-output-thinking', 'cc-2.1.332-countdown'] : RECORDING_NAMES.filter((n) => n.startsWith('cc-2.1.332-')));
+  ?? (quick ? ['cc-2.1.332-max-output-thinking', 'cc-2.1.332-countdown'] : recordings.filter((n) => n.startsWith('cc-2.1.332-')));
 const headlineName = env['BENCH_ENGINE_HEADLINE'] ?? (names.includes('cc-2.1.139-full-resume') ? 'cc-2.1.139-full-resume' : names[0]!);
 
 /** One route's figures in one run, over the recording's resumed turns. */
