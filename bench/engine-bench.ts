@@ -22,6 +22,8 @@
 //   BENCH_ENGINE_FAMILIES=a,b     the families of the per-family lines (default: all)
 //   BENCH_ENGINE_FAMILY_RECORDINGS=a,b  their recordings (default: the 2.1.332 sessions; quick: max-output-thinking, countdown)
 //   BENCH_ENGINE_WARM_START=0     leave out the warm-start scenario (bench/warm-start.ts)
+//   BENCH_ENGINE_ONLY=warm-start  only the warm-start scenario: every trigger, N runs (with BENCH_ENGINE_RUNS=1
+//                                 on the bench model, about ten prefills of the full 2.1.332 prompt)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
@@ -38,7 +40,7 @@ import {
 } from './engine/routes.js';
 import { commandLine, recorder, type Recorder } from './record.js';
 import { limitFromEnv, median, spread, verdict, type Spread, type Target } from './stats.js';
-import { measureWarmStart, warmStartLine, type WarmStartFigures } from './warm-start.js';
+import { measureWarmStart, warmScenarioLines, warmStartLine, type WarmStartFigures } from './warm-start.js';
 import { loadRecording, RECORDING_NAMES } from '../test/support/recordings.js';
 
 const env = process.env;
@@ -49,6 +51,8 @@ const threads = Number(env['BENCH_ENGINE_THREADS'] ?? '2');
 const runs = Number(env['BENCH_ENGINE_RUNS'] ?? '3');
 /** The warm-start scenario (bench/warm-start.ts); BENCH_ENGINE_WARM_START=0 leaves it out. */
 const warmStart = env['BENCH_ENGINE_WARM_START'] !== '0';
+/** BENCH_ENGINE_ONLY=warm-start: that scenario alone, so it can be timed on its own. */
+const only = env['BENCH_ENGINE_ONLY'] ?? null;
 const keepAliveMs = Number(env['BENCH_ENGINE_KEEP_ALIVE_S'] ?? '300') * 1000;
 /** Two sessions in two projects: the warm-start scenario replays it; as one recording its second session would count as a resumed turn. */
 const SESSION_PAIRS: readonly string[] = ['cc-2.1.332-other-project'];
@@ -327,30 +331,33 @@ async function main(): Promise<number> {
   if (why !== null) throw new Error(`engine: ${why}`);
   if (!isModelSize(sizeName)) throw new Error(`BENCH_ENGINE_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
   if (!(runs >= 1 && Number.isInteger(runs))) throw new Error('BENCH_ENGINE_RUNS must be a whole number from 1');
+  if (only !== null && only !== 'warm-start') throw new Error(`BENCH_ENGINE_ONLY must be warm-start, not ${only}`);
+  if (only === 'warm-start' && !warmStart) throw new Error('BENCH_ENGINE_ONLY=warm-start and BENCH_ENGINE_WARM_START=0 leave nothing to run');
   if (!names.includes(headlineName)) throw new Error(`BENCH_ENGINE_HEADLINE ${headlineName} is not among the recordings run`);
   for (const f of families) if (!isFamilyName(f)) throw new Error(`BENCH_ENGINE_FAMILIES: ${f} is none of ${FAMILY_NAMES.join(', ')}`);
   const out = recorder(commandLine('bench:engine', 'BENCH_ENGINE_'));
   const started = Date.now();
   const problems: string[] = [];
   const results: RecordingResult[] = [];
-  for (const name of names) {
+  for (const name of only === null ? names : []) {
     const result = await measure(out, name, { engine: engineFor(name, sizeName), keepAliveMs }, problems);
     if (result !== null) results.push(result);
   }
   const perFamily: FamilyFigures[] = [];
-  for (const f of families as FamilyName[]) {
+  for (const f of (only === null ? families : []) as FamilyName[]) {
     const figures = await measureFamily(out, f, sizeName, problems);
     if (figures !== null) perFamily.push(figures);
   }
   const warm = warmStart ? await measureWarmStart({ size: sizeName, threads }, runs, (line) => out.log(line), problems) : null;
   for (const r of results) out.log(headline(r, `recording ${r.name}`));
   for (const f of perFamily) out.log(familyLine(f));
-  if (warm !== null) out.log(warmStartLine(warm));
+  if (warm !== null) for (const line of [...warmScenarioLines(warm), warmStartLine(warm)]) out.log(line);
   const head = results.find((r) => r.name === headlineName);
-  if (head === undefined) problems.push(`the headline recording ${headlineName} gave no figures`);
-  const { lines, failures } = head === undefined ? verdict([], problems) : verdict([...targets(results, head), ...familyTargets(perFamily), ...(warm === null ? [] : warmStartTargets(warm))], problems);
+  if (head === undefined && only === null) problems.push(`the headline recording ${headlineName} gave no figures`);
+  const warmTargets = warm === null ? [] : warmStartTargets(warm);
+  const { lines, failures } = head === undefined ? verdict(warmTargets, problems) : verdict([...targets(results, head), ...familyTargets(perFamily), ...warmTargets], problems);
   for (const l of lines) out.log(l);
-  out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min; the final line is ${headlineName}`);
+  out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min${head === undefined ? '' : `; the final line is ${headlineName}`}`);
   if (head !== undefined) out.log(headline(head, 'engine'));
   const file = out.save();
   if (file !== null) console.error(`bench:engine: output kept in ${file}`);
