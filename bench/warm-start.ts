@@ -41,7 +41,12 @@ import { spread, type Spread } from './stats.js';
 
 export const WARM_ROUTES = ['direct', 'proxy', 'warm', 'warm-interrupted'] as const;
 export type WarmRoute = (typeof WARM_ROUTES)[number];
-export type WarmScenario = 'foreign-use' | 'reloaded' | 'restarted' | 'other-project';
+export const WARM_SCENARIOS = ['foreign-use', 'reloaded', 'restarted', 'other-project'] as const;
+export type WarmScenario = (typeof WARM_SCENARIOS)[number];
+
+export function isWarmScenario(name: string): name is WarmScenario {
+  return (WARM_SCENARIOS as readonly string[]).includes(name);
+}
 
 /** One scenario along one route; the others' routes are the ones that say something new. */
 export interface WarmVariant {
@@ -251,25 +256,32 @@ export interface WarmVariantFigures extends WarmVariant {
   readonly sharedTokens: number;
 }
 
-export interface WarmStartFigures {
+/** The foreign-use scenario along its four routes: the issue's figures and targets. */
+export interface ForeignUseFigures {
   /** Median first token of session B's first call per route, seconds, with min and max. */
   readonly firstToken: Readonly<Record<WarmRoute, Spread>>;
   /** Median first token of a resumed turn through the proxy, seconds. */
   readonly resumed: Spread;
   readonly staticPrefixTokens: number;
-  /** The other scenarios, each along its routes. */
+}
+
+export interface WarmStartFigures {
+  /** Null when that scenario was not run. */
+  readonly foreignUse: ForeignUseFigures | null;
+  /** The other scenarios run, each along its routes. */
   readonly others: readonly WarmVariantFigures[];
 }
 
 const variantName = (v: WarmVariant): string => (v.scenario === 'foreign-use' ? v.route : `${v.scenario}/${v.route}`);
 
-/** Every variant `runs` times, interleaved, each into a fresh engine. A failed run is a problem, never a skipped figure. */
+/** Every variant of the scenarios `runs` times, interleaved, each into a fresh engine. A failed run is a problem, never a skipped figure. */
 export async function measureWarmStart(
-  options: WarmStartOptions, runs: number, log: (line: string) => void, problems: string[],
+  options: WarmStartOptions, runs: number, log: (line: string) => void, problems: string[], scenarios: readonly WarmScenario[] = WARM_SCENARIOS,
 ): Promise<WarmStartFigures | null> {
-  const byVariant = new Map<WarmVariant, WarmStartRun[]>(WARM_VARIANTS.map((v) => [v, []]));
+  const variants = WARM_VARIANTS.filter((v) => scenarios.includes(v.scenario));
+  const byVariant = new Map<WarmVariant, WarmStartRun[]>(variants.map((v) => [v, []]));
   for (let run = 1; run <= runs; run++) {
-    for (const variant of WARM_VARIANTS) {
+    for (const variant of variants) {
       try {
         const r = await runWarmStart(variant, options);
         byVariant.get(variant)!.push(r);
@@ -280,20 +292,23 @@ export async function measureWarmStart(
       }
     }
   }
-  if (WARM_VARIANTS.some((v) => byVariant.get(v)!.length !== runs)) return null;
+  if (variants.some((v) => byVariant.get(v)!.length !== runs)) return null;
   const seconds = (rs: readonly WarmStartRun[]): Spread => spread(rs.map((r) => r.firstTokenMs / 1000));
-  const foreign = (route: WarmRoute): WarmStartRun[] => byVariant.get(WARM_VARIANTS.find((v) => v.scenario === 'foreign-use' && v.route === route)!)!;
-  const firstToken = Object.fromEntries(WARM_ROUTES.map((r) => [r, seconds(foreign(r))])) as Record<WarmRoute, Spread>;
-  const resumed = spread([...foreign('proxy'), ...foreign('warm')].flatMap((r) => r.resumedMs.map((ms) => ms / 1000)));
-  const others = WARM_VARIANTS.filter((v) => v.scenario !== 'foreign-use').map((v): WarmVariantFigures => {
+  const foreign = (route: WarmRoute): WarmStartRun[] => byVariant.get(variants.find((v) => v.scenario === 'foreign-use' && v.route === route)!)!;
+  const foreignUse = !scenarios.includes('foreign-use') ? null : {
+    firstToken: Object.fromEntries(WARM_ROUTES.map((r) => [r, seconds(foreign(r))])) as Record<WarmRoute, Spread>,
+    resumed: spread([...foreign('proxy'), ...foreign('warm')].flatMap((r) => r.resumedMs.map((ms) => ms / 1000))),
+    staticPrefixTokens: foreign('direct')[0]!.sharedTokens,
+  };
+  const others = variants.filter((v) => v.scenario !== 'foreign-use').map((v): WarmVariantFigures => {
     const rs = byVariant.get(v)!;
     const last = rs.at(-1)!;
     return { ...v, firstToken: seconds(rs), reused: last.reused, promptTokens: last.reused + last.evaluated, sharedTokens: last.sharedTokens };
   });
-  return { firstToken, resumed, staticPrefixTokens: foreign('direct')[0]!.sharedTokens, others };
+  return { foreignUse, others };
 }
 
-export function warmStartLine(f: WarmStartFigures): string {
+export function warmStartLine(f: ForeignUseFigures): string {
   const s = (x: Spread): string => `${x.median.toFixed(2)} s`;
   return `warm start: new-session first token direct ${s(f.firstToken.direct)}, through proxy ${s(f.firstToken.proxy)}, `
     + `with warm start ${s(f.firstToken.warm)}, resumed turn ${s(f.resumed)}; static prefix ${f.staticPrefixTokens} tokens`;
