@@ -24,6 +24,10 @@
 //   BENCH_ENGINE_WARM_START=0     leave out the warm-start scenario (bench/warm-start.ts)
 //   BENCH_ENGINE_HYBRID=0         per-family lines: qwen3.5 on the dense stand-in under its checkpoint rule
 //                                 instead of the generated hybrid model (bench/engine/hybrid-model.ts)
+//   BENCH_ENGINE_ONLY=warm-start  only the warm-start scenario: every trigger, N runs (with BENCH_ENGINE_RUNS=1
+//                                 on the bench model, about twenty prefills of the full 2.1.332 prompt)
+//   BENCH_ENGINE_WARM_SCENARIOS=a,b  only these of its triggers: foreign-use (the issue's figures and targets),
+//                                 reloaded, restarted, other-project (default: all)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
@@ -40,7 +44,7 @@ import {
 } from './engine/routes.js';
 import { commandLine, recorder, type Recorder } from './record.js';
 import { limitFromEnv, median, spread, verdict, type Spread, type Target } from './stats.js';
-import { measureWarmStart, warmStartLine, type WarmStartFigures } from './warm-start.js';
+import { isWarmScenario, measureWarmStart, WARM_SCENARIOS, warmScenarioLines, warmStartLine, type ForeignUseFigures } from './warm-start.js';
 import { loadRecording, RECORDING_NAMES } from '../test/support/recordings.js';
 
 const env = process.env;
@@ -57,12 +61,18 @@ const warmStart = env['BENCH_ENGINE_WARM_START'] !== '0';
  * llama.cpp's, not our rule's arithmetic on a dense cache.
  */
 const hybrid = env['BENCH_ENGINE_HYBRID'] !== '0';
+/** BENCH_ENGINE_ONLY=warm-start: that scenario alone, so it can be timed on its own. */
+const only = env['BENCH_ENGINE_ONLY'] ?? null;
+const warmScenarios = env['BENCH_ENGINE_WARM_SCENARIOS']?.split(',').filter(Boolean) ?? [...WARM_SCENARIOS];
 const keepAliveMs = Number(env['BENCH_ENGINE_KEEP_ALIVE_S'] ?? '300') * 1000;
-const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : [...RECORDING_NAMES]);
+/** Two sessions in two projects: the warm-start scenario replays it; as one recording its second session would count as a resumed turn. */
+const SESSION_PAIRS: readonly string[] = ['cc-2.1.332-other-project'];
+const recordings = RECORDING_NAMES.filter((n) => !SESSION_PAIRS.includes(n));
+const names = env['BENCH_ENGINE_RECORDINGS']?.split(',').filter(Boolean) ?? (quick ? ['cc-2.1.139-bare-resume'] : recordings);
 const rewriteOff = env['BENCH_ENGINE_REWRITE_OFF'] === '1';
 const families = env['BENCH_ENGINE_FAMILIES']?.split(',').filter(Boolean) ?? [...FAMILY_NAMES];
 const familyRecordings = env['BENCH_ENGINE_FAMILY_RECORDINGS']?.split(',').filter(Boolean)
-  ?? (quick ? ['cc-2.1.332-max-output-thinking', 'cc-2.1.332-countdown'] : RECORDING_NAMES.filter((n) => n.startsWith('cc-2.1.332-')));
+  ?? (quick ? ['cc-2.1.332-max-output-thinking', 'cc-2.1.332-countdown'] : recordings.filter((n) => n.startsWith('cc-2.1.332-')));
 const headlineName = env['BENCH_ENGINE_HEADLINE'] ?? (names.includes('cc-2.1.139-full-resume') ? 'cc-2.1.139-full-resume' : names[0]!);
 
 /** One route's figures in one run, over the recording's resumed turns. */
@@ -335,7 +345,7 @@ function familyTargets(perFamily: readonly FamilyFigures[]): Target[] {
  * and the call then reuses it), so that ratio is 1 within the spread of the
  * runs, which on a shared 2-core machine is about a fifth.
  */
-function warmStartTargets(w: WarmStartFigures): Target[] {
+function warmStartTargets(w: ForeignUseFigures): Target[] {
   return [
     { name: 'warm start: new session\'s first token, speedup over direct', value: w.firstToken.direct.median / w.firstToken.warm.median, limit: limitFromEnv('BENCH_ENGINE_MIN_WARM_SPEEDUP', sizeName === 'bench' ? 10 : 4), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_WARM_SPEEDUP', enforced: true },
     ...(sizeName === 'bench' ? [{ name: 'warm start: new session\'s first token against a resumed turn\'s', value: w.firstToken.warm.median / w.resumed.median, limit: limitFromEnv('BENCH_ENGINE_MAX_WARM_VS_RESUMED', 1.5), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_WARM_VS_RESUMED', enforced: true }] : []),
@@ -348,37 +358,42 @@ async function main(): Promise<number> {
   if (why !== null) throw new Error(`engine: ${why}`);
   if (!isModelSize(sizeName)) throw new Error(`BENCH_ENGINE_MODEL must be one of ${Object.keys(MODEL_SHAPES).join(', ')}`);
   if (!(runs >= 1 && Number.isInteger(runs))) throw new Error('BENCH_ENGINE_RUNS must be a whole number from 1');
+  if (only !== null && only !== 'warm-start') throw new Error(`BENCH_ENGINE_ONLY must be warm-start, not ${only}`);
+  if (only === 'warm-start' && !warmStart) throw new Error('BENCH_ENGINE_ONLY=warm-start and BENCH_ENGINE_WARM_START=0 leave nothing to run');
+  for (const s of warmScenarios) if (!isWarmScenario(s)) throw new Error(`BENCH_ENGINE_WARM_SCENARIOS: ${s} is none of ${WARM_SCENARIOS.join(', ')}`);
   if (!names.includes(headlineName)) throw new Error(`BENCH_ENGINE_HEADLINE ${headlineName} is not among the recordings run`);
   for (const f of families) if (!isFamilyName(f)) throw new Error(`BENCH_ENGINE_FAMILIES: ${f} is none of ${FAMILY_NAMES.join(', ')}`);
   const out = recorder(commandLine('bench:engine', 'BENCH_ENGINE_'));
   const started = Date.now();
   const problems: string[] = [];
   const results: RecordingResult[] = [];
-  for (const name of names) {
+  for (const name of only === null ? names : []) {
     const result = await measure(out, name, { engine: engineFor(name, sizeName), keepAliveMs }, problems);
     if (result !== null) results.push(result);
   }
   const perFamily: FamilyFigures[] = [];
-  for (const f of families as FamilyName[]) {
+  for (const f of (only === null ? families : []) as FamilyName[]) {
     const figures = await measureFamily(out, f, sizeName, problems);
     if (figures !== null) perFamily.push(figures);
   }
-  const warm = warmStart ? await measureWarmStart({ size: sizeName, threads }, runs, (line) => out.log(line), problems) : null;
+  const warm = warmStart ? await measureWarmStart({ size: sizeName, threads }, runs, (line) => out.log(line), problems, warmScenarios.filter(isWarmScenario)) : null;
   for (const r of results) out.log(headline(r, `recording ${r.name}`));
   for (const f of perFamily) out.log(familyLine(f));
-  if (warm !== null) out.log(warmStartLine(warm));
+  if (warm !== null) for (const line of warmScenarioLines(warm)) out.log(line);
+  if (warm?.foreignUse) out.log(warmStartLine(warm.foreignUse));
   const head = results.find((r) => r.name === headlineName);
-  if (head === undefined) problems.push(`the headline recording ${headlineName} gave no figures`);
+  if (head === undefined && only === null) problems.push(`the headline recording ${headlineName} gave no figures`);
   // Through the proxy with default settings and with each fix, on every recording; and on every family.
   const unnamed = [
     ...results.flatMap((r) => r.all.filter((f) => f.route.path === 'proxy').flatMap((f) => unnamedLosses(`${r.name} via ${f.name}`, f.calls))),
     ...perFamily.flatMap((f) => f.unnamed.map((u) => `${u} (family ${f.family})`)),
   ];
   for (const u of unnamed) out.log(`unnamed loss: ${u}`);
-  const { lines, failures } = head === undefined ? verdict([], problems)
-    : verdict([...targets(results, head), ...diagnosticsTargets(results, perFamily, unnamed), ...familyTargets(perFamily), ...(warm === null ? [] : warmStartTargets(warm))], problems);
+  const warmTargets = warm?.foreignUse ? warmStartTargets(warm.foreignUse) : [];
+  const { lines, failures } = head === undefined ? verdict(warmTargets, problems)
+    : verdict([...targets(results, head), ...diagnosticsTargets(results, perFamily, unnamed), ...familyTargets(perFamily), ...warmTargets], problems);
   for (const l of lines) out.log(l);
-  out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min; the final line is ${headlineName}`);
+  out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min${head === undefined ? '' : `; the final line is ${headlineName}`}`);
   if (head !== undefined) out.log(headline(head, 'engine'));
   const file = out.save();
   if (file !== null) console.error(`bench:engine: output kept in ${file}`);

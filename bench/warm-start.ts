@@ -1,22 +1,36 @@
 // Warm start on the engine: the first call of a new Claude Code session after
-// another client used the model, with and without the proxy's warm-up.
+// the backend lost the prompt, with and without the proxy's warm-up, one
+// scenario per way it is lost.
 //
 // Two real 2.1.332 sessions of one project send the same system prompt and
 // tools (once the billing block is gone) and different first prompts. Session A
-// runs; then another client (an editor, a chat page) sends the same model a
-// short prompt straight to the engine, which takes its one slot; then, after a
-// pause, session B asks its first question. Routes, each into a fresh engine:
-// - direct: Claude Code straight into the engine;
-// - proxy: through the proxy as the CLI runs it (the host, its backend monitor), warm start off;
-// - warm: the same with warm start on, B sent once the warm-up has finished;
-// - warm-interrupted: B sent the moment the warm-up starts, so the warm-up is cancelled.
+// runs; then the backend loses it; then, after a pause, session B asks its
+// first question. Every run starts a fresh engine.
+// - foreign-use: another client (an editor, a chat page) sends the same model
+//   a short prompt straight to the engine, which takes its one slot. Routes:
+//   direct (Claude Code straight into the engine); proxy (through the proxy as
+//   the CLI runs it, host and backend monitor, warm start off); warm (the same
+//   with warm start on, B sent once the warm-up has finished);
+//   warm-interrupted (B sent the moment the warm-up starts, which cancels it).
+// - reloaded: the model is unloaded (`ollama stop`, or its keep-alive ran out)
+//   and loaded again (`ollama run`); the monitor sees it appear in /api/ps.
+// - restarted: the proxy restarts with the prefix an earlier run remembered
+//   (warm-prefix.json) in front of a fresh engine that holds nothing.
+// - other-project: session B is a new session in another project directory
+//   (a second real recording). Routes: proxy (B right after A, the slot still
+//   holding A) and warm (after another client took the slot, as foreign-use).
 // `resumed` is a resumed turn of session A through the proxy: the wait warm start aims at.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyHost } from '../main/core/host/proxy-host.js';
 import { proxyOptionsFromSettings } from '../main/core/proxy/options-from-settings.js';
 import { backendFromSettings } from '../main/core/backends/upstream.js';
 import { defaultSettings } from '../main/core/settings/schema.js';
+import type { BackendState } from '../main/core/backends/types.js';
 import type { WarmSetting, WarmUpRecord } from '../main/core/wire/types.js';
+import { fileWarmStore, WARM_FILE_NAME, type WarmStore } from '../main/core/warm/warm-store.js';
 import type { ModelSize } from './engine/model.js';
 import { startEngine, type RunningEngine } from './engine/open.js';
 import { family, libraryFamily, perfectPrompt } from './engine/families.js';
@@ -27,16 +41,37 @@ import { spread, type Spread } from './stats.js';
 
 export const WARM_ROUTES = ['direct', 'proxy', 'warm', 'warm-interrupted'] as const;
 export type WarmRoute = (typeof WARM_ROUTES)[number];
+export const WARM_SCENARIOS = ['foreign-use', 'reloaded', 'restarted', 'other-project'] as const;
+export type WarmScenario = (typeof WARM_SCENARIOS)[number];
+
+export function isWarmScenario(name: string): name is WarmScenario {
+  return (WARM_SCENARIOS as readonly string[]).includes(name);
+}
+
+/** One scenario along one route; the others' routes are the ones that say something new. */
+export interface WarmVariant {
+  readonly scenario: WarmScenario;
+  readonly route: WarmRoute;
+}
+
+export const WARM_VARIANTS: readonly WarmVariant[] = [
+  ...WARM_ROUTES.map((route) => ({ scenario: 'foreign-use' as const, route })),
+  { scenario: 'reloaded', route: 'warm' },
+  { scenario: 'restarted', route: 'warm' },
+  { scenario: 'other-project', route: 'proxy' },
+  { scenario: 'other-project', route: 'warm' },
+];
 
 /** Session A (a tool loop) and session B (another first prompt in the same project). */
 const SESSION_A = 'cc-2.1.332-tool-loop';
 const SESSION_B = 'cc-2.1.332-subagent';
+/** A session in one project, then one in another: prompt 1 is A, prompt 2 is B. */
+const OTHER_PROJECT = 'cc-2.1.332-other-project';
 
 /** Long enough that the proxy can tell the other client's request from Claude Code's last one (see warm-triggers.ts). */
 const OTHER_CLIENT_AFTER_MS = 5_000;
 
-export interface WarmStartRun {
-  readonly route: WarmRoute;
+export interface WarmStartRun extends WarmVariant {
   /** Time to the first token of session B's first call, ms. */
   readonly firstTokenMs: number;
   /** What the engine reused and evaluated for it (its own count). */
@@ -46,20 +81,28 @@ export interface WarmStartRun {
   readonly resumedMs: readonly number[];
   /** The warm-up that ran, if one did. */
   readonly warmUp: WarmUpRecord | null;
-  /** Tokens the two sessions' first prompts share on this engine (the static prefix). */
-  readonly staticPrefixTokens: number;
+  /** Tokens session B's first prompt shares with session A's on this engine (the static prefix, in one project). */
+  readonly sharedTokens: number;
 }
 
 export interface WarmStartOptions {
   readonly size: ModelSize;
   readonly threads: number;
-  /** Give up waiting for the warm-up after this long (the bench model re-reads 12K tokens in minutes). */
+  /** Give up waiting for a warm-up after this long (the bench model re-reads 12K tokens in minutes). */
   readonly warmUpTimeoutMs?: number;
 }
 
-function mainCalls(name: string): ReplayCall[] {
-  return loadRecording(name).calls.filter((c) => c.role === 'main');
+function mainCalls(name: string, prompt?: number): ReplayCall[] {
+  return loadRecording(name).calls.filter((c) => c.role === 'main' && (prompt === undefined || c.prompt === prompt));
 }
+
+/** Session A's calls and session B's first call, per scenario. */
+function sessions(scenario: WarmScenario): { a: ReplayCall[]; b: ReplayCall } {
+  if (scenario === 'other-project') return { a: mainCalls(OTHER_PROJECT, 1), b: mainCalls(OTHER_PROJECT, 2)[0]! };
+  return { a: mainCalls(SESSION_A), b: mainCalls(SESSION_B)[0]! };
+}
+
+const modelOf = (call: ReplayCall): string => (JSON.parse(call.body) as { model: string }).model;
 
 /** A short chat from another client of the same model, as an editor plug-in sends it. */
 function otherClientCall(model: string): ReplayCall {
@@ -70,13 +113,10 @@ function otherClientCall(model: string): ReplayCall {
   };
 }
 
-/** The tokens the two sessions' first prompts share on the engine: the static prefix (system prompt and tools). */
-export function staticPrefixTokens(engine: Pick<RunningEngine, 'tokenize'>): number {
-  const [a] = mainCalls(SESSION_A);
-  const [b] = mainCalls(SESSION_B);
-  const model = (JSON.parse(a!.body) as { model: string }).model;
-  const served = family(libraryFamily(model));
-  return commonPrefixLength(engine.tokenize(perfectPrompt(served, a!.body)), engine.tokenize(perfectPrompt(served, b!.body)));
+/** The tokens two first calls share on the engine, as the proxy forwards them (billing block gone, system messages in place). */
+export function sharedPrefixTokens(engine: Pick<RunningEngine, 'tokenize'>, a: ReplayCall, b: ReplayCall): number {
+  const served = family(libraryFamily(modelOf(a)));
+  return commonPrefixLength(engine.tokenize(perfectPrompt(served, a.body)), engine.tokenize(perfectPrompt(served, b.body)));
 }
 
 function nextWarmUp(host: ProxyHost, outcome: 'running' | 'finished', timeoutMs: number): Promise<WarmUpRecord> {
@@ -92,66 +132,132 @@ function nextWarmUp(host: ProxyHost, outcome: 'running' | 'finished', timeoutMs:
   });
 }
 
+/** The monitor's next look at the backend that shows the model loaded (or not). */
+function lookShowing(host: ProxyHost, model: string, loaded: boolean, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the monitor never saw ${model} ${loaded ? 'loaded' : 'unloaded'}`)), timeoutMs);
+    const listener = (state: BackendState): void => {
+      if (state.status !== 'up' || state.loaded.some((m) => m.name === model) !== loaded) return;
+      clearTimeout(timer);
+      host.session.off('checked', listener);
+      resolve();
+    };
+    host.session.on('checked', listener);
+  });
+}
+
+/** `ollama stop` and `ollama run`: POST /api/generate with no prompt, keep_alive 0 to unload. */
+async function ollamaGenerate(engine: RunningEngine, model: string, unload: boolean): Promise<void> {
+  const res = await fetch(`${engine.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model, ...(unload ? { keep_alive: 0 } : {}) }) });
+  if (res.status !== 200) throw new Error(`POST /api/generate: HTTP ${res.status} ${await res.text()}`);
+}
+
 function check(result: ReplayResult, what: string): number {
   if (result.status !== 200 || result.ttftMs === null) throw new Error(`${what}: HTTP ${result.status} ${result.error ?? 'no first token'}`);
   return result.ttftMs;
 }
 
-export async function runWarmStart(route: WarmRoute, options: WarmStartOptions): Promise<WarmStartRun> {
-  const engine = await startEngine({ size: options.size, slots: 1, contextSize: 32768, threads: options.threads });
-  let host: ProxyHost | null = null;
-  let stop = async (): Promise<void> => undefined;
+interface RunningProxy {
+  readonly url: string;
+  readonly host: ProxyHost;
+  stop(): Promise<void>;
+}
+
+/** The proxy as the CLI runs it: host, backend monitor, default settings. */
+async function startProxy(target: string, model: string, warm: WarmSetting, warmStore?: WarmStore): Promise<RunningProxy> {
+  const host = new ProxyHost({
+    proxy: { ...proxyOptionsFromSettings(defaultSettings()), host: '127.0.0.1', port: 0, target },
+    backend: backendFromSettings('auto', null), model, contextTokens: 0,
+    snippet: { bare: false, subagentModel: '', shell: 'bash' }, warm,
+  }, warmStore === undefined ? {} : { warmStore });
+  const proxy = host.createProxy();
+  const url = `http://127.0.0.1:${(await proxy.start()).port}`;
+  host.start();
+  return {
+    url, host,
+    stop: async () => {
+      host.stop();
+      await proxy.stop(100);
+    },
+  };
+}
+
+async function waitForFile(file: string, timeoutMs: number): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !existsSync(file); await sleep(100)) {
+    if (Date.now() > end) throw new Error(`warm start never wrote ${path.basename(file)}`);
+  }
+}
+
+export async function runWarmStart(variant: WarmVariant, options: WarmStartOptions): Promise<WarmStartRun> {
+  const { scenario, route } = variant;
+  const timeoutMs = options.warmUpTimeoutMs ?? 20 * 60_000;
+  const { a, b } = sessions(scenario);
+  const model = modelOf(a[0]!);
+  const open = (): Promise<RunningEngine> => startEngine({ size: options.size, slots: 1, contextSize: 32768, threads: options.threads });
+  let engine = await open();
+  let proxy: RunningProxy | null = null;
+  const folder = scenario === 'restarted' ? mkdtempSync(path.join(os.tmpdir(), 'warm-start-')) : null;
   try {
-    let url = engine.url;
-    const a = mainCalls(SESSION_A);
-    const model = (JSON.parse(a[0]!.body) as { model: string }).model;
-    if (route !== 'direct') {
-      const settings = defaultSettings();
-      const warm: WarmSetting = route === 'proxy' ? 'off' : 'on';
-      host = new ProxyHost({
-        proxy: { ...proxyOptionsFromSettings(settings), host: '127.0.0.1', port: 0, target: engine.url },
-        backend: backendFromSettings('auto', null), model, contextTokens: 0,
-        snippet: { bare: false, subagentModel: '', shell: 'bash' }, warm,
-      });
-      const proxy = host.createProxy();
-      url = `http://127.0.0.1:${(await proxy.start()).port}`;
-      host.start();
-      const running = host;
-      stop = async () => {
-        running.stop();
-        await proxy.stop(100);
-      };
-    }
+    const warm: WarmSetting = route === 'proxy' ? 'off' : 'on';
+    if (route !== 'direct') proxy = await startProxy(engine.url, model, warm, folder === null ? undefined : fileWarmStore(folder));
+    const url = proxy?.url ?? engine.url;
     const resumedMs: number[] = [];
     for (const [i, call] of a.entries()) {
       const ttft = check(await replay(url, call), `session A call ${i + 1}`);
       if (i > 0 && route !== 'direct') resumedMs.push(ttft);
     }
-    // Someone at the keyboard: the other client's chat comes a few seconds after Claude Code's last answer.
+    // Someone at the keyboard: what loses the prompt comes a few seconds after Claude Code's last answer.
     await sleep(OTHER_CLIENT_AFTER_MS);
-    check(await replay(engine.url, otherClientCall(model)), 'the other client');
-    const timeoutMs = options.warmUpTimeoutMs ?? 20 * 60_000;
-    let warmUp: WarmUpRecord | null = null;
-    if (route === 'warm') warmUp = await nextWarmUp(host!, 'finished', timeoutMs);
-    if (route === 'warm-interrupted') warmUp = await nextWarmUp(host!, 'running', timeoutMs);
+    const waitFor = route === 'warm' ? 'finished' : route === 'warm-interrupted' ? 'running' : null;
+    let warmUp: Promise<WarmUpRecord> | null = null;
+    if (scenario === 'foreign-use' || (scenario === 'other-project' && route === 'warm')) {
+      if (waitFor !== null) warmUp = nextWarmUp(proxy!.host, waitFor, timeoutMs);
+      check(await replay(engine.url, otherClientCall(model)), 'the other client');
+    } else if (scenario === 'reloaded') {
+      const gone = lookShowing(proxy!.host, model, false);
+      await ollamaGenerate(engine, model, true);
+      await gone;
+      if (waitFor !== null) warmUp = nextWarmUp(proxy!.host, waitFor, timeoutMs);
+      await ollamaGenerate(engine, model, false);
+    } else if (scenario === 'restarted') {
+      await waitForFile(path.join(folder!, WARM_FILE_NAME), 60_000);
+      await proxy!.stop();
+      await engine.close();
+      engine = await open();
+      proxy = await startProxy(engine.url, model, warm, fileWarmStore(folder!));
+      if (waitFor !== null) warmUp = nextWarmUp(proxy.host, waitFor, timeoutMs);
+    }
+    let record: WarmUpRecord | null = warmUp === null ? null : await warmUp;
     const before = engine.calls.length;
-    const [b] = mainCalls(SESSION_B);
-    const cancelled = route === 'warm-interrupted' ? nextWarmUp(host!, 'finished', 10_000) : null;
-    const firstTokenMs = check(await replay(url, b!), 'session B, first call');
-    if (cancelled) warmUp = await cancelled;
+    const cancelled = route === 'warm-interrupted' ? nextWarmUp(proxy!.host, 'finished', 10_000) : null;
+    const firstTokenMs = check(await replay(proxy?.url ?? engine.url, b), 'session B, first call');
+    if (cancelled) record = await cancelled;
     // The user's call is the last the engine served (a cancelled warm-up may be logged before it).
     const truth = engine.calls.slice(before).at(-1);
     if (truth === undefined) throw new Error('the engine has no record of session B\'s first call');
-    return { route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, resumedMs, warmUp, staticPrefixTokens: staticPrefixTokens(engine) };
+    return {
+      scenario, route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, resumedMs, warmUp: record,
+      sharedTokens: sharedPrefixTokens(engine, a[0]!, b),
+    };
   } finally {
-    await stop();
+    await proxy?.stop();
     await engine.close();
+    if (folder !== null) rmSync(folder, { recursive: true, force: true });
     // The monitor's last timers are unref'd; give the sockets a moment to close before the next engine.
     await sleep(50);
   }
 }
 
-export interface WarmStartFigures {
+/** A scenario beside foreign-use, along one route: its reuse (deterministic) and first token. */
+export interface WarmVariantFigures extends WarmVariant {
+  readonly firstToken: Spread;
+  readonly reused: number;
+  readonly promptTokens: number;
+  readonly sharedTokens: number;
+}
+
+/** The foreign-use scenario along its four routes: the issue's figures and targets. */
+export interface ForeignUseFigures {
   /** Median first token of session B's first call per route, seconds, with min and max. */
   readonly firstToken: Readonly<Record<WarmRoute, Spread>>;
   /** Median first token of a resumed turn through the proxy, seconds. */
@@ -159,32 +265,67 @@ export interface WarmStartFigures {
   readonly staticPrefixTokens: number;
 }
 
-/** Every route `runs` times, interleaved, each into a fresh engine. A failed run is a problem, never a skipped figure. */
+export interface WarmStartFigures {
+  /** Null when that scenario was not run. */
+  readonly foreignUse: ForeignUseFigures | null;
+  /** The other scenarios run, each along its routes. */
+  readonly others: readonly WarmVariantFigures[];
+}
+
+const variantName = (v: WarmVariant): string => (v.scenario === 'foreign-use' ? v.route : `${v.scenario}/${v.route}`);
+
+/** Every variant of the scenarios `runs` times, interleaved, each into a fresh engine. A failed run is a problem, never a skipped figure. */
 export async function measureWarmStart(
-  options: WarmStartOptions, runs: number, log: (line: string) => void, problems: string[],
+  options: WarmStartOptions, runs: number, log: (line: string) => void, problems: string[], scenarios: readonly WarmScenario[] = WARM_SCENARIOS,
 ): Promise<WarmStartFigures | null> {
-  const byRoute = new Map<WarmRoute, WarmStartRun[]>(WARM_ROUTES.map((r) => [r, []]));
+  const variants = WARM_VARIANTS.filter((v) => scenarios.includes(v.scenario));
+  const byVariant = new Map<WarmVariant, WarmStartRun[]>(variants.map((v) => [v, []]));
   for (let run = 1; run <= runs; run++) {
-    for (const route of WARM_ROUTES) {
+    for (const variant of variants) {
       try {
-        const r = await runWarmStart(route, options);
-        byRoute.get(route)!.push(r);
+        const r = await runWarmStart(variant, options);
+        byVariant.get(variant)!.push(r);
         const warm = r.warmUp === null ? '' : `; warm-up (${r.warmUp.trigger}) ${r.warmUp.outcome} after ${((r.warmUp.durationMs ?? 0) / 1000).toFixed(2)} s`;
-        log(`warm start run ${run} ${route.padEnd(16)} new-session first token ${(r.firstTokenMs / 1000).toFixed(2).padStart(7)} s, reused ${r.reused} of ${r.reused + r.evaluated} tokens${warm}`);
+        log(`warm start run ${run} ${variantName(variant).padEnd(21)} new-session first token ${(r.firstTokenMs / 1000).toFixed(2).padStart(7)} s, reused ${r.reused} of ${r.reused + r.evaluated} tokens${warm}`);
       } catch (error) {
-        problems.push(`warm start, ${route}, run ${run}: ${(error as Error).message}`);
+        problems.push(`warm start, ${variantName(variant)}, run ${run}: ${(error as Error).message}`);
       }
     }
   }
-  if (WARM_ROUTES.some((r) => byRoute.get(r)!.length !== runs)) return null;
-  const seconds = (runs_: readonly WarmStartRun[]): Spread => spread(runs_.map((r) => r.firstTokenMs / 1000));
-  const firstToken = Object.fromEntries(WARM_ROUTES.map((r) => [r, seconds(byRoute.get(r)!)])) as Record<WarmRoute, Spread>;
-  const resumed = spread([...byRoute.get('proxy')!, ...byRoute.get('warm')!].flatMap((r) => r.resumedMs.map((ms) => ms / 1000)));
-  return { firstToken, resumed, staticPrefixTokens: byRoute.get('direct')![0]!.staticPrefixTokens };
+  if (variants.some((v) => byVariant.get(v)!.length !== runs)) return null;
+  const seconds = (rs: readonly WarmStartRun[]): Spread => spread(rs.map((r) => r.firstTokenMs / 1000));
+  const foreign = (route: WarmRoute): WarmStartRun[] => byVariant.get(variants.find((v) => v.scenario === 'foreign-use' && v.route === route)!)!;
+  const foreignUse = !scenarios.includes('foreign-use') ? null : {
+    firstToken: Object.fromEntries(WARM_ROUTES.map((r) => [r, seconds(foreign(r))])) as Record<WarmRoute, Spread>,
+    resumed: spread([...foreign('proxy'), ...foreign('warm')].flatMap((r) => r.resumedMs.map((ms) => ms / 1000))),
+    staticPrefixTokens: foreign('direct')[0]!.sharedTokens,
+  };
+  const others = variants.filter((v) => v.scenario !== 'foreign-use').map((v): WarmVariantFigures => {
+    const rs = byVariant.get(v)!;
+    const last = rs.at(-1)!;
+    return { ...v, firstToken: seconds(rs), reused: last.reused, promptTokens: last.reused + last.evaluated, sharedTokens: last.sharedTokens };
+  });
+  return { foreignUse, others };
 }
 
-export function warmStartLine(f: WarmStartFigures): string {
+export function warmStartLine(f: ForeignUseFigures): string {
   const s = (x: Spread): string => `${x.median.toFixed(2)} s`;
   return `warm start: new-session first token direct ${s(f.firstToken.direct)}, through proxy ${s(f.firstToken.proxy)}, `
     + `with warm start ${s(f.firstToken.warm)}, resumed turn ${s(f.resumed)}; static prefix ${f.staticPrefixTokens} tokens`;
+}
+
+const SCENARIO_WORDS: Readonly<Record<WarmScenario, string>> = {
+  'foreign-use': 'after another client',
+  reloaded: 'after the model was reloaded',
+  restarted: 'after the proxy restarted (fresh engine, remembered prefix)',
+  'other-project': 'in another project',
+};
+
+/** One line per other scenario: `warm start after the model was reloaded, with warm start: first token 0.31 s, reused 17381 of 17412 tokens`. */
+export function warmScenarioLines(f: WarmStartFigures): string[] {
+  return f.others.map((o) => {
+    const how = o.route === 'warm' ? 'with warm start' : 'through proxy, slot still holding the first project\'s session';
+    const shared = o.scenario === 'other-project' ? `; the two projects' first prompts share ${o.sharedTokens} tokens` : '';
+    return `warm start ${SCENARIO_WORDS[o.scenario]}, ${how}: first token ${o.firstToken.median.toFixed(2)} s, reused ${o.reused} of ${o.promptTokens} tokens${shared}`;
+  });
 }

@@ -9,7 +9,7 @@
 //   npm install --prefix /tmp/cc-2.1.332 @anthropic-ai/claude-code@2.1.332
 //   npm run build && node dist/scripts/record-sessions.js --clients /tmp [--only cc-2.1.332-subagent,...]
 // (--clients, or RECORD_CLIENTS_DIR, is the folder holding cc-<version>/.)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -54,7 +54,8 @@ function toolResultCount(body: RequestBody): number {
 
 export interface ToolStep {
   readonly name: string;
-  readonly input: (project: string) => Record<string, unknown>;
+  /** The tool's input, given the project dir and the other project's (sessions that change projects). */
+  readonly input: (project: string, otherProject: string) => Record<string, unknown>;
 }
 
 /** What each role does in a session: tool calls in order, then a closing text. */
@@ -89,7 +90,7 @@ function toolResultsThisPrompt(body: RequestBody): number {
   return count;
 }
 
-function planScript(plan: SessionPlan, project: string, promptOf: () => number): (call: CapturedCall) => Reply {
+function planScript(plan: SessionPlan, project: string, otherProject: string, promptOf: () => number): (call: CapturedCall) => Reply {
   return (call) => {
     const body = JSON.parse(call.body) as RequestBody;
     const role = roleOf(call);
@@ -107,7 +108,7 @@ function planScript(plan: SessionPlan, project: string, promptOf: () => number):
     if (done < steps.length) {
       const step = steps[done]!;
       const id = `toolu_rec_${nested ? 'nested' : role}_${perPrompt === undefined ? '' : `p${promptOf()}_`}${done + 1}`;
-      const block: ReplyBlock = { type: 'tool_use', id, name: step.name, input: step.input(project) };
+      const block: ReplyBlock = { type: 'tool_use', id, name: step.name, input: step.input(project, otherProject) };
       return { content: [...think(`The user wants something a file holds. I should call ${step.name} before I answer.`), { type: 'text', text: `Let me use ${step.name}.` }, block] };
     }
     if (role === 'subagent') return { content: [{ type: 'text', text: 'notes.md says the proxy keeps the prompt prefix byte-stable so the KV cache is reused.' }] };
@@ -117,10 +118,12 @@ function planScript(plan: SessionPlan, project: string, promptOf: () => number):
 
 interface SessionContext {
   readonly project: string;
+  /** A second project dir, for sessions that start another session elsewhere. */
+  readonly otherProject: string;
   /** Starts the calls of user prompt n (1-based). */
   prompt(n: number): void;
-  /** Runs `claude` (non-interactive) in the project dir and returns its stdout. */
-  claude(args: readonly string[]): Promise<string>;
+  /** Runs `claude` (non-interactive) in the project dir (or `cwd`) and returns its stdout. */
+  claude(args: readonly string[], cwd?: string): Promise<string>;
   /** The same, for a run that may end with an error (the client giving up is what is recorded). */
   claudeAnyExit(args: readonly string[]): Promise<string>;
   /** Starts the client interactively in tmux. */
@@ -147,6 +150,12 @@ const agentStep = (description: string, prompt: string): ToolStep => ({
   name: 'Agent',
   input: () => ({ description, prompt, subagent_type: 'general-purpose', run_in_background: false }),
 });
+
+/** The second project: another repository of the same user, with a CLAUDE.md of its own. */
+const OTHER_PROJECT_FILES: Readonly<Record<string, string>> = {
+  'README.md': '# Shop\n\nA small web shop: a cart, a checkout and an order list.\n',
+  'CLAUDE.md': '# Shop\n\nRun `make test` before every commit.\n',
+};
 
 const PROJECT_FILES: Readonly<Record<string, string>> = {
   'notes.md': '# Notes\n\nThe proxy keeps the prompt prefix byte-stable, so the backend reuses its KV cache.\n',
@@ -217,6 +226,25 @@ const thinkingSession: SessionSpec = {
       ctx.prompt(i + 1);
       await ctx.claude(['-p', '--output-format', 'json', ...(i === 0 ? ['--session-id', id] : ['--resume', id]), text]);
     }
+  },
+};
+
+const OTHER_PROJECT_PROMPTS = ['Read notes.md and tell me what this project caches.', 'Read README.md and tell me what this project is.'];
+
+/** A session in one project, then a new session in another project of the same user. */
+const otherProjectSession: SessionSpec = {
+  name: 'cc-2.1.332-other-project',
+  client: '2.1.332',
+  description: `claude -p --output-format json ${JSON.stringify(OTHER_PROJECT_PROMPTS[0])} in the project, then the same in another project dir (a git repository with a CLAUDE.md): ${JSON.stringify(OTHER_PROJECT_PROMPTS[1])}; each Reads one file, then ends with text`,
+  plan: {
+    mainPerPrompt: [[readStep('notes.md')], [{ name: 'Read', input: (_project, other) => ({ file_path: join(other, 'README.md') }) }]],
+    answers: ['This project caches the prompt prefix: the backend reuses its KV cache.', 'A small web shop with a cart, a checkout and an order list.'],
+  },
+  async run(ctx) {
+    ctx.prompt(1);
+    await ctx.claude(['-p', '--output-format', 'json', OTHER_PROJECT_PROMPTS[0]!]);
+    ctx.prompt(2);
+    await ctx.claude(['-p', '--output-format', 'json', OTHER_PROJECT_PROMPTS[1]!], ctx.otherProject);
   },
 };
 
@@ -292,6 +320,7 @@ const SESSIONS: readonly SessionSpec[] = [
     },
   }),
   thinkingSession,
+  otherProjectSession,
   maxOutputSession('text'),
   maxOutputSession('thinking'),
 ];
@@ -332,14 +361,15 @@ export function clientEnv(upstreamUrl: string, home: string, tmp: string, extra:
 }
 
 /** First-run answers (onboarding done, project trusted) so the interactive client goes straight to its prompt. */
-export function writeFirstRunConfig(home: string, project: string): void {
+export function writeFirstRunConfig(home: string, ...projects: readonly string[]): void {
+  const trusted = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] };
   const config = JSON.stringify({
     hasCompletedOnboarding: true,
     theme: 'dark',
     numStartups: 5,
     bypassPermissionsModeAccepted: true,
     customApiKeyResponses: { approved: [], rejected: [] },
-    projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] } },
+    projects: Object.fromEntries(projects.map((project) => [project, trusted])),
   }, null, 2);
   writeFileSync(join(home, '.claude.json'), config);
   writeFileSync(join(home, '.claude', '.claude.json'), config);
@@ -379,21 +409,26 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
   const work = mkdtempSync(join(os.tmpdir(), 'cc-record-'));
   const home = join(work, 'home');
   const project = join(work, 'project');
+  const otherProject = join(work, 'shop');
   const tmp = join(work, 'tmp');
-  for (const dir of [join(home, '.claude'), project, tmp]) mkdirSync(dir, { recursive: true });
+  for (const dir of [join(home, '.claude'), project, otherProject, tmp]) mkdirSync(dir, { recursive: true });
   for (const [file, text] of Object.entries(PROJECT_FILES)) writeFileSync(join(project, file), text);
-  writeFirstRunConfig(home, project);
+  for (const [file, text] of Object.entries(OTHER_PROJECT_FILES)) writeFileSync(join(otherProject, file), text);
+  // A git repository, as most projects are: the client says so in its environment message.
+  execFileSync('git', ['init', '-q', '-b', 'main', otherProject]);
+  writeFirstRunConfig(home, project, otherProject);
 
   let prompt = 0;
   const prompts: number[] = [];
-  const script = planScript(spec.plan, project, () => prompt);
+  const script = planScript(spec.plan, project, otherProject, () => prompt);
   const upstream = await startScriptedUpstream((call, index) => { prompts[index] = prompt; return script(call); });
   const env = clientEnv(upstream.url, home, tmp, spec.env, spec.model);
   let tmuxSession: InteractiveClaude | undefined;
   const ctx: SessionContext = {
     project,
+    otherProject,
     prompt(n) { prompt = n; },
-    claude: (args) => runClient(bin, args, env, project),
+    claude: (args, cwd = project) => runClient(bin, args, env, cwd),
     claudeAnyExit: async (args) => (await spawnClient(bin, args, env, project)).stdout,
     async interactive() {
       tmuxSession = await InteractiveClaude.start(`cc-record-${process.pid}`, bin, env, project);
@@ -422,6 +457,8 @@ async function record(spec: SessionSpec, bin: string, clientsDir: string): Promi
   const rules = scrubRules([
     [project, '/home/user/project'],
     [dashed(project), dashed('/home/user/project')],
+    [otherProject, '/home/user/shop'],
+    [dashed(otherProject), dashed('/home/user/shop')],
     [tmp, '/home/user/.tmp'],
     [home, '/home/user'],
     [work, '/home/user/work'],

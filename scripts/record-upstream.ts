@@ -40,9 +40,19 @@ function stopReasonOf(reply: Reply): string {
 /** Decides the answer to one captured call; `index` counts /v1/messages calls from 0. */
 export type Script = (call: CapturedCall, index: number) => Reply;
 
+/** Any request the upstream saw, whatever its path: what a client sends besides its calls. */
+export interface SeenRequest {
+  readonly at: number;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface ScriptedUpstream {
   readonly url: string;
   readonly calls: readonly CapturedCall[];
+  /** Every request in arrival order, the calls among them. */
+  readonly seen: readonly SeenRequest[];
   setScript(script: Script): void;
   close(): Promise<void>;
 }
@@ -97,10 +107,12 @@ function flatHeaders(req: http.IncomingMessage): Record<string, string> {
 
 export async function startScriptedUpstream(initial: Script): Promise<ScriptedUpstream> {
   const calls: CapturedCall[] = [];
+  const seen: SeenRequest[] = [];
   let script = initial;
   const server = http.createServer((req, res) => {
     const at = performance.now();
     const path = req.url ?? '/';
+    seen.push({ at, method: req.method ?? '', path, headers: flatHeaders(req) });
     if (req.method === 'HEAD' || (req.method === 'GET' && path === '/')) {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(req.method === 'GET' ? 'Ollama is running' : undefined);
@@ -144,6 +156,7 @@ export async function startScriptedUpstream(initial: Script): Promise<ScriptedUp
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    seen,
     setScript(next) { script = next; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

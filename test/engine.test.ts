@@ -320,6 +320,22 @@ describe('llama.cpp engine: runners keyed by weights file, as Ollama', { skip },
     // Model B's runner was unloaded for model C, so its same prompt again is read from scratch.
     assert.equal(engine.calls[start]!.reused, 0);
   });
+
+  it('unloads a model on POST /api/generate with keep_alive 0 and loads it with no prompt, as ollama stop and ollama run do', async () => {
+    const generate = async (body: object) => {
+      const res = await fetch(`${engine.url}/api/generate`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { done_reason?: string; error?: string } };
+    };
+    await ask(engine, 'model-a', main);
+    assert.equal((await generate({ model: 'model-a', keep_alive: 0 })).body.done_reason, 'unload');
+    assert.ok(!(await ps()).includes('model-a'), 'gone from /api/ps');
+    assert.equal((await generate({ model: 'model-a' })).body.done_reason, 'load');
+    assert.equal((await ps())[0], 'model-a', 'loaded again, before any call');
+    const start = engine.calls.length;
+    await ask(engine, 'model-a', main);
+    assert.ok(engine.calls[start]!.reused < 20, `the cache went with the unload: reused ${engine.calls[start]!.reused}`);
+    assert.equal((await generate({ model: 'model-a', prompt: 'hi' })).status, 400, 'no generation here');
+  });
 });
 
 /** A Claude Code 2.1.332-like first turn: a prompt, the `# Environment` system message, one tool call and its result. */

@@ -38,7 +38,8 @@ function commonPrefix(a: string, b: string): number {
 function rereads(calls: readonly RecordedCall[], prompts: readonly string[], size: (text: string) => number = (text) => text.length): number[] {
   const last = new Map<string, string>();
   return calls.map((call, i) => {
-    const chain = call.headers['x-claude-code-agent-id'] ?? call.role;
+    // A new session (another project's) has no previous prompt of its own to keep.
+    const chain = `${call.headers['x-claude-code-session-id'] ?? ''}/${call.headers['x-claude-code-agent-id'] ?? call.role}`;
     const previous = last.get(chain);
     last.set(chain, prompts[i]!);
     return previous === undefined ? 0 : size(previous.slice(commonPrefix(previous, prompts[i]!)));

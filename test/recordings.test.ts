@@ -289,3 +289,31 @@ describe('cc-2.1.332-max-output and -thinking', () => {
     assert.match(after[after.length - 1]!.text ?? '', /^<system-reminder>\nOutput token limit hit/);
   });
 });
+
+describe('cc-2.1.332-other-project', () => {
+  const calls = loadRecording('cc-2.1.332-other-project').calls;
+  const [first, other] = [body(calls[0]!), body(calls[2]!)];
+  const systemText = (b: Body): string => b.system.slice(1).map((s) => s.text).join('\n');
+
+  test('two sessions, one per project, each a Read then text', () => {
+    assert.deepEqual(calls.map((c) => [c.prompt, c.role]), [[1, 'main'], [1, 'main'], [2, 'main'], [2, 'main']]);
+    assert.notEqual(calls[0]!.headers['x-claude-code-session-id'], calls[2]!.headers['x-claude-code-session-id']);
+  });
+
+  test('the tools are byte-identical across projects; the system prompt differs only in the project\'s memory folder', () => {
+    assert.equal(JSON.stringify(other.tools), JSON.stringify(first.tools));
+    const a = systemText(first);
+    const b = systemText(other);
+    assert.notEqual(a, b);
+    assert.equal(b.replaceAll('-home-user-shop', '-home-user-project'), a);
+    // Where the projects part: about half-way into the system prompt, long before the tools.
+    const at = [...a].findIndex((ch, i) => ch !== b[i]);
+    assert.ok(at > 3000 && at < a.length / 2 + 1000, `diverges at ${at} of ${a.length}`);
+  });
+
+  test('the environment message names the other project\'s folder and that it is a git repository', () => {
+    const env = (b: Body): string => blocks(b.messages.find((m) => m.role === 'system')!.content)[0]!.text ?? '';
+    assert.match(env(first), /Primary working directory: \/home\/user\/project\n - Is a git repository: false/);
+    assert.match(env(other), /Primary working directory: \/home\/user\/shop\n - Is a git repository: true/);
+  });
+});

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { sameModel } from '../main/core/backends/model-name.js';
 import { decideWarmUp, DEFAULT_WARM_LIMITS, type WarmSituation } from '../main/core/warm/warm-plan.js';
 import { resolveWarmMode } from '../main/core/warm/warm-mode.js';
-import { triggerBetween } from '../main/core/warm/warm-triggers.js';
+import { isClientStart, triggerBetween } from '../main/core/warm/warm-triggers.js';
 import { prefixWarmUp, staticPrefixOf } from '../main/core/warm/warm-body.js';
 import { fileWarmStore, MAX_REMEMBERED_BYTES, NO_WARM_STORE, WARM_FILE_NAME, type WarmStore } from '../main/core/warm/warm-store.js';
 import { Warmer, type WarmerOptions } from '../main/core/warm/warmer.js';
@@ -29,7 +29,7 @@ const T0 = Date.UTC(2026, 11, 6, 12);
 
 const quiet: WarmSituation = {
   mode: 'idle', now: T0, pending: 'model-loaded', remembered: true, backendUp: true, modelLoaded: true,
-  callsInFlight: 0, warmUpInFlight: false, lastActivityAt: T0 - 60_000, lastWarmUpAt: null, onBattery: false,
+  callsInFlight: 0, warmUpInFlight: false, lastActivityAt: T0 - 60_000, lastWarmUpAt: null, onBattery: false, clientStarting: false,
 };
 
 describe('warm-up decision (pure)', () => {
@@ -47,6 +47,18 @@ describe('warm-up decision (pure)', () => {
     assert.equal(decideWarmUp({ ...quiet, modelLoaded: false }).action, 'none');
     assert.equal(decideWarmUp({ ...quiet, modelLoaded: false, mode: 'on' }).action, 'warm');
     assert.equal(decideWarmUp({ ...quiet, modelLoaded: null }).action, 'warm');
+  });
+
+  test('a starting client lets `idle` load the model: its user is about to', () => {
+    assert.equal(decideWarmUp({ ...quiet, modelLoaded: false, clientStarting: true }).action, 'warm');
+    assert.equal(decideWarmUp({ ...quiet, modelLoaded: false, clientStarting: true, mode: 'off' }).action, 'none');
+    assert.equal(decideWarmUp({ ...quiet, modelLoaded: false, clientStarting: true, onBattery: true }).action, 'none');
+  });
+
+  test('Claude Code\'s start-up request is told from every other', () => {
+    assert.equal(isClientStart('HEAD', '/api/hello'), true);
+    assert.equal(isClientStart('GET', '/api/hello?x=1'), true);
+    for (const [method, path] of [['POST', '/api/hello'], ['HEAD', '/'], ['GET', '/api/tags'], ['HEAD', '/api/hello/x']]) assert.equal(isClientStart(method!, path!), false, `${method} ${path}`);
   });
 
   test('waits for quiet after the last request, and for the gap after the last warm-up', () => {
@@ -69,6 +81,12 @@ describe('what says the backend lost the prompt (GET /api/ps between two looks)'
 
   test('the model appeared: it was (re)loaded, so its cache is empty', () => {
     assert.equal(triggerBetween(at(T0), at(T0 + 5_000, T0 + 305_000), MODEL, sameModel, none), 'model-loaded');
+    assert.equal(triggerBetween(at(T0), at(T0 + 5_000, T0 + 305_000), MODEL, sameModel, { before: T0 - 60_000, after: T0 - 60_000 }), 'model-loaded');
+  });
+
+  test('the model appeared with a request of ours: that request loaded it, and its own record says what the slot holds', () => {
+    assert.equal(triggerBetween(at(T0), at(T0 + 5_000, T0 + 305_000), MODEL, sameModel, { before: T0 - 60_000, after: T0 + 2_000 }), null);
+    assert.equal(triggerBetween(at(T0), at(T0 + 5_000, T0 + 305_000), MODEL, sameModel, { before: null, after: T0 + 2_000 }), null);
   });
 
   test('its expiry moved further than our own last request did: another client used it after us', () => {
@@ -256,6 +274,12 @@ describe('the remembered prefix on disk', () => {
     assert.equal(record.trigger, 'start');
     assert.equal(record.kind, 'prefix');
     assert.deepEqual(warmUps(second)[0], prefixWarmUp(staticPrefixOf(TURN)!));
+    // The warm-up loaded the model: the next look sees it appear, which is no loss of ours to undo.
+    assert.ok(second.standin.loaded.has(MODEL));
+    second.warmer.backendLooked(true, loadedNow(second));
+    second.clock.advance(10 * DEFAULT_WARM_LIMITS.minGapMs);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(warmUps(second).length, 1, 'one warm-up, not a second for the load the first one made');
 
     await second.warmer.forget();
     assert.equal(fs.existsSync(file), false, 'forgotten with the conversation data');
@@ -349,6 +373,56 @@ describe('a new session shown as what it is: warm from the last one, not cold', 
       const c = await next;
       assert.equal(c.bust, null, `after the warm-up nothing was evicted (${c.bust?.cause})`);
       assert.ok(c.reuse > 0.9, `the warm-up's prompt is in the slot (${c.reuse})`);
+    } finally {
+      await rig.close();
+      await standin.close();
+    }
+  });
+});
+
+describe('a starting client as a warm trigger, through the host and the proxy over real HTTP', () => {
+  const post = (url: string, body: unknown) => send(url, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+  const hello = (url: string) => send(url, { method: 'HEAD', path: '/api/hello' });
+  const messagesTo = (standin: OllamaStandin) => standin.requests.filter((r) => r.url === '/v1/messages').length;
+
+  test('the model\'s keep-alive ran out: nothing is loaded while idle, but Claude Code\'s HEAD /api/hello loads and warms it', async () => {
+    const standin = await startOllamaStandin({ models: [{ name: MAIN_MODEL }], loaded: [MAIN_MODEL], timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 2 } });
+    const rig = await startBackendRig(standin.url, { warm: 'idle', model: MAIN_MODEL });
+    try {
+      const main = fullRequest();
+      assert.equal((await post(rig.url, main)).status, 200);
+      // The backend unloads the model; the monitor's next look sees it gone.
+      standin.loaded.clear();
+      await rig.watch.monitor.refresh();
+      rig.clock.advance(DEFAULT_WARM_LIMITS.quietMs);
+      await new Promise((res) => setTimeout(res, 50));
+      const before = messagesTo(standin);
+      assert.equal(before, 1, '`idle` loads no model on its own');
+
+      const done = new Promise<WarmUpRecord>((resolve) => rig.host.warmer.on('warm-up', (r) => r.outcome !== 'running' && resolve(r)));
+      assert.equal((await hello(rig.url)).status, 404, 'the backend\'s own answer reaches the client');
+      const record = await done;
+      assert.equal(record.outcome, 'done');
+      assert.equal(record.trigger, 'client-start');
+      assert.equal(record.kind, 'conversation');
+      assert.equal(messagesTo(standin), 2);
+      assert.ok(standin.loaded.has(MAIN_MODEL), 'the warm-up loaded the model');
+    } finally {
+      await rig.close();
+      await standin.close();
+    }
+  });
+
+  test('while the backend holds the conversation, a starting client costs nothing', async () => {
+    const standin = await startOllamaStandin({ models: [{ name: MAIN_MODEL }], loaded: [MAIN_MODEL], timing: { prefillMs: 5, tokenDelayMs: 1, tokens: 2 } });
+    const rig = await startBackendRig(standin.url, { warm: 'idle', model: MAIN_MODEL });
+    try {
+      assert.equal((await post(rig.url, fullRequest())).status, 200);
+      await hello(rig.url);
+      rig.clock.advance(DEFAULT_WARM_LIMITS.quietMs + DEFAULT_WARM_LIMITS.minGapMs);
+      await new Promise((res) => setTimeout(res, 50));
+      assert.equal(messagesTo(standin), 1);
+      assert.equal(rig.host.warmer.status().count, 0);
     } finally {
       await rig.close();
       await standin.close();

@@ -1,7 +1,8 @@
 // An Anthropic Messages backend on the real llama.cpp engine, with Ollama's
 // HTTP surface: `GET`/`HEAD /`, `/api/version`, `/api/tags`, `/api/ps` (with
 // the context length), `POST /api/show` (the model file's metadata, and the
-// renderer and parser its family names), `POST /v1/messages` streamed or not,
+// renderer and parser its family names), `POST /api/generate` without a prompt
+// (load, or unload with keep_alive 0), `POST /v1/messages` streamed or not,
 // 404 for count_tokens, errors in Anthropic's shape. Each model name is
 // rendered by its family (families.ts), served by the runner of its weights
 // file (runners.ts), and a prompt longer than the context is cut as Ollama
@@ -223,6 +224,27 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     }
   }
 
+  /**
+   * Ollama's way to load or unload a model by hand: POST /api/generate with no
+   * prompt loads it (`ollama run` does so first), with `keep_alive: 0` unloads
+   * it (`ollama stop`). The runner's KV cache goes with an unload.
+   */
+  async function generate(body: Buffer, res: http.ServerResponse): Promise<void> {
+    let request: { model?: unknown; prompt?: unknown; keep_alive?: unknown };
+    try {
+      request = JSON.parse(body.toString('utf8') || '{}') as typeof request;
+    } catch (err) {
+      return sendJson(res, 400, { error: `invalid JSON: ${(err as Error).message}` });
+    }
+    if (typeof request.model !== 'string' || request.model === '') return sendJson(res, 400, { error: 'model is required' });
+    if (typeof request.prompt === 'string' && request.prompt !== '') return sendJson(res, 400, { error: 'this engine answers /api/generate only to load or unload a model (no prompt)' });
+    const model = resolveModel(options.catalog, request.model);
+    const unload = request.keep_alive === 0 || request.keep_alive === '0' || request.keep_alive === '0s';
+    if (unload) await runners.unload(model.fileKey);
+    else await runners.get(options.fileOf(model), request.model);
+    sendJson(res, 200, { model: request.model, created_at: new Date().toISOString(), response: '', done: true, done_reason: unload ? 'unload' : 'load' });
+  }
+
   /** ShowHandler: details, the file's keys, capabilities, and the renderer and parser the family names. */
   async function show(body: Buffer, res: http.ServerResponse): Promise<void> {
     const asked = showRequestModel(body);
@@ -264,6 +286,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     if (path === '/api/tags' && method === 'GET') return tags(res);
     if (path === '/api/ps' && method === 'GET') return ps(res);
     if (path === '/api/show' && method === 'POST') return show(body, res);
+    if (path === '/api/generate' && method === 'POST') return generate(body, res);
     if (path === '/v1/messages' && method === 'POST') return messages(body, res, closed);
     if (path === '/engine/calls' && method === 'GET') return sendJson(res, 200, { calls });
     sendGinNotFound(res);

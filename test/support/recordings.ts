@@ -43,6 +43,7 @@ export const RECORDING_NAMES = [
   'cc-2.1.332-subagent',
   'cc-2.1.332-nested-subagent',
   'cc-2.1.332-thinking',
+  'cc-2.1.332-other-project',
   'cc-2.1.332-max-output',
   'cc-2.1.332-max-output-thinking',
 ] as const;

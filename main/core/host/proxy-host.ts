@@ -15,6 +15,7 @@ import { sameModel } from '../backends/model-name.js';
 import { isLoopbackHost } from '../settings/validate.js';
 import type { WarmSetting } from '../wire/types.js';
 import { Warmer } from '../warm/warmer.js';
+import { isClientStart } from '../warm/warm-triggers.js';
 import { NO_WARM_STORE, type WarmStore } from '../warm/warm-store.js';
 
 /** What the claudel snippet is written with besides the address, the model and its window. */
@@ -136,6 +137,10 @@ export class ProxyHost {
     const warmed = (json: string): void => proxy.noteWarmUp(Buffer.from(json, 'utf8'));
     this.warmer.on('warmed', warmed);
     proxy.once('stopped', () => this.warmer.off('warmed', warmed));
+    // A refused request is no client of ours starting.
+    proxy.on('request', (entry) => {
+      if (isClientStart(entry.method, entry.path) && entry.status !== 401 && entry.status !== 403) this.warmer.clientStarting();
+    });
     proxy.on('call', (record, forwarded) => this.warmer.callAnswered({
       model: record.model ?? this.#config.model,
       main: !record.sideCall && record.agent === null,

@@ -107,6 +107,7 @@ export const WARM_TRIGGER_WORDS: Readonly<Record<WarmTrigger, string>> = {
   'model-loaded': 'the model was loaded',
   'other-call': 'another call used the model',
   'foreign-use': 'another client used the model',
+  'client-start': 'a Claude Code client started',
 };
 
 /**

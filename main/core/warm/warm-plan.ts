@@ -32,6 +32,8 @@ export interface WarmSituation {
   readonly lastWarmUpAt: number | null;
   /** True on battery power, false on mains, null where the platform does not tell. */
   readonly onBattery: boolean | null;
+  /** A client just said it is starting: its user is about to load the model anyway. */
+  readonly clientStarting: boolean;
 }
 
 export type WarmDecision =
@@ -47,7 +49,8 @@ export function decideWarmUp(s: WarmSituation, limits: WarmLimits = DEFAULT_WARM
   if (!s.backendUp) return { action: 'none', why: 'the backend is down' };
   if (s.onBattery === true) return { action: 'none', why: 'on battery power' };
   // Only `on` may load a model the backend does not hold: that takes memory the user may want elsewhere.
-  if (s.modelLoaded === false && s.mode !== 'on') return { action: 'none', why: 'the model is not loaded' };
+  // A starting client is about to load it anyway, and its user is still typing.
+  if (s.modelLoaded === false && s.mode !== 'on' && !s.clientStarting) return { action: 'none', why: 'the model is not loaded' };
   if (s.warmUpInFlight || s.callsInFlight > 0) return { action: 'none', why: 'the backend is busy' };
   const quietAt = s.lastActivityAt === null ? s.now : s.lastActivityAt + limits.quietMs;
   const gapAt = s.lastWarmUpAt === null ? s.now : s.lastWarmUpAt + limits.minGapMs;

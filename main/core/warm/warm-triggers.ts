@@ -8,6 +8,16 @@
 // (one slot per runner by default) the cache the conversation was in.
 import type { WarmTrigger } from '../wire/types.js';
 
+/**
+ * Whether a request is Claude Code starting: unless nonessential traffic is
+ * off, the client opens its connection at start-up with `HEAD /api/hello` to
+ * its base URL, before its user has typed anything (2.1.332; its connectivity
+ * check asks the same path with GET).
+ */
+export function isClientStart(method: string, path: string): boolean {
+  return (method === 'HEAD' || method === 'GET') && path.split('?')[0] === '/api/hello';
+}
+
 /** One loaded model as the monitor saw it. */
 export interface LoadedEntry {
   readonly name: string;
@@ -47,7 +57,8 @@ export function triggerBetween(
   const now = after.loaded.find((m) => sameModel(m.name, model));
   if (now === undefined || before === null) return null;
   const then = before.loaded.find((m) => sameModel(m.name, model));
-  if (then === undefined) return 'model-loaded';
+  // A request of ours loaded it: that call's own record (or the warm-up) already says what the slot holds.
+  if (then === undefined) return own.after === own.before ? 'model-loaded' : null;
   const a = then.expiresAt?.getTime();
   const b = now.expiresAt?.getTime();
   if (a === undefined || b === undefined || b <= a) return null;

@@ -72,6 +72,12 @@ interface ModelMemory {
 
 /** Models remembered at once; the least recently used goes first. */
 const MAX_MODELS = 4;
+/**
+ * How long a client's start-up request lets a warm-up load the model: the
+ * first prompt is typed within seconds, and a warm-up held back by the gap
+ * between warm-ups still starts within this.
+ */
+const CLIENT_START_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 export class Warmer extends EventEmitter<WarmerEvents> {
@@ -84,6 +90,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
   #callsInFlight = 0;
   #lastActivityAt: number | null = null;
   #lastWarmUpAt: number | null = null;
+  #clientStartAt: number | null = null;
   #running: { record: WarmUpRecord; controller: AbortController; started: number } | null = null;
   #last: WarmUpRecord | null = null;
   #count = 0;
@@ -156,6 +163,22 @@ export class Warmer extends EventEmitter<WarmerEvents> {
     this.#activity(model);
     const memory = [...this.#models.values()].find((m) => this.#options.sameModel(m.model, model));
     if (memory !== undefined) memory.renewedSinceLook = true;
+  }
+
+  /**
+   * A Claude Code client is starting: its user's first call comes once a
+   * prompt is typed. Worth a warm-up only where the backend is not known to
+   * hold the conversation's prompt: the model is not loaded (its keep-alive
+   * ran out, the backend restarted), or a loss is still waiting.
+   */
+  clientStarting(): void {
+    const memory = [...this.#models.values()].filter((m) => m.lastBody !== null || m.prefix !== null).sort((a, b) => b.usedAt - a.usedAt)[0];
+    if (memory === undefined) return;
+    const loaded = this.#look?.loaded.some((m) => this.#options.sameModel(m.name, memory.model)) ?? null;
+    if (memory.pending === null && loaded !== false) return;
+    memory.pending ??= 'client-start';
+    this.#clientStartAt = this.#options.clock.now();
+    this.#evaluate();
   }
 
   /** The monitor looked at the backend. */
@@ -279,6 +302,7 @@ export class Warmer extends EventEmitter<WarmerEvents> {
       lastActivityAt: this.#lastActivityAt,
       lastWarmUpAt: this.#lastWarmUpAt,
       onBattery: this.#options.onBattery?.() ?? null,
+      clientStarting: this.#clientStartAt !== null && now - this.#clientStartAt < CLIENT_START_MS,
     }, this.#limits);
     if (decision.action === 'later') this.#timer = this.#options.clock.setTimeout(() => this.#evaluate(), decision.at - now);
     else if (decision.action === 'warm') void this.#warm(memory, decision.trigger);

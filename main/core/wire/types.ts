@@ -288,7 +288,9 @@ export type WarmTrigger =
   /** A side call, a subagent or another conversation through the proxy used the model last. */
   | 'other-call'
   /** Something that does not go through the proxy used the model. */
-  | 'foreign-use';
+  | 'foreign-use'
+  /** A Claude Code client is starting (its start-up request came through): its user's first call is near. */
+  | 'client-start';
 
 export type WarmUpOutcome = 'running' | 'done' | 'cancelled' | 'failed';
 
