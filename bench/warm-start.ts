@@ -228,6 +228,8 @@ export async function runWarmStart(variant: WarmVariant, options: WarmStartOptio
       if (waitFor !== null) warmUp = nextWarmUp(proxy.host, waitFor, timeoutMs);
     }
     let record: WarmUpRecord | null = warmUp === null ? null : await warmUp;
+    // A warm-up that failed may still have filled the engine's cache (it reads on after the client left): not a pass.
+    if (route === 'warm' && record !== null && record.outcome !== 'done') throw new Error(`the warm-up (${record.trigger}) ${record.outcome}: ${record.error ?? ''}`);
     const before = engine.calls.length;
     const cancelled = route === 'warm-interrupted' ? nextWarmUp(proxy!.host, 'finished', 10_000) : null;
     const firstTokenMs = check(await replay(proxy?.url ?? engine.url, b), 'session B, first call');
