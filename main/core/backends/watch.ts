@@ -52,7 +52,10 @@ export class BackendWatch extends EventEmitter<BackendWatchEvents> {
     const { target, upstreamAuth, upstreamCa, slots } = options.proxy;
     const fetchFn = upstreamCa ? agentFetch(upstreamAgent(target, upstreamCa)) : options.fetch;
     const headers = upstreamAuth ? Object.fromEntries([parseUpstreamAuth(upstreamAuth)]) : undefined;
-    this.connection = { target, fetch: fetchFn, headers: headers ?? {} };
+    // Requests that may run for minutes (a warm-up's prefill) go through node:http: Node's
+    // fetch gives up when the answer's headers take five minutes, which a long prefill on a slow
+    // machine does, and a backend that stops when its client leaves would lose that work.
+    this.connection = { target, fetch: agentFetch(upstreamAgent(target, upstreamCa, false)), headers: headers ?? {} };
     this.monitor = createBackendMonitor({
       target, fetch: fetchFn, clock: options.clock ?? realClock, backend: options.backend.backend,
       routerFlavour: options.backend.routerFlavour, ...(headers ? { headers } : {}),
