@@ -9,11 +9,9 @@
 //
 // --nonessential off (the default) sets CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
 // as the claudel snippet does; on leaves it unset.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clientEnv, writeFirstRunConfig } from './record-sessions.js';
+import { sandbox } from './client-sandbox.js';
+import { clientEnv } from './record-sessions.js';
 import { InteractiveClaude } from './record-tmux.js';
 import { startScriptedUpstream, type CapturedCall, type SeenRequest } from './record-upstream.js';
 
@@ -56,12 +54,8 @@ async function main(): Promise<void> {
       nonessential: { type: 'string', default: 'off' },
     },
   });
-  const work = mkdtempSync(join(os.tmpdir(), 'cc-signals-'));
-  const home = join(work, 'home');
-  const project = join(work, 'project');
-  const tmp = join(work, 'tmp');
-  for (const dir of [join(home, '.claude'), project, tmp]) mkdirSync(dir, { recursive: true });
-  writeFirstRunConfig(home, project);
+  const box = sandbox();
+  const { home, project, tmp } = box;
   const upstream = await startScriptedUpstream((call) => {
     const tools = (JSON.parse(call.body) as Body).tools?.length ?? 0;
     return { content: [{ type: 'text', text: tools > 0 ? 'Hi there, friend.' : '{"title": "Greeting"}' }] };
@@ -86,7 +80,7 @@ async function main(): Promise<void> {
   } finally {
     await session?.close();
     await upstream.close();
-    rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    box.dispose();
   }
 }
 
