@@ -48,15 +48,6 @@ export class CallDiagnostics {
     this.restartsSeen = options.backend?.restarts ?? 0;
   }
 
-  /**
-   * Runs the analysis once the body has been handed to the OS, while the
-   * backend prefills, so it never delays the request. Whatever needs it
-   * earlier (the usage rewrite, the record) forces it.
-   */
-  forwarded(call: MessageCall): void {
-    setImmediate(() => this.analyze(call));
-  }
-
   usageRewriter(call: MessageCall): UsageRewriter | null {
     if (!this.options.cacheUsage || call.countTokens) return null;
     return cacheUsageRewriter(() => this.analyze(call)?.observation?.reuse ?? 0);
@@ -82,7 +73,9 @@ export class CallDiagnostics {
   /**
    * What the diagnostics predict for a call about to be prefilled: its size in
    * tokens and how much of it the backend's cache holds. Null for count_tokens
-   * and bodies that do not parse.
+   * and bodies that do not parse. The server asks once the body is upstream,
+   * so the call's analysis runs then, while the backend prefills; whatever
+   * needs it earlier (the router affinity key, the usage rewrite) forces it.
    */
   predict(call: MessageCall): Pick<CallRecord, 'session' | 'turn' | 'call' | 'model'> & { promptTokens: number; reusedTokens: number; cause: BustCause | null } | null {
     const o = this.analyze(call)?.observation;
