@@ -29,7 +29,7 @@
 //   BENCH_ENGINE_WARM_SCENARIOS=a,b  only these of its triggers: foreign-use (the issue's figures and targets),
 //                                 reloaded, restarted, other-project (default: all)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
-// Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MIN_SPEEDUP_IDEAL,
+// Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MAX_IDEAL_GAP_MS, BENCH_ENGINE_MIN_SPEEDUP_IDEAL (bench model, or a long enough turn),
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
 // BENCH_ENGINE_MAX_UNNAMED_LOSSES, BENCH_ENGINE_MAX_FAMILY_BELOW, BENCH_ENGINE_MIN_FAMILY_REUSE, BENCH_ENGINE_MIN_WARM_SPEEDUP, BENCH_ENGINE_MAX_WARM_VS_RESUMED (bench model only),
 // BENCH_ENGINE_MAX_INTERRUPTED_RATIO.
@@ -43,7 +43,7 @@ import {
   type CallMeasure, type Route, type RouteOptions, type RouteRun, type SessionCall,
 } from './engine/routes.js';
 import { commandLine, recorder, type Recorder } from './record.js';
-import { limitFromEnv, median, spread, verdict, type Spread, type Target } from './stats.js';
+import { bestRunGap, bestRunNoise, limitFromEnv, median, spread, verdict, type Spread, type Target } from './stats.js';
 import { isWarmScenario, measureWarmStart, WARM_SCENARIOS, warmScenarioLines, warmStartLine, type ForeignUseFigures } from './warm-start.js';
 import { loadRecording, RECORDING_NAMES } from '../test/support/recordings.js';
 
@@ -99,6 +99,8 @@ interface RouteFigures {
   readonly calls: readonly CallMeasure[];
   /** Median first-token time of each call over the runs, seconds. */
   readonly callTtft: readonly number[];
+  /** Each resumed turn's first-token time in every run, seconds. */
+  readonly turnRuns: readonly (readonly number[])[];
 }
 
 const seconds = (s: number): string => s.toFixed(2);
@@ -145,6 +147,7 @@ function routeFigures(route: Route, done: readonly RouteRun[], turns: readonly n
     estimateError: errors[0] === null ? null : Math.max(...errors.map((e) => e ?? Number.NaN)),
     calls: done[0]!.measures,
     callTtft: done[0]!.measures.map((_, i) => median(done.map((r) => (r.measures[i]!.ttftMs ?? Number.NaN) / 1000))),
+    turnRuns: turns.map((i) => done.map((r) => (r.measures[i]!.ttftMs ?? Number.NaN) / 1000)),
   };
 }
 
@@ -250,6 +253,54 @@ function headline(r: RecordingResult, prefix: string): string {
 
 const estimateError = (r: RecordingResult): number => Math.max(...r.all.flatMap((f) => (f.estimateError === null ? [] : [f.estimateError])));
 
+/** What the proxy adds to a resumed turn's first token over the ideal client, in ms: each turn's quickest run of each route. */
+const idealGapMs = (r: RecordingResult): number => bestRunGap(r.ideal.turnRuns, r.proxy.turnRuns) * 1000;
+/** How far those quickest runs may still be from the noise-free times, in ms (stats.ts `bestRunNoise`). */
+const idealNoiseMs = (r: RecordingResult): number => bestRunNoise(r.ideal.turnRuns, r.proxy.turnRuns) * 1000;
+
+/** Each run's own gap (median over resumed turns), for the reader to see the spread the target is kept from. */
+const gapsByRun = (r: RecordingResult): string =>
+  Array.from({ length: runs }, (_, k) => median(r.ideal.turnRuns.map((t, i) => (r.proxy.turnRuns[i]![k]! - t[k]!) * 1000)))
+    .map((g) => `${g >= 0 ? '+' : ''}${g.toFixed(0)}`).join(', ');
+
+function idealGapLine(r: RecordingResult): string {
+  return `recording ${r.name}: through the proxy a resumed turn's first token came ${idealGapMs(r).toFixed(1)} ms after the ideal client's ` +
+    `(each turn's quickest of ${runs} run${runs === 1 ? '' : 's'}, which the next quickest follow by ${idealNoiseMs(r).toFixed(1)} ms; run by run ${gapsByRun(r)} ms)`;
+}
+
+/**
+ * The proxy's own cost on a resumed turn, against the ideal client (which
+ * sends what the proxy forwards, and reuses the same tokens): at most
+ * BENCH_ENGINE_MAX_IDEAL_GAP_MS plus the noise the run itself shows.
+ * Client, proxy and engine share one thread here, so everything the proxy
+ * does for a call (the extra hop both ways, the rewrite, the diagnostics)
+ * adds to the first token in full; `node dist/bench/request-path-cost.js`
+ * measures it at a few ms of CPU a call (docs/performance.md), and the budget
+ * leaves room for that CPU taking several times as long on a loaded machine.
+ * Judged on each turn's quickest run of each route, since a loaded machine
+ * only ever adds time; the noise added to the budget is how far the next
+ * quickest run follows the quickest, so a quiet run holds the proxy to the
+ * budget and a loaded one, where a quickest run is itself a few tens of ms
+ * off, is not failed for the load. A ratio of medians on the test model
+ * (resumed turns of 0.01–0.05 s) swung from 0.94× to 0.42× with the other
+ * tenants' load while the proxy did the same work; it is judged only where
+ * the ideal client's turn takes at least ten times the budget, so that the
+ * proxy's own cost cannot move it by more than a tenth, and always on the
+ * bench model.
+ */
+function idealTargets(head: RecordingResult): Target[] {
+  const budget = limitFromEnv('BENCH_ENGINE_MAX_IDEAL_GAP_MS', 15);
+  const noise = idealNoiseMs(head);
+  const ratioJudged = sizeName === 'bench' || head.ideal.ttft.median * 1000 >= 10 * budget;
+  return [
+    {
+      name: `resumed-turn first token through proxy after the ideal client's, ${head.name} (budget ${budget} ms + noise ${noise.toFixed(1)} ms)`,
+      value: idealGapMs(head), limit: Math.ceil((budget + noise) * 10) / 10, unit: 'ms', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_IDEAL_GAP_MS', enforced: true,
+    },
+    ...(ratioJudged ? [{ name: `speedup over ideal client, ${head.name}`, value: head.ideal.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP_IDEAL', 0.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP_IDEAL', enforced: true }] : []),
+  ];
+}
+
 /**
  * The targets. Speedups are ratios of medians of the headline recording;
  * reuse and estimate error are the engine's own counts, so they hold on any
@@ -261,8 +312,7 @@ function targets(results: readonly RecordingResult[], head: RecordingResult): Ta
   const fixes = results.flatMap((r) => r.all.filter((f) => f.route.path === 'proxy' && f.route.setting !== null));
   return [
     { name: `speedup over direct, ${head.name}`, value: head.direct.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP', sizeName === 'bench' ? 2 : 1.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP', enforced: true },
-    // The ideal client reuses what the proxy does on a resume; below 1 is then the hop and the machine's noise.
-    { name: `speedup over ideal client, ${head.name}`, value: head.ideal.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP_IDEAL', 0.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP_IDEAL', enforced: true },
+    ...idealTargets(head),
     { name: `token reuse through proxy (default settings), ${head.name}`, value: head.proxy.reuse * 100, limit: limitFromEnv('BENCH_ENGINE_MIN_REUSE', 99), unit: '%', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_REUSE', enforced: true },
     { name: 'proxy reuse below the ideal client\'s, worst recording', value: Math.max(0, ...results.map((r) => (r.ideal.reuse - r.proxy.reuse) * 100)), limit: limitFromEnv('BENCH_ENGINE_MAX_BELOW_IDEAL', 0.5), unit: 'points', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_BELOW_IDEAL', enforced: true },
     ...(fixes.length === 0 ? [] : [{ name: 'token reuse through proxy with a fix, worst fix', value: Math.min(...fixes.map((f) => f.reuse)) * 100, limit: limitFromEnv('BENCH_ENGINE_MIN_FIX_REUSE', 99), unit: '%', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_FIX_REUSE', enforced: true }]),
@@ -378,6 +428,7 @@ async function main(): Promise<number> {
   }
   const warm = warmStart ? await measureWarmStart({ size: sizeName, threads }, runs, (line) => out.log(line), problems, warmScenarios.filter(isWarmScenario)) : null;
   for (const r of results) out.log(headline(r, `recording ${r.name}`));
+  for (const r of results) out.log(idealGapLine(r));
   for (const f of perFamily) out.log(familyLine(f));
   if (warm !== null) for (const line of warmScenarioLines(warm)) out.log(line);
   if (warm?.foreignUse) out.log(warmStartLine(warm.foreignUse));

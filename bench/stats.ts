@@ -86,6 +86,44 @@ export function spread(values: readonly number[]): Spread {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
+/**
+ * What route B adds to route A's time when the machine's noise only ever adds
+ * time (another tenant, a GC pause, a late timer never make a call quicker):
+ * for each item (a call measured in several runs), each route's quickest run
+ * is the one least touched by noise; the gap is the median over items of B's
+ * quickest less A's. A cost B pays on every run shows in full; a slow spell
+ * that misses one run of each route on an item does not show at all.
+ * `a[i]` and `b[i]` are item i's figures over the runs.
+ */
+export function bestRunGap(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
+  if (a.length === 0 || a.length !== b.length) throw new Error(`no gap between ${a.length} and ${b.length} items`);
+  return median(a.map((runs, i) => quickest(b[i]!) - quickest(runs)));
+}
+
+/**
+ * How far a quickest run may still be from the noise-free time: per item, the
+ * larger of the two routes' distances from their quickest run to their next
+ * quickest, and the median over items (0 with one run). On a quiet machine
+ * two runs land close together and it is a few ms; under load it grows with
+ * the load, and so does the gap's room.
+ */
+export function bestRunNoise(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
+  if (a.length === 0 || a.length !== b.length) throw new Error(`no noise between ${a.length} and ${b.length} items`);
+  return median(a.map((runs, i) => Math.max(nextQuickest(runs), nextQuickest(b[i]!))));
+}
+
+function quickest(runs: readonly number[]): number {
+  if (runs.length === 0 || runs.some((v) => !Number.isFinite(v))) throw new Error(`no quickest of ${JSON.stringify(runs)}: a measurement is missing`);
+  return Math.min(...runs);
+}
+
+/** The second quickest run less the quickest (0 with one run). */
+function nextQuickest(runs: readonly number[]): number {
+  const sorted = [...runs].sort((x, y) => x - y);
+  quickest(sorted);
+  return sorted.length < 2 ? 0 : sorted[1]! - sorted[0]!;
+}
+
 /** A check a run must pass, with the environment variable that sets its limit. */
 export interface Target extends Check {
   readonly variable: string;

@@ -14,7 +14,7 @@ import { lossCause, namesTrueCause, type EngineEvent } from '../bench/engine/los
 import { planSession, replaySession } from '../bench/engine/replay.js';
 import type { CallMeasure } from '../bench/engine/routes.js';
 import { answerId } from '../bench/engine/tap.js';
-import { limitFromEnv, spread, verdict, type Target } from '../bench/stats.js';
+import { bestRunGap, bestRunNoise, limitFromEnv, median, spread, verdict, type Target } from '../bench/stats.js';
 import { loadRecording } from './support/recordings.js';
 import { needsEngine } from './support/requirements.js';
 
@@ -170,6 +170,30 @@ describe('bench targets', () => {
   it('refuses a spread with a failed measurement in it instead of skipping it', () => {
     assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 });
     assert.throws(() => spread([1, Number.NaN, 2]), /a measurement is missing/);
+  });
+
+  it("holds what the proxy adds over the ideal client on each turn's quickest run: a cost paid every run shows, a slow spell does not", () => {
+    // Two turns, three runs each, in seconds: the proxy pays 4 ms on every run.
+    const ideal = [[0.020, 0.021, 0.020], [0.030, 0.030, 0.031]];
+    const proxy = [[0.024, 0.025, 0.024], [0.034, 0.035, 0.034]];
+    assert.ok(Math.abs(bestRunGap(ideal, proxy) - 0.004) < 1e-9);
+    // Another tenant slows one run of either route by a quarter second: the gap is the same.
+    const noisy = [[0.024, 0.274, 0.024], [0.034, 0.035, 0.284]];
+    assert.ok(Math.abs(bestRunGap([[0.270, 0.021, 0.020], [0.030, 0.030, 0.031]], noisy) - 0.004) < 1e-9);
+    // A ratio of medians reads the same machine as a proxy that costs a fifth of the turn.
+    assert.ok(median([0.270, 0.021, 0.020]) / median([0.024, 0.274, 0.024]) < 0.9);
+    // A cost the proxy pays on every run is never hidden, however noisy the others.
+    assert.ok(bestRunGap(ideal, proxy.map((runs) => runs.map((t) => t + 0.03))) > 0.03);
+    assert.throws(() => bestRunGap(ideal, [[0.02, Number.NaN, 0.02], [0.03, 0.03, 0.03]]), /a measurement is missing/);
+  });
+
+  it('gives the gap room for how far the next quickest run follows the quickest: none on a quiet run, more under load', () => {
+    const quiet = [[0.020, 0.021, 0.020], [0.030, 0.030, 0.031]];
+    assert.ok(Math.abs(bestRunNoise(quiet, [[0.024, 0.025, 0.024], [0.034, 0.035, 0.034]])) < 1e-9);
+    // Under load: the ideal client's turns at 0.73, 0.78, 1.09 s; the proxy's at 0.54, 0.68, 0.79 s.
+    const loaded = bestRunNoise([[0.73, 0.78, 1.09], [0.74, 0.80, 0.75]], [[0.54, 0.68, 0.79], [0.80, 0.66, 0.70]]);
+    assert.ok(Math.abs(loaded - 0.09) < 1e-9, `${loaded}`);
+    assert.equal(bestRunNoise([[0.02]], [[0.03]]), 0, 'one run: nothing to read the noise from');
   });
 });
 
