@@ -29,7 +29,7 @@
 //   BENCH_ENGINE_WARM_SCENARIOS=a,b  only these of its triggers: foreign-use (the issue's figures and targets),
 //                                 reloaded, restarted, other-project (default: all)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
-// Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MAX_IDEAL_GAP_MS, BENCH_ENGINE_MIN_SPEEDUP_IDEAL (bench model, or a long enough turn),
+// Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MAX_IDEAL_GAP_MS, BENCH_ENGINE_MIN_SPEEDUP_IDEAL (bench model),
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
 // BENCH_ENGINE_MAX_UNNAMED_LOSSES, BENCH_ENGINE_MAX_FAMILY_BELOW, BENCH_ENGINE_MIN_FAMILY_REUSE, BENCH_ENGINE_MIN_WARM_SPEEDUP, BENCH_ENGINE_MAX_WARM_VS_RESUMED (bench model only),
 // BENCH_ENGINE_MAX_INTERRUPTED_RATIO.
@@ -264,7 +264,7 @@ const gapsByRun = (r: RecordingResult): string =>
     .map((g) => `${g >= 0 ? '+' : ''}${g.toFixed(0)}`).join(', ');
 
 function idealGapLine(r: RecordingResult): string {
-  return `recording ${r.name}: through the proxy a resumed turn's first token came ${idealGapMs(r).toFixed(1)} ms after the ideal client's ` +
+  return `recording ${r.name}: resumed-turn first token through the proxy less the ideal client's ${idealGapMs(r).toFixed(1)} ms ` +
     `(each turn's quickest of ${runs} run${runs === 1 ? '' : 's'}, which the next quickest follow by ${idealNoiseMs(r).toFixed(1)} ms; run by run ${gapsByRun(r)} ms)`;
 }
 
@@ -283,21 +283,20 @@ function idealGapLine(r: RecordingResult): string {
  * budget and a loaded one, where a quickest run is itself a few tens of ms
  * off, is not failed for the load. A ratio of medians on the test model
  * (resumed turns of 0.01–0.05 s) swung from 0.94× to 0.42× with the other
- * tenants' load while the proxy did the same work; it is judged only where
- * the ideal client's turn takes at least ten times the budget, so that the
- * proxy's own cost cannot move it by more than a tenth, and always on the
- * bench model.
+ * tenants' load while the proxy did the same work; it is judged on the bench
+ * model, whose resumed turn is prefill enough that the proxy's few ms cannot
+ * move it much. (Not by the measured turn: on a loaded machine the test
+ * model's turns take a second too, and the ratio then reads the load.)
  */
 function idealTargets(head: RecordingResult): Target[] {
   const budget = limitFromEnv('BENCH_ENGINE_MAX_IDEAL_GAP_MS', 15);
   const noise = idealNoiseMs(head);
-  const ratioJudged = sizeName === 'bench' || head.ideal.ttft.median * 1000 >= 10 * budget;
   return [
     {
       name: `resumed-turn first token through proxy after the ideal client's, ${head.name} (budget ${budget} ms + noise ${noise.toFixed(1)} ms)`,
       value: idealGapMs(head), limit: Math.ceil((budget + noise) * 10) / 10, unit: 'ms', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_IDEAL_GAP_MS', enforced: true,
     },
-    ...(ratioJudged ? [{ name: `speedup over ideal client, ${head.name}`, value: head.ideal.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP_IDEAL', 0.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP_IDEAL', enforced: true }] : []),
+    ...(sizeName === 'bench' ? [{ name: `speedup over ideal client, ${head.name}`, value: head.ideal.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP_IDEAL', 0.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP_IDEAL', enforced: true }] : []),
   ];
 }
 
