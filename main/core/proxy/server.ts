@@ -58,6 +58,8 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   private nextCallId = 1;
   private readonly upstreamErrors: UpstreamError[] = [];
   private readonly calls = new InFlightCalls();
+  /** Calls whose start the feed has been told (announce). */
+  private readonly announced = new WeakSet<MessageCall>();
   private readonly bodyBudget: BodyBudget;
   private readonly clientTimeouts: ClientTimeouts;
 
@@ -233,7 +235,10 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
       usageRewriter: (call) => this.diagnostics.usageRewriter(call),
       countTokensFallback: (call) => this.diagnostics.estimateTokens(call),
       onBodySent: (call) => afterNextPoll(() => this.announce(call)),
-      onFirstContent: (call) => this.emitInFlight('first-token', call),
+      onFirstContent: (call) => {
+        this.announce(call);
+        this.emitInFlight('first-token', call);
+      },
       onUpstreamError: (error) => {
         this.upstreamErrors.push(error);
         if (this.upstreamErrors.length > UPSTREAM_ERRORS_KEPT) this.upstreamErrors.shift();
@@ -285,10 +290,15 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
   };
 
   /**
-   * Runs once the body is upstream and the backend could read it: analyses the
-   * call, predicts its wait and tells the feed it started.
+   * Analyses the call, predicts its wait and tells the feed it started, once:
+   * after the body is upstream and the backend could read it, or sooner when
+   * its answer begins or ends first (a backend that answers at once), so the
+   * feed always tells a call's start before its first token and its end, and
+   * its record carries what the prediction found.
    */
   private announce(call: MessageCall): void {
+    if (this.announced.has(call)) return;
+    this.announced.add(call);
     const estimate = this.diagnostics.predict(call);
     if (estimate && this.calls.has(call)) {
       const backend = this.options.backendInfo?.(estimate.model) ?? { loaded: null, contextTokens: null, contextCost: null };
@@ -312,6 +322,7 @@ export class ProxyServer extends EventEmitter<ProxyEvents> implements ProxyContr
     this.log.countRequest({ rewritten: entry.rewritten, error: entry.status >= 500 || entry.status === 499 });
     this.emit('request', entry);
     if (!call) return;
+    this.announce(call);
     const ended = this.calls.end(call, performance.now());
     if (!ended) return;
     this.emit('in-flight', { type: 'call-end', call: ended });
