@@ -154,7 +154,12 @@ export function withJsonSpaces(json: string): string {
   return out;
 }
 
-const spacedJson = (value: unknown): string => withJsonSpaces(stringify(value));
+/**
+ * The renderer marshals each tool with Go's encoding/json, which writes `<`,
+ * `>` and `&` inside strings as `\u003c`, `\u003e`, `\u0026`: six characters
+ * for one (Claude Code's tool descriptions carry a few dozen).
+ */
+const spacedJson = (value: unknown): string => withJsonSpaces(stringify(value)).replace(/[<>&]/g, (c) => (c === '<' ? '\\u003c' : c === '>' ? '\\u003e' : '\\u0026'));
 
 function jsonLineTool(b: TextSink, tool: unknown, i: number): string {
   const t = isRecord(tool) ? tool : {};
