@@ -3,7 +3,7 @@
 // records end up in logs and must not carry prompt text.
 import type { Bust, BustCause } from '../wire/types.js';
 import type { PromptLayout, RenderedPrompt, TextSpan } from './render.js';
-import { pathAt } from './render.js';
+import { messagesStart, pathAt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
 import { detach, readStored } from './stored-prompt.js';
 
@@ -41,9 +41,10 @@ const REASONING_PATH = /^messages\[\d+\](?:\.content\[\d+\])?\.thinking$/;
 
 type Region = 'system' | 'tools' | 'messages' | 'none';
 
+/** The system prompt and the tools come first, in the order the family's renderer writes them. */
 function regionAt(layout: PromptLayout, offset: number): Region {
-  if (offset < layout.systemEnd) return 'system';
-  if (offset < layout.toolsEnd) return 'tools';
+  if (offset >= layout.systemStart && offset < layout.systemEnd) return 'system';
+  if (offset >= layout.toolsStart && offset < layout.toolsEnd) return 'tools';
   return layout.hasMessages ? 'messages' : 'none';
 }
 
@@ -113,7 +114,7 @@ function sameNamesReordered(before: readonly string[], after: readonly string[])
  * system region, e.g. `messages[3]`; null anywhere else.
  */
 function liftedMessageAt(layout: PromptLayout, at: number): string | null {
-  if (at >= layout.systemEnd) return null;
+  if (at < layout.systemStart || at >= layout.systemEnd) return null;
   return /^messages\[\d+\]/.exec(pathAt(layout, at))?.[0] ?? null;
 }
 
@@ -122,7 +123,7 @@ export function classifyDivergence(previous: StoredPrompt, current: RenderedProm
   if (within(previous.layout.billing, at) || within(current.billing, at)) return 'billing-header';
   // The previous prompt carried an assistant message's reasoning here, and the
   // model's template dropped it once a new user query came (see render.ts).
-  if (at >= previous.layout.toolsEnd && REASONING_PATH.test(pathAt(previous.layout, at))) return 'reasoning-dropped';
+  if (at >= messagesStart(previous.layout) && REASONING_PATH.test(pathAt(previous.layout, at))) return 'reasoning-dropped';
   const prevAhead = readStored(previous, at, at + LOOKAHEAD_CHARS);
   const curAhead = current.text.slice(at, at + LOOKAHEAD_CHARS);
   const liftedBefore = liftedMessageAt(previous.layout, at);

@@ -12,7 +12,9 @@
 //   `<parameters>`, and per parameter its name, type, description and any
 //   other schema key), then the instructions for the `<tool_call>` format;
 // - `qwen3.5` and `qwen3.8` (model/renderers/qwen35.go): the same heading and
-//   instructions around one JSON line per tool, with spaces after `:` and `,`.
+//   instructions around one JSON line per tool, with spaces after `:` and `,`;
+//   they open the system turn (the system prompt follows them), so the heading
+//   has no blank line before it.
 import type { PromptFamily } from '../wire/types.js';
 import { isRecord, stringify } from './render-convert.js';
 
@@ -24,7 +26,7 @@ export interface TextSink {
   add(text: string): void;
 }
 
-const HEADING = '\n\n# Tools\n\nYou have access to the following functions:\n\n<tools>';
+const HEADING = '# Tools\n\nYou have access to the following functions:\n\n<tools>';
 
 /** What both Qwen renderers write after the list: how to call a function. */
 const CALL_FORMAT =
@@ -45,7 +47,8 @@ export function renderToolList(b: TextSink, tools: readonly unknown[], family: P
     b.add('\n<|tools|>\n');
     return tools.map((tool, i) => templateTool(b, tool, i));
   }
-  b.add(HEADING);
+  // qwen3-coder writes them after the system prompt, a blank line apart; the Qwen 3.5 renderer first.
+  b.add(family === 'qwen3-coder' ? `\n\n${HEADING}` : HEADING);
   const names = tools.map((tool, i) => (family === 'qwen3-coder' ? coderTool(b, tool, i) : jsonLineTool(b, tool, i)));
   b.mark('tools');
   b.add(CALL_FORMAT);
@@ -151,7 +154,12 @@ export function withJsonSpaces(json: string): string {
   return out;
 }
 
-const spacedJson = (value: unknown): string => withJsonSpaces(stringify(value));
+/**
+ * The renderer marshals each tool with Go's encoding/json, which writes `<`,
+ * `>` and `&` inside strings as `\u003c`, `\u003e`, `\u0026`: six characters
+ * for one (Claude Code's tool descriptions carry a few dozen).
+ */
+const spacedJson = (value: unknown): string => withJsonSpaces(stringify(value)).replace(/[<>&]/g, (c) => (c === '<' ? '\\u003c' : c === '>' ? '\\u003e' : '\\u0026'));
 
 function jsonLineTool(b: TextSink, tool: unknown, i: number): string {
   const t = isRecord(tool) ? tool : {};

@@ -12,13 +12,15 @@
 // - qwen3-coder (model/renderers/qwen3coder.go): the first system message
 //   wins (the top-level one when it has text) and the rest are dropped; no
 //   merging; reasoning never rendered;
-// - qwen3.5 (model/renderers/qwen35.go): later system messages in place; no
-//   merging; with thinking on, every assistant message after the last user
-//   query carries a think block (even an empty one), every earlier one none.
-//   (It renders the top-level system after the tools; this keeps the one
-//   layout, which moves where a system edit diverges, not what a turn reuses.)
-// - qwen3.8 (qwen35.go's Qwen 3.8 variant): system messages lifted like the
-//   template path, no merging, every assistant message's think block kept.
+// - qwen3.5 (model/renderers/qwen35.go): the tools first, then the system
+//   prompt; later system messages in place; no merging; with thinking on,
+//   every assistant message after the last user query carries a think block
+//   (even an empty one), every earlier one none. The order decides what two
+//   conversations share: a subagent's system prompt differs from its main
+//   agent's, their tools do not, so its first call reuses the tools.
+// - qwen3.8 (qwen35.go's Qwen 3.8 variant): the tools first too; system
+//   messages lifted like the template path, no merging, every assistant
+//   message's think block kept.
 // The tool definitions are written as each family's renderer writes them
 // (render-tools.ts), so the rendered length follows the tokens it costs.
 // Two prompts then compare equal exactly where the backend's KV cache would.
@@ -40,9 +42,11 @@ export interface PromptLayout {
   readonly segmentStarts: readonly number[];
   /** JSON path of each segment, e.g. `system[2].text`, `tools[5]`, `messages[3].content`. */
   readonly segmentPaths: readonly string[];
-  /** Where the system text ends (it starts at 0). */
+  /** Where the system text begins and ends: at 0, or after the tools where the renderer writes them first. */
+  readonly systemStart: number;
   readonly systemEnd: number;
-  /** Where the tool definitions end and the messages begin. */
+  /** Where the tool definitions begin and end; the messages begin after both. */
+  readonly toolsStart: number;
   readonly toolsEnd: number;
   /** Offset where each body message's rendering begins, by message index. */
   readonly messageStarts: readonly number[];
@@ -86,6 +90,12 @@ class Builder {
     this.parts.push(text);
     this.length += text.length;
   }
+}
+
+/** Whether Ollama's request gets a top-level system message: any non-empty text block. */
+function systemHasText(system: unknown): boolean {
+  if (typeof system === 'string') return system.length > 0;
+  return Array.isArray(system) && system.some((block) => isRecord(block) && block.type === 'text' && typeof block.text === 'string' && block.text.length > 0);
 }
 
 function renderSystem(b: Builder, system: unknown): TextSpan | null {
@@ -261,6 +271,16 @@ function familyLayout(family: PromptFamily, converted: readonly Converted[], has
   };
 }
 
+/** The families whose renderer writes the tools before the system prompt (qwen35.go: `# Tools`, then `\n\n` and the system). */
+export function rendersToolsFirst(family: PromptFamily): boolean {
+  return family === 'qwen3.5' || family === 'qwen3.8';
+}
+
+/** Where the conversation's messages begin: after the system prompt and the tools, whichever came last. */
+export function messagesStart(layout: PromptLayout): number {
+  return Math.max(layout.systemEnd, layout.toolsEnd);
+}
+
 /** Renders a parsed /v1/messages body as `family` does (the template path by default); pure, and tolerant of any shape. */
 export function renderPrompt(body: unknown, family: PromptFamily = 'template'): RenderedPrompt {
   const request = isRecord(body) ? body : {};
@@ -268,12 +288,29 @@ export function renderPrompt(body: unknown, family: PromptFamily = 'template'): 
   const messages: readonly unknown[] = hasMessages ? request.messages as unknown[] : [];
   const converted = messages.flatMap(convertMessage);
   const b = new Builder();
+  const layout = familyLayout(family, converted, systemHasText(request.system), request);
+  const toolsFirst = rendersToolsFirst(family) && Array.isArray(request.tools) && request.tools.length > 0;
+  let toolNames: string[] = [];
+  let toolsStart = 0;
+  let toolsEnd = 0;
+  if (toolsFirst) {
+    toolNames = renderTools(b, request.tools, family);
+    toolsEnd = b.length;
+    // The system prompt follows the tools after a blank line, when there is one (a lifted one adds its own).
+    if (systemHasText(request.system)) {
+      b.mark('system');
+      b.add('\n\n');
+    }
+  }
+  const systemStart = toolsEnd;
   const billing = renderSystem(b, request.system);
-  const layout = familyLayout(family, converted, b.length > 0, request);
   renderLiftedSystem(b, layout.lifted);
   const systemEnd = b.length;
-  const toolNames = renderTools(b, request.tools, family);
-  const toolsEnd = b.length;
+  if (!toolsFirst) {
+    toolsStart = b.length;
+    toolNames = renderTools(b, request.tools, family);
+    toolsEnd = b.length;
+  }
   const messageStarts = renderMessages(b, layout.messages, messages.length, layout.think, layout.always);
   return {
     text: b.parts.join(''),
@@ -281,7 +318,9 @@ export function renderPrompt(body: unknown, family: PromptFamily = 'template'): 
     toolNames,
     segmentStarts: b.starts,
     segmentPaths: b.paths,
+    systemStart,
     systemEnd,
+    toolsStart,
     toolsEnd,
     messageStarts,
     inlineSystemMessages: new Set(converted.filter((m) => m.role === 'system').map((m) => m.message)).size,
