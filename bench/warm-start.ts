@@ -260,7 +260,8 @@ export async function runWarmStart(variant: WarmVariant, options: WarmStartOptio
       if (waitFor !== null) warmUp = nextWarmUp(proxy.host, waitFor, timeoutMs);
     } else if (scenario === 'client-start') {
       // Ollama unloads a model whose keep-alive ran out, and its cache with it; in `idle` nothing reloads it.
-      const gone = lookShowing(proxy!.host, model, false);
+      // Warm start has to have seen it gone to act on the client's start; with warm start off, nothing looks.
+      const gone = route === 'warm' ? lookShowing(proxy!.host, model, false) : null;
       await engine.unload(model);
       await gone;
       if (route === 'warm') {
