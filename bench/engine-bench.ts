@@ -27,7 +27,7 @@
 //   BENCH_ENGINE_ONLY=warm-start  only the warm-start scenario: every trigger, N runs (with BENCH_ENGINE_RUNS=1
 //                                 on the bench model, about twenty prefills of the full 2.1.332 prompt)
 //   BENCH_ENGINE_WARM_SCENARIOS=a,b  only these of its triggers: foreign-use (the issue's figures and targets),
-//                                 reloaded, restarted, other-project (default: all)
+//                                 reloaded, restarted, other-project, client-start (default: all)
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MAX_IDEAL_GAP_MS, BENCH_ENGINE_MIN_SPEEDUP_IDEAL (bench model),
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
@@ -45,7 +45,7 @@ import {
 } from './engine/routes.js';
 import { commandLine, recorder, type Recorder } from './record.js';
 import { bestRunGap, bestRunNoise, limitFromEnv, median, spread, verdict, type Spread, type Target } from './stats.js';
-import { isWarmScenario, measureWarmStart, WARM_SCENARIOS, warmScenarioLines, warmStartLine, type ForeignUseFigures } from './warm-start.js';
+import { interruptedLine, isWarmScenario, measureWarmStart, WARM_SCENARIOS, warmScenarioLines, warmStartLine, type ForeignUseFigures } from './warm-start.js';
 import { loadRecording, RECORDING_NAMES } from '../test/support/recordings.js';
 
 const env = process.env;
@@ -401,16 +401,25 @@ function familyTargets(perFamily: readonly FamilyFigures[]): Target[] {
  * Warm start's own targets. Against the resumed turn only on the bench model,
  * and 10× over direct there (4× on the test model): the test model's per-call
  * overhead (a context, sampling) outweighs its prefill, so there a few dozen
- * tokens cost as much as a whole turn and its ratios say little of warm start. A call during a warm-up does the same work
- * as the same call without warm start (the engine finishes the batch it is in,
- * and the call then reuses it), so that ratio is 1 within the spread of the
- * runs, which on a shared 2-core machine is about a fifth.
+ * tokens cost as much as a whole turn and its ratios say little of warm start.
+ *
+ * A call during a warm-up must wait no longer than the same call without warm
+ * start: the ratio of their median first tokens must not exceed 1 by more than
+ * the noise of such a median. The engine stops a cancelled warm-up where Ollama
+ * does (llama-server notices the client gone within a second and stops at the
+ * next batch), and the call reuses what the warm-up read of their common prefix,
+ * so the work is the same but for what the warm-up read past that prefix, and
+ * the ratio is about 1. The noise, from the quick bench recorded alone on the
+ * 2-core machine (docs/bench-output/bench-engine.quick-1.txt): the three runs of
+ * the proxy route ranged from 20% below to 11% above their median, and two
+ * routes doing the same work (other-project through the proxy and with warm
+ * start, both reusing 1,227 tokens) had medians 12% apart. Hence 1.2.
  */
 function warmStartTargets(w: ForeignUseFigures): Target[] {
   return [
     { name: 'warm start: new session\'s first token, speedup over direct', value: w.firstToken.direct.median / w.firstToken.warm.median, limit: limitFromEnv('BENCH_ENGINE_MIN_WARM_SPEEDUP', sizeName === 'bench' ? 10 : 4), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_WARM_SPEEDUP', enforced: true },
     ...(sizeName === 'bench' ? [{ name: 'warm start: new session\'s first token against a resumed turn\'s', value: w.firstToken.warm.median / w.resumed.median, limit: limitFromEnv('BENCH_ENGINE_MAX_WARM_VS_RESUMED', 1.5), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_WARM_VS_RESUMED', enforced: true }] : []),
-    { name: 'warm start: a call during a warm-up against the same call without warm start', value: w.firstToken['warm-interrupted'].median / w.firstToken.proxy.median, limit: limitFromEnv('BENCH_ENGINE_MAX_INTERRUPTED_RATIO', 1.25), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_INTERRUPTED_RATIO', enforced: true },
+    { name: 'warm start: a call during a warm-up waits no longer than without warm start (median first tokens, ratio)', value: w.firstToken['warm-interrupted'].median / w.firstToken.proxy.median, limit: limitFromEnv('BENCH_ENGINE_MAX_INTERRUPTED_RATIO', 1.2), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_INTERRUPTED_RATIO', enforced: true },
   ];
 }
 
@@ -443,6 +452,7 @@ async function main(): Promise<number> {
   for (const r of results) out.log(idealGapLine(r));
   for (const f of perFamily) out.log(familyLine(f));
   if (warm !== null) for (const line of warmScenarioLines(warm)) out.log(line);
+  if (warm?.foreignUse) out.log(interruptedLine(warm.foreignUse));
   if (warm?.foreignUse) out.log(warmStartLine(warm.foreignUse));
   const head = results.find((r) => r.name === headlineName);
   if (head === undefined && only === null) problems.push(`the headline recording ${headlineName} gave no figures`);

@@ -11,7 +11,8 @@
 //   direct (Claude Code straight into the engine); proxy (through the proxy as
 //   the CLI runs it, host and backend monitor, warm start off); warm (the same
 //   with warm start on, B sent once the warm-up has finished);
-//   warm-interrupted (B sent the moment the warm-up starts, which cancels it).
+//   warm-interrupted (B sent the moment the warm-up starts, which cancels it;
+//   the engine stops reading where Ollama would, and B reuses what it read).
 // - reloaded: the model is unloaded (`ollama stop`, or its keep-alive ran out)
 //   and loaded again (`ollama run`); the monitor sees it appear in /api/ps.
 // - restarted: the proxy restarts with the prefix an earlier run remembered
@@ -19,6 +20,10 @@
 // - other-project: session B is a new session in another project directory
 //   (a second real recording). Routes: proxy (B right after A, the slot still
 //   holding A) and warm (after another client took the slot, as foreign-use).
+// - client-start: the model's keep-alive ran out, so it is unloaded; then
+//   Claude Code starts (its `HEAD /api/hello`) and, after its user has typed,
+//   session B asks. Routes: proxy (warm start off) and warm (`idle`, which
+//   loads the model only for a starting client).
 // `resumed` is a resumed turn of session A through the proxy: the wait warm start aims at.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -41,7 +46,7 @@ import { spread, type Spread } from './stats.js';
 
 export const WARM_ROUTES = ['direct', 'proxy', 'warm', 'warm-interrupted'] as const;
 export type WarmRoute = (typeof WARM_ROUTES)[number];
-export const WARM_SCENARIOS = ['foreign-use', 'reloaded', 'restarted', 'other-project'] as const;
+export const WARM_SCENARIOS = ['foreign-use', 'reloaded', 'restarted', 'other-project', 'client-start'] as const;
 export type WarmScenario = (typeof WARM_SCENARIOS)[number];
 
 export function isWarmScenario(name: string): name is WarmScenario {
@@ -60,6 +65,8 @@ export const WARM_VARIANTS: readonly WarmVariant[] = [
   { scenario: 'restarted', route: 'warm' },
   { scenario: 'other-project', route: 'proxy' },
   { scenario: 'other-project', route: 'warm' },
+  { scenario: 'client-start', route: 'proxy' },
+  { scenario: 'client-start', route: 'warm' },
 ];
 
 /** Session A (a tool loop) and session B (another first prompt in the same project). */
@@ -70,6 +77,12 @@ const OTHER_PROJECT = 'cc-2.1.332-other-project';
 
 /** Long enough that the proxy can tell the other client's request from Claude Code's last one (see warm-triggers.ts). */
 const OTHER_CLIENT_AFTER_MS = 5_000;
+/**
+ * From Claude Code's start-up request to its user's first question: the
+ * client draws its screen within a second or two, and typing a short first
+ * question ("Say hi in 3 words") and pressing enter takes several more.
+ */
+const TYPING_PAUSE_MS = 10_000;
 
 export interface WarmStartRun extends WarmVariant {
   /** Time to the first token of session B's first call, ms. */
@@ -81,8 +94,19 @@ export interface WarmStartRun extends WarmVariant {
   readonly resumedMs: readonly number[];
   /** The warm-up that ran, if one did. */
   readonly warmUp: WarmUpRecord | null;
+  /** The engine's record of that warm-up: what it read before it ended or was cancelled. */
+  readonly warmUpCall: WarmUpRead | null;
   /** Tokens session B's first prompt shares with session A's on this engine (the static prefix, in one project). */
   readonly sharedTokens: number;
+}
+
+/** What the engine did for a warm-up (its own count). */
+export interface WarmUpRead {
+  readonly promptTokens: number;
+  readonly reused: number;
+  readonly evaluated: number;
+  /** Its client (the proxy) left, and the engine stopped reading there. */
+  readonly cancelled: boolean;
 }
 
 export interface WarmStartOptions {
@@ -122,6 +146,8 @@ export function sharedPrefixTokens(engine: Pick<RunningEngine, 'tokenize'>, a: R
 function nextWarmUp(host: ProxyHost, outcome: 'running' | 'finished', timeoutMs: number): Promise<WarmUpRecord> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no warm-up ${outcome === 'running' ? 'started' : 'finished'} within ${timeoutMs / 1000} s`)), timeoutMs);
+    // A wait nobody awaits any more (its run failed first) must not hold the bench open.
+    timer.unref();
     const listener = (record: WarmUpRecord): void => {
       if ((outcome === 'running') !== (record.outcome === 'running')) return;
       clearTimeout(timer);
@@ -198,7 +224,8 @@ export async function runWarmStart(variant: WarmVariant, options: WarmStartOptio
   let proxy: RunningProxy | null = null;
   const folder = scenario === 'restarted' ? mkdtempSync(path.join(os.tmpdir(), 'warm-start-')) : null;
   try {
-    const warm: WarmSetting = route === 'proxy' ? 'off' : 'on';
+    // A starting client is the one case where `idle` loads a model the backend dropped; the others run `on`.
+    const warm: WarmSetting = route === 'proxy' ? 'off' : scenario === 'client-start' ? 'idle' : 'on';
     if (route !== 'direct') proxy = await startProxy(engine.url, model, warm, folder === null ? undefined : fileWarmStore(folder));
     const url = proxy?.url ?? engine.url;
     const resumedMs: number[] = [];
@@ -210,6 +237,11 @@ export async function runWarmStart(variant: WarmVariant, options: WarmStartOptio
     await sleep(OTHER_CLIENT_AFTER_MS);
     const waitFor = route === 'warm' ? 'finished' : route === 'warm-interrupted' ? 'running' : null;
     let warmUp: Promise<WarmUpRecord> | null = null;
+    /** client-start: the warm-up's end, which may come after B (B cancels it if it is still reading). */
+    let warmUpEnd: Promise<WarmUpRecord> | null = null;
+    let bAt = 0;
+    /** Where the engine's records of what follows the loss begin (set where a warm-up may start at once). */
+    let mark: number | null = null;
     if (scenario === 'foreign-use' || (scenario === 'other-project' && route === 'warm')) {
       if (waitFor !== null) warmUp = nextWarmUp(proxy!.host, waitFor, timeoutMs);
       check(await replay(engine.url, otherClientCall(model)), 'the other client');
@@ -226,19 +258,41 @@ export async function runWarmStart(variant: WarmVariant, options: WarmStartOptio
       engine = await open();
       proxy = await startProxy(engine.url, model, warm, fileWarmStore(folder!));
       if (waitFor !== null) warmUp = nextWarmUp(proxy.host, waitFor, timeoutMs);
+    } else if (scenario === 'client-start') {
+      // Ollama unloads a model whose keep-alive ran out, and its cache with it; in `idle` nothing reloads it.
+      // Warm start has to have seen it gone to act on the client's start; with warm start off, nothing looks.
+      const gone = route === 'warm' ? lookShowing(proxy!.host, model, false) : null;
+      await engine.unload(model);
+      await gone;
+      if (route === 'warm') {
+        warmUp = nextWarmUp(proxy!.host, 'running', 60_000);
+        warmUpEnd = nextWarmUp(proxy!.host, 'finished', timeoutMs);
+        warmUpEnd.catch(() => undefined);
+      }
+      bAt = Date.now() + TYPING_PAUSE_MS;
+      mark = engine.calls.length;
+      const hello = await fetch(`${proxy!.url}/api/hello`, { method: 'HEAD' });
+      if (hello.status >= 500) throw new Error(`HEAD /api/hello through the proxy: HTTP ${hello.status}`);
     }
+    // What the engine serves from here on: the warm-up, if one reaches it, then B.
+    mark ??= engine.calls.length;
     let record: WarmUpRecord | null = warmUp === null ? null : await warmUp;
-    // A warm-up that failed may still have filled the engine's cache (it reads on after the client left): not a pass.
-    if (route === 'warm' && record !== null && record.outcome !== 'done') throw new Error(`the warm-up (${record.trigger}) ${record.outcome}: ${record.error ?? ''}`);
+    if (bAt > Date.now()) await sleep(bAt - Date.now());
+    // A warm-up that failed may still have filled the engine's cache: not a pass. (A starting client's may be cut short by B.)
+    if (route === 'warm' && scenario !== 'client-start' && record !== null && record.outcome !== 'done') throw new Error(`the warm-up (${record.trigger}) ${record.outcome}: ${record.error ?? ''}`);
     const before = engine.calls.length;
     const cancelled = route === 'warm-interrupted' ? nextWarmUp(proxy!.host, 'finished', 10_000) : null;
     const firstTokenMs = check(await replay(proxy?.url ?? engine.url, b), 'session B, first call');
     if (cancelled) record = await cancelled;
-    // The user's call is the last the engine served (a cancelled warm-up may be logged before it).
-    const truth = engine.calls.slice(before).at(-1);
-    if (truth === undefined) throw new Error('the engine has no record of session B\'s first call');
+    if (warmUpEnd !== null) record = await warmUpEnd;
+    // The user's call is the last the engine served; a warm-up it found running or finished is the one before it.
+    const truth = engine.calls.at(-1);
+    if (truth === undefined || engine.calls.length <= before) throw new Error('the engine has no record of session B\'s first call');
+    const prior = record === null || engine.calls.length - 2 < mark ? undefined : engine.calls.at(-2);
+    const warmUpCall = prior === undefined ? null
+      : { promptTokens: prior.promptTokens, reused: prior.reused, evaluated: prior.evaluated, cancelled: prior.cancelled };
     return {
-      scenario, route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, resumedMs, warmUp: record,
+      scenario, route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, resumedMs, warmUp: record, warmUpCall,
       sharedTokens: sharedPrefixTokens(engine, a[0]!, b),
     };
   } finally {
@@ -256,6 +310,8 @@ export interface WarmVariantFigures extends WarmVariant {
   readonly reused: number;
   readonly promptTokens: number;
   readonly sharedTokens: number;
+  /** What the last run's warm-up read on the engine (null: no warm-up, or none reached it). */
+  readonly warmUpCall: WarmUpRead | null;
 }
 
 /** The foreign-use scenario along its four routes: the issue's figures and targets. */
@@ -265,6 +321,8 @@ export interface ForeignUseFigures {
   /** Median first token of a resumed turn through the proxy, seconds. */
   readonly resumed: Spread;
   readonly staticPrefixTokens: number;
+  /** warm-interrupted, per run: what the cancelled warm-up had read, and what session B then reused. */
+  readonly interrupted: readonly { readonly warmUpCall: WarmUpRead | null; readonly reused: number; readonly promptTokens: number }[];
 }
 
 export interface WarmStartFigures {
@@ -287,7 +345,7 @@ export async function measureWarmStart(
       try {
         const r = await runWarmStart(variant, options);
         byVariant.get(variant)!.push(r);
-        const warm = r.warmUp === null ? '' : `; warm-up (${r.warmUp.trigger}) ${r.warmUp.outcome} after ${((r.warmUp.durationMs ?? 0) / 1000).toFixed(2)} s`;
+        const warm = r.warmUp === null ? '' : `; warm-up (${r.warmUp.trigger}) ${r.warmUp.outcome} after ${((r.warmUp.durationMs ?? 0) / 1000).toFixed(2)} s, ${warmUpReadWords(r.warmUpCall)}`;
         log(`warm start run ${run} ${variantName(variant).padEnd(21)} new-session first token ${(r.firstTokenMs / 1000).toFixed(2).padStart(7)} s, reused ${r.reused} of ${r.reused + r.evaluated} tokens${warm}`);
       } catch (error) {
         problems.push(`warm start, ${variantName(variant)}, run ${run}: ${(error as Error).message}`);
@@ -301,13 +359,30 @@ export async function measureWarmStart(
     firstToken: Object.fromEntries(WARM_ROUTES.map((r) => [r, seconds(foreign(r))])) as Record<WarmRoute, Spread>,
     resumed: spread([...foreign('proxy'), ...foreign('warm')].flatMap((r) => r.resumedMs.map((ms) => ms / 1000))),
     staticPrefixTokens: foreign('direct')[0]!.sharedTokens,
+    interrupted: foreign('warm-interrupted').map((r) => ({ warmUpCall: r.warmUpCall, reused: r.reused, promptTokens: r.reused + r.evaluated })),
   };
   const others = variants.filter((v) => v.scenario !== 'foreign-use').map((v): WarmVariantFigures => {
     const rs = byVariant.get(v)!;
     const last = rs.at(-1)!;
-    return { ...v, firstToken: seconds(rs), reused: last.reused, promptTokens: last.reused + last.evaluated, sharedTokens: last.sharedTokens };
+    return { ...v, firstToken: seconds(rs), reused: last.reused, promptTokens: last.reused + last.evaluated, sharedTokens: last.sharedTokens, warmUpCall: last.warmUpCall };
   });
   return { foreignUse, others };
+}
+
+/** `read 4608 of its 20112 tokens when cancelled`: the engine's own count of a warm-up's work. */
+function warmUpReadWords(w: WarmUpRead | null): string {
+  if (w === null) return 'never reached the engine';
+  return `read ${w.reused + w.evaluated} of its ${w.promptTokens} tokens${w.cancelled ? ' when cancelled' : ''}`;
+}
+
+/**
+ * The call during a warm-up, per run (the warm-up's read count depends on when
+ * the engine noticed the cancel, so it differs between runs; the call reuses
+ * what the warm-up read as far as the two prompts agree).
+ */
+export function interruptedLine(f: ForeignUseFigures): string {
+  const runs = f.interrupted.map((r) => `${warmUpReadWords(r.warmUpCall)}, then the call reused ${r.reused} of ${r.promptTokens}`).join('; ');
+  return `warm start, a call during a warm-up: first token ${f.firstToken['warm-interrupted'].median.toFixed(2)} s, without warm start ${f.firstToken.proxy.median.toFixed(2)} s (medians); per run, the warm-up ${runs}`;
 }
 
 export function warmStartLine(f: ForeignUseFigures): string {
@@ -321,13 +396,16 @@ const SCENARIO_WORDS: Readonly<Record<WarmScenario, string>> = {
   reloaded: 'after the model was reloaded',
   restarted: 'after the proxy restarted (fresh engine, remembered prefix)',
   'other-project': 'in another project',
+  'client-start': `after the model's keep-alive ran out, Claude Code starting (HEAD /api/hello) and a ${TYPING_PAUSE_MS / 1000} s typing pause`,
 };
 
 /** One line per other scenario: `warm start after the model was reloaded, with warm start: first token 0.31 s, reused 17381 of 17412 tokens`. */
 export function warmScenarioLines(f: WarmStartFigures): string[] {
   return f.others.map((o) => {
-    const how = o.route === 'warm' ? 'with warm start' : 'through proxy, slot still holding the first project\'s session';
+    const how = o.route === 'warm' ? `with warm start${o.scenario === 'client-start' ? ' (idle)' : ''}`
+      : o.scenario === 'other-project' ? 'through proxy, slot still holding the first project\'s session' : 'through proxy, warm start off';
     const shared = o.scenario === 'other-project' ? `; the two projects' first prompts share ${o.sharedTokens} tokens` : '';
-    return `warm start ${SCENARIO_WORDS[o.scenario]}, ${how}: first token ${o.firstToken.median.toFixed(2)} s, reused ${o.reused} of ${o.promptTokens} tokens${shared}`;
+    const warmUp = o.route === 'warm' ? `; the warm-up ${warmUpReadWords(o.warmUpCall)}` : '';
+    return `warm start ${SCENARIO_WORDS[o.scenario]}, ${how}: first token ${o.firstToken.median.toFixed(2)} s, reused ${o.reused} of ${o.promptTokens} tokens${shared}${warmUp}`;
   });
 }

@@ -6,8 +6,12 @@
 // serves every name as one family (default: by the name, as Ollama's library);
 // `--overflow refuse` answers a prompt longer than the context with a 400;
 // `--hybrid` runs the qwen3.5 family on a generated hybrid model (real
-// recurrent state and checkpoints) instead of the dense stand-in.
+// recurrent state and checkpoints) instead of the dense stand-in;
+// `--disconnect after-prompt` reads a prompt to its end after its client left,
+// as Ollama 0.29 and earlier did, and `--disconnect poll:0` stops at the next
+// batch at once (default: Ollama's own, llama-server's poll of a second).
 import { parseArgs } from 'node:util';
+import { OLLAMA_DISCONNECT, parseDisconnectRule } from './disconnect.js';
 import { FAMILY_NAMES, isFamilyName } from './families.js';
 import { engineUnavailable } from './llama.js';
 import { isModelSize } from './model.js';
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     'live-client': { type: 'string' },
     overflow: { type: 'string', default: 'truncate' },
     hybrid: { type: 'boolean', default: false },
+    disconnect: { type: 'string' },
   },
 });
 
@@ -49,6 +54,11 @@ if (overflow !== 'truncate' && overflow !== 'refuse') {
   console.error(`engine: --overflow must be truncate or refuse, not ${overflow}`);
   process.exit(2);
 }
+const disconnect = values.disconnect === undefined ? OLLAMA_DISCONNECT : parseDisconnectRule(values.disconnect);
+if (disconnect === null) {
+  console.error('engine: --disconnect takes after-prompt or poll:<ms>');
+  process.exit(2);
+}
 const liveClient = values['live-client'] === undefined ? undefined : Number(values['live-client']);
 if (liveClient !== undefined && !(Number.isInteger(liveClient) && liveClient > 0)) {
   console.error('engine: --live-client takes a number of tokens above 0');
@@ -64,6 +74,7 @@ const engine = await startEngine({
   threads: Number(values.threads),
   overflow,
   hybrid: values.hybrid,
+  disconnect,
   ...(family === undefined ? {} : { family }),
   ...(liveClient === undefined ? {} : { liveClient }),
 });

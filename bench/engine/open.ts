@@ -3,6 +3,7 @@
 // Ollama-shaped HTTP server.
 import { statSync } from 'node:fs';
 import { resolveModel, type CatalogOptions, type ModelEntry, type ResolvedModel } from './catalog.js';
+import type { DisconnectRule } from './disconnect.js';
 import type { FamilyName } from './families.js';
 import { loadLlama, type LlamaModel, type Token } from './llama.js';
 import { ensureHybridModel } from './hybrid-model.js';
@@ -37,6 +38,8 @@ export interface EngineOptions {
    * state really goes back to checkpoints, instead of the dense stand-in.
    */
   readonly hybrid?: boolean;
+  /** When a client that left is noticed while its prompt is read (disconnect.ts; default: Ollama's). */
+  readonly disconnect?: DisconnectRule;
 }
 
 export interface RunningEngine extends EngineServer {
@@ -107,6 +110,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
     ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
     ...(options.liveClient === undefined ? {} : { liveClient: options.liveClient }),
+    ...(options.disconnect === undefined ? {} : { disconnect: options.disconnect }),
   });
   return {
     url: server.url,

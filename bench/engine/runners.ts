@@ -8,7 +8,7 @@
 // unloaded to make room. All runners take turns on the one CPU.
 import type { CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { LlamaModel } from './llama.js';
-import { Serial, SlotEngine } from './slots.js';
+import { PROMPT_BATCH, Serial, SlotEngine } from './slots.js';
 
 export interface RunnerOptions {
   readonly slots: number;
@@ -97,7 +97,7 @@ export class Runners {
     // Flash attention, as Ollama turns on where the model allows: a 17K-token cold prefill on the
     // test model takes 2.5 s with it and 10 s without (attention dominates a tiny model's prefill).
     // It changes no cache figure.
-    const context = await model.createContext({ contextSize, sequences: slots, threads, batchSize: 512, flashAttention: true });
+    const context = await model.createContext({ contextSize, sequences: slots, threads, batchSize: PROMPT_BATCH, flashAttention: true });
     return new SlotEngine(model, context, slots, this.serial, file.checkpoints);
   }
 

@@ -11,15 +11,18 @@
 // `input_tokens` and `output_tokens` only: no cache figures reach a client or
 // the proxy. What the engine truly reused is kept for the bench beside the
 // answer: `calls` in-process and `GET /engine/calls` (Ollama has no such route).
+// A client that leaves while its prompt is read is noticed as Ollama notices it
+// (disconnect.ts), and the call stops at the next batch boundary (slots.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendGinNotFound, sendOllamaRunning, showRequestModel } from '../../test/support/ollama-http.js';
 import { anthropicErrorBody, type AnthropicErrorType } from '../../main/core/proxy/anthropic-error.js';
 import { listedNames, resolveModel, type CatalogOptions, type ResolvedModel } from './catalog.js';
 import { convertRequest, estimateInputTokens, thinkOn, RenderError, type MessagesBody } from './convert.js';
+import { noticedBy, OLLAMA_DISCONNECT, type DisconnectRule } from './disconnect.js';
 import type { Token } from './llama.js';
 import type { RunnerFile, Runners } from './runners.js';
-import { ContextTooSmall, type Completion, type SlotEngine } from './slots.js';
+import { ContextTooSmall, type Completion, type Ending, type SlotEngine, type StopCheck } from './slots.js';
 import { cutMiddle, fitMessages, type Overflow } from './truncate.js';
 
 export interface EngineServerOptions {
@@ -40,6 +43,8 @@ export interface EngineServerOptions {
    * whatever max_tokens asks, so a real client never runs its max-output recovery.
    */
   readonly liveClient?: number;
+  /** When a client that left is noticed while its prompt is read (default: Ollama's, llama-server's 1 s poll). */
+  readonly disconnect?: DisconnectRule;
 }
 
 /** What the engine did for one /v1/messages call, in arrival order. */
@@ -53,11 +58,17 @@ export interface EngineCall {
   readonly family: string;
   readonly slot: number;
   readonly promptTokens: number;
+  /** Prompt tokens evaluated: counted a batch at a time while the call runs. */
   readonly evaluated: number;
   readonly reused: number;
   /** Messages Ollama's truncation dropped from the front, and prompt tokens it cut from the middle. */
   readonly droppedMessages: number;
   readonly cutTokens: number;
+  /**
+   * The client left while the prompt was read, and the engine stopped there:
+   * `evaluated` is what it read, and the slot holds `reused + evaluated` tokens.
+   */
+  readonly cancelled: boolean;
 }
 
 export interface EngineServer {
@@ -91,8 +102,6 @@ function messageId(): string {
   return `msg_${Math.random().toString(36).slice(2, 14)}`;
 }
 
-type Stop = 'max_tokens' | 'end_turn';
-
 /** One answer: the sampled pieces, the first `thinkingTokens` of them shown as the model's reasoning. */
 interface Answer {
   readonly id: string;
@@ -105,7 +114,7 @@ interface Answer {
   readonly estimatedInput: number;
 }
 
-async function* answerPieces(a: Answer): AsyncGenerator<{ kind: 'thinking' | 'text'; text: string }, Stop, void> {
+async function* answerPieces(a: Answer): AsyncGenerator<{ kind: 'thinking' | 'text'; text: string }, Ending, void> {
   let n = 0;
   for (;;) {
     if (a.endAfter !== null && n >= a.endAfter) {
@@ -141,6 +150,7 @@ async function stream(res: http.ServerResponse, a: Answer, closed: () => boolean
     sse(res, 'content_block_delta', { index, delta: kind === 'thinking' ? { type: 'thinking_delta', thinking: text } : { type: 'text_delta', text } });
     step = await pieces.next();
   }
+  if (step.value === 'cancelled') return;
   if (open !== null) sse(res, 'content_block_stop', { index });
   sse(res, 'message_delta', { delta: { stop_reason: step.value, stop_sequence: null }, usage: { input_tokens: a.promptTokens, output_tokens: outputTokens } });
   sse(res, 'message_stop', {});
@@ -160,6 +170,7 @@ async function whole(res: http.ServerResponse, a: Answer): Promise<void> {
     outputTokens++;
     step = await pieces.next();
   }
+  if (step.value === 'cancelled') return void res.destroy();
   const content = [...(thinking === '' ? [] : [{ type: 'thinking', thinking }]), ...(text === '' ? [] : [{ type: 'text', text }])];
   sendJson(res, 200, {
     id: a.id, type: 'message', role: 'assistant', model: a.model, content,
@@ -171,6 +182,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   const { runners } = options;
   const cap = options.maxTokens ?? 4;
   const overflow = options.overflow ?? 'truncate';
+  const disconnect = options.disconnect ?? OLLAMA_DISCONNECT;
   const calls: EngineCall[] = [];
 
   /** The prompt's tokens, fitted to the context as Ollama fits them (or whole, to be refused). */
@@ -184,7 +196,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     return { tokens, dropped: fitted.dropped, cut: fitted.tokens.length - tokens.length, think };
   }
 
-  async function messages(body: Buffer, res: http.ServerResponse, closed: () => boolean): Promise<void> {
+  async function messages(body: Buffer, res: http.ServerResponse, closed: () => boolean, gone: StopCheck): Promise<void> {
     let request: MessagesBody & { stream?: unknown; max_tokens?: unknown };
     try {
       request = JSON.parse(body.toString('utf8')) as typeof request;
@@ -204,7 +216,10 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
         const id = messageId();
         calls.push({
           id, model: name, runner: model.fileKey, family: model.family.name, slot: c.slot, promptTokens: prompt.tokens.length,
-          evaluated: c.evaluated, reused: c.reused, droppedMessages: prompt.dropped, cutTokens: prompt.cut,
+          reused: c.reused, droppedMessages: prompt.dropped, cutTokens: prompt.cut,
+          // Counted as the prompt is read, a batch at a time; final once the call has ended.
+          get evaluated() { return c.progress.evaluated; },
+          get cancelled() { return c.progress.cancelled; },
         });
         const answer: Answer = {
           id, model: name,
@@ -216,7 +231,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
           estimatedInput: estimateInputTokens(request),
         };
         return request.stream === true ? stream(res, answer, closed) : whole(res, answer);
-      });
+      }, gone);
     } catch (err) {
       if (err instanceof RenderError) return sendError(res, 400, 'invalid_request_error', err.message);
       if (err instanceof ContextTooSmall) return sendError(res, 400, 'invalid_request_error', err.message);
@@ -280,14 +295,14 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     sendJson(res, 200, { models });
   }
 
-  function route(method: string, path: string, body: Buffer, res: http.ServerResponse, closed: () => boolean): void | Promise<void> {
+  function route(method: string, path: string, body: Buffer, res: http.ServerResponse, closed: () => boolean, gone: StopCheck): void | Promise<void> {
     if (path === '/' && (method === 'GET' || method === 'HEAD')) return sendOllamaRunning(res, method);
     if (path === '/api/version' && method === 'GET') return sendJson(res, 200, { version: VERSION });
     if (path === '/api/tags' && method === 'GET') return tags(res);
     if (path === '/api/ps' && method === 'GET') return ps(res);
     if (path === '/api/show' && method === 'POST') return show(body, res);
     if (path === '/api/generate' && method === 'POST') return generate(body, res);
-    if (path === '/v1/messages' && method === 'POST') return messages(body, res, closed);
+    if (path === '/v1/messages' && method === 'POST') return messages(body, res, closed, gone);
     if (path === '/engine/calls' && method === 'GET') return sendJson(res, 200, { calls });
     sendGinNotFound(res);
   }
@@ -296,10 +311,11 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let closed = false;
-      res.on('close', () => { closed = !res.writableFinished; });
+      let closedAt: number | null = null;
+      res.on('close', () => { if (!res.writableFinished) closedAt ??= Date.now(); });
+      const gone = noticedBy(disconnect, Date.now(), () => closedAt);
       const path = (req.url ?? '/').split('?')[0]!;
-      Promise.resolve(route(req.method ?? '', path, Buffer.concat(chunks), res, () => closed)).catch((err: Error) => {
+      Promise.resolve(route(req.method ?? '', path, Buffer.concat(chunks), res, () => closedAt !== null, gone)).catch((err: Error) => {
         sendError(res, 500, 'api_error', err.message);
       });
     });

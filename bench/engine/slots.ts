@@ -3,6 +3,8 @@
 // largest shared prefix above a tenth of the prompt, else the least recently
 // used slot), keeps exactly that prefix, erases only the tail, and evaluates the rest.
 // (`adaptStateToTokens` would shift the cache by default, which is not exact.)
+// A prompt is evaluated a batch at a time, and a call whose client left stops
+// between two batches, keeping in its slot what it evaluated (see runNow).
 // A hybrid family's runner adds its checkpoint rule (checkpoints.ts). On the
 // dense model underneath, which could keep any prefix, the rule alone decides
 // how much; on a real hybrid model (hybrid-model.ts) the rule decides where
@@ -18,15 +20,37 @@ export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): nu
   return i;
 }
 
+/**
+ * Tokens per forward pass: Ollama's `num_batch` (512), which it hands
+ * llama-server as `-b` and `-ub` (llm/llama_server.go appendBatchArgs). A hybrid
+ * family's rule names its own (its checkpoints fall on batch ends).
+ */
+export const PROMPT_BATCH = 512;
+
+/** Why an answer ended: `cancelled` when its client left before the prompt was read. */
+export type Ending = 'max_tokens' | 'end_turn' | 'cancelled';
+
+/** How far a call's prompt got; the engine updates it as it evaluates. */
+export interface PromptProgress {
+  /** Prompt tokens evaluated so far (a checkpoint restore's re-reading included); `evaluated` once done. */
+  readonly evaluated: number;
+  /** True when the call stopped before its prompt's end because its client left. */
+  readonly cancelled: boolean;
+}
+
 export interface Completion {
   readonly slot: number;
-  /** Tokens of the prompt evaluated now. */
+  /** Tokens of the prompt to evaluate now (all of them, unless the call is cancelled). */
   readonly evaluated: number;
   /** Tokens of the prompt taken from the slot's cache. */
   readonly reused: number;
-  /** Sampled tokens, as text pieces; ends after `maxTokens` or at end of sequence. */
-  readonly pieces: AsyncGenerator<string, 'max_tokens' | 'end_turn', void>;
+  readonly progress: PromptProgress;
+  /** Sampled tokens, as text pieces; ends after `maxTokens`, at end of sequence, or at once when cancelled. */
+  readonly pieces: AsyncGenerator<string, Ending, void>;
 }
+
+/** Whether the call's client is gone, as the server has noticed it; asked before each batch. */
+export type StopCheck = () => boolean;
 
 export class ContextTooSmall extends Error {}
 
@@ -47,6 +71,8 @@ export class SlotEngine {
   /** Each slot's last prompt length: where a real model's recurrent state would stand (see runNow). */
   private readonly promptEnds: number[];
   private readonly lastUsed: number[];
+  /** Tokens per forward pass: a cancel is handled between two. */
+  private readonly batch: number;
   private clock = 0;
 
   constructor(
@@ -56,12 +82,13 @@ export class SlotEngine {
     private readonly serial = new Serial(),
     checkpoints: CheckpointRule | null = null,
   ) {
-    // A real hybrid model's sequences keep the rule's checkpoints (taken in evaluateHybrid), none of their own.
+    // A real hybrid model's sequences keep the rule's checkpoints (taken between batches), none of their own.
     const options = checkpoints === null ? {} : { checkpoints: { max: checkpoints.count, interval: false as const } };
     this.sequences = Array.from({ length: slots }, () => context.getSequence(options));
     this.rings = this.sequences.map(() => (checkpoints === null ? null : new CheckpointRing(checkpoints)));
     this.promptEnds = this.sequences.map(() => 0);
     this.lastUsed = this.sequences.map(() => 0);
+    this.batch = checkpoints?.batch ?? PROMPT_BATCH;
   }
 
   /** The checkpoint positions slot `slot` holds (empty for a dense model). */
@@ -81,10 +108,11 @@ export class SlotEngine {
    * Runs one completion through `use`, which must finish (or return) the
    * `pieces` generator. Calls are served one at a time (with every runner
    * sharing `serial`), as one llama.cpp process on a 2-core machine does:
-   * the next starts when `use` settles.
+   * the next starts when `use` settles. `stop` is asked before each batch of
+   * the prompt: once it says the client is gone, the call ends there.
    */
-  async run<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
-    return this.serial.run(() => this.runNow(prompt, maxTokens, use));
+  async run<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>, stop: StopCheck = () => false): Promise<T> {
+    return this.serial.run(() => this.runNow(prompt, maxTokens, use, stop));
   }
 
   /** Frees this runner's context (its KV cache); the model stays loaded. */
@@ -92,7 +120,22 @@ export class SlotEngine {
     await this.context.dispose();
   }
 
-  private async runNow<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>): Promise<T> {
+  /**
+   * One call, as llama-server serves it behind Ollama 0.30 and later. Its
+   * update_slots() adds at most one batch of a slot's prompt per pass
+   * (tools/server/server-context.cpp, "add prompt tokens for processing in the
+   * current batch", pushing each token onto slot.prompt.tokens), and its loop
+   * handles queued tasks between two passes (server-queue.cpp start_loop:
+   * process_new_tasks, then update_slots). A client that leaves gets a cancel
+   * task, posted to the front of the queue (server_response_reader::stop), which
+   * releases the slot (SERVER_TASK_TYPE_CANCEL → slot.release()). release()
+   * keeps slot.prompt.tokens, whose KV cells hold every batch decoded so far;
+   * the next task takes its longest common prefix with them. So a cancelled
+   * call stops at a batch boundary and its slot holds the prompt up to there;
+   * a call cancelled while it waited for its turn never touches a slot (the
+   * cancel removes a queued task: server_queue::cleanup_pending_task).
+   */
+  private async runNow<T>(prompt: readonly Token[], maxTokens: number, use: (c: Completion) => Promise<T>, stop: StopCheck): Promise<T> {
     if (prompt.length === 0) throw new ContextTooSmall('the prompt is empty');
     // The prompt must leave room for one token, as llama-server's (num_ctx − 1);
     // the answer stops where the context ends.
@@ -101,6 +144,7 @@ export class SlotEngine {
     }
     const room = Math.min(maxTokens, this.context.contextSize - prompt.length);
     const slot = chooseSlot(this.sequences.map((s) => (s.contextTokens.length === 0 ? null : commonPrefixLength(s.contextTokens, prompt))), this.lastUsed, prompt.length);
+    if (stop()) return use(cancelledBeforeStart(slot));
     const sequence = this.sequences[slot]!;
     const ring = this.rings[slot]!;
     this.lastUsed[slot] = ++this.clock;
@@ -110,22 +154,40 @@ export class SlotEngine {
     // parts from the cache right where the answer began. A real model's answer renders back as it was
     // generated, and its recurrent state needs no restore there: a divergence inside our answer counts as
     // extending the cache. A real recurrent state holds our answer too, so it goes back to the prompt's end,
-    // where evaluateHybrid kept a checkpoint for this.
+    // where the last batch kept a checkpoint for this.
     const cached = this.promptEnds[slot]!;
     const real = ring !== null && sequence.needsCheckpoints;
     const shared = real && common > cached && sequence.nextTokenIndex > common ? cached : common;
     const kept = ring === null ? shared : ring.restore(cached, shared);
-    this.promptEnds[slot] = prompt.length;
+    const promptEnds = this.promptEnds;
+    promptEnds[slot] = prompt.length;
     const before = evaluatedSoFar(sequence);
     if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
     // What llama.cpp re-read to bring a recurrent state back to `kept`: none when a checkpoint stands just
     // before it, as the rule's do; counted, so the figures stay true if one does not.
     const reused = kept - (evaluatedSoFar(sequence) - before);
-    const marks = ring?.evaluate(kept, prompt.length) ?? [];
+    const progress = { evaluated: kept - reused, cancelled: false };
+    const batch = this.batch;
     const model = this.model;
-    async function* pieces(): AsyncGenerator<string, 'max_tokens' | 'end_turn', void> {
+    async function* pieces(): AsyncGenerator<string, Ending, void> {
+      let at = kept;
+      for (;; at += batch) {
+        if (stop()) {
+          // The slot keeps what was evaluated; a real recurrent state stands there too.
+          promptEnds[slot] = at;
+          progress.cancelled = true;
+          return 'cancelled';
+        }
+        if (prompt.length - at <= batch) break;
+        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + batch));
+        progress.evaluated += batch;
+        if ((ring?.evaluate(at, at + batch).length ?? 0) > 0 && real) await sequence.takeCheckpoint();
+      }
+      // The last batch holds the prompt's last token, whose logits are sampled.
+      const lastMarks = ring?.evaluate(at, prompt.length) ?? [];
+      progress.evaluated += prompt.length - at;
       const generated: Token[] = [];
-      const iterator = real ? evaluateHybrid(sequence, prompt, kept, marks) : sequence.evaluate(prompt.slice(kept), { temperature: 0 });
+      const iterator = real ? lastBatchHybrid(sequence, prompt.slice(at), lastMarks.length > 0) : sequence.evaluate(prompt.slice(at), { temperature: 0 });
       // Checkpoints the rule makes while answering, each taken once its position has been evaluated.
       const due: number[] = [];
       try {
@@ -144,8 +206,17 @@ export class SlotEngine {
         await iterator.return();
       }
     }
-    return use({ slot, evaluated: prompt.length - reused, reused, pieces: pieces() });
+    return use({ slot, evaluated: prompt.length - reused, reused, progress, pieces: pieces() });
   }
+}
+
+/** A call whose client left before its turn: nothing evaluated, no slot touched. */
+function cancelledBeforeStart(slot: number): Completion {
+  // eslint-disable-next-line require-yield
+  async function* none(): AsyncGenerator<string, Ending, void> {
+    return 'cancelled';
+  }
+  return { slot, evaluated: 0, reused: 0, progress: { evaluated: 0, cancelled: true }, pieces: none() };
 }
 
 function evaluatedSoFar(sequence: LlamaSequence): number {
@@ -156,21 +227,15 @@ function evaluatedSoFar(sequence: LlamaSequence): number {
 const PROMPT_END = 'prompt end';
 
 /**
- * Evaluates `prompt` from `from` on a real hybrid model, taking a checkpoint
- * at each of `marks` (where the rule makes them) and one at the prompt's end,
- * then yields the sampled tokens as `evaluate` does.
+ * The last batch of a prompt on a real hybrid model: evaluates `tail` and
+ * samples after its last token, taking the rule's checkpoint there if it makes
+ * one and the named one at the prompt's end, then yields the sampled tokens as
+ * `evaluate` does.
  */
-async function* evaluateHybrid(sequence: LlamaSequence, prompt: readonly Token[], from: number, marks: readonly number[]): AsyncGenerator<Token, void, void> {
-  let at = from;
-  for (const mark of marks) {
-    if (mark >= prompt.length - 1) break;
-    await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, mark + 1));
-    await sequence.takeCheckpoint();
-    at = mark + 1;
-  }
-  const last = prompt[prompt.length - 1]!;
-  const out = await sequence.controlledEvaluate([...prompt.slice(at, -1), [last, { generateNext: { token: true, options: { temperature: 0 } } }]]);
-  if (marks.includes(prompt.length - 1)) await sequence.takeCheckpoint();
+async function* lastBatchHybrid(sequence: LlamaSequence, tail: readonly Token[], checkpointAtEnd: boolean): AsyncGenerator<Token, void, void> {
+  const last = tail[tail.length - 1]!;
+  const out = await sequence.controlledEvaluate([...tail.slice(0, -1), [last, { generateNext: { token: true, options: { temperature: 0 } } }]]);
+  if (checkpointAtEnd) await sequence.takeCheckpoint();
   await sequence._takeNamedCheckpoint(PROMPT_END, 1);
   const first = out[out.length - 1]?.next.token;
   if (first === undefined || first === null) return;
