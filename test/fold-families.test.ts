@@ -6,7 +6,12 @@
 // family renders them (test/support/ollama-renderers.ts). Call by call, the
 // proxy's prompt re-reads (of the previous call's prompt, which one cache
 // slot holds) at most what the same bodies re-read direct, and what an ideal
-// client's re-read (the same bodies without the billing block).
+// client's re-read (the same bodies without the billing block); except that
+// where a long system message arrives and the fold puts it in front of the
+// task (so that a sibling agent finds it in the slot, as the template path
+// lifts it), the call may re-read the conversation it passed, which the fold
+// keeps no longer than the message. test/engine-fold-one-slot.test.ts holds
+// the calls against one slot shared by every agent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROMPT_FAMILIES } from '../main/core/backends/renderer.js';
@@ -34,15 +39,35 @@ function commonPrefix(a: string, b: string): number {
   return i;
 }
 
+/** The conversation a call belongs to. A new session (another project's) has no previous prompt of its own to keep. */
+function chainOf(call: RecordedCall): string {
+  return `${call.headers['x-claude-code-session-id'] ?? ''}/${call.headers['x-claude-code-agent-id'] ?? call.role}`;
+}
+
 /** Per call, how much of its chain's previous prompt it does not begin with: what the backend reads again (0 for a chain's first call). */
 function rereads(calls: readonly RecordedCall[], prompts: readonly string[], size: (text: string) => number = (text) => text.length): number[] {
   const last = new Map<string, string>();
   return calls.map((call, i) => {
-    // A new session (another project's) has no previous prompt of its own to keep.
-    const chain = `${call.headers['x-claude-code-session-id'] ?? ''}/${call.headers['x-claude-code-agent-id'] ?? call.role}`;
+    const chain = chainOf(call);
     const previous = last.get(chain);
     last.set(chain, prompts[i]!);
     return previous === undefined ? 0 : size(previous.slice(commonPrefix(previous, prompts[i]!)));
+  });
+}
+
+function systemTexts(body: Body): string[] {
+  return body.messages.filter((m) => m.role === 'system')
+    .map((m) => (typeof m.content === 'string' ? m.content : m.content.map((b) => b.text ?? '').join('\n')));
+}
+
+/** Per call, the characters of the long (256 or more) system messages its chain's previous call did not have: what the fold may move in front of the task. */
+function newLongNotes(calls: readonly RecordedCall[]): number[] {
+  const last = new Map<string, string[]>();
+  return calls.map((call) => {
+    const texts = systemTexts(JSON.parse(call.body) as Body);
+    const before = last.get(chainOf(call));
+    last.set(chainOf(call), texts);
+    return before === undefined ? 0 : texts.filter((t) => t.length >= 256 && !before.includes(t)).reduce((sum, t) => sum + t.length, 0);
   });
 }
 
@@ -108,9 +133,10 @@ for (const family of PROMPT_FAMILIES) {
           console.log(`${family} · ${name}: re-read ${unit} proxy ${measure(forwarded.map((b) => renderAs(family, b)))}`
             + ` | direct ${measure(calls.map((c) => renderAs(family, JSON.parse(c.body) as Body)))} | ideal ${measure(calls.map((c) => renderAs(family, ideal(c.body))))}`);
         }
+        const moved = newLongNotes(calls);
         proxied.forEach((chars, i) => {
-          assert.ok(chars <= direct[i]!, `call ${i + 1}: ${chars} characters re-read through the proxy, ${direct[i]} direct`);
-          assert.ok(chars <= idealClient[i]!, `call ${i + 1}: ${chars} characters re-read through the proxy, ${idealClient[i]} by an ideal client`);
+          assert.ok(chars <= direct[i]! + moved[i]!, `call ${i + 1}: ${chars} characters re-read through the proxy, ${direct[i]} direct`);
+          assert.ok(chars <= idealClient[i]! + moved[i]!, `call ${i + 1}: ${chars} characters re-read through the proxy, ${idealClient[i]} by an ideal client`);
         });
       });
     }

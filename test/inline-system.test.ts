@@ -11,6 +11,7 @@ import { mayHoldInlineSystem } from '../main/core/rewrite/inline-system.js';
 import {
   countdownConversation, countdownMessage, encodeBody, environmentMessage, firstUserMessage, fullBody, fullRequest, type Message,
 } from './support/claude-code-bodies.js';
+import { loadRecording } from './support/recordings.js';
 
 type Json = Record<string, unknown>;
 type Block = Json & { type: string };
@@ -66,6 +67,10 @@ interface FoldCase {
   /** What joins the end of the top-level system, when anything does. */
   readonly toSystem?: string;
 }
+
+/** A note as long as Claude Code's list of subagent types (which it sends after a subagent's first tool result). */
+const AGENT_TYPES = `Available agent types for the Agent tool:\n${'- general: a catch-all agent for any task that fits no other\n'.repeat(6)}`;
+const ATTRIBUTION = '<system-reminder>\nAttribution for git commits\n</system-reminder>';
 
 const CASES: readonly FoldCase[] = [
   {
@@ -151,6 +156,46 @@ const CASES: readonly FoldCase[] = [
     name: 'only a system message: it stays a message, as a user one',
     messages: [system('alone')],
     expected: [user([reminder('alone')])],
+  },
+  {
+    name: 'a long note after a short first round goes in front of the task, after the client\'s own reminders',
+    messages: [
+      user([text(ATTRIBUTION), text('Read notes.md')]), system(ENVIRONMENT),
+      assistant([toolUse('t1')]), user([toolResult('t1')]), system([{ type: 'text', text: AGENT_TYPES, cache_control: CC }]),
+    ],
+    expected: [user([text(ATTRIBUTION), reminder(AGENT_TYPES, true), text('Read notes.md')]), assistant([toolUse('t1')]), user([toolResult('t1')])],
+    toSystem: `\n\n${ENVIRONMENT}`,
+  },
+  {
+    name: 'a long note goes in front of a string task, which becomes a text block',
+    messages: [user('Read notes.md'), assistant([toolUse('t1')]), user([toolResult('t1')]), system(AGENT_TYPES)],
+    expected: [user([reminder(AGENT_TYPES), text('Read notes.md')]), assistant([toolUse('t1')]), user([toolResult('t1')])],
+  },
+  {
+    name: 'a long note stays where it stands after a conversation longer than itself',
+    messages: [user(`Read notes.md ${'and more '.repeat(60)}`), assistant([toolUse('t1')]), user([toolResult('t1')]), system(AGENT_TYPES)],
+    expected: [user(`Read notes.md ${'and more '.repeat(60)}`), assistant([toolUse('t1')]), user([toolResult('t1'), reminder(AGENT_TYPES)])],
+  },
+  {
+    name: 'a note shorter than 256 characters stays where it stands, however short the conversation',
+    messages: [user('hi'), assistant([toolUse('t1')]), user([toolResult('t1')]), system('x'.repeat(255))],
+    expected: [user('hi'), assistant([toolUse('t1')]), user([toolResult('t1'), reminder('x'.repeat(255))])],
+  },
+  {
+    name: 'a second long note counts the first in the conversation before it, and stays where it stands',
+    messages: [
+      user([text(ATTRIBUTION), text('Go')]), assistant([toolUse('t1')]), user([toolResult('t1')]), system(AGENT_TYPES),
+      assistant([toolUse('t2')]), user([toolResult('t2')]), system(`${AGENT_TYPES}more`),
+    ],
+    expected: [
+      user([text(ATTRIBUTION), reminder(AGENT_TYPES), text('Go')]),
+      assistant([toolUse('t1')]), user([toolResult('t1')]), assistant([toolUse('t2')]), user([toolResult('t2'), reminder(`${AGENT_TYPES}more`)]),
+    ],
+  },
+  {
+    name: 'a run of long notes goes in front of the task in its order',
+    messages: [user([text('Go')]), assistant([toolUse('t1')]), user([toolResult('t1')]), system(AGENT_TYPES), system('and one more')],
+    expected: [user([reminder(AGENT_TYPES), reminder('and one more'), text('Go')]), assistant([toolUse('t1')]), user([toolResult('t1')])],
   },
   {
     name: 'between two user messages it joins the one before',
@@ -252,6 +297,26 @@ describe('inline-system fold: bytes', () => {
   });
 });
 
+describe('inline-system fold: a note in front of the task goes there on every call', () => {
+  /** The first user message's folded blocks for a conversation whose size before the note is `size` short of the note's. */
+  const folded = (short: number, resultCacheControl: boolean, noteForm: 'string' | 'block'): Block[] => {
+    const result = { ...toolResult('t1'), ...(resultCacheControl ? { cache_control: CC } : {}) };
+    const around = JSON.stringify(toolUse('t1')).length + JSON.stringify(toolResult('t1')).length;
+    // Sizes count the JSON text: each newline of the note is two characters there.
+    const task = 'y'.repeat(JSON.stringify(AGENT_TYPES).length - 2 - around - short);
+    const note = noteForm === 'string' ? system(AGENT_TYPES) : system([{ type: 'text', text: AGENT_TYPES, cache_control: CC }]);
+    return messagesOf(fold(bodyOf([user([text(task)]), assistant([toolUse('t1')]), user([result]), note, assistant('ok')])).body)[0]!.content as Block[];
+  };
+
+  test('the sizes leave out the cache_control the client moves to its newest message', () => {
+    // One character to spare: a cache_control counted would tip it.
+    assert.equal(folded(1, false, 'string').length, 2, 'moved');
+    assert.equal(folded(1, true, 'string').length, 2, 'moved with a cache_control on the tool result');
+    assert.equal(folded(1, false, 'block').length, 2, 'moved as a block with its cache_control');
+    assert.equal(folded(-1, false, 'string').length, 1, 'one character over: stays');
+  });
+});
+
 describe('inline-system fold: nothing to fold, nothing touched', () => {
   const countdown: Message[] = [firstUserMessage(), environmentMessage(), countdownMessage(990_000)];
 
@@ -315,5 +380,39 @@ describe('inline-system fold: per model family', () => {
     const result = fold(body);
     assert.deepEqual(result.rules, ['billing-block-dropped', 'inline-system-folded']);
     assert.deepEqual(JSON.parse(result.body.toString('utf8')), { model: 'm', system: [text(`\n\n${ENVIRONMENT}`)], messages: [user('hi')] });
+  });
+});
+
+describe('inline-system fold: recorded Claude Code 2.1.332 sessions', () => {
+  const foldedCalls = (name: string): { messages: WireMessage[]; raw: WireMessage[] }[] =>
+    loadRecording(name).calls.filter((c) => c.path.startsWith('/v1/messages')).map((c) => ({
+      messages: messagesOf(fold(Buffer.from(c.body)).body),
+      raw: messagesOf(Buffer.from(c.body)),
+    }));
+  const firstBlocks = (message: WireMessage): Block[] => (typeof message.content === 'string' ? [text(message.content)] : message.content);
+
+  test('nested subagents: the agent types note stands in front of the task, where the sibling that takes the slot next finds it', () => {
+    const calls = foldedCalls('cc-2.1.332-nested-subagent');
+    // Calls 4 and 5: the nested subagent and its parent, each after its first tool result.
+    for (const index of [3, 4]) {
+      const [attribution, agentTypes, task] = firstBlocks(calls[index]!.messages[0]!);
+      const rawFirst = firstBlocks(calls[index]!.raw[0]!);
+      assert.deepEqual(attribution, rawFirst[0], `call ${index + 1}: the client's reminder stays first`);
+      assert.ok(String(agentTypes?.text).startsWith('<system-reminder>\nAvailable agent types for the Agent tool:'), `call ${index + 1}`);
+      assert.deepEqual(task, rawFirst[1], `call ${index + 1}: the task follows`);
+      assert.ok(calls[index]!.messages.every((m) => m.role !== 'system'));
+      assertValidConversation(calls[index]!.messages, `call ${index + 1}`);
+    }
+    const sibling = (index: number): string => JSON.stringify(firstBlocks(calls[index]!.messages[0]!).slice(0, 2));
+    assert.equal(sibling(3), sibling(4), 'both agents send the same bytes up to their tasks');
+  });
+
+  test('the countdown\'s notes are short: each stays after its tool result, the first user message as sent', () => {
+    const calls = foldedCalls('cc-2.1.332-countdown');
+    for (const [index, call] of calls.entries()) {
+      assert.deepEqual(firstBlocks(call.messages[0]!), firstBlocks(call.raw[0]!), `call ${index + 1}`);
+    }
+    const last = calls[calls.length - 1]!.messages;
+    assert.equal(last.filter((m) => m.role === 'user' && JSON.stringify(m.content).includes('tokens left')).length, 4);
   });
 });

@@ -18,13 +18,17 @@
 //   the client's own edits of the first user message (its max-output
 //   recovery appends a block there) cost what they cost direct;
 // - every later one is folded where it stands into the user message before
-//   it, as a `<system-reminder>` text block, so no backend can lift it.
+//   it, as a `<system-reminder>` text block, so no backend can lift it;
+//   unless it is at least as long as the conversation from the first user
+//   message's task on, when it goes in front of that task (see
+//   foldInlineSystem), where sibling agents share it.
 // For qwen3-coder both then reach the model, which direct never sees them.
 //
 // Everything is spliced from the client's own bytes: a system message always
 // folds to the same bytes (string or text-block form alike), so folded history
 // stays a stable prefix from call to call.
 import { elementRemovals, type Edit } from './edits.js';
+import { contentSize, joined, targetEdits, type Target } from './fold-targets.js';
 import { findMember, keyEquals, type JsonScanner, type MemberSpan, type Span } from './json-scan.js';
 import type { PromptFamily } from '../wire/types.js';
 
@@ -52,6 +56,13 @@ const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * A later note shorter than this stays where it stands whatever precedes it:
+ * what a sibling agent would save by finding it in the slot (about 64 tokens)
+ * is less than the proxy's diagnostics count as a miss.
+ */
+const MOVED_NOTE_MIN_CHARS = 256;
+
 /** Nesting depths (root = 0) as the scanner counts them. */
 const MESSAGES_DEPTH = 1;
 const MESSAGE_DEPTH = 2;
@@ -65,15 +76,12 @@ const REMINDER_JOIN = Buffer.from('\\n');
 const REMINDER_CLOSE = Buffer.from('\\n</system-reminder>"');
 const CACHE_CONTROL_KEY = Buffer.from(',"cache_control":');
 const BLOCK_CLOSE = Buffer.from('}');
-const TEXT_BLOCK_OPEN = Buffer.from('{"type":"text","text":');
 const USER_MESSAGE_OPEN = Buffer.from('{"role":"user","content":[');
 const USER_MESSAGE_CLOSE = Buffer.from(']}');
 /** The blank line the template path joins lifted system messages with, JSON-escaped. */
 const SYSTEM_JOIN = Buffer.from('\\n\\n');
 const SYSTEM_BLOCK_OPEN = Buffer.from('{"type":"text","text":"');
 const SYSTEM_BLOCK_CLOSE = Buffer.from('"}');
-const ARRAY_OPEN = Buffer.from('[');
-const ARRAY_CLOSE = Buffer.from(']');
 
 function isWhitespace(c: number | undefined): boolean {
   return c === SPACE || c === LF || c === CR || c === TAB;
@@ -189,66 +197,6 @@ export interface TopSystem {
   readonly emptied: boolean;
 }
 
-/** A user message that takes in folded notes: `before` its own text (after any tool results), `after` all of it. */
-interface Target {
-  readonly content: Span;
-  readonly before: Buffer[];
-  readonly after: Buffer[];
-}
-
-function joined(blocks: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
-  blocks.forEach((block, index) => {
-    if (index > 0) parts.push(COMMA);
-    parts.push(block);
-  });
-  return Buffer.concat(parts);
-}
-
-/** How many of the content's first blocks are tool results, which must stay first in their message. */
-function leadingToolResults(b: Buffer, scanner: JsonScanner, elements: readonly Span[]): number {
-  let count = 0;
-  for (const element of elements) {
-    const block = b[element.start] === OPEN_OBJECT ? scanner.objectMembers(element.start, BLOCK_DEPTH) : null;
-    if (block === null || !stringEquals(b, findMember(b, block.members, 'type'), 'tool_result')) break;
-    count++;
-  }
-  return count;
-}
-
-/** The edits that put a target's notes into its content, or null when its content has another shape. */
-function targetEdits(b: Buffer, scanner: JsonScanner, target: Target): Edit[] | null {
-  const { content, before, after } = target;
-  if (isString(b, content)) {
-    // A string becomes one text block (none when empty: an empty text block is refused).
-    const own = content.end - content.start > 2 ? [Buffer.concat([TEXT_BLOCK_OPEN, b.subarray(content.start, content.end), BLOCK_CLOSE])] : [];
-    return [{ start: content.start, end: content.end, replacement: Buffer.concat([ARRAY_OPEN, joined([...before, ...own, ...after]), ARRAY_CLOSE]) }];
-  }
-  if (b[content.start] !== OPEN_ARRAY) return null;
-  const array = scanner.arrayElements(content.start, CONTENT_DEPTH);
-  if (array === null) return null;
-  const elements = array.elements;
-  if (elements.length === 0) {
-    return [{ start: content.start, end: content.end, replacement: Buffer.concat([ARRAY_OPEN, joined([...before, ...after]), ARRAY_CLOSE]) }];
-  }
-  const last = elements[elements.length - 1]!;
-  const edits: Edit[] = [];
-  let tail = after;
-  if (before.length > 0) {
-    const results = leadingToolResults(b, scanner, elements);
-    if (results === 0) {
-      edits.push({ start: elements[0]!.start, end: elements[0]!.start, replacement: Buffer.concat([joined(before), COMMA]) });
-    } else if (results < elements.length) {
-      edits.push({ start: elements[results - 1]!.end, end: elements[results - 1]!.end, replacement: Buffer.concat([COMMA, joined(before)]) });
-    } else {
-      // Nothing but tool results: both kinds of note go after them, in order.
-      tail = [...before, ...after];
-    }
-  }
-  if (tail.length > 0) edits.push({ start: last.end, end: last.end, replacement: Buffer.concat([COMMA, joined(tail)]) });
-  return edits;
-}
-
 interface Entry {
   readonly span: Span;
   readonly members: readonly MemberSpan[] | null;
@@ -264,7 +212,21 @@ interface Entry {
  * later consecutive system messages goes into the user message before it
  * (after its content), else the user message after it (before its text, after
  * its tool results), else becomes a user message of its own; so roles
- * alternate as they did around the run, and no run moves past another message.
+ * alternate as they did around the run.
+ *
+ * Except a run at least as long as the conversation from the task on (the
+ * first user message's words after the client's own leading reminders) up to
+ * it: that run goes in front of the task, after the notes moved there before
+ * it. Claude Code announces the subagent types that way, after a subagent's
+ * first tool result, the same text in every agent of the session; the
+ * template path lifts it above the task, so a sibling agent that takes the
+ * one cache slot next finds it there. Folded where it stands, after the
+ * task where the agents part, every sibling read it again. In front of the
+ * task it costs this call a re-read of the conversation it passes, no more
+ * than the note itself, which a sibling then saves; a countdown note is short
+ * (under MOVED_NOTE_MIN_CHARS) and stays where it stands. The
+ * sizes count the client's text, never a `cache_control` the client moves
+ * from call to call, so a note goes to the same place on every call.
  */
 export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span, system: TopSystem | null = null): Edit[] | null {
   if (b[messages.start] !== OPEN_ARRAY) return null;
@@ -318,9 +280,11 @@ export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span
   const targets = new Map<number, Target>();
   const targetAt = (index: number, content: Span): Target => {
     let target = targets.get(index);
-    if (!target) targets.set(index, (target = { content, before: [], after: [] }));
+    if (!target) targets.set(index, (target = { content, before: [], task: [], after: [] }));
     return target;
   };
+  const task = taskMessage(entries, userContent, (index) => roleIs(b, membersOf(index), 'assistant'));
+  const sizeUpTo = task === null ? null : conversationSizes(b, scanner, task, entries, new Set(toSystem === null ? [] : opening), membersOf);
   for (let start = toSystem === null ? 0 : opening[opening.length - 1]! + 1; start < entries.length;) {
     if (entries[start]!.note === null) {
       start++;
@@ -331,7 +295,12 @@ export function foldInlineSystem(b: Buffer, scanner: JsonScanner, messages: Span
     const notes = entries.slice(start, end + 1).map((entry) => reminderBlock(b, entry.note!));
     const previous = userContent(start - 1);
     const next = previous === null ? userContent(end + 1) : null;
-    if (previous !== null) targetAt(start - 1, previous).after.push(...notes);
+    const size = entries.slice(start, end + 1).reduce((sum, entry) => sum + noteSize(entry.note!), 0);
+    const movable = task !== null && sizeUpTo !== null && start > task.firstAssistant && size >= MOVED_NOTE_MIN_CHARS;
+    if (movable && (previous !== null || next !== null) && size >= sizeUpTo(start, size)) {
+      // No bigger than the conversation it would stand after: in front of the task (see above).
+      targetAt(task.index, task.content).task.push(...notes);
+    } else if (previous !== null) targetAt(start - 1, previous).after.push(...notes);
     else if (next !== null) targetAt(end + 1, next).before.push(...notes);
     if (previous !== null || next !== null) {
       for (let index = start; index <= end; index++) dropped.push(index);
@@ -360,4 +329,52 @@ function openingNotes(entries: readonly Entry[], isAssistant: (index: number) =>
     else if (isAssistant(index)) break;
   }
   return found;
+}
+
+/** The size of a note's text, as it is folded: the same for its string and block forms. */
+function noteSize(note: NoteText): number {
+  return note.texts.reduce((sum, text) => sum + text.length, 0);
+}
+
+/** The conversation's first user message, whose words after the client's reminders are the agent's task. */
+interface TaskMessage {
+  readonly index: number;
+  readonly content: Span;
+  /** The index of the first assistant message (the entries' length when there is none). */
+  readonly firstAssistant: number;
+}
+
+function taskMessage(entries: readonly Entry[], userContent: (index: number) => Span | null, isAssistant: (index: number) => boolean): TaskMessage | null {
+  let first: { index: number; content: Span } | null = null;
+  for (let index = 0; index < entries.length; index++) {
+    if (entries[index]!.note !== null) continue;
+    if (isAssistant(index)) return first === null ? null : { ...first, firstAssistant: index };
+    const content: Span | null = first === null ? userContent(index) : null;
+    if (content !== null) first = { index, content };
+  }
+  return null;
+}
+
+/**
+ * The client's text from the task on up to entry `end` (exclusive), as
+ * fold-targets.ts sizes it, skipping the entries that went to the top-level
+ * system; the count stops at the first message that takes it past `limit`.
+ * Sizes are kept as they are counted, so a body with many later notes reads
+ * each message at most once.
+ */
+function conversationSizes(b: Buffer, scanner: JsonScanner, task: TaskMessage, entries: readonly Entry[], skipped: ReadonlySet<number>, membersOf: (index: number) => readonly MemberSpan[] | null): (end: number, limit: number) => number {
+  // upTo[i]: the size from the task up to entry task.index + 1 + i.
+  const upTo: number[] = [];
+  return (end, limit) => {
+    if (upTo.length === 0) upTo.push(contentSize(b, scanner, task.content, true));
+    while (task.index + upTo.length < end && upTo[upTo.length - 1]! <= limit) {
+      const index = task.index + upTo.length;
+      const entry = entries[index]!;
+      const content = entry.note !== null || skipped.has(index) ? null : findMember(b, membersOf(index) ?? [], 'content');
+      const size = skipped.has(index) ? 0 : entry.note !== null ? noteSize(entry.note)
+        : content ? contentSize(b, scanner, content) : entry.span.end - entry.span.start;
+      upTo.push(upTo[upTo.length - 1]! + size);
+    }
+    return upTo[Math.min(end - task.index, upTo.length) - 1]!;
+  };
 }
