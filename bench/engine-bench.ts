@@ -31,10 +31,13 @@
 //   BENCH_RECORD=1                keep the output in docs/bench-output/
 // Targets (see `targets` below): BENCH_ENGINE_MIN_SPEEDUP, BENCH_ENGINE_MAX_IDEAL_GAP_MS, BENCH_ENGINE_MIN_SPEEDUP_IDEAL (bench model),
 // BENCH_ENGINE_MIN_REUSE, BENCH_ENGINE_MIN_FIX_REUSE, BENCH_ENGINE_MAX_BELOW_IDEAL, BENCH_ENGINE_MAX_ESTIMATE_ERROR,
-// BENCH_ENGINE_MAX_UNNAMED_LOSSES, BENCH_ENGINE_MAX_FAMILY_BELOW, BENCH_ENGINE_MIN_FAMILY_REUSE, BENCH_ENGINE_MIN_WARM_SPEEDUP, BENCH_ENGINE_MAX_WARM_VS_RESUMED (bench model only),
+// BENCH_ENGINE_MAX_UNNAMED_LOSSES, BENCH_ENGINE_MAX_PERFECT_BELOW, BENCH_ENGINE_MAX_FAMILY_BELOW, BENCH_ENGINE_MIN_FAMILY_REUSE, BENCH_ENGINE_MIN_WARM_SPEEDUP, BENCH_ENGINE_MAX_WARM_VS_RESUMED (bench model only),
 // BENCH_ENGINE_MAX_INTERRUPTED_RATIO.
 import { FAMILY_NAMES, isFamilyName, type FamilyName } from './engine/families.js';
-import { familyFigures, familyLine, pointsBelow, possibleReuse, unnamedLosses, type FamilyFigures, type FamilySession } from './engine/family-figures.js';
+import {
+  familyFigures, familyLine, familyPerConversationLine, perConversationCounts, perfectBelow, pointsBelow, possibleReuse, unnamedLosses,
+  type FamilyFigures, type FamilySession,
+} from './engine/family-figures.js';
 import { engineUnavailable } from './engine/llama.js';
 import { estimateMissText, worstEstimate, worstOf, type EstimateMiss } from './engine/estimate-miss.js';
 import { isModelSize, MODEL_SHAPES, type ModelSize } from './engine/model.js';
@@ -76,17 +79,31 @@ const familyRecordings = env['BENCH_ENGINE_FAMILY_RECORDINGS']?.split(',').filte
   ?? (quick ? ['cc-2.1.332-max-output-thinking', 'cc-2.1.332-countdown'] : recordings.filter((n) => n.startsWith('cc-2.1.332-')));
 const headlineName = env['BENCH_ENGINE_HEADLINE'] ?? (names.includes('cc-2.1.139-full-resume') ? 'cc-2.1.139-full-resume' : names[0]!);
 
-/** One route's figures in one run, over the recording's resumed turns. */
-interface RunFigures {
-  /** Median time to first token over resumed turns, seconds. */
-  readonly ttft: number;
+/** Reuse against one perfect figure, over the recording's resumed turns. */
+interface Reuse {
   /** Σ reused ÷ Σ perfect over resumed turns (1 when none could reuse anything). */
   readonly reuse: number;
   /** The lowest reused ÷ perfect of any call after the first. */
   readonly worstCall: number;
+}
+
+/** One route's figures in one run, over the recording's resumed turns. */
+interface RunFigures extends Reuse {
+  /** Median time to first token over resumed turns, seconds. */
+  readonly ttft: number;
+  /** Against perfect with a slot per conversation, for the attribution of fixes. */
+  readonly perConversation: Reuse;
   /** Largest |proxy estimate − engine truth| in points over every call; null off the proxy. */
   readonly estimateError: number | null;
 }
+
+/**
+ * The perfect a route is held to. With default settings: perfect on the
+ * engine as configured (one slot: what no client or proxy can beat). With a
+ * fix (more slots, another weights file): perfect with a slot per
+ * conversation, since reaching it is what the fix is for.
+ */
+const heldTo = (route: Route, m: CallMeasure): number => (route.setting === null ? m.perfect : m.perConversation);
 
 /** A route's figures over its runs. */
 interface RouteFigures {
@@ -95,6 +112,8 @@ interface RouteFigures {
   readonly ttft: Spread;
   readonly reuse: number;
   readonly worstCall: number;
+  /** Against perfect with a slot per conversation, whatever the route is held to. */
+  readonly perConversation: Reuse;
   readonly estimateError: number | null;
   /** The call of any run whose estimate missed the truth most; null off the proxy. */
   readonly estimateMiss: EstimateMiss | null;
@@ -117,19 +136,23 @@ function resumed(calls: readonly Pick<SessionCall, 'role'>[]): number[] {
   return calls.flatMap((c, i) => (c.role === 'main' && i > first ? [i] : []));
 }
 
-const ratio = (m: CallMeasure): number | null => (m.perfect === 0 ? null : Math.min(1, m.reused / m.perfect));
+const ratio = (m: CallMeasure, perfect: number): number | null => (perfect === 0 ? null : Math.min(1, m.reused / perfect));
+
+function reuseAgainst(m: readonly CallMeasure[], turns: readonly number[], perfectOf: (m: CallMeasure) => number): Reuse {
+  const reused = turns.reduce((s, i) => s + Math.min(m[i]!.reused, perfectOf(m[i]!)), 0);
+  const perfect = turns.reduce((s, i) => s + perfectOf(m[i]!), 0);
+  const ratios = m.slice(1).flatMap((c) => { const r = ratio(c, perfectOf(c)); return r === null ? [] : [r]; });
+  return { reuse: perfect === 0 ? 1 : reused / perfect, worstCall: Math.min(1, ...ratios) };
+}
 
 function runFigures(run: RouteRun, turns: readonly number[]): RunFigures {
   const m = run.measures;
-  const reused = turns.reduce((s, i) => s + Math.min(m[i]!.reused, m[i]!.perfect), 0);
-  const perfect = turns.reduce((s, i) => s + m[i]!.perfect, 0);
-  const ratios = m.slice(1).flatMap((c) => { const r = ratio(c); return r === null ? [] : [r]; });
   const straight = run.route.path === 'direct' || run.route.path === 'ideal';
   return {
     // A failed call has no first token: NaN here makes `spread` refuse the figure instead of skipping it.
     ttft: median(turns.map((i) => (m[i]!.ttftMs ?? Number.NaN) / 1000)),
-    reuse: perfect === 0 ? 1 : reused / perfect,
-    worstCall: Math.min(1, ...ratios),
+    ...reuseAgainst(m, turns, (c) => heldTo(run.route, c)),
+    perConversation: reuseAgainst(m, turns, (c) => c.perConversation),
     estimateError: straight ? null : Math.max(0, ...m.map((c) => (c.proxyEstimate === null ? Number.NaN : Math.abs(c.proxyEstimate - trueReuse(c)) * 100))),
   };
 }
@@ -147,6 +170,7 @@ function routeFigures(route: Route, done: readonly RouteRun[], turns: readonly n
     ttft: spread(figures.map((f) => f.ttft)),
     reuse: median(figures.map((f) => f.reuse)),
     worstCall: Math.min(...figures.map((f) => f.worstCall)),
+    perConversation: { reuse: median(figures.map((f) => f.perConversation.reuse)), worstCall: Math.min(...figures.map((f) => f.perConversation.worstCall)) },
     estimateError: errors[0] === null ? null : Math.max(...errors.map((e) => e ?? Number.NaN)),
     estimateMiss: errors[0] === null ? null : worstOf(done.map((r) => worstEstimate(`${recording} via ${name}`, r.measures))),
     calls: done[0]!.measures,
@@ -158,12 +182,12 @@ function routeFigures(route: Route, done: readonly RouteRun[], turns: readonly n
 function table(out: Recorder, name: string, calls: readonly SessionCall[], all: readonly RouteFigures[]): void {
   const width = (f: RouteFigures): number => (f.estimateError === null ? 30 : 40);
   out.log(`${name}  (${sizeName} model, ${slots} slot${slots === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}, ${runs} run${runs === 1 ? '' : 's'} of each route)`);
-  out.log('                        |' + all.map((f) => ` ${f.name}`.padEnd(width(f)) + '|').join(''));
-  out.log(' call role      perfect |' + all.map((f) => (f.estimateError === null ? '   ttft s   eval reused perf' : '   ttft s   eval reused perf  est true').padEnd(width(f)) + '|').join(''));
+  out.log('                                 |' + all.map((f) => ` ${f.name}`.padEnd(width(f)) + '|').join(''));
+  out.log(' call role      perfect per-conv |' + all.map((f) => (f.estimateError === null ? '   ttft s   eval reused perf' : '   ttft s   eval reused perf  est true').padEnd(width(f)) + '|').join(''));
   calls.forEach((c, i) => {
-    out.log(`${num(i + 1, 5)} ${c.role.padEnd(8)} ${num(all[0]!.calls[i]!.perfect, 8)} |` + all.map((f) => {
+    out.log(`${num(i + 1, 5)} ${c.role.padEnd(8)} ${num(all[0]!.calls[i]!.perfect, 8)} ${num(all[0]!.calls[i]!.perConversation, 8)} |` + all.map((f) => {
       const m = f.calls[i]!;
-      const base = ` ${f.callTtft[i]!.toFixed(2).padStart(8)} ${num(m.evaluated)} ${num(m.reused)} ${pct(ratio(m))}`;
+      const base = ` ${f.callTtft[i]!.toFixed(2).padStart(8)} ${num(m.evaluated)} ${num(m.reused)} ${pct(ratio(m, heldTo(f.route, m)))}`;
       return (f.estimateError === null ? base : `${base} ${pct(m.proxyEstimate)} ${pct(trueReuse(m))}`).padEnd(width(f)) + '|';
     }).join(''));
   });
@@ -171,14 +195,16 @@ function table(out: Recorder, name: string, calls: readonly SessionCall[], all: 
     for (const m of f.calls) {
       if (m.loss === null) continue;
       const said = f.estimateError === null ? '' : `; the proxy said ${m.proxyCause ?? 'nothing'}${m.proxyRemedy === null ? '' : `: ${m.proxyRemedy}`}`;
-      out.log(`  loss at call ${m.index + 1} via ${f.name}: ${m.loss} (reused ${m.reused} of ${m.perfect} possible${said})`);
+      out.log(`  loss at call ${m.index + 1} via ${f.name}: ${m.loss} (reused ${m.reused} of ${m.perConversation} possible with a slot per conversation, ${m.perfect} on this engine${said})`);
     }
   }
 }
 
 function summary(out: Recorder, all: readonly RouteFigures[]): void {
   for (const f of all) {
-    out.log(`  ${f.name.padEnd(26)} resumed-turn first token ${range(f.ttft)}, reuse ÷ perfect ${(f.reuse * 100).toFixed(1)}%, worst call ${(f.worstCall * 100).toFixed(1)}%` +
+    const held = f.route.setting === null ? 'perfect' : 'perfect per conversation';
+    out.log(`  ${f.name.padEnd(26)} resumed-turn first token ${range(f.ttft)}, reuse ÷ ${held} ${(f.reuse * 100).toFixed(1)}%, worst call ${(f.worstCall * 100).toFixed(1)}%` +
+      (f.route.setting === null ? ` (÷ perfect per conversation ${(f.perConversation.reuse * 100).toFixed(1)}%)` : '') +
       (f.estimateError === null ? '' : `, estimate error ${f.estimateError.toFixed(1)} points`));
     if (f.estimateMiss !== null) out.log(`    worst estimate: ${estimateMissText(f.estimateMiss)}`);
   }
@@ -187,7 +213,9 @@ function summary(out: Recorder, all: readonly RouteFigures[]): void {
 /**
  * What each fix did, and who did it: the setting alone (straight in with it,
  * against straight in without), and the proxy's share given that setting
- * (through the proxy with it, against straight in with it).
+ * (through the proxy with it, against straight in with it). Every route is
+ * read against perfect with a slot per conversation here, the one figure a
+ * route with a fix and one without share.
  */
 function attribution(out: Recorder, all: readonly RouteFigures[]): void {
   const find = (path: string, setting: string | null): RouteFigures | undefined => all.find((f) => f.route.path === path && f.route.setting === setting);
@@ -195,9 +223,10 @@ function attribution(out: Recorder, all: readonly RouteFigures[]): void {
   const proxy = find('proxy', null)!;
   const p = (x: number): string => `${(x * 100).toFixed(1)}%`;
   const line = (what: string, from: RouteFigures, to: RouteFigures): string =>
-    `    ${what.padEnd(62)} resumed-turn reuse ${p(from.reuse)} → ${p(to.reuse)}, worst call ${p(from.worstCall)} → ${p(to.worstCall)}, ` +
+    `    ${what.padEnd(62)} resumed-turn reuse ${p(from.perConversation.reuse)} → ${p(to.perConversation.reuse)}, ` +
+    `worst call ${p(from.perConversation.worstCall)} → ${p(to.perConversation.worstCall)}, ` +
     `first token ${seconds(from.ttft.median)} → ${seconds(to.ttft.median)} s`;
-  out.log('  attribution (medians):');
+  out.log('  attribution (medians, against perfect per conversation):');
   out.log(line('the proxy alone (direct → proxy)', direct, proxy));
   for (const setting of new Set(all.flatMap((f) => (f.route.setting === null ? [] : [f.route.setting])))) {
     const withIt = find('direct', setting);
@@ -332,13 +361,16 @@ function targets(results: readonly RecordingResult[], head: RecordingResult): Ta
  * hold on any machine.
  */
 function diagnosticsTargets(
-  results: readonly RecordingResult[], perFamily: readonly FamilyFigures[], familyMisses: readonly (EstimateMiss | null)[], unnamed: readonly string[],
+  results: readonly RecordingResult[], perFamily: readonly FamilyFigures[], familyMisses: readonly (EstimateMiss | null)[],
+  unnamed: readonly string[], flattering: readonly string[],
 ): Target[] {
   const errors = [...results.map(estimateError), ...perFamily.map((f) => f.estimateError)];
   const worst = worstOf([...results.map(estimateMiss), ...familyMisses]);
   return [
     { name: `estimate error, every call on every route through the proxy and every family${worst === null ? '' : ` (worst: ${estimateMissText(worst)})`}`, value: errors.some(Number.isNaN) ? Number.NaN : Math.max(0, ...errors), limit: limitFromEnv('BENCH_ENGINE_MAX_ESTIMATE_ERROR', 3), unit: 'points', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_ESTIMATE_ERROR', enforced: true },
     { name: 'calls below 99% of perfect through the proxy not named by their true cause', value: unnamed.length, limit: limitFromEnv('BENCH_ENGINE_MAX_UNNAMED_LOSSES', 0), unit: 'calls', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_UNNAMED_LOSSES', enforced: true },
+    // Perfect is an upper bound: a client that beats it on the same engine would show a definition that flatters the proxy.
+    { name: 'calls where direct or the ideal client reused more than perfect allows', value: flattering.length, limit: limitFromEnv('BENCH_ENGINE_MAX_PERFECT_BELOW', 0), unit: 'calls', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_PERFECT_BELOW', enforced: true },
   ];
 }
 
@@ -368,13 +400,13 @@ async function measureFamily(out: Recorder, f: FamilyName, size: ModelSize, prob
     };
     const session = { recording: name, direct: await run('direct'), ideal: await run('ideal'), proxy: await run('proxy') };
     sessions.push(session);
-    const perCall = (ms: readonly CallMeasure[]): string => ms.map((m) => `${m.evaluated}/${m.reused}/${m.perfect}`).join(' ');
-    out.log(`family ${f}, ${name} (evaluated/reused/perfect per call): direct ${perCall(session.direct)}; ideal ${perCall(session.ideal)}; proxy ${perCall(session.proxy)}`);
+    const perCall = (ms: readonly CallMeasure[]): string => ms.map((m) => `${m.evaluated}/${m.reused}/${m.perfect}/${m.perConversation}`).join(' ');
+    out.log(`family ${f}, ${name} (evaluated/reused/perfect/perfect per conversation per call): direct ${perCall(session.direct)}; ideal ${perCall(session.ideal)}; proxy ${perCall(session.proxy)}`);
     for (const [route, ms] of [['direct', session.direct], ['ideal', session.ideal], ['proxy', session.proxy]] as const) {
       for (const m of ms) {
         if (m.loss === null) continue;
         const said = route === 'proxy' ? `; the proxy said ${m.proxyCause ?? 'nothing'}` : '';
-        out.log(`  loss at call ${m.index + 1} via ${route}: ${m.loss} (reused ${m.reused} of ${Math.round(possibleReuse(m))} possible${said})`);
+        out.log(`  loss at call ${m.index + 1} via ${route}: ${m.loss} (reused ${m.reused} of ${Math.round(possibleReuse(perConversationCounts(m)))} possible with a slot per conversation, ${Math.round(possibleReuse(m))} on this engine${said})`);
       }
     }
   }
@@ -450,7 +482,10 @@ async function main(): Promise<number> {
   const warm = warmStart ? await measureWarmStart({ size: sizeName, threads }, runs, (line) => out.log(line), problems, warmScenarios.filter(isWarmScenario)) : null;
   for (const r of results) out.log(headline(r, `recording ${r.name}`));
   for (const r of results) out.log(idealGapLine(r));
-  for (const f of perFamily) out.log(familyLine(f));
+  for (const f of perFamily) {
+    out.log(familyLine(f));
+    out.log(familyPerConversationLine(f));
+  }
   if (warm !== null) for (const line of warmScenarioLines(warm)) out.log(line);
   if (warm?.foreignUse) out.log(interruptedLine(warm.foreignUse));
   if (warm?.foreignUse) out.log(warmStartLine(warm.foreignUse));
@@ -462,9 +497,15 @@ async function main(): Promise<number> {
     ...perFamily.flatMap((f) => f.unnamed.map((u) => `${u} (family ${f.family})`)),
   ];
   for (const u of unnamed) out.log(`unnamed loss: ${u}`);
+  // Every route that sent the client's own bytes, with and without a fix, on every recording and family.
+  const flattering = [
+    ...results.flatMap((r) => r.all.filter((f) => f.route.path === 'direct' || f.route.path === 'ideal').flatMap((f) => perfectBelow(`${r.name} via ${f.name}`, f.calls))),
+    ...perFamily.flatMap((f) => f.perfectBelow.map((u) => `${u} (family ${f.family})`)),
+  ];
+  for (const u of flattering) out.log(`perfect below a client: ${u}`);
   const warmTargets = warm?.foreignUse ? warmStartTargets(warm.foreignUse) : [];
   const { lines, failures } = head === undefined ? verdict(warmTargets, problems)
-    : verdict([...targets(results, head), ...diagnosticsTargets(results, perFamily, familyMisses, unnamed), ...familyTargets(perFamily), ...warmTargets], problems);
+    : verdict([...targets(results, head), ...diagnosticsTargets(results, perFamily, familyMisses, unnamed, flattering), ...familyTargets(perFamily), ...warmTargets], problems);
   for (const l of lines) out.log(l);
   out.log(`took ${((Date.now() - started) / 60_000).toFixed(1)} min${head === undefined ? '' : `; the final line is ${headlineName}`}`);
   if (head !== undefined) out.log(headline(head, 'engine'));

@@ -109,7 +109,7 @@ function detailOf(record: CallRecord): HTMLElement {
     ...fact('First token', formatDuration(record.ttftMs)),
     ...fact('Duration', formatDuration(record.durationMs)),
     // The slots the calls so far need so that no agent evicts another (compare with --slots).
-    ...fact('Cache slots needed', String(record.slotsNeeded)));
+    ...fact('Cache slots needed', record.slotsNeeded === null ? 'more slots would not help' : String(record.slotsNeeded)));
   const title = record.sideCall
     ? h('h3', {}, 'Side call of conversation ', h('code', {}, record.session || '—'))
     : h('h3', {}, `Turn ${record.turn} · call ${record.call} of conversation `, h('code', {}, record.session || '—'));

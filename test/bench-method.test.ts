@@ -7,7 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { familyFigures, familyLine, pointsBelow } from '../bench/engine/family-figures.js';
+import { familyFigures, familyLine, familyPerConversationLine, perfectBelow, pointsBelow } from '../bench/engine/family-figures.js';
+import { family, ONE_SLOT, perfectReuses, slotReuses } from '../bench/engine/families.js';
 import { idealClientBody } from '../bench/engine/ideal-client.js';
 import { engineUnavailable } from '../bench/engine/llama.js';
 import { lossCause, namesTrueCause, type EngineEvent } from '../bench/engine/loss.js';
@@ -39,7 +40,7 @@ describe('per-family figures', () => {
   /** Calls of one session: [reused, perfect, estimate] each; evaluated makes each prompt 1,000 tokens. */
   const calls = (...c: [number, number, number | null][]): CallMeasure[] => c.map(([reused, perfect, estimate], index) => ({
     index, role: 'main', status: 200, error: null, ttftMs: 1, evaluated: 1000 - reused, reused, perfect, perfectPrompt: 1000,
-    proxyEstimate: estimate, proxyCause: null, proxyRemedy: null, loss: null,
+    perConversation: perfect, perConversationPrompt: 1000, proxyEstimate: estimate, proxyCause: null, proxyRemedy: null, loss: null,
   }));
 
   it('holds the proxy against direct and the ideal client call by call, against the family\'s perfect', () => {
@@ -85,6 +86,60 @@ describe('per-family figures', () => {
     assert.equal(namesTrueCause('system-reminder-hoisted', 'inline-system'), true);
     assert.equal(namesTrueCause('side-call-evicted-slot', 'slot-evicted'), false);
     assert.equal(namesTrueCause('unexplained', 'history-rewritten'), false, 'what the engine cannot explain is never counted as named');
+  });
+
+  describe('perfect on the engine as configured, and with a slot per conversation', () => {
+    // Tokens as numbers: the main agent's system prompt and tools, a subagent's, and what each call adds.
+    const main = Array.from({ length: 100 }, (_, i) => 1000 + i);
+    const main1 = [...main, 1, 2, 3];
+    const main2 = [...main1, 4, 5];
+    const session = (subagent: readonly number[]): number[][] => [main1, [...subagent, 7], [...subagent, 7, 8, 9], main2];
+    const template = family('template');
+
+    it('on one slot the main agent returning after a subagent can reuse only what the subagent left in it; more slots or another file keep its prefix', () => {
+      const prompts = session(Array.from({ length: 100 }, (_, i) => 5000 + i));
+      // The old definition: every conversation keeps a slot of its own.
+      assert.deepEqual(perfectReuses(template, prompts), [0, 0, 101, 103]);
+      assert.deepEqual(slotReuses(template, prompts, ONE_SLOT), [0, 0, 101, 0]);
+      assert.deepEqual(slotReuses(template, prompts, { slots: 2 }), [0, 0, 101, 103]);
+      assert.deepEqual(slotReuses(template, prompts, { slots: 1, runners: ['main', 'sub', 'sub', 'main'] }), [0, 0, 101, 103], 'a subagent on another weights file');
+    });
+
+    it('on two slots a subagent that shares over a tenth of its prompt with the main slot takes it, as llama-server picks', () => {
+      const prompts = session([...main.slice(0, 60), ...Array.from({ length: 100 }, (_, i) => 5000 + i)]);
+      assert.deepEqual(slotReuses(template, prompts, { slots: 2 }), [0, 60, 161, 60]);
+      assert.equal(perfectReuses(template, prompts)[3], 103);
+    });
+
+    it('still catches a proxy that reuses less than the slot allows, and keeps the remedy figure visible', () => {
+      // The subagent shares the main agent's first 60 tokens (its tools), so one slot still serves 60 of main2's 105.
+      const prompts = session([...main.slice(0, 60), ...Array.from({ length: 100 }, (_, i) => 5000 + i)]);
+      const onBackend = slotReuses(template, prompts, ONE_SLOT);
+      const perConversation = perfectReuses(template, prompts);
+      assert.equal(onBackend[3], 60);
+      assert.equal(perConversation[3], 103);
+      const measures = (reused: readonly number[]): CallMeasure[] => prompts.map((p, i) => ({
+        index: i, role: i === 1 || i === 2 ? 'subagent' : 'main', status: 200, error: null, ttftMs: 1, evaluated: p.length - reused[i]!, reused: reused[i]!,
+        perfect: onBackend[i]!, perfectPrompt: p.length, perConversation: perConversation[i]!, perConversationPrompt: p.length,
+        proxyEstimate: reused[i]! / p.length, proxyCause: null, proxyRemedy: null, loss: null,
+      }));
+      const direct = measures([0, 0, 0, 0]);
+      const sound = familyFigures('template', [{ recording: 'r', direct, ideal: measures(onBackend), proxy: measures(onBackend) }]);
+      assert.equal(sound.worstRecording.proxy, 1, 'all the slot allows is perfect on this engine');
+      // Against a slot per conversation the same calls reuse 60 + 161 + 60 of 60 + 161 + 103: what more slots would add.
+      assert.equal(sound.perConversation.proxy.toFixed(4), ((60 + 161 + 60) / (60 + 161 + 103)).toFixed(4));
+      assert.match(familyPerConversationLine(sound), /^ {2}family template with a slot per conversation \(what a remedy could reach\): reuse through proxy 86\.7% of that perfect/);
+      // A regression: the proxy loses the shared tools at main2 (say, a rewrite that moved them).
+      const regressed = familyFigures('template', [{ recording: 'r', direct, ideal: measures(onBackend), proxy: measures([0, 60, 161, 0]) }]);
+      assert.ok(regressed.worstRecording.proxy < 0.99, `caught: ${regressed.worstRecording.proxy}`);
+      assert.equal(pointsBelow(regressed), 100, 'below the ideal client on that call by all of it');
+      // Perfect never below what a client reused: a client that beat it would be listed.
+      assert.deepEqual(sound.perfectBelow, []);
+      assert.deepEqual(perfectBelow('r direct', measures([0, 60, 161, 103])), ['r direct call 4: reused 103 and evaluated 2, where perfect reuses 60 and leaves 45']);
+      // A client's prompt that holds 8 tokens perfect drops (the billing line), reused, still leaves more to evaluate: no flattery.
+      const billing = { ...measures([0, 60, 161, 60])[3]!, reused: 68, evaluated: 105 - 60 };
+      assert.deepEqual(perfectBelow('r direct', [billing]), []);
+    });
   });
 
   it("reads the answer's message id, streamed or whole, by which the tap finds the engine's record", () => {

@@ -12,6 +12,7 @@ import {
 import type { Message, MessagesRequest } from './support/claude-code-bodies.js';
 import { BUST_SCENARIOS, forwarded, withTokensReminder } from './support/bust-scenarios.js';
 import { CheckpointRing } from '../main/core/diagnostics/checkpoints.js';
+import { agentConversationKey, type AgentRef } from '../main/core/diagnostics/conversation-key.js';
 
 const OTHER_SESSION = '9b1e44d0-2c7a-4f3e-8d5b-0a6c1e9f7b23';
 
@@ -156,7 +157,12 @@ describe('CacheTracker: backend slots', () => {
       assertCompact(observation.bust);
       assertCause(observation.bust, 'slot-evicted', /^messages\[0\]\.content\[1\]\.text$/);
       assert.equal(observation.bust.evictedBy, `session ${evictor.slice(0, 6)}`);
-      assert.equal(observation.bust.remedy, `session ${evictor.slice(0, 6)} took this conversation's cache slot; set OLLAMA_NUM_PARALLEL=2 with --slots 2 (or more) so each conversation keeps its own slot`);
+      // They share system and tools, far more than a tenth of each prompt: with any number of slots the backend
+      // gives the other one this slot, so more slots are no fix.
+      assert.equal(observation.slotsNeeded, null);
+      assert.equal(observation.bust.remedy, `session ${evictor.slice(0, 6)} took this conversation's cache slot. No number of slots up to 8 keeps it, `
+        + 'as the backend picks slots (a prompt sharing over a tenth of itself with a slot takes that slot, not an empty one). '
+        + 'Fix: send the other conversation to a model with a different weights file (a second file costs its memory)');
       assert.ok(observation.reusedChars < (observation.conversationChars ?? 0));
     }
   });
@@ -207,10 +213,11 @@ describe('CacheTracker: backend slots', () => {
       assert.equal(main.bust?.cause, 'slot-evicted');
       assert.deepEqual(subagent.agent, { id: `${DEFAULT_SESSION_ID.slice(0, 6)}/2`, parent: null, inferred: true });
       assert.equal(main.agent, null);
-      assert.equal(main.slotsNeeded, 2);
+      // Whatever the number of slots, the subagent takes the main conversation's: only another weights file helps.
+      assert.equal(main.slotsNeeded, null);
       if (slots === 1) {
         assert.equal(main.bust?.evictedBy, `conversation ${DEFAULT_SESSION_ID.slice(0, 6)}/2 (a subagent, by its prompt)`);
-        assert.match(main.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=2 with --slots 2; this agent tree needs 2, each a context in memory\), or run subagents on a model with a different weights file/);
+        assert.match(main.bust?.remedy ?? '', /No number of slots up to 8 keeps it, .*Fix: run subagents on a model with a different weights file/);
       }
     }
   });
@@ -232,13 +239,62 @@ describe('CacheTracker: backend slots', () => {
     assert.equal(next.bust, null);
   });
 
-  test('with more conversations than slots the remedy asks for one more', () => {
+  test('counts the slots as the backend chooses them: two subagents alike share one slot, so the tree needs two, not three', () => {
+    // Counting conversations by key (the main agent's calls span three) would ask for three slots. The backend
+    // gives the second subagent the first one's slot, which shares most of its prompt, so two keep the main prefix.
+    const tracker = new CacheTracker({ slots: 1 });
+    const body = (system: string, task: string, turns: number): MessagesRequest => ({ ...forwarded(conversation(turns, 6000, `${system}: ${task}`)), system, tools: [] });
+    const call = (agent: AgentRef | null, system: string, task: string, turns: number): Observation =>
+      tracker.observe({ key: agentConversationKey(DEFAULT_SESSION_ID, agent), rendered: renderPrompt(body(system, task, turns)), rewriteMode: 'drop', agent });
+    const main = 'You review TypeScript modules';
+    const searcher = 'You are a file search specialist. Find files and report their paths';
+    const first = { id: 'a1111111', parent: null };
+    const second = { id: 'a2222222', parent: null };
+    call(null, main, 'what does it do?', 1);
+    call(first, searcher, 'find the rewrite module', 0);
+    call(first, searcher, 'find the rewrite module', 1);
+    call(second, searcher, 'find the tests of the tracker', 0);
+    call(second, searcher, 'find the tests of the tracker', 1);
+    const again = call(null, main, 'what does it do?', 2);
+    assert.equal(again.bust?.cause, 'slot-evicted', 'one slot is not enough');
+    assert.equal(again.slotsNeeded, 2);
+    assert.match(again.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=2 with --slots 2; this agent tree needs 2, as the backend picks slots; each slot is another context's worth of KV memory/);
+  });
+
+  test('counts a side call that takes an idle slot: two agents and a title call between them need three slots', () => {
+    // Conversations alone span two, but the side call shares nothing and takes the least recently used slot: the main one's.
+    const tracker = new CacheTracker({ slots: 1 });
+    const body = (system: string, turns: number): MessagesRequest => ({ ...forwarded(conversation(turns, 6000, `${system}: what does it do?`)), system, tools: [] });
+    const sub = { id: 'a3333333', parent: null };
+    const call = (agent: AgentRef | null, system: string, turns: number, side = false): Observation =>
+      tracker.observe({ key: agentConversationKey(DEFAULT_SESSION_ID, agent), rendered: renderPrompt(body(system, turns)), rewriteMode: 'drop', agent, side });
+    call(null, 'You review TypeScript modules', 1);
+    call(sub, 'You are a file search specialist', 0);
+    call(null, 'Write a five word title for this conversation', 0, true);
+    call(sub, 'You are a file search specialist', 1);
+    const again = call(null, 'You review TypeScript modules', 2);
+    assert.equal(again.slotsNeeded, 3);
+  });
+
+  test('with more conversations than slots, each sharing at most a tenth, the remedy asks for one more and says what it costs', () => {
+    const tracker = new CacheTracker({ slots: 2 });
+    const body = (system: string, turns: number): MessagesRequest => ({ ...forwarded(conversation(turns, 6000, `${system}: what does it do?`)), system, tools: [] });
+    const systems = ['You review TypeScript modules', 'Answer questions on Go code', 'Summarise Rust crates'];
+    systems.forEach((system, i) => observe(tracker, body(system, 1), `${i}0000000-0000-4000-8000-000000000000`));
+    const again = observe(tracker, body(systems[0]!, 2), '00000000-0000-4000-8000-000000000000');
+    assert.equal(again.bust?.cause, 'slot-evicted');
+    assert.equal(again.slotsNeeded, 3);
+    assert.match(again.bust?.remedy ?? '', /set OLLAMA_NUM_PARALLEL=3 with --slots 3 \(or more\) so each conversation keeps its prefix \(each slot is another context's worth of KV memory: Ollama allocates num_ctx × OLLAMA_NUM_PARALLEL\)$/);
+  });
+
+  test('with conversations that share system and tools, the remedy says no slot count keeps them', () => {
     const tracker = new CacheTracker({ slots: 2 });
     const prompts = ['First question?', 'Second question?', 'Third question?'];
     prompts.forEach((prompt, i) => observe(tracker, forwarded(conversation(1, 6000, prompt)), `${i}0000000-0000-4000-8000-000000000000`));
     const again = observe(tracker, forwarded(conversation(2, 6000, prompts[0])), '00000000-0000-4000-8000-000000000000');
     assert.equal(again.bust?.cause, 'slot-evicted');
-    assert.match(again.bust?.remedy ?? '', /OLLAMA_NUM_PARALLEL=3/);
+    assert.equal(again.slotsNeeded, null);
+    assert.match(again.bust?.remedy ?? '', /No number of slots up to 8 keeps it/);
   });
 });
 

@@ -193,13 +193,13 @@ describe("a perfect stabiliser's best way per family", () => {
 
   it('leaves a hoisted system message hoisted when the client edits an earlier message (the max-output recovery)', () => {
     const [, second] = perfectCalls(family('template'), chars, [JSON.stringify(first), JSON.stringify(edited)]);
-    assert.equal(second!.strategy, 'as sent');
+    assert.equal(second!.onBackend.strategy, 'as sent');
   });
 
   it('folds a system message that arrives later (the countdown reminder)', () => {
     const [, second] = perfectCalls(family('template'), chars, [JSON.stringify(first), JSON.stringify(reminded)]);
-    assert.equal(second!.strategy, 'folded');
-    assert.ok(second!.reused >= chars(perfectPrompt(family('template'), JSON.stringify(first))).length - 1);
+    assert.equal(second!.onBackend.strategy, 'folded');
+    assert.ok(second!.onBackend.reused >= chars(perfectPrompt(family('template'), JSON.stringify(first))).length - 1);
   });
 
   it('never sends a qwen3-coder body as it is, which would drop the system messages', () => {

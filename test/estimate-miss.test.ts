@@ -7,7 +7,7 @@ import type { CallMeasure } from '../bench/engine/routes.js';
 
 /** [evaluated, reused, estimate] per call. */
 const calls = (...c: [number, number, number | null][]): CallMeasure[] => c.map(([evaluated, reused, estimate], index) => ({
-  index, role: 'main', status: 200, error: null, ttftMs: 1, evaluated, reused, perfect: reused, perfectPrompt: evaluated + reused,
+  index, role: 'main', status: 200, error: null, ttftMs: 1, evaluated, reused, perfect: reused, perfectPrompt: evaluated + reused, perConversation: reused, perConversationPrompt: evaluated + reused,
   proxyEstimate: estimate, proxyCause: null, proxyRemedy: null, loss: null,
 }));
 

@@ -2,13 +2,16 @@
 // prompt is rendered (the renderer a model's config names, reported by
 // `POST /api/show` as `renderer` and `parser`; none means the template path),
 // whether it thinks, and how its cache can be reused. Also what a perfect
-// stabiliser could reuse on each family, for the engine bench.
+// stabiliser could reuse on each family, for the engine bench, in two figures:
+// on the backend as configured (its slots, chosen by its own rule), and with a
+// slot for every conversation (what a remedy could reach).
 import { convertRequest, type MessagesBody, type OllamaChat } from './convert.js';
 import { CheckpointRing, QWEN35_CHECKPOINTS, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { Token } from './llama.js';
 import { renderTemplate } from './render.js';
 import { renderQwen35, renderQwen3Coder } from './render-qwen.js';
 import { commonPrefixLength } from './slots.js';
+import { chooseSlot } from '../../main/core/diagnostics/slot-choice.js';
 
 export const FAMILY_NAMES = ['template', 'qwen3-coder', 'qwen3.5'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
@@ -156,36 +159,102 @@ export function perfectPrompt(f: Family, raw: string, strategy: Strategy = f.str
   return f.render(convertRequest(strategy.body(raw)));
 }
 
-export interface PerfectCall {
-  /** Tokens of the prompt the best way renders, and how many of them a perfect engine could reuse. */
+/**
+ * The backend's caches as a route configures them: slots per runner
+ * (OLLAMA_NUM_PARALLEL) and, per call, the runner (weights file) it reaches;
+ * calls on one runner share its slots. Without `runners`, one runner serves all.
+ */
+export interface BackendSlots {
+  readonly slots: number;
+  readonly runners?: readonly string[];
+}
+
+/** Ollama's default: one slot, one runner. */
+export const ONE_SLOT: BackendSlots = { slots: 1 };
+
+/** One of the two perfect figures of a call: its best way's prompt, and what of it could be reused. */
+export interface PerfectFigure {
+  /** Tokens of the prompt the best way renders, and how many of them could be reused. */
   readonly promptTokens: number;
   readonly reused: number;
   readonly strategy: Strategy['name'];
 }
 
 /**
- * Per call, of the family's ways of sending (each applied to the whole
- * session), the one that leaves the fewest tokens to evaluate, with its reuse
- * as `perfectReuses` counts it: an upper bound for any one stabiliser.
- * On the template path, folding keeps a new system message from busting the
- * prefix, while leaving it hoisted keeps a client's edit of an earlier message
- * (the max-output recovery) from re-reading it: neither wins every session.
+ * "Perfect" for a call, twice. `onBackend` (the bench's `perfect`): on the
+ * backend as configured, where the slots hold what the perfect prompts before
+ * this one left there, each prompt going to the slot the backend's own rule
+ * picks. No client and no proxy can reuse more there: with one slot, a
+ * subagent's prompt stands in it when the main agent returns. `perConversation`:
+ * as if every conversation kept a slot of its own, which is what a remedy (more
+ * slots, another weights file) could reach; the remedy routes are held to it.
  */
-export function perfectCalls(f: Family, tokenize: (text: string) => readonly Token[], raws: readonly string[]): PerfectCall[] {
+export interface PerfectCall {
+  readonly onBackend: PerfectFigure;
+  readonly perConversation: PerfectFigure;
+}
+
+/**
+ * Per call, of the family's ways of sending (each applied to the whole
+ * session), the one that leaves the fewest tokens to evaluate, for each
+ * figure: an upper bound for any one stabiliser. On the template path,
+ * folding keeps a new system message from busting the prefix, while leaving
+ * it hoisted keeps a client's edit of an earlier message (the max-output
+ * recovery) from re-reading it: neither wins every session.
+ */
+export function perfectCalls(f: Family, tokenize: (text: string) => readonly Token[], raws: readonly string[], backend: BackendSlots = ONE_SLOT): PerfectCall[] {
   const ways = f.strategies.map((strategy) => {
     const prompts = raws.map((raw) => tokenize(perfectPrompt(f, raw, strategy)));
-    return { strategy, prompts, reuses: perfectReuses(f, prompts) };
+    return { strategy, prompts, onBackend: slotReuses(f, prompts, backend), perConversation: perfectReuses(f, prompts) };
   });
-  return raws.map((_, i) => {
-    const best = ways.reduce((a, b) => (b.prompts[i]!.length - b.reuses[i]! < a.prompts[i]!.length - a.reuses[i]! ? b : a));
-    return { promptTokens: best.prompts[i]!.length, reused: best.reuses[i]!, strategy: best.strategy.name };
+  const best = (i: number, reuses: (w: (typeof ways)[number]) => readonly number[]): PerfectFigure => {
+    const way = ways.reduce((a, b) => (b.prompts[i]!.length - reuses(b)[i]! < a.prompts[i]!.length - reuses(a)[i]! ? b : a));
+    return { promptTokens: way.prompts[i]!.length, reused: reuses(way)[i]!, strategy: way.strategy.name };
+  };
+  return raws.map((_, i) => ({ onBackend: best(i, (w) => w.onBackend), perConversation: best(i, (w) => w.perConversation) }));
+}
+
+/**
+ * Tokens each call could reuse on the backend as configured, given each
+ * call's perfect prompt: every runner has `backend.slots` slots, each holding
+ * the last prompt it served; a prompt goes to the slot llama-server's rule
+ * picks (slot-choice.ts, the rule the engine and the proxy's estimate use),
+ * keeps its common prefix with what that slot holds less the one token an
+ * engine must evaluate, and on a hybrid family only up to that slot's last
+ * checkpoint before the divergence (unless it extends the slot). This is the
+ * engine's own arithmetic (slots.ts) run on the perfect prompts, so a route
+ * that sends them reuses exactly this.
+ */
+export function slotReuses(f: Family, prompts: readonly (readonly Token[])[], backend: BackendSlots): number[] {
+  interface Runner { held: (readonly Token[] | null)[]; lastUsed: number[]; rings: (CheckpointRing | null)[] }
+  const runners = new Map<string, Runner>();
+  const fresh = (): Runner => ({
+    held: Array.from({ length: backend.slots }, () => null),
+    lastUsed: Array.from({ length: backend.slots }, () => 0),
+    rings: Array.from({ length: backend.slots }, () => (f.checkpoints === null ? null : new CheckpointRing(f.checkpoints))),
+  });
+  let clock = 0;
+  return prompts.map((prompt, i) => {
+    const key = backend.runners?.[i] ?? '';
+    let runner = runners.get(key);
+    if (runner === undefined) runners.set(key, (runner = fresh()));
+    const common = runner.held.map((held) => (held === null ? null : commonPrefixLength(held, prompt)));
+    const slot = chooseSlot(common, runner.lastUsed, prompt.length);
+    const shared = Math.max(0, Math.min(common[slot] ?? 0, prompt.length - 1));
+    const ring = runner.rings[slot] ?? null;
+    const kept = ring === null ? shared : ring.restore(runner.held[slot]?.length ?? 0, shared);
+    ring?.evaluate(kept, prompt.length);
+    runner.held[slot] = prompt;
+    runner.lastUsed[slot] = ++clock;
+    return kept;
   });
 }
 
 /**
- * Tokens a perfect stabiliser could reuse for each call, given each call's
- * perfect prompt: the longest prefix shared with any earlier call (as if every
- * conversation kept a slot of its own), less the one token an engine must
+ * Tokens a perfect stabiliser could reuse for each call with a slot per
+ * conversation, given each call's perfect prompt: the longest prefix shared
+ * with any earlier call (as if every conversation kept a slot of its own,
+ * whatever the backend's slots; the figure a remedy could reach), less the one token an engine must
  * evaluate; on a hybrid family, only up to that earlier slot's last checkpoint
  * before the divergence (unless the call only extends it). A prefix of at most
  * `similarity` of the prompt counts as none (only the template's header; no

@@ -1,8 +1,8 @@
 // `node dist/bench/engine/family-reuse.js [recording…]`: replays recorded
 // sessions straight into the engine (no proxy) once per model family and
 // prints, per call, the prompt tokens the engine truly evaluated beside what a
-// perfect stabiliser would leave to evaluate on that family (families.ts
-// perfectCalls). Token counts only: they are deterministic, unlike timings.
+// perfect stabiliser would leave to evaluate on that family, on that one-slot
+// engine (families.ts perfectCalls). Token counts only: they are deterministic, unlike timings.
 // FAMILY_REUSE_MODEL=bench for the big model; FAMILY_REUSE_HYBRID=1 replays
 // only the hybrid families, on the generated hybrid model (real checkpoints)
 // instead of the dense stand-in.
@@ -32,7 +32,8 @@ async function replayFamily(calls: readonly ReplayCall[], f: Family, size: 'test
       const result = await replay(engine.url, call);
       if (result.status !== 200) throw new Error(`call ${i}: ${result.status} ${result.error ?? ''}`);
       const truth = engine.calls[before]!;
-      const best = perfect[i]!;
+      // The engine has one slot and serves every recorded name from one file: perfect on that backend.
+      const best = perfect[i]!.onBackend;
       rows.push({ promptTokens: truth.promptTokens, reused: truth.reused, perfectEvaluated: best.promptTokens - best.reused, strategy: best.strategy });
     }
     return rows;

@@ -6,7 +6,10 @@
 // proxy's fix for a named loss), so each fix is measured with and without the
 // proxy and its gain is attributed to whichever did it. The engine serves
 // every name as one model family (families.ts), and "perfect" is that
-// family's: the least a stabiliser could leave to evaluate on it.
+// family's: the least a stabiliser could leave to evaluate on it, on the
+// engine as the route configures it (its slots, chosen by the engine's own
+// rule, and which runner each call reaches); beside it, what it could leave
+// with a slot per conversation, the figure a remedy is held to.
 // Shared by the engine bench and the engine tests.
 import { once } from 'node:events';
 import { hostConfigFromSettings, ProxyHost } from '../../main/core/host/proxy-host.js';
@@ -14,6 +17,7 @@ import { proxyOptionsFromSettings } from '../../main/core/proxy/options-from-set
 import { defaultSettings, type Settings } from '../../main/core/settings/schema.js';
 import type { CallRecord } from '../../main/core/wire/types.js';
 import { convertRequest, type MessagesBody } from './convert.js';
+import { resolveModel } from './catalog.js';
 import { family, perfectCalls } from './families.js';
 import { idealClientBody } from './ideal-client.js';
 import { lossCause, type EngineEvent, type LossCause, type Role } from './loss.js';
@@ -102,10 +106,21 @@ export interface CallMeasure {
   /** Prompt tokens the engine evaluated now, and reused from its cache (its own count). */
   readonly evaluated: number;
   readonly reused: number;
-  /** What a perfect stabiliser could reuse here on the engine's family (families.ts perfectCalls)… */
+  /**
+   * What a perfect stabiliser could reuse here on the engine's family, on the
+   * engine as this route configures it (families.ts perfectCalls, `onBackend`)…
+   */
   readonly perfect: number;
   /** …of a prompt this many tokens long (a family's renderer may drop what the perfect prompt keeps). */
   readonly perfectPrompt: number;
+  /**
+   * The same with a slot per conversation (`perConversation`): what a remedy
+   * (more slots, another weights file) could reach, and of a prompt this long.
+   * Losses are read against it, so an eviction the configured slots impose is
+   * still a loss the proxy must name, with its remedy.
+   */
+  readonly perConversation: number;
+  readonly perConversationPrompt: number;
   /** The proxy's reuse estimate for this call (0..1), when the call went through it. */
   readonly proxyEstimate: number | null;
   /** The proxy's own bust cause and the remedy it told the user, when it named one. */
@@ -161,6 +176,9 @@ function proxySettings(route: Route): Settings {
   if (route.setting === 'side-model') return { ...settings, sideModel: OTHER_MODEL };
   return settings;
 }
+
+/** The model a recorded body asks for. */
+const modelOf = (body: string): string => String((JSON.parse(body) as { model?: unknown }).model ?? '');
 
 /** The conversation a call belongs to: its agent (2.1.268+ send one per subagent), else its kind of call. */
 const conversationOf = (c: SessionCall): string => c.headers['x-claude-code-agent-id'] ?? c.role;
@@ -228,7 +246,7 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
   // The recorded model names are installed, as the user's model is on their Ollama (so /api/tags lists
   // them and the proxy learns their renderer before the first call); the other model is another weights
   // file: only that keeps a runner (and cache) of its own on Ollama.
-  const recordedNames = Object.fromEntries(recorded.map((c) => [String((JSON.parse(c.body) as { model?: unknown }).model ?? ''), {}]));
+  const recordedNames = Object.fromEntries(recorded.map((c) => [modelOf(c.body), {}]));
   const models = { ...recordedNames, ...options.engine.models, [OTHER_MODEL]: { copy: 1 } };
   const engine = await startEngine({ ...options.engine, slots, family: servedAs.name, models });
   const tap = await startTap(engine.url, engine.calls);
@@ -276,7 +294,11 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
     if (proxy !== null) await settle(records, calls.length);
     const byCall = proxy === null ? [] : recordsByCall(records, calls);
     const history = servedEvents(engine, render, tap.calls, calls, unloads, problems);
-    const perfect = perfectCalls(servedAs, (text) => engine.tokenize(text), calls.map((c) => c.body));
+    // The engine as configured: its slots, and the runner (weights file) each call reaches, the proxy's --side-model included.
+    const catalog = { size: options.engine.size, family: servedAs.name, models, ...(options.engine.hybrid === undefined ? {} : { hybrid: options.engine.hybrid }) };
+    const reaching = (c: SessionCall): string => (!straight && route.setting === 'side-model' && c.role === 'side' ? OTHER_MODEL : modelOf(c.body));
+    const runners = calls.map((c) => resolveModel(catalog, reaching(c)).fileKey);
+    const perfect = perfectCalls(servedAs, (text) => engine.tokenize(text), calls.map((c) => c.body), { slots, runners });
     const measures = calls.map((call, i): CallMeasure => {
       const result = results[i]!;
       const at = history.findIndex((e) => e.kind === 'served' && e.call === i);
@@ -287,16 +309,18 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
       if (proxy !== null && record === undefined) problems.push(`call ${i + 1}: the proxy wrote no record of it`);
       const evaluated = served?.engine?.evaluated ?? 0;
       const reused = served?.engine?.reused ?? 0;
-      const possible = perfect[i]!.reused;
+      const { onBackend, perConversation } = perfect[i]!;
       const share = (reused: number, prompt: number): number => (prompt === 0 ? 0 : reused / prompt);
       return {
         index: i, role: call.role, status: result.status, error: result.error, ttftMs: result.ttftMs,
-        evaluated, reused, perfect: possible, perfectPrompt: perfect[i]!.promptTokens,
+        evaluated, reused, perfect: onBackend.reused, perfectPrompt: onBackend.promptTokens,
+        perConversation: perConversation.reused, perConversationPrompt: perConversation.promptTokens,
         proxyEstimate: record?.estimatedReuse ?? null,
         proxyCause: record?.bust?.cause ?? null,
         proxyRemedy: record?.bust?.remedy ?? null,
-        // A loss is a smaller share of the prompt reused than perfect's: a renderer that drops text makes both shorter.
-        loss: i > 0 && at >= 0 && share(reused, evaluated + reused) < 0.99 * share(possible, perfect[i]!.promptTokens) ? lossCause(history, at) : null,
+        // A loss is a smaller share of the prompt reused than perfect's with a slot per conversation: a renderer that
+        // drops text makes both shorter.
+        loss: i > 0 && at >= 0 && share(reused, evaluated + reused) < 0.99 * share(perConversation.reused, perConversation.promptTokens) ? lossCause(history, at) : null,
       };
     });
     return { route, measures, problems };

@@ -3,6 +3,7 @@ import type { RewriteMode } from '../rewrite/types.js';
 import type { BustCause, ModelRenderer } from '../wire/types.js';
 import type { BackendKind } from '../wire/types.js';
 import { thousands } from '../number-format.js';
+import { MAX_SIMULATED_SLOTS } from './slot-demand.js';
 
 const REASONING_DROPPED_REMEDY = "the model's template drops earlier turns' reasoning at each new prompt, so this one re-read the previous turn";
 
@@ -16,7 +17,7 @@ export const REMEDIES: Readonly<Record<BustCause, string>> = {
   'inline-system': 'a role:"system" message the backend lifts to the top of the prompt; keep --inline-system fold on (the default), or set CLAUDE_CODE_TOTAL_TOKENS_REMINDER=off',
   'history-rewritten': 'earlier messages changed (compaction or --resume); the next turn reuses the new history',
   'reasoning-dropped': REASONING_DROPPED_REMEDY,
-  'slot-evicted': 'set OLLAMA_NUM_PARALLEL=2 (or more) so subagents get their own slot',
+  'slot-evicted': 'set OLLAMA_NUM_PARALLEL=2 (or more) so subagents get their own slot (each slot is another context\'s worth of KV memory)',
   'side-call-evicted': 'a side call (title generation or the like) took the main conversation\'s slot; set --side-model <a model with a different weights file> (an `ollama cp` alias shares the runner and its cache; a second file costs its memory), or OLLAMA_NUM_PARALLEL=2 with --slots 2 (a second context in memory), or ANTHROPIC_DEFAULT_HAIKU_MODEL=<that second model> in the snippet',
   unknown: 'cause not recognised; please report this line',
 };
@@ -48,24 +49,38 @@ export interface Evictor {
   readonly subagent: boolean;
 }
 
+/** What a slot costs, said wherever more slots are advised. */
+const SLOT_COST = 'each slot is another context\'s worth of KV memory: Ollama allocates num_ctx × OLLAMA_NUM_PARALLEL';
+
+/** The other fix for a subagent: a runner of its own, which only another weights file gets. */
+const SUBAGENT_MODEL_FIX = 'run subagents on a model with a different weights file: '
+  + 'Ollama keys its runners (and caches) by weights file, so an `ollama cp` alias shares the main model\'s cache, and a second file costs its memory '
+  + '(Settings › Subagent model, or `llm-cache-proxy snippet --subagent-model M` for CLAUDE_CODE_SUBAGENT_MODEL)';
+
 /**
- * Names who took the slot, and offers both fixes that work on a stock Ollama
- * when it was a subagent: enough slots for the agent tree (`needed`, as the
- * tracker measured it), or subagents on a model of their own. Without an
- * evictor, the advice is one more slot than now.
+ * Names who took the slot, and offers the fixes that work on a stock Ollama.
+ * `needed` is the tracker's count (slot-demand.ts): the slots under which the
+ * backend, choosing as it does, would have kept every conversation's prefix
+ * on the calls seen so far; null when no number of slots would (the prompt
+ * that took the slot shares most with it, and would take it again), so only
+ * another weights file helps. For a subagent both fixes are offered; without
+ * a count, the advice is one more slot than now.
  */
-export function slotEvictedRemedy(slots: number, evictor: Evictor | null = null, needed = 1): string {
+export function slotEvictedRemedy(slots: number, evictor: Evictor | null = null, needed: number | null = 1): string {
+  const who = evictor === null ? '' : `${evictor.label} took this conversation's cache slot`;
+  if (needed === null) {
+    return `${who === '' ? 'another conversation took this conversation\'s cache slot' : who}. No number of slots up to ${MAX_SIMULATED_SLOTS} keeps it, `
+      + 'as the backend picks slots (a prompt sharing over a tenth of itself with a slot takes that slot, not an empty one). Fix: '
+      + (evictor?.subagent ? SUBAGENT_MODEL_FIX : 'send the other conversation to a model with a different weights file (a second file costs its memory)');
+  }
   const parallel = Math.max(slots + 1, needed);
   const moreSlots = `OLLAMA_NUM_PARALLEL=${parallel} with --slots ${parallel}`;
   if (evictor?.subagent) {
-    return `${evictor.label} took this conversation's cache slot. Fix: give each agent a slot of its own (${moreSlots}; `
-      + `this agent tree needs ${parallel}, each a context in memory), or run subagents on a model with a different weights file: `
-      + 'Ollama keys its runners (and caches) by weights file, so an `ollama cp` alias shares the main model\'s cache, and a second file costs its memory '
-      + '(Settings › Subagent model, or `llm-cache-proxy snippet --subagent-model M` for CLAUDE_CODE_SUBAGENT_MODEL)';
+    return `${who}. Fix: more slots (${moreSlots}; `
+      + `this agent tree needs ${parallel}, as the backend picks slots; ${SLOT_COST}), or ${SUBAGENT_MODEL_FIX}`;
   }
-  const who = evictor === null ? '' : `${evictor.label} took this conversation's cache slot; `;
   if (slots <= 1 && evictor === null) return REMEDIES['slot-evicted'];
-  return `${who}set ${moreSlots} (or more) so each conversation keeps its own slot`;
+  return `${who === '' ? '' : `${who}; `}set ${moreSlots} (or more) so each conversation keeps its prefix (${SLOT_COST})`;
 }
 
 /**

@@ -67,8 +67,12 @@ export interface Observation {
   readonly slot: number;
   /** Null for the main agent. */
   readonly agent: ObservedAgent | null;
-  /** Slots the calls seen so far need for none to evict another's prefix (at least 1). */
-  readonly slotsNeeded: number;
+  /**
+   * Slots the calls seen so far on this model need for none to evict another's
+   * prefix, as the backend chooses slots (slot-demand.ts); null when no count
+   * up to MAX_SIMULATED_SLOTS does (a prompt takes the slot it shares most with).
+   */
+  readonly slotsNeeded: number | null;
   /** A new conversation's first call that reused another conversation's prompt from the slot: that one's label. */
   readonly reusedFrom?: string | null;
 }

@@ -19,8 +19,8 @@
 //
 // Each slot remembers which conversation loaded it, so a miss caused by
 // another agent's prompts names that agent; and the tracker measures how many
-// slots the calls seen so far need so that none is evicted (the largest
-// number of conversations a conversation's consecutive calls span).
+// slots the calls seen so far need so that none is evicted, by replaying them
+// through backends of more slots that choose as this one does (slot-demand.ts).
 //
 // Side calls (a title, a one-off question: see side-call.ts) are no
 // conversation: they take a slot and nothing else, and a main call whose slot
@@ -36,6 +36,7 @@ import type { HybridCache, ObservedAgent, Slot, SlotFit, Thread } from './tracke
 import { fitSlot, sessionLabel, startsAnotherThread } from './tracker-slots.js';
 import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
 import { REMEDIES, remedyFor, slotEvictedRemedy } from './remedies.js';
+import { SlotDemand } from './slot-demand.js';
 import { shortAgentId, shortSessionId, type AgentRef } from './conversation-key.js';
 import type { CacheTrackerOptions, Observation, ObserveInput, TrackerStats } from './tracker-types.js';
 
@@ -84,9 +85,8 @@ export class CacheTracker {
   readonly #threads = new Map<string, Thread>();
   readonly #backends = new Map<string, Slot[]>();
   readonly #undo = new WeakMap<Observation, Undo>();
-  /** Per model, thread ids by recency (most recent last), bounded like the threads. */
-  readonly #recency = new Map<string, string[]>();
-  #slotsNeeded = 1;
+  /** Per model, the slots its calls so far need (slot-demand.ts), bounded like the backends. */
+  readonly #demand = new Map<string, SlotDemand>();
   #clock = 0;
 
   constructor(options: CacheTrackerOptions = {}) {
@@ -102,12 +102,32 @@ export class CacheTracker {
     if (input.side === true) return this.#observeSide(input);
     const model = input.rendered.model ?? '';
     const match = this.#matchAndClassify(input);
-    // Before the miss is described, so that its remedy counts this call too.
-    if (match.thread !== null) this.#noteRecency(model, match.thread);
     const slots = this.#slotsFor(model);
     const fit = fitSlot(slots, input.rendered.text, this.#hybrid(input.rendered.model));
-    const bust = match.bust ?? this.#detectEviction(match, slots, fit, input.rendered);
-    return this.#commit(input, match, slots, fit, bust);
+    const stored = this.#store(input.rendered, match, slots, fit);
+    // Before the miss is described, so that its remedy counts this call too.
+    const needed = this.#demandFor(model, input.rendered.text, stored, match.thread === null ? null : match.conversationChars);
+    const bust = match.bust ?? this.#detectEviction(match, slots, fit, input.rendered, needed);
+    return this.#commit(input, match, slots, fit, bust, stored, needed);
+  }
+
+  /** What is kept of the prompt: chunks shared with whichever reference matched more. */
+  #store(rendered: RenderedPrompt, match: Match, slots: readonly Slot[], fit: SlotFit): StoredPrompt {
+    const { best, bestChars } = match;
+    return best !== null && bestChars > fit.commonChars
+      ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
+      : storePrompt(rendered, slots[fit.target].prompt, fit.commonChars, this.maxPromptChars);
+  }
+
+  /** Replays the prompt through the model's simulated backends (slot-demand.ts); the slots its calls so far need. */
+  #demandFor(model: string, text: string, stored: StoredPrompt, owed: number | null): number | null {
+    let demand = this.#demand.get(model);
+    if (demand === undefined) demand = new SlotDemand();
+    else this.#demand.delete(model);
+    this.#demand.set(model, demand);
+    while (this.#demand.size > this.maxModels) this.#demand.delete(this.#demand.keys().next().value as string);
+    demand.observe(text, stored, owed, MISS_MIN_LOST_CHARS);
+    return demand.needed;
   }
 
   /**
@@ -135,7 +155,7 @@ export class CacheTracker {
    * hold it: another conversation (or a side call) took the slot. Empty slots
    * mean a cold backend, which is nobody's eviction.
    */
-  #detectEviction(match: Match, slots: readonly Slot[], fit: SlotFit, rendered: RenderedPrompt): Bust | null {
+  #detectEviction(match: Match, slots: readonly Slot[], fit: SlotFit, rendered: RenderedPrompt, needed: number | null): Bust | null {
     const held = slots[fit.target].prompt;
     const { best, conversationChars } = match;
     // What the slot holds, not what a hybrid model restores of it: a checkpoint's loss is no eviction.
@@ -145,21 +165,15 @@ export class CacheTracker {
     const taker = lost.owner ?? slots[fit.target].owner;
     const evictor = taker === undefined || taker === best ? null : { label: this.#label(taker), subagent: taker.agent !== null };
     return {
-      ...describeBust('slot-evicted', held, rendered, fit.commonChars, slotEvictedRemedy(this.slots, evictor, this.#slotsNeeded)),
+      ...describeBust('slot-evicted', held, rendered, fit.commonChars, slotEvictedRemedy(this.slots, evictor, needed)),
       ...(evictor === null ? {} : { evictedBy: evictor.label }),
     };
   }
 
   /** Step 3: the prompt goes into its slot and its conversation, kept so that forget() can take it back. */
-  #commit(input: ObserveInput, match: Match, slots: Slot[], fit: SlotFit, bust: Bust | null): Observation {
+  #commit(input: ObserveInput, match: Match, slots: Slot[], fit: SlotFit, bust: Bust | null, stored: StoredPrompt, needed: number | null): Observation {
     const { key, rendered } = input;
     const text = rendered.text;
-    const { best, bestChars } = match;
-    const held = slots[fit.target].prompt;
-    // Share chunks with whichever reference matched more.
-    const stored = best !== null && bestChars > fit.commonChars
-      ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
-      : storePrompt(rendered, held, fit.commonChars, this.maxPromptChars);
     const target = fit.target;
     const slotBefore = slots[target];
     const before = match.thread;
@@ -183,7 +197,7 @@ export class CacheTracker {
       bust,
       slot: target,
       agent: thread.agent,
-      slotsNeeded: this.#slotsNeeded,
+      slotsNeeded: needed,
       reusedFrom: donor === undefined ? null : sessionLabel(donor),
     };
     this.#undo.set(observation, { stored, slots, target, slotBefore, thread, threadBefore });
@@ -247,6 +261,7 @@ export class CacheTracker {
     const fit = fitSlot(slots, rendered.text, this.#hybrid(rendered.model));
     const { target, reusedChars } = fit;
     const stored = storePrompt(rendered, slots[target].prompt, fit.commonChars, this.maxPromptChars);
+    const needed = this.#demandFor(rendered.model ?? '', rendered.text, stored, null);
     const slotBefore = slots[target];
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true, ring: fit.ring };
     const observation: Observation = {
@@ -263,15 +278,10 @@ export class CacheTracker {
       bust: null,
       slot: target,
       agent: null,
-      slotsNeeded: this.#slotsNeeded,
+      slotsNeeded: needed,
     };
     this.#undo.set(observation, { stored, slots, target, slotBefore, thread: null, threadBefore: null });
     return observation;
-  }
-
-  /** Slots the calls seen so far need so that no conversation's prefix is evicted by another's. */
-  get slotsNeeded(): number {
-    return this.#slotsNeeded;
   }
 
   /** How a thread is named in a miss it caused. */
@@ -281,27 +291,11 @@ export class CacheTracker {
     return thread.agent.inferred ? `conversation ${thread.agent.id} (a subagent, by its prompt)` : `subagent ${thread.agent.id} of session ${session}`;
   }
 
-  /**
-   * Counts the conversations on `model` since `thread`'s previous call: with
-   * fewer slots than that plus one, an LRU backend has evicted its prefix.
-   */
-  #noteRecency(model: string, thread: Thread): void {
-    let order = this.#recency.get(model);
-    if (order === undefined) this.#recency.set(model, (order = []));
-    const at = order.lastIndexOf(thread.id);
-    if (at >= 0) {
-      this.#slotsNeeded = Math.max(this.#slotsNeeded, order.length - at);
-      order.splice(at, 1);
-    }
-    order.push(thread.id);
-    if (order.length > this.maxConversations) order.shift();
-    while (this.#recency.size > this.maxModels) this.#recency.delete(this.#recency.keys().next().value as string);
-  }
-
   /** The backend lost its cache (model unloaded or restarted): forget what its slots held. */
   clearBackend(model?: string): void {
     if (model === undefined) this.#backends.clear();
     else this.#backends.delete(model);
+    for (const [name, demand] of this.#demand) if (model === undefined || name === model) demand.clear();
   }
 
   stats(): TrackerStats {
@@ -371,7 +365,6 @@ export class CacheTracker {
     const created: Thread = { id: `${key}\u0000${ordinal}`, key, model, ordinal, turn: 1, call: 1, prompt, agent: shown, slot };
     this.#threads.set(created.id, created);
     this.#dropOldest();
-    this.#noteRecency(model, created);
     return created;
   }
 

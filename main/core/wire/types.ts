@@ -164,8 +164,12 @@ export interface CallRecord {
    * Code's agent headers (2.1.268+), else recognised by the prompt (`inferred`).
    */
   readonly agent: { readonly id: string; readonly parent: string | null; readonly inferred: boolean } | null;
-  /** Slots the calls seen so far need for none to evict another's prefix (compare with --slots). */
-  readonly slotsNeeded: number;
+  /**
+   * Slots the calls seen so far need for none to evict another's prefix, as
+   * the backend chooses slots (compare with --slots); null when no number of
+   * slots would keep them (only another weights file would).
+   */
+  readonly slotsNeeded: number | null;
   /**
    * A new conversation's first call that found another conversation's prompt
    * in the backend's slot (the system prompt and tools every session of a
