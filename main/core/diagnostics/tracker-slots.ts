@@ -38,8 +38,23 @@ export interface Slot {
   owner?: Thread;
   /** The prompt came from a side call. */
   side?: boolean;
-  /** A hybrid model's checkpoints in this slot, in tokens. */
-  ring?: CheckpointRing | null;
+  /** What a hybrid model evaluated in this slot since it last started afresh, in characters. */
+  evaluated?: readonly Evaluated[] | null;
+}
+
+/**
+ * One prompt a slot evaluated, in characters: the checkpoints it left are
+ * placed in tokens only when an estimate needs them, with the ratio in force
+ * then, so that a session's first calls (made before any ratio was measured)
+ * do not leave checkpoints where the default ratio put them.
+ */
+export interface Evaluated {
+  /** Characters it shared with what the slot held. */
+  readonly common: number;
+  /** It extended what the slot held (no restore). */
+  readonly extends: boolean;
+  /** Its length. */
+  readonly length: number;
 }
 
 /**
@@ -69,29 +84,39 @@ export interface SlotFit {
   readonly commonChars: number;
   /** Of those, what the backend reuses: all of them, unless a hybrid model must resume from a checkpoint. */
   readonly reusedChars: number;
-  /** The slot's checkpoints after this prompt; null for a model that is not hybrid. */
-  readonly ring: CheckpointRing | null;
+  /** The slot's evaluations after this prompt; null for a model that is not hybrid. */
+  readonly evaluated: readonly Evaluated[] | null;
 }
 
 /**
  * The slot a prompt loads into, as llama-server chooses it (slot-choice.ts),
  * and what of it that slot serves. On a hybrid model a prompt that parts from
- * what the slot held resumes after the last checkpoint before the divergence;
- * checkpoints are kept in tokens, characters turned into tokens by the
- * model's measured ratio.
+ * what the slot held resumes after the last checkpoint before the divergence.
+ * Checkpoints fall on token positions: the slot's evaluations are replayed
+ * with the model's current characters-per-token ratio to place them.
  */
 export function fitSlot(slots: readonly Slot[], text: string, hybrid: HybridCache | null): SlotFit {
   const common = slots.map((slot) => (slot.prompt === null ? null : commonPrefix(slot.prompt, text)));
   const target = chooseSlot(common, slots.map((slot) => slot.lastUsed), text.length);
   const commonChars = common[target] ?? 0;
-  if (hybrid === null) return { target, commonChars, reusedChars: commonChars, ring: null };
+  if (hybrid === null) return { target, commonChars, reusedChars: commonChars, evaluated: null };
   const held = slots[target]!;
-  const perToken = hybrid.charsPerToken;
-  const ring = held.ring?.clone() ?? new CheckpointRing(hybrid.rule);
   const extendsIt = held.prompt === null || commonChars >= held.prompt.length;
-  const kept = ring.restore(extendsIt ? 0 : Number.POSITIVE_INFINITY, Math.floor(commonChars / perToken));
-  ring.evaluate(kept, Math.ceil(text.length / perToken));
-  return { target, commonChars, reusedChars: extendsIt ? commonChars : Math.min(commonChars, Math.round(kept * perToken)), ring };
+  const step: Evaluated = { common: commonChars, extends: extendsIt, length: text.length };
+  // Nothing in common empties the ring whatever the ratio: what came before can go.
+  const evaluated = commonChars === 0 ? [step] : [...(held.evaluated ?? []), step];
+  const ring = new CheckpointRing(hybrid.rule);
+  let kept = 0;
+  for (const each of evaluated) kept = replayStep(ring, each, hybrid.charsPerToken);
+  const reusedChars = extendsIt ? commonChars : Math.min(commonChars, Math.round(kept * hybrid.charsPerToken));
+  return { target, commonChars, reusedChars, evaluated };
+}
+
+/** One evaluation on the ring, in tokens: the restore it needed, then its batches; returns the tokens it kept. */
+function replayStep(ring: CheckpointRing, step: Evaluated, perToken: number): number {
+  const kept = ring.restore(step.extends ? 0 : Number.POSITIVE_INFINITY, Math.floor(step.common / perToken));
+  ring.evaluate(kept, Math.ceil(step.length / perToken));
+  return kept;
 }
 
 /** A conversation as shown: the session, then the subagent's id or (recognised by prompt) its ordinal. */

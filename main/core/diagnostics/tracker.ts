@@ -181,7 +181,7 @@ export class CacheTracker {
     // A new conversation that found another one's prompt in the slot (the system prompt and tools every session shares).
     const donor = before === null && fit.reusedChars >= MISS_MIN_LOST_CHARS ? slots[target].owner : undefined;
     const thread = this.#remember(before, key, rendered.model ?? '', match.lastOrdinal, stored, input.agent ?? null, target, input.userTurn ?? true);
-    slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread, ring: fit.ring };
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread, evaluated: fit.evaluated };
 
     const observation: Observation = {
       session: sessionLabel(thread),
@@ -228,7 +228,7 @@ export class CacheTracker {
     const stored = owner !== undefined && ownerChars > fit.commonChars
       ? storePrompt(rendered, owner.prompt, ownerChars, this.maxPromptChars)
       : storePrompt(rendered, slots[target].prompt, fit.commonChars, this.maxPromptChars);
-    slots[target] = { prompt: stored, lastUsed: ++this.#clock, ring: fit.ring, ...(owner === undefined ? {} : { owner }) };
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, evaluated: fit.evaluated, ...(owner === undefined ? {} : { owner }) };
     if (owner !== undefined) owner.slot = target;
   }
 
@@ -263,7 +263,7 @@ export class CacheTracker {
     const stored = storePrompt(rendered, slots[target].prompt, fit.commonChars, this.maxPromptChars);
     const needed = this.#demandFor(rendered.model ?? '', rendered.text, stored, null);
     const slotBefore = slots[target];
-    slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true, ring: fit.ring };
+    slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true, evaluated: fit.evaluated };
     const observation: Observation = {
       session: shortSessionId(key),
       turn: 0,
