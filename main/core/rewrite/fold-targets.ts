@@ -14,14 +14,16 @@ const OPEN_ARRAY = 0x5b;
 const COMMA = Buffer.from(',');
 const ARRAY_OPEN = Buffer.from('[');
 const ARRAY_CLOSE = Buffer.from(']');
-const BLOCK_CLOSE = Buffer.from('}');
+export const BLOCK_CLOSE = Buffer.from('}');
 const TEXT_BLOCK_OPEN = Buffer.from('{"type":"text","text":');
 /** A text literal that opens with one of the client's own reminders. */
 const REMINDER_LITERAL = Buffer.from('"<system-reminder>');
 
-/** Nesting depths (root = 0) as the scanner counts them. */
-const CONTENT_DEPTH = 3;
-const BLOCK_DEPTH = 4;
+/** Nesting depths (root = 0) as the scanner counts them in a Messages body. */
+export const MESSAGES_DEPTH = 1;
+export const MESSAGE_DEPTH = 2;
+export const CONTENT_DEPTH = 3;
+export const BLOCK_DEPTH = 4;
 
 /** A user message that takes in folded notes. */
 export interface Target {

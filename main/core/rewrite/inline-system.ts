@@ -28,7 +28,7 @@
 // folds to the same bytes (string or text-block form alike), so folded history
 // stays a stable prefix from call to call.
 import { elementRemovals, type Edit } from './edits.js';
-import { contentSize, joined, targetEdits, type Target } from './fold-targets.js';
+import { BLOCK_CLOSE, BLOCK_DEPTH, CONTENT_DEPTH, contentSize, joined, MESSAGE_DEPTH, MESSAGES_DEPTH, targetEdits, type Target } from './fold-targets.js';
 import { findMember, keyEquals, type JsonScanner, type MemberSpan, type Span } from './json-scan.js';
 import type { PromptFamily } from '../wire/types.js';
 
@@ -63,11 +63,6 @@ const CR = 0x0d;
  */
 const MOVED_NOTE_MIN_CHARS = 256;
 
-/** Nesting depths (root = 0) as the scanner counts them. */
-const MESSAGES_DEPTH = 1;
-const MESSAGE_DEPTH = 2;
-const CONTENT_DEPTH = 3;
-const BLOCK_DEPTH = 4;
 
 const SYSTEM_LITERAL = Buffer.from('"system"');
 /** The bytes around a folded note: JSON-escaped newlines, as the client writes its own reminders. */
@@ -75,7 +70,6 @@ const REMINDER_OPEN = Buffer.from('{"type":"text","text":"<system-reminder>\\n')
 const REMINDER_JOIN = Buffer.from('\\n');
 const REMINDER_CLOSE = Buffer.from('\\n</system-reminder>"');
 const CACHE_CONTROL_KEY = Buffer.from(',"cache_control":');
-const BLOCK_CLOSE = Buffer.from('}');
 const USER_MESSAGE_OPEN = Buffer.from('{"role":"user","content":[');
 const USER_MESSAGE_CLOSE = Buffer.from(']}');
 /** The blank line the template path joins lifted system messages with, JSON-escaped. */
