@@ -143,6 +143,10 @@ describe('per-family figures', () => {
       // tokens left, but fewer tokens reused than perfect (cc-2.1.332-countdown call 2, BENCH_ENGINE_QUICK=1 npm run bench:engine).
       const dropped = { ...measures([0, 60, 161, 60])[3]!, reused: 14148, evaluated: 131, perfect: 17479, perfectPrompt: 17646 };
       assert.deepEqual(perfectBelow('r direct', [dropped]), []);
+      // The same family's subagent: direct reuses the shared billing line (35 tokens against perfect's 27) of a prompt
+      // 2,768 tokens shorter than perfect's (cc-2.1.332-subagent call 2 in docs/bench-output/bench-engine.families-full.txt).
+      const subagent = { ...measures([0, 60, 161, 60])[3]!, reused: 35, evaluated: 8658, perfect: 27, perfectPrompt: 11461 };
+      assert.deepEqual(perfectBelow('r direct', [subagent]), []);
     });
   });
 

@@ -80,20 +80,23 @@ export const PERFECT_SLACK_TOKENS = 4;
 /**
  * The calls on which a route that sent the client's own bytes (direct, the
  * ideal client, either with a fix) did better than perfect allows on the same
- * backend: it reused more tokens than perfect reuses and left fewer tokens to
- * evaluate than perfect leaves. Perfect is an upper bound for any stabiliser,
- * so each is a definition that would flatter the proxy: it must never happen.
- * Counted in tokens, not shares: a client whose family drops what perfect
- * delivers (qwen3-coder drops every later system message) has a shorter prompt,
- * so a larger share of it reused and fewer tokens left say nothing about
- * perfect. Both conditions, because a client's prompt may hold tokens perfect
- * drops: direct reuses the billing line that a subagent's prompt shares with
- * the main agent's (8 tokens), yet still leaves more to evaluate.
+ * backend: with a prompt at least as long as perfect's, it reused more tokens
+ * than perfect reuses and left fewer to evaluate than perfect leaves. Perfect
+ * is an upper bound for any stabiliser, so each is a definition that would
+ * flatter the proxy: it must never happen. Only prompts at least as long are
+ * comparable: a family that drops what perfect delivers (qwen3-coder drops
+ * every later system message, direct and from the ideal client alike) leaves
+ * a client fewer tokens to read, which says nothing about perfect; on such a
+ * family the check holds nothing. Reused and left both, because a client's
+ * prompt may hold tokens perfect drops: direct reuses the billing line that a
+ * subagent's prompt shares with the main agent's (8 tokens), yet still leaves
+ * more to evaluate.
  */
 export function perfectBelow(label: string, measures: readonly CallMeasure[]): string[] {
   return measures.flatMap((m) => {
     const left = m.perfectPrompt - m.perfect;
-    return m.reused <= m.perfect + PERFECT_SLACK_TOKENS || m.evaluated >= left - PERFECT_SLACK_TOKENS ? []
+    const shorter = m.reused + m.evaluated < m.perfectPrompt - PERFECT_SLACK_TOKENS;
+    return shorter || m.reused <= m.perfect + PERFECT_SLACK_TOKENS || m.evaluated >= left - PERFECT_SLACK_TOKENS ? []
       : [`${label} call ${m.index + 1}: reused ${m.reused} and evaluated ${m.evaluated}, where perfect reuses ${m.perfect} and leaves ${left}`];
   });
 }
