@@ -13,13 +13,7 @@ import { family, FAMILY_NAMES, type FamilyName } from '../bench/engine/families.
 import { idealClientBody } from '../bench/engine/ideal-client.js';
 import { rewriteRequestBody } from '../main/core/rewrite/index.js';
 import { loadRecording, RECORDING_NAMES } from './support/recordings.js';
-
-function commonPrefix(a: string, b: string): number {
-  const limit = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < limit && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
-}
+import { commonPrefixChars } from '../main/core/common-prefix.js';
 
 const BILLING_LINE = /x-anthropic-billing-header:(?: ?[\w.-]+=[\w.-]*;)*/;
 
@@ -31,7 +25,7 @@ const BILLING_LINE = /x-anthropic-billing-header:(?: ?[\w.-]+=[\w.-]*;)*/;
 function oneSlotReuse(prompts: readonly string[]): number[] {
   return prompts.map((prompt, i) => {
     if (i === 0) return 0;
-    const common = commonPrefix(prompts[i - 1]!, prompt);
+    const common = commonPrefixChars(prompts[i - 1]!, prompt);
     const billing = BILLING_LINE.exec(prompt);
     if (billing === null || common <= billing.index) return common;
     return Math.max(billing.index, common - billing[0].length);

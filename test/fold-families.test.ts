@@ -23,6 +23,7 @@ import { recoverySession, thinkingSession, type Body } from './support/made-sess
 import { renderAs } from './support/ollama-renderers.js';
 import { engineUnavailable, loadLlama } from '../bench/engine/llama.js';
 import { ensureModel } from '../bench/engine/model.js';
+import { commonPrefixChars } from '../main/core/common-prefix.js';
 
 
 const MODEL = 'qwen3-coder:30b';
@@ -30,13 +31,6 @@ const MODEL = 'qwen3-coder:30b';
 function ideal(body: string): Body {
   const parsed = JSON.parse(body) as Body;
   return { ...parsed, system: parsed.system.filter((b) => !(b.text ?? '').startsWith('x-anthropic-billing-header:')) };
-}
-
-function commonPrefix(a: string, b: string): number {
-  const limit = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < limit && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
 }
 
 /** The conversation a call belongs to. A new session (another project's) has no previous prompt of its own to keep. */
@@ -51,7 +45,7 @@ function rereads(calls: readonly RecordedCall[], prompts: readonly string[], siz
     const chain = chainOf(call);
     const previous = last.get(chain);
     last.set(chain, prompts[i]!);
-    return previous === undefined ? 0 : size(previous.slice(commonPrefix(previous, prompts[i]!)));
+    return previous === undefined ? 0 : size(previous.slice(commonPrefixChars(previous, prompts[i]!)));
   });
 }
 

@@ -2,6 +2,8 @@
 // own record of which runner and slot served each call, the runners it
 // unloaded, and the prompt each call reached it with. Nothing here knows which
 // route a call took, so a route's name cannot decide its loss.
+import { commonPrefixChars } from '../../main/core/common-prefix.js';
+
 export type Role = 'main' | 'side' | 'subagent';
 
 /** What an engine did, in its own order. */
@@ -36,13 +38,6 @@ export type LossCause =
 
 const BILLING_LINE = /^x-anthropic-billing-header:(?: ?[\w.-]+=[\w.-]*;)*/;
 
-function commonPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
-}
-
 /** Whether character `at` of `prompt` lies within a billing line's `key=value;` pairs. */
 function inBillingLine(prompt: string, at: number): boolean {
   const start = prompt.lastIndexOf('x-anthropic-billing-header:', at);
@@ -68,7 +63,7 @@ export function lossCause(history: readonly EngineEvent[], at: number): LossCaus
     if (e.kind === 'unloaded') return 'keep-alive-expired';
     if (e.slot !== now.slot) continue;
     if (e.conversation !== now.conversation) return `${e.role}-call-evicted-slot`;
-    const differs = commonPrefix(e.prompt, now.prompt);
+    const differs = commonPrefixChars(e.prompt, now.prompt);
     if (inBillingLine(e.prompt, differs) || inBillingLine(now.prompt, differs)) return 'billing-header';
     if ((e.inlineSystem || now.inlineSystem) && differs < Math.max(e.messagesAt, now.messagesAt)) return 'system-reminder-hoisted';
     return 'unexplained';

@@ -8,18 +8,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { COOKIE } from '../backends/router-affinity.js';
 import { agentConversationKey, agentOf, conversationKey } from '../diagnostics/conversation-key.js';
 import { detach } from '../diagnostics/stored-prompt.js';
+import { commonPrefixChars } from '../common-prefix.js';
 
 /** The key a router sees: stable for a conversation, and revealing nothing of it. */
 export function affinityKey(conversation: string): string {
   return createHash('sha256').update('llm-cache-proxy affinity\0').update(conversation).digest('hex').slice(0, 32);
-}
-
-/** Characters two prompts share from the start. */
-function sharedPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
 }
 
 /** A subagent goes where its parent's cache is only when most of its prompt is in it. */
@@ -63,7 +56,7 @@ export class AffinityKeys {
     if (chosen === undefined && agent !== null) {
       const parent = agentConversationKey(session, agent.parent === null ? null : { id: agent.parent, parent: null });
       const parentPrompt = this.prompts.get(parent);
-      chosen = parentPrompt !== undefined && sharedPrefix(parentPrompt, call.promptText) >= SHARED_FRACTION * call.promptText.length ? parent : own;
+      chosen = parentPrompt !== undefined && commonPrefixChars(parentPrompt, call.promptText) >= SHARED_FRACTION * call.promptText.length ? parent : own;
       remember(this.chosen, own, chosen);
     }
     remember(this.prompts, own, detach(call.promptText.slice(0, MAX_REMEMBERED_CHARS)));
