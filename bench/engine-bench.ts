@@ -329,7 +329,8 @@ function idealTargets(head: RecordingResult): Target[] {
   return [
     {
       name: `resumed-turn first token through proxy after the ideal client's, ${head.name} (budget ${budget} ms + noise ${noise.toFixed(1)} ms)`,
-      value: idealGapMs(head), limit: Math.ceil((budget + noise) * 10) / 10, unit: 'ms', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_IDEAL_GAP_MS', enforced: true,
+      // One run has no next quickest to say what the machine's own jitter is, so a single run only reports the gap.
+      value: idealGapMs(head), limit: Math.ceil((budget + noise) * 10) / 10, unit: 'ms', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_IDEAL_GAP_MS', enforced: runs >= 2,
     },
     ...(sizeName === 'bench' ? [{ name: `speedup over ideal client, ${head.name}`, value: head.ideal.ttft.median / head.proxy.ttft.median, limit: limitFromEnv('BENCH_ENGINE_MIN_SPEEDUP_IDEAL', 0.5), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_SPEEDUP_IDEAL', enforced: true }] : []),
   ];

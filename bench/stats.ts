@@ -147,10 +147,10 @@ export function limitFromEnv(variable: string, fallback: number, env: NodeJS.Pro
  * missing record), so no failure passes as a figure.
  */
 export function verdict(targets: readonly Target[], problems: readonly string[]): { readonly lines: string[]; readonly failures: string[] } {
-  const lines = targets.map((t) => `${checkLine({ ...t, enforced: true })}  [${t.variable}]`);
+  const lines = targets.map((t) => `${checkLine(t)}  [${t.variable}]`);
   const failures = [
     ...problems.map((p) => `failed: ${p}`),
-    ...targets.filter((t) => !passes(t)).map((t) =>
+    ...targets.filter((t) => t.enforced && !passes(t)).map((t) =>
       `missed target ${t.name}: ${t.value.toFixed(3)} ${t.unit}, needs ${t.lowerIsBetter ? '≤' : '≥'} ${t.limit} ${t.unit} (set by ${t.variable})`),
   ];
   return { lines, failures };

@@ -230,6 +230,13 @@ describe('bench targets', () => {
     assert.deepEqual(verdict([target(5, 2)], ['call 2: HTTP 500']).failures, ['failed: call 2: HTTP 500']);
   });
 
+  it('prints a guide it cannot judge, without failing the run on it', () => {
+    const guide = { ...target(5, 1000), enforced: false };
+    const { lines, failures } = verdict([guide], []);
+    assert.deepEqual(failures, []);
+    assert.match(lines[0]!, /^MISS {2}guide {3}speedup/);
+  });
+
   it('refuses a spread with a failed measurement in it instead of skipping it', () => {
     assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 });
     assert.throws(() => spread([1, Number.NaN, 2]), /a measurement is missing/);
