@@ -2,7 +2,8 @@
 // cached prompt, as the engine's runners set it up (flash attention, batches
 // of 512, two threads). The warm-start figures compare a new session's first
 // call (a few dozen new tokens after a warm-up) with a resumed turn (a tool
-// result of a hundred or more): on this build a short tail is not cheaper,
+// result of a hundred or more): on this build a tail of fewer than 64 tokens
+// misses flash attention's tiled path (GGML_FA_TILE_Q) and is not cheaper,
 // and this prints by how much, so that comparison is read for what it is.
 //
 //   npm run build && node dist/bench/engine/batch-cost.js [test|bench] [new-token counts...]
@@ -20,7 +21,7 @@ const RUNS = 5;
 
 const [sizeArg = 'test', ...countArgs] = process.argv.slice(2);
 if (!isModelSize(sizeArg)) throw new Error(`batch-cost: ${sizeArg} is not a model size`);
-const counts = countArgs.length > 0 ? countArgs.map(Number) : [16, 31, 64, 144, 218];
+const counts = countArgs.length > 0 ? countArgs.map(Number) : [16, 31, 63, 64, 144];
 
 const llama = await loadLlama();
 const model = await llama.loadModel({ modelPath: await ensureModel(sizeArg) });
