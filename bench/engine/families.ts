@@ -6,7 +6,7 @@
 // on the backend as configured (its slots, chosen by its own rule), and with a
 // slot for every conversation (what a remedy could reach).
 import { convertRequest, type MessagesBody, type OllamaChat } from './convert.js';
-import { CheckpointRing, QWEN35_CHECKPOINTS, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
+import { CheckpointRing, GO_ENGINE_CHECKPOINTS, OLLAMA_CHECKPOINTS, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { Token } from './llama.js';
 import { renderTemplate } from './render.js';
 import { renderQwen35, renderQwen3Coder } from './render-qwen.js';
@@ -123,14 +123,26 @@ export const FAMILIES: readonly Family[] = [
     renderer: 'qwen3.5',
     parser: 'qwen3.5',
     thinks: true,
-    checkpoints: QWEN35_CHECKPOINTS,
-    source: 'model/renderers/qwen35.go, model/models/qwen35/checkpoints.go',
+    // Ollama ≥ 0.30: llama-server's checkpoints near each prompt's end (checkpoints.ts); see withCheckpoints.
+    checkpoints: OLLAMA_CHECKPOINTS,
+    source: 'model/renderers/qwen35.go; llama.cpp tools/server/server-context.cpp (b10488)',
     inlineSystem: 'in place',
     render: renderQwen35,
     // This renderer keeps later system messages in place by itself.
     strategies: [AS_SENT],
   },
 ];
+
+/** Which Ollama ran a hybrid family: llama-server (0.30 and later, the default) or the Go engine (0.17.1–0.29). */
+export type CheckpointEngine = 'llama-server' | 'go-engine';
+
+export const CHECKPOINT_ENGINES: readonly CheckpointEngine[] = ['llama-server', 'go-engine'];
+
+/** The family as the Ollama of that engine runs it: a hybrid family takes its checkpoint rule; others are unchanged. */
+export function withCheckpoints(f: Family, engine: CheckpointEngine): Family {
+  if (f.checkpoints === null) return f;
+  return { ...f, checkpoints: engine === 'go-engine' ? GO_ENGINE_CHECKPOINTS : OLLAMA_CHECKPOINTS };
+}
 
 export function isFamilyName(name: string): name is FamilyName {
   return (FAMILY_NAMES as readonly string[]).includes(name);
