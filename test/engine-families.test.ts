@@ -250,6 +250,16 @@ describe('hybrid checkpoints: which rule the proxy applies', () => {
     assert.deepEqual(perfectReuses(family('qwen3.5'), [base, diverged, extended]), [0, 2488, 3000], 'N − 512 of the first');
     assert.deepEqual(perfectReuses(withCheckpoints(family('qwen3.5'), 'go-engine'), [base, diverged, extended]), [0, 2560, 3000]);
   });
+
+  it('resumes a conversation from its newest call, not from an earlier state the newer call continued', () => {
+    // A thinking turn: call 2 holds all of call 1 and goes on; call 3 drops call 2's reasoning, parting 2 tokens
+    // before call 1's end. Call 1's N − 4 lies before that, but call 2 thinned it (8,192 apart): back to N − 512.
+    const first = Array.from({ length: 3000 }, (_, i) => 1000 + i);
+    const second = [...first, ...Array.from({ length: 170 }, (_, i) => 5000 + i)];
+    const third = [...first.slice(0, 2998), ...Array.from({ length: 250 }, (_, i) => 9000 + i)];
+    assert.deepEqual(perfectReuses(family('qwen3.5'), [first, second, third]), [0, 3000, 2488]);
+    assert.deepEqual(perfectReuses(family('template'), [first, second, third]), [0, 3000, 2998], 'a dense slot keeps the prefix either way');
+  });
 });
 
 describe("Ollama's truncation (server/prompt.go, llm/llama_server.go)", () => {
