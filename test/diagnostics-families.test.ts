@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rendererFromChatTemplate, rendererFromOllamaShow, TEMPLATE_PATH } from '../main/core/backends/renderer.js';
-import { checkpointRuleFor, LLAMA_SERVER_CHECKPOINTS, QWEN35_CHECKPOINTS } from '../main/core/diagnostics/checkpoints.js';
+import { checkpointRuleFor, GO_ENGINE_CHECKPOINTS, LLAMA_SERVER_CHECKPOINTS, OLLAMA_CHECKPOINTS } from '../main/core/diagnostics/checkpoints.js';
 import { renderPrompt } from '../main/core/diagnostics/render.js';
 import type { CallRecord } from '../main/core/wire/types.js';
 import { startOllamaStandin, type OllamaStandin } from './support/ollama-standin.js';
@@ -42,7 +42,8 @@ describe('what renders a model, as the backend tells it', () => {
   });
 
   test('the checkpoint rule per backend: only for a hybrid model, and only where the backend\'s rule is known', () => {
-    assert.equal(checkpointRuleFor(true, 'ollama'), QWEN35_CHECKPOINTS);
+    assert.equal(checkpointRuleFor(true, 'ollama'), OLLAMA_CHECKPOINTS, 'version unknown: llama-server, as every Ollama since 0.30');
+    assert.equal(checkpointRuleFor(true, 'ollama', '0.29.1'), GO_ENGINE_CHECKPOINTS);
     assert.equal(checkpointRuleFor(true, 'llama-server'), LLAMA_SERVER_CHECKPOINTS);
     assert.equal(checkpointRuleFor(false, 'ollama'), null);
     for (const backend of ['vllm', 'sglang', 'lmstudio', null]) assert.equal(checkpointRuleFor(true, backend), null);
@@ -108,14 +109,15 @@ async function replay(rig: BackendRig, calls: readonly RecordedCall[]): Promise<
   return records;
 }
 
-describe('thinking answers over two prompts on Ollama with the qwen3.5 renderer', () => {
+for (const version of ['0.29.1', '0.32.15']) describe(`thinking answers over two prompts on Ollama ${version} with the qwen3.5 renderer`, () => {
+  const rule = checkpointRuleFor(true, 'ollama', version)!;
   let standin: OllamaStandin;
   let rig: BackendRig;
   let records: CallRecord[];
   const calls = thinkingSession();
 
   before(async () => {
-    standin = await startOllamaStandin({ models: [{ name: 'qwen3-coder:30b', renderer: 'qwen3.5' }], loaded: ['qwen3-coder:30b'], timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 2 } });
+    standin = await startOllamaStandin({ version, models: [{ name: 'qwen3-coder:30b', renderer: 'qwen3.5' }], loaded: ['qwen3-coder:30b'], timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 2 } });
     rig = await startBackendRig(standin.url, { model: 'qwen3-coder:30b' });
     records = await replay(rig, calls);
   });
@@ -146,9 +148,12 @@ describe('thinking answers over two prompts on Ollama with the qwen3.5 renderer'
         assert.ok(Math.abs(record.estimatedReuse - truth) <= 0.03, at);
         return;
       }
-      // It parts from it (the previous turn's reasoning dropped): Qwen 3.5 resumes from the last checkpoint
-      // before the divergence, at most one interval and one batch back.
-      const span = (QWEN35_CHECKPOINTS.interval + QWEN35_CHECKPOINTS.batch) * (record.promptChars / record.inputTokens!) / record.promptChars;
+      // It parts from it (the previous turn's reasoning dropped, where call 2 began to differ from call 1): Qwen
+      // 3.5 resumes from the last checkpoint before the divergence. The Go engine's is at most one interval and
+      // one batch back; llama-server's, call 1's N − B (its N − 4 was thinned when call 2 made its own), so
+      // B tokens and the answer back.
+      const back = rule.kind === 'go-engine' ? rule.interval + rule.batch : rule.nearEnd[0]! + 64;
+      const span = back * (record.promptChars / record.inputTokens!) / record.promptChars;
       assert.ok(record.estimatedReuse < truth - 0.01 && record.estimatedReuse >= truth - span - 0.03, `${at}, the checkpoints' span ${span.toFixed(3)}`);
     });
   });

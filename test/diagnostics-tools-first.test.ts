@@ -8,7 +8,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CacheTracker } from '../main/core/diagnostics/tracker.js';
-import { CheckpointRing, QWEN35_CHECKPOINTS } from '../main/core/diagnostics/checkpoints.js';
+import type { Observation } from '../main/core/diagnostics/tracker-types.js';
+import { CheckpointRing, GO_ENGINE_CHECKPOINTS, OLLAMA_CHECKPOINTS, type CheckpointRule } from '../main/core/diagnostics/checkpoints.js';
 import { classifyDivergence } from '../main/core/diagnostics/bust.js';
 import { storePrompt } from '../main/core/diagnostics/stored-prompt.js';
 import { renderPrompt } from '../main/core/diagnostics/render.js';
@@ -35,7 +36,24 @@ const MAIN = request('You are Claude Code, the main agent. '.repeat(30), 'Find t
 const SUB = request('You are a search subagent: read, never write. '.repeat(30), 'List every file that parses JSON.');
 
 /** One character a token, so the rule's positions read as characters. */
-const hybrid = (): CacheTracker => new CacheTracker({ hybrid: () => ({ rule: QWEN35_CHECKPOINTS, charsPerToken: 1 }) });
+const hybrid = (rule: CheckpointRule): CacheTracker => new CacheTracker({ hybrid: () => ({ rule, charsPerToken: 1 }) });
+
+/** The main agent's prompt, then the subagent's first, through a tracker under `rule`. */
+function mainThenSub(rule: CheckpointRule): { main: ReturnType<typeof renderPrompt>; sub: Observation } {
+  const tracker = hybrid(rule);
+  const main = renderPrompt(MAIN, 'qwen3.5');
+  tracker.observe({ key: 's', rendered: main, rewriteMode: 'drop' });
+  return { main, sub: tracker.observe({ key: 's', rendered: renderPrompt(SUB, 'qwen3.5'), rewriteMode: 'drop' }) };
+}
+
+/** The recorded 2.1.332 subagent session through a tracker under `rule`. */
+function subagentSession(rule: CheckpointRule): Observation[] {
+  const tracker = hybrid(rule);
+  return loadRecording('cc-2.1.332-subagent').calls.map((call) => {
+    const body = parseBodyBytes(rewriteRequestBody(Buffer.from(call.body, 'utf8'), 'drop').body);
+    return tracker.observe({ key: 'session', rendered: renderPrompt(body, 'qwen3.5'), rewriteMode: 'drop', userTurn: startsUserTurn(body) });
+  });
+}
 
 describe('qwen3.5 renders the tools before the system prompt', () => {
   test('the tools open the prompt, then a blank line and the system prompt, then the conversation', () => {
@@ -75,13 +93,10 @@ describe('qwen3.5 renders the tools before the system prompt', () => {
   });
 });
 
-describe('a subagent on a hybrid qwen3.5 model reuses the tools from the main agent\'s slot', () => {
+describe("a subagent on a hybrid qwen3.5 model under Ollama 0.29's Go engine reuses the tools from the main agent's slot", () => {
   test('its first call resumes from the last checkpoint inside the shared tools, as the engine does', () => {
-    const tracker = hybrid();
-    const main = renderPrompt(MAIN, 'qwen3.5');
-    tracker.observe({ key: 's', rendered: main, rewriteMode: 'drop' });
-    const sub = tracker.observe({ key: 's', rendered: renderPrompt(SUB, 'qwen3.5'), rewriteMode: 'drop' });
-    const ring = new CheckpointRing(QWEN35_CHECKPOINTS);
+    const { main, sub } = mainThenSub(GO_ENGINE_CHECKPOINTS);
+    const ring = new CheckpointRing(GO_ENGINE_CHECKPOINTS);
     ring.evaluate(0, main.text.length);
     const shared = main.toolsEnd + 2 + 'You are '.length;
     const kept = ring.restore(Number.POSITIVE_INFINITY, shared);
@@ -91,16 +106,30 @@ describe('a subagent on a hybrid qwen3.5 model reuses the tools from the main ag
   });
 
   test('the recorded 2.1.332 subagent session: no call of the subagent or the main agent after it is estimated at nothing', () => {
-    const tracker = hybrid();
-    const seen = loadRecording('cc-2.1.332-subagent').calls.map((call) => {
-      const body = parseBodyBytes(rewriteRequestBody(Buffer.from(call.body, 'utf8'), 'drop').body);
-      return tracker.observe({ key: 'session', rendered: renderPrompt(body, 'qwen3.5'), rewriteMode: 'drop', userTurn: startsUserTurn(body) });
-    });
+    const seen = subagentSession(GO_ENGINE_CHECKPOINTS);
     assert.equal(seen.length, 4);
     const [, sub, , back] = seen;
-    // The engine reused 5,120 of 11,139 tokens and 5,120 of 17,529: the tools, to the checkpoint before their end.
+    // The interval ring keeps a checkpoint inside the tools, which the subagent shares.
     assert.ok(sub!.reuse > 0.3, `the subagent's first call: ${sub!.reuse}`);
     assert.ok(back!.reuse > 0.2, `the main agent back in its evicted slot: ${back!.reuse}`);
+    assert.equal(back!.bust?.cause, 'slot-evicted');
+  });
+});
+
+describe('the same on Ollama 0.30 and later (llama-server): its checkpoints lie near prompt ends, past the shared tools', () => {
+  test("the subagent's first call keeps nothing: no checkpoint at or before the divergence", () => {
+    const { main, sub } = mainThenSub(OLLAMA_CHECKPOINTS);
+    // The main prompt's two checkpoints, N − 512 and N − 4, both past the tools' end.
+    assert.ok(main.text.length - 512 > main.toolsEnd + 2);
+    assert.equal(sub.reusedChars, 0);
+    assert.equal(sub.bust, null);
+  });
+
+  test('the recorded 2.1.332 subagent session: the subagent and the main agent back in its slot start afresh', () => {
+    const seen = subagentSession(OLLAMA_CHECKPOINTS);
+    const [, sub, , back] = seen;
+    assert.equal(sub!.reuse, 0);
+    assert.equal(back!.reuse, 0);
     assert.equal(back!.bust?.cause, 'slot-evicted');
   });
 });

@@ -23,7 +23,7 @@ const skip = needsEngine(engineUnavailable());
 
 /** About 6,000 tokens on the test model: a dozen batches. */
 const LONG = Array.from({ length: 700 }, (_, i) => `line ${i} of the words`).join('\n');
-const body = JSON.stringify({ model: 'm:1', max_tokens: 2, stream: true, messages: [{ role: 'user', content: LONG }] });
+const bodyFor = (model: string): string => JSON.stringify({ model, max_tokens: 2, stream: true, messages: [{ role: 'user', content: LONG }] });
 
 async function until(what: string, ok: () => boolean, timeoutMs = 120_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; !ok(); await sleep(2)) {
@@ -41,7 +41,7 @@ interface Left {
 }
 
 /** Sends the long prompt, leaves once the engine has read `afterTokens` of it, and asks it again. */
-async function leaveThenAskAgain(engine: RunningEngine, afterTokens: number): Promise<Left> {
+async function leaveThenAskAgain(engine: RunningEngine, afterTokens: number, body = bodyFor('m:1')): Promise<Left> {
   const before = engine.calls.length;
   const req = http.request(`${engine.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' } });
   req.on('error', () => undefined);
@@ -99,6 +99,22 @@ describe('llama.cpp engine: a client that leaves while its prompt is read (notic
     assert.ok(left.evaluated >= atLeave && left.evaluated <= atLeave + 2 * PROMPT_BATCH, `left at ${atLeave}, read on to ${left.evaluated}`);
     assert.equal(next.cancelled, false);
     assert.equal(next.reused, left.evaluated, 'the slot keeps exactly what the cancelled call read');
+    assert.equal(next.reused + next.evaluated, next.promptTokens);
+  });
+});
+
+describe('llama.cpp engine: a client that leaves while a hybrid model (qwen3.5, --hybrid) reads its prompt', { skip }, () => {
+  let engine: RunningEngine;
+  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 8192, hybrid: true, disconnect: { pollMs: 0 } }); });
+  after(async () => { await engine.close(); });
+
+  it('stops at a batch boundary short of the checkpoints near the end; the same prompt then extends what was read, with no checkpoint needed', async () => {
+    const { left, next } = await leaveThenAskAgain(engine, PROMPT_BATCH, bodyFor('qwen3.6:35b-a3b'));
+    assert.equal(left.cancelled, true);
+    assert.equal(left.evaluated % PROMPT_BATCH, 0, `stopped inside a batch, at ${left.evaluated}`);
+    assert.ok(left.evaluated < left.promptTokens - PROMPT_BATCH, 'before N − 512');
+    // The recurrent state stands where the cancelled call stopped: the next call extends it and re-reads nothing.
+    assert.equal(next.reused, left.evaluated);
     assert.equal(next.reused + next.evaluated, next.promptTokens);
   });
 });

@@ -4,9 +4,9 @@
 // truncation, and what a perfect stabiliser could reuse per family.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CheckpointRing, QWEN35_CHECKPOINTS } from '../main/core/diagnostics/checkpoints.js';
+import { checkpointRuleFor, CheckpointRing, GO_ENGINE_CHECKPOINTS, LLAMA_SERVER_CHECKPOINTS, OLLAMA_CHECKPOINTS, parseVersion } from '../main/core/diagnostics/checkpoints.js';
 import { convertRequest, estimateInputTokens } from '../bench/engine/convert.js';
-import { FAMILIES, family, libraryFamily, perfectCalls, perfectPrompt, perfectReuses } from '../bench/engine/families.js';
+import { FAMILIES, family, libraryFamily, perfectCalls, perfectPrompt, perfectReuses, withCheckpoints } from '../bench/engine/families.js';
 import { renderQwen35, renderQwen3Coder } from '../bench/engine/render-qwen.js';
 import { cutMiddle, fitMessages } from '../bench/engine/truncate.js';
 
@@ -127,36 +127,138 @@ describe('model families', () => {
   });
 });
 
-describe('hybrid checkpoints (model/models/qwen35/checkpoints.go)', () => {
-  it('checkpoints at batch ends at least 1,280 apart, and resumes after the last one before a divergence', () => {
-    const ring = new CheckpointRing(QWEN35_CHECKPOINTS);
-    assert.deepEqual(ring.evaluate(0, 3000), [511, 2047], 'the positions to take, for a real hybrid model');
-    assert.deepEqual(ring.positions, [511, 2047]);
-    assert.equal(ring.clone().restore(3000, 3000), 3000, 'a prompt that extends the cache keeps it all');
-    assert.equal(ring.clone().restore(3000, 2048), 2048);
-    assert.equal(ring.clone().restore(3000, 2000), 512);
-    assert.equal(ring.clone().restore(3000, 400), 0);
+describe("hybrid checkpoints: llama-server b10488's rule (Ollama 0.30 and later)", () => {
+  it('takes two per request, before the batches that read the last B and the last 4 tokens, and restores exactly to one', () => {
+    const ring = new CheckpointRing(OLLAMA_CHECKPOINTS);
+    // Batches of 512 from 0, broken at 3000 − 512 and 3000 − 4, so that the last two read [2488, 2996) and [2996, 3000).
+    assert.deepEqual(ring.plan(0, 3000).ends, [512, 1024, 1536, 2048, 2488, 2996, 3000]);
+    assert.deepEqual(ring.evaluate(0, 3000), [2488, 2996], 'N − B and N − 4');
+    assert.deepEqual(ring.positions, [2488, 2996]);
+    assert.equal(ring.clone().restore(3000, 3000), 3000, 'a prompt that extends the slot keeps it all');
+    assert.equal(ring.clone().restore(3000, 2999), 2996, 'one token short of the slot: back to N − 4');
+    assert.equal(ring.clone().restore(3000, 2996), 2996, 'a checkpoint at the divergence itself serves');
+    assert.equal(ring.clone().restore(3000, 2995), 2488);
     const pruned = ring.clone();
-    assert.equal(pruned.restore(3000, 1000), 512);
-    assert.deepEqual(pruned.positions, [511], 'checkpoints past the restore point go');
+    assert.equal(pruned.restore(3000, 2990), 2488);
+    assert.deepEqual(pruned.positions, [2488], 'checkpoints past the restore point go');
+    const none = ring.clone();
+    assert.equal(none.restore(3000, 2000), 0, 'no checkpoint at or before the divergence: from 0');
+    assert.deepEqual(none.positions, []);
   });
 
-  it('makes none before position 16 and keeps a ring of 32', () => {
-    const short = new CheckpointRing(QWEN35_CHECKPOINTS);
-    assert.deepEqual(short.evaluate(0, 10), []);
-    assert.deepEqual(short.positions, []);
-    const long = new CheckpointRing({ ...QWEN35_CHECKPOINTS, interval: 1, batch: 1 });
+  it('an entirely cached prompt goes back to N − 4, reads its last 4 tokens, and takes N − 4 again', () => {
+    const ring = new CheckpointRing(OLLAMA_CHECKPOINTS);
+    ring.evaluate(0, 3000);
+    // The same 3,000 tokens again: at most 2,999 may be kept (the last is read for its logits).
+    assert.equal(ring.restore(3000, 2999), 2996);
+    assert.deepEqual(ring.plan(2996, 3000).ends, [3000]);
+    assert.deepEqual(ring.evaluate(2996, 3000), [2996], 'b10488 does not replace one at the same place');
+    assert.deepEqual(ring.positions, [2488, 2996], "the previous request's N − 4 is within 8,192 of 2,488: thinned");
+  });
+
+  it('takes N − B only when the request reads B tokens or more, and none on an empty state', () => {
+    const short = new CheckpointRing(OLLAMA_CHECKPOINTS);
+    short.evaluate(0, 3000);
+    short.restore(3000, 3000);
+    assert.deepEqual(short.evaluate(3000, 3200), [3196], '200 new tokens: N − 4 only');
+    assert.deepEqual(new CheckpointRing(OLLAMA_CHECKPOINTS).evaluate(0, 400), [396]);
+    assert.deepEqual(new CheckpointRing(OLLAMA_CHECKPOINTS).evaluate(0, 512), [508], 'N − B = 0 holds nothing');
+    assert.deepEqual(new CheckpointRing(OLLAMA_CHECKPOINTS).plan(0, 400).ends, [396, 400]);
+  });
+
+  it("llama-server's own defaults (-b 2048 -ub 512): N − 516 and N − 4", () => {
+    const ring = new CheckpointRing(LLAMA_SERVER_CHECKPOINTS);
+    assert.deepEqual(ring.plan(0, 3000).ends, [2048, 2484, 2996, 3000]);
+    assert.deepEqual(ring.evaluate(0, 3000), [2484, 2996]);
+  });
+
+  it('a cancelled request keeps the checkpoints taken before it stopped, and makes none while generating', () => {
+    assert.deepEqual(new CheckpointRing(OLLAMA_CHECKPOINTS).evaluate(0, 3000, 2488), [], 'N − B is taken as the batch at 2,488 starts');
+    assert.deepEqual(new CheckpointRing(OLLAMA_CHECKPOINTS).evaluate(0, 3000, 2996), [2488]);
+    assert.deepEqual(new CheckpointRing(OLLAMA_CHECKPOINTS).generated(3000, 9000), []);
+  });
+
+  it("thins older requests' checkpoints to 8,192 apart from the oldest, keeping the current request's two", () => {
+    const ring = new CheckpointRing(OLLAMA_CHECKPOINTS);
+    let held = 0;
+    for (const length of [3000, 6000, 12000, 20000]) {
+      ring.evaluate(ring.restore(held, held), length);
+      held = length;
+    }
+    // 3000: [2488, 2996]; 6000: 2996 ≤ 2488 + 8192 goes → [2488, 5488, 5996]; 12000: 5488 and 5996 go →
+    // [2488, 11488, 11996]; 20000: 11488 > 10680 stays, 11996 ≤ 19680 goes.
+    assert.deepEqual(ring.positions, [2488, 11488, 19488, 19996]);
+  });
+
+  it('keeps at most 32, the oldest out', () => {
+    const ring = new CheckpointRing({ ...OLLAMA_CHECKPOINTS, minStep: 0 });
+    for (let i = 1; i <= 20; i++) ring.evaluate(ring.restore((i - 1) * 1000, (i - 1) * 1000), i * 1000);
+    // Two a request, 40 in all: requests 1 to 4's go.
+    assert.equal(ring.positions.length, 32);
+    assert.equal(ring.positions[0], 4488);
+    const copy = ring.clone();
+    copy.restore(20000, 10000);
+    assert.equal(ring.positions.length, 32, 'a clone is independent');
+  });
+});
+
+describe("hybrid checkpoints: Ollama's Go engine (0.17.1 to 0.29, kvcache/recurrent.go)", () => {
+  it('checkpoints at batch ends at least 1,664 apart, and resumes at the last one before a divergence', () => {
+    const ring = new CheckpointRing(GO_ENGINE_CHECKPOINTS);
+    assert.deepEqual(ring.evaluate(0, 3000), [512, 2560], 'after the first batch, then 2,560 ≥ 512 + 1,664');
+    assert.equal(ring.clone().restore(3000, 3000), 3000);
+    assert.equal(ring.clone().restore(3000, 2600), 2560);
+    assert.equal(ring.clone().restore(3000, 2000), 512);
+    assert.equal(ring.clone().restore(3000, 400), 0);
+    assert.deepEqual(ring.generated(3000, 4300), [4224], 'and while generating: 2,560 + 1,664');
+  });
+
+  it('makes none before position 16 and keeps a ring of 24', () => {
+    assert.deepEqual(new CheckpointRing(GO_ENGINE_CHECKPOINTS).evaluate(0, 10), []);
+    const long = new CheckpointRing({ ...GO_ENGINE_CHECKPOINTS, interval: 1, batch: 1 });
     long.evaluate(0, 100);
-    assert.equal(long.positions.length, 32);
-    assert.equal(Math.min(...long.positions), 68);
+    // One after each token from position 16 (17 tokens held) on: 84, of which the newest 24.
+    assert.equal(long.positions.length, 24);
+    assert.equal(long.positions[0], 77);
+  });
+});
+
+describe('hybrid checkpoints: which rule the proxy applies', () => {
+  it('parses versions, and takes Ollama before 0.30 for the Go engine, else llama-server', () => {
+    assert.deepEqual(parseVersion('0.32.15'), [0, 32, 15]);
+    assert.deepEqual(parseVersion('0.33.0-rc2'), [0, 33, 0]);
+    assert.deepEqual(parseVersion('v0.29'), [0, 29, 0]);
+    for (const junk of ['garbage', '', null, undefined, '0.0.0', '1.x', '0.3a']) assert.equal(parseVersion(junk), null, String(junk));
+    assert.equal(checkpointRuleFor(true, 'ollama', '0.29.3'), GO_ENGINE_CHECKPOINTS);
+    assert.equal(checkpointRuleFor(true, 'ollama', '0.17.1'), GO_ENGINE_CHECKPOINTS);
+    assert.equal(checkpointRuleFor(true, 'ollama', '0.30.0-rc1'), OLLAMA_CHECKPOINTS);
+    assert.equal(checkpointRuleFor(true, 'ollama', '0.32.15'), OLLAMA_CHECKPOINTS);
+    assert.equal(checkpointRuleFor(true, 'ollama', '1.2.0'), OLLAMA_CHECKPOINTS);
+    assert.equal(checkpointRuleFor(true, 'ollama', null), OLLAMA_CHECKPOINTS, 'unknown: every release since 0.30 runs llama-server');
+    assert.equal(checkpointRuleFor(true, 'ollama', '0.0.0'), OLLAMA_CHECKPOINTS, 'a source build');
+    assert.equal(checkpointRuleFor(true, 'ollama', '0.30.0-llama.cpp-engine'), OLLAMA_CHECKPOINTS, 'the dev engine');
+    assert.equal(checkpointRuleFor(true, 'llama-server', '0.29.0'), LLAMA_SERVER_CHECKPOINTS);
+    assert.equal(checkpointRuleFor(false, 'ollama', '0.29.0'), null);
+    assert.equal(checkpointRuleFor(true, 'vllm', null), null);
   });
 
   it("bounds a perfect stabiliser's reuse on the hybrid family by the earlier call's checkpoints", () => {
     const base = Array.from({ length: 3000 }, (_, i) => 1000 + i);
-    const diverged = [...base.slice(0, 2000), 7, 8, 9];
+    const diverged = [...base.slice(0, 2990), 7, 8, 9];
     const extended = [...base, 5, 6];
-    assert.deepEqual(perfectReuses(family('template'), [base, diverged, extended]), [0, 2000, 3000]);
-    assert.deepEqual(perfectReuses(family('qwen3.5'), [base, diverged, extended]), [0, 512, 3000]);
+    assert.deepEqual(perfectReuses(family('template'), [base, diverged, extended]), [0, 2990, 3000]);
+    assert.deepEqual(perfectReuses(family('qwen3.5'), [base, diverged, extended]), [0, 2488, 3000], 'N − 512 of the first');
+    assert.deepEqual(perfectReuses(withCheckpoints(family('qwen3.5'), 'go-engine'), [base, diverged, extended]), [0, 2560, 3000]);
+  });
+
+  it('resumes a conversation from its newest call, not from an earlier state the newer call continued', () => {
+    // A thinking turn: call 2 holds all of call 1 and goes on; call 3 drops call 2's reasoning, parting 2 tokens
+    // before call 1's end. Call 1's N − 4 lies before that, but call 2 thinned it (8,192 apart): back to N − 512.
+    const first = Array.from({ length: 3000 }, (_, i) => 1000 + i);
+    const second = [...first, ...Array.from({ length: 170 }, (_, i) => 5000 + i)];
+    const third = [...first.slice(0, 2998), ...Array.from({ length: 250 }, (_, i) => 9000 + i)];
+    assert.deepEqual(perfectReuses(family('qwen3.5'), [first, second, third]), [0, 3000, 2488]);
+    assert.deepEqual(perfectReuses(family('template'), [first, second, third]), [0, 3000, 2998], 'a dense slot keeps the prefix either way');
   });
 });
 

@@ -400,8 +400,11 @@ describe('llama.cpp engine: a renderer per family, chosen per model as Ollama ch
     // qwen3-coder drops it (the model never reads it): the whole first prompt is reused.
     assert.equal(reuse['qwen3-coder']!.second.reused, reuse['qwen3-coder']!.first.promptTokens);
     // qwen3.5 keeps it in place, but this call turned thinking off, so the think block before the tool call is
-    // gone; the prompt parts there, before the hybrid slot's first checkpoint (position 511): nothing is kept.
-    assert.equal(reuse['qwen3.5']!.second.reused, 0);
+    // gone; the prompt parts there, past the first prompt's N − 512 checkpoint (its prompt is a little over 512
+    // tokens) and before its N − 4: the hybrid slot goes back to N − 512.
+    const n = reuse['qwen3.5']!.first.promptTokens;
+    assert.ok(n > 512, `${n} tokens`);
+    assert.equal(reuse['qwen3.5']!.second.reused, n - 512);
   });
 
   it('answers a thinking family with a thinking block first, and only text when the client turns thinking off', async () => {
@@ -434,7 +437,7 @@ for (const hybrid of [false, true]) describe(`llama.cpp engine: the hybrid check
     });
   }
 
-  // About 3,000 tokens: checkpoints at positions 511 and 2,047 (batch ends ≥ 1,280 apart).
+  // About 3,000 tokens (N): llama-server's checkpoints at N − 512 and N − 4.
   const long = Array.from({ length: 360 }, (_, i) => `line ${i} of the words`).join('\n');
   const divergeAt = (fraction: number): string => {
     const at = Math.floor(long.length * fraction);
@@ -459,15 +462,47 @@ for (const hybrid of [false, true]) describe(`llama.cpp engine: the hybrid check
         results.push({ p, reused: second.reused });
       }
       if (fam === 'qwen3.5') {
-        assert.ok(results[0]!.p > 512 && results[0]!.p <= 2047, `divergence at ${results[0]!.p}`);
-        assert.equal(results[0]!.reused, 512);
-        assert.ok(results[1]!.p > 2048);
-        assert.equal(results[1]!.reused, 2048);
+        // `long` was read afresh before each (the changed prompt before it parted from it with no checkpoint
+        // before the divergence), so it holds its own two checkpoints only.
+        const n = engine.calls[engine.calls.length - 2]!.promptTokens;
+        assert.ok(results[0]!.p < n - 512, `divergence at ${results[0]!.p} of ${n}`);
+        assert.equal(results[0]!.reused, 0, 'no checkpoint at or before it: from 0');
+        assert.ok(results[1]!.p >= n - 512 && results[1]!.p < n - 4, `divergence at ${results[1]!.p} of ${n}`);
+        assert.equal(results[1]!.reused, n - 512);
       } else {
         for (const r of results) assert.equal(r.reused, r.p);
       }
     });
   }
+
+  it('qwen3.5: the same prompt again goes back to its N − 4 checkpoint and reads the last 4 tokens (a dense model: the last 1)', async () => {
+    for (const [model, back] of [['qwen3.6:35b-a3b', 4], ['dense', 1]] as const) {
+      await ask(engine, model, `${long} once more`);
+      await ask(engine, model, `${long} once more`);
+      const [first, again] = engine.calls.slice(-2);
+      assert.equal(again!.promptTokens, first!.promptTokens);
+      assert.equal(again!.reused, first!.promptTokens - back, model);
+    }
+  });
+});
+
+describe("llama.cpp engine: Ollama 0.29's Go-engine checkpoints on the qwen3.5 family (--checkpoints go-engine)", { skip }, () => {
+  let engine: RunningEngine;
+  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 8192, checkpoints: 'go-engine' }); });
+  after(async () => { await engine.close(); });
+
+  it('answers /api/version as an Ollama before 0.30, and resumes at the checkpoint after the first batch', async () => {
+    const res = await send(engine.url, { method: 'GET', path: '/api/version' });
+    assert.equal((JSON.parse(res.body.toString('utf8')) as { version: string }).version, '0.29.0-go-engine');
+    const long = Array.from({ length: 360 }, (_, i) => `line ${i} of the words`).join('\n');
+    await ask(engine, 'qwen3.6:35b-a3b', long);
+    const at = Math.floor(long.length * 0.5);
+    await ask(engine, 'qwen3.6:35b-a3b', `${long.slice(0, at)} CHANGED ${long.slice(at)}`);
+    const [first, second] = engine.calls.slice(-2);
+    // Checkpoints after the batches ending at 512 and 2,560 (≥ 512 + 1,664); the change, about halfway, lies between.
+    assert.ok(first!.promptTokens > 2560, `${first!.promptTokens} tokens`);
+    assert.equal(second!.reused, 512);
+  });
 });
 
 describe('llama.cpp engine: live-client mode and refusing an over-long prompt', { skip }, () => {

@@ -3,7 +3,7 @@
 // name is a manifest that points at a weights file: aliases name the same file
 // and share its runner. Unlike Ollama, a name nobody listed is not a 404 but
 // the default file, so a recording replays whatever model it names.
-import { family, libraryFamily, type Family, type FamilyName } from './families.js';
+import { family, libraryFamily, withCheckpoints, type CheckpointEngine, type Family, type FamilyName } from './families.js';
 import type { ModelSize } from './model.js';
 
 export interface ModelEntry {
@@ -37,16 +37,27 @@ export interface CatalogOptions {
   readonly models?: Readonly<Record<string, ModelEntry>>;
   /** Hybrid families run on the generated hybrid model instead of the dense stand-in. */
   readonly hybrid?: boolean;
+  /** Hybrid families' checkpoints: llama-server's (Ollama ≥ 0.30, the default) or Ollama's Go engine's (< 0.30). */
+  readonly checkpoints?: CheckpointEngine;
 }
 
 export function resolveModel(options: CatalogOptions, name: string): ResolvedModel {
   const entry = options.models?.[name] ?? {};
   const size = entry.size ?? options.size;
   const copy = entry.copy ?? 0;
-  const f = family(entry.family ?? options.family ?? libraryFamily(name));
+  const f = withCheckpoints(family(entry.family ?? options.family ?? libraryFamily(name)), options.checkpoints ?? 'llama-server');
   const file = `${size}${copy === 0 ? '' : `-${copy}`}`;
   const hybrid = options.hybrid === true && f.checkpoints !== null;
   return { name, size, copy, family: f, hybrid, fileKey: f.checkpoints === null ? file : `${file}${hybrid ? '-hybrid' : '+checkpoints'}` };
+}
+
+/**
+ * What /api/version answers: an Ollama that runs hybrid models as the engine
+ * does (0.30 and later on llama-server; the Go engine's last release before),
+ * so the proxy picks the same checkpoint rule by the version, as on Ollama.
+ */
+export function engineVersion(options: CatalogOptions): string {
+  return options.checkpoints === 'go-engine' ? '0.29.0-go-engine' : '0.30.0-llama.cpp-engine';
 }
 
 /** The names /api/tags lists: the default model's, then the configured ones. */

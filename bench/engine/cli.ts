@@ -7,12 +7,15 @@
 // `--overflow refuse` answers a prompt longer than the context with a 400;
 // `--hybrid` runs the qwen3.5 family on a generated hybrid model (real
 // recurrent state and checkpoints) instead of the dense stand-in;
+// `--checkpoints go-engine` gives it Ollama 0.29's checkpoints (its Go engine)
+// instead of llama-server's (Ollama 0.30 and later), and answers /api/version
+// as 0.29, so the proxy estimates by the same rule;
 // `--disconnect after-prompt` reads a prompt to its end after its client left,
 // as Ollama 0.29 and earlier did, and `--disconnect poll:0` stops at the next
 // batch at once (default: Ollama's own, llama-server's poll of a second).
 import { parseArgs } from 'node:util';
 import { OLLAMA_DISCONNECT, parseDisconnectRule } from './disconnect.js';
-import { FAMILY_NAMES, isFamilyName } from './families.js';
+import { CHECKPOINT_ENGINES, FAMILY_NAMES, isFamilyName, type CheckpointEngine } from './families.js';
 import { engineUnavailable } from './llama.js';
 import { isModelSize } from './model.js';
 import { startEngine } from './open.js';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     overflow: { type: 'string', default: 'truncate' },
     hybrid: { type: 'boolean', default: false },
     disconnect: { type: 'string' },
+    checkpoints: { type: 'string', default: 'llama-server' },
   },
 });
 
@@ -59,6 +63,11 @@ if (disconnect === null) {
   console.error('engine: --disconnect takes after-prompt or poll:<ms>');
   process.exit(2);
 }
+const checkpoints = values.checkpoints;
+if (!CHECKPOINT_ENGINES.includes(checkpoints as CheckpointEngine)) {
+  console.error(`engine: --checkpoints must be one of ${CHECKPOINT_ENGINES.join(', ')}, not ${checkpoints}`);
+  process.exit(2);
+}
 const liveClient = values['live-client'] === undefined ? undefined : Number(values['live-client']);
 if (liveClient !== undefined && !(Number.isInteger(liveClient) && liveClient > 0)) {
   console.error('engine: --live-client takes a number of tokens above 0');
@@ -74,11 +83,12 @@ const engine = await startEngine({
   threads: Number(values.threads),
   overflow,
   hybrid: values.hybrid,
+  checkpoints: checkpoints as CheckpointEngine,
   disconnect,
   ...(family === undefined ? {} : { family }),
   ...(liveClient === undefined ? {} : { liveClient }),
 });
-const mode = `${values.hybrid ? ', qwen3.5 on the hybrid model' : ''}${liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`}`;
+const mode = `${values.hybrid ? ', qwen3.5 on the hybrid model' : ''}${checkpoints === 'go-engine' ? ", Ollama < 0.30's Go-engine checkpoints" : ''}${liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`}`;
 console.log(`engine: ${size} model (${(engine.modelBytes / 1e6).toFixed(0)} MB, loaded in ${engine.loadMs} ms), ${values.slots} slot(s) of ${values.ctx} tokens, family ${family ?? 'by model name'}${mode}, on ${engine.url}`);
 const stop = (): void => void engine.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

@@ -6,7 +6,7 @@
 // on the backend as configured (its slots, chosen by its own rule), and with a
 // slot for every conversation (what a remedy could reach).
 import { convertRequest, type MessagesBody, type OllamaChat } from './convert.js';
-import { CheckpointRing, QWEN35_CHECKPOINTS, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
+import { CheckpointRing, GO_ENGINE_CHECKPOINTS, OLLAMA_CHECKPOINTS, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { Token } from './llama.js';
 import { renderTemplate } from './render.js';
 import { renderQwen35, renderQwen3Coder } from './render-qwen.js';
@@ -123,14 +123,26 @@ export const FAMILIES: readonly Family[] = [
     renderer: 'qwen3.5',
     parser: 'qwen3.5',
     thinks: true,
-    checkpoints: QWEN35_CHECKPOINTS,
-    source: 'model/renderers/qwen35.go, model/models/qwen35/checkpoints.go',
+    // Ollama ≥ 0.30: llama-server's checkpoints near each prompt's end (checkpoints.ts); see withCheckpoints.
+    checkpoints: OLLAMA_CHECKPOINTS,
+    source: 'model/renderers/qwen35.go; llama.cpp tools/server/server-context.cpp (b10488)',
     inlineSystem: 'in place',
     render: renderQwen35,
     // This renderer keeps later system messages in place by itself.
     strategies: [AS_SENT],
   },
 ];
+
+/** Which Ollama ran a hybrid family: llama-server (0.30 and later, the default) or the Go engine (0.17.1–0.29). */
+export type CheckpointEngine = 'llama-server' | 'go-engine';
+
+export const CHECKPOINT_ENGINES: readonly CheckpointEngine[] = ['llama-server', 'go-engine'];
+
+/** The family as the Ollama of that engine runs it: a hybrid family takes its checkpoint rule; others are unchanged. */
+export function withCheckpoints(f: Family, engine: CheckpointEngine): Family {
+  if (f.checkpoints === null) return f;
+  return { ...f, checkpoints: engine === 'go-engine' ? GO_ENGINE_CHECKPOINTS : OLLAMA_CHECKPOINTS };
+}
 
 export function isFamilyName(name: string): name is FamilyName {
   return (FAMILY_NAMES as readonly string[]).includes(name);
@@ -256,23 +268,30 @@ export function slotReuses(f: Family, prompts: readonly (readonly Token[])[], ba
  * with any earlier call (as if every conversation kept a slot of its own,
  * whatever the backend's slots; the figure a remedy could reach), less the one token an engine must
  * evaluate; on a hybrid family, only up to that earlier slot's last checkpoint
- * before the divergence (unless the call only extends it). A prefix of at most
+ * before the divergence (unless the call only extends it). A call that holds
+ * all of an earlier one continues that conversation in its slot, so the earlier
+ * call's state is gone: a later call resumes from the newer one, whose
+ * checkpoints the rule has thinned (after a thinking turn, a call that drops
+ * its reasoning cannot go back to the first call's N − 4). A prefix of at most
  * `similarity` of the prompt counts as none (only the template's header; no
  * engine picks a slot for it, llama-server's `--slot-prompt-similarity`).
  */
 export function perfectReuses(f: Family, prompts: readonly (readonly Token[])[], similarity = 0.1): number[] {
   const rings: CheckpointRing[] = [];
   const out: number[] = [];
+  const superseded = new Set<number>();
   prompts.forEach((prompt, i) => {
     let best = 0;
     let from = -1;
     for (let j = 0; j < i; j++) {
+      if (superseded.has(j)) continue;
       const common = Math.min(commonPrefixLength(prompt, prompts[j]!), prompt.length - 1);
       const kept = f.checkpoints === null ? common : rings[j]!.clone().restore(prompts[j]!.length, common);
       if (kept > best) { best = kept; from = j; }
     }
     if (best <= similarity * prompt.length) { best = 0; from = -1; }
     out.push(best);
+    if (from >= 0 && commonPrefixLength(prompt, prompts[from]!) === prompts[from]!.length) superseded.add(from);
     if (f.checkpoints !== null) {
       const ring = from < 0 ? new CheckpointRing(f.checkpoints) : rings[from]!.clone();
       if (from >= 0) ring.restore(prompts[from]!.length, best);

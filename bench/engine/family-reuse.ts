@@ -5,9 +5,10 @@
 // engine (families.ts perfectCalls). Token counts only: they are deterministic, unlike timings.
 // FAMILY_REUSE_MODEL=bench for the big model; FAMILY_REUSE_HYBRID=1 replays
 // only the hybrid families, on the generated hybrid model (real checkpoints)
-// instead of the dense stand-in.
+// instead of the dense stand-in. FAMILY_REUSE_CHECKPOINTS=go-engine runs the
+// hybrid family on Ollama 0.17.1–0.29's checkpoint ring instead of llama-server's.
 import { loadRecording, RECORDING_NAMES } from '../../test/support/recordings.js';
-import { FAMILIES, perfectCalls, type Family } from './families.js';
+import { CHECKPOINT_ENGINES, FAMILIES, perfectCalls, withCheckpoints, type CheckpointEngine, type Family } from './families.js';
 import { engineUnavailable } from './llama.js';
 import { isModelSize } from './model.js';
 import { startEngine } from './open.js';
@@ -21,9 +22,9 @@ interface Row {
   readonly strategy: string;
 }
 
-async function replayFamily(calls: readonly ReplayCall[], f: Family, size: 'test' | 'bench', hybrid: boolean): Promise<Row[]> {
+async function replayFamily(calls: readonly ReplayCall[], f: Family, size: 'test' | 'bench', hybrid: boolean, checkpoints: CheckpointEngine): Promise<Row[]> {
   const longest = Math.max(...calls.map((c) => c.body.length));
-  const engine = await startEngine({ size, slots: 1, family: f.name, hybrid, contextSize: Math.ceil((longest / 2 + 1024) / 1024) * 1024 });
+  const engine = await startEngine({ size, slots: 1, family: f.name, hybrid, checkpoints, contextSize: Math.ceil((longest / 2 + 1024) / 1024) * 1024 });
   try {
     const perfect = perfectCalls(f, (text) => engine.tokenize(text), calls.map((c) => c.body));
     const rows: Row[] = [];
@@ -48,11 +49,16 @@ async function main(): Promise<void> {
   const size = process.env['FAMILY_REUSE_MODEL'] ?? 'test';
   if (!isModelSize(size)) throw new Error('FAMILY_REUSE_MODEL must be test or bench');
   const hybrid = process.env['FAMILY_REUSE_HYBRID'] === '1';
+  const rule = process.env['FAMILY_REUSE_CHECKPOINTS'] ?? 'llama-server';
+  const checkpoints = CHECKPOINT_ENGINES.find((e) => e === rule);
+  if (checkpoints === undefined) throw new Error(`FAMILY_REUSE_CHECKPOINTS must be ${CHECKPOINT_ENGINES.join(' or ')}`);
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [...RECORDING_NAMES];
   for (const name of names) {
     const calls = loadRecording(name).calls;
-    for (const f of FAMILIES.filter((fam) => !hybrid || fam.checkpoints !== null)) {
-      const rows = await replayFamily(calls, f, size, hybrid);
+    for (const each of FAMILIES.filter((fam) => !hybrid || fam.checkpoints !== null)) {
+      // The perfect figures follow the engine's rule.
+      const f = withCheckpoints(each, checkpoints);
+      const rows = await replayFamily(calls, f, size, hybrid, checkpoints);
       const sum = (pick: (r: Row) => number): number => rows.reduce((n, r) => n + pick(r), 0);
       const perCall = rows.map((r) => `${r.promptTokens - r.reused}/${r.perfectEvaluated}(${r.strategy})`).join(' ');
       console.log(`${name} ${f.name}${hybrid ? ' (hybrid model)' : ''}: direct evaluated ${sum((r) => r.promptTokens - r.reused)} of ${sum((r) => r.promptTokens)} prompt tokens, perfect ${sum((r) => r.perfectEvaluated)}; per call direct/perfect evaluated: ${perCall}`);

@@ -130,7 +130,9 @@ function shapeOf(size: ModelSize, copy: number): ModelShape {
  * `stem` names the file (size, copy > 0: another file of the same shape, other weights; what a second model costs).
  */
 export function generatedFileName(stem: string, shape: object): string {
-  const digest = createHash('sha256').update(JSON.stringify({ shape, vocab: buildVocabulary().tokens, format: 1 })).digest('hex').slice(0, 12);
+  // Token types count too: a token that turns USER_DEFINED keeps its text but tokenizes otherwise.
+  const { tokens, types } = buildVocabulary();
+  const digest = createHash('sha256').update(JSON.stringify({ shape, vocab: tokens, types: Array.from(types), format: 1 })).digest('hex').slice(0, 12);
   return `llm-cache-proxy-${stem}-${digest}.gguf`;
 }
 

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { resolveModel, type CatalogOptions, type ModelEntry, type ResolvedModel } from './catalog.js';
 import type { DisconnectRule } from './disconnect.js';
-import type { FamilyName } from './families.js';
+import type { CheckpointEngine, FamilyName } from './families.js';
 import { loadLlama, type LlamaModel, type Token } from './llama.js';
 import { ensureHybridModel } from './hybrid-model.js';
 import { ensureModel, type ModelSize } from './model.js';
@@ -38,6 +38,12 @@ export interface EngineOptions {
    * state really goes back to checkpoints, instead of the dense stand-in.
    */
   readonly hybrid?: boolean;
+  /**
+   * Hybrid families' checkpoint rule: `llama-server` (Ollama ≥ 0.30, the
+   * default) or `go-engine` (Ollama 0.17.1–0.29's); /api/version answers
+   * accordingly (catalog.ts engineVersion).
+   */
+  readonly checkpoints?: CheckpointEngine;
   /** When a client that left is noticed while its prompt is read (disconnect.ts; default: Ollama's). */
   readonly disconnect?: DisconnectRule;
 }
@@ -99,6 +105,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     ...(options.family === undefined ? {} : { family: options.family }),
     ...(options.models === undefined ? {} : { models: options.models }),
     ...(options.hybrid === undefined ? {} : { hybrid: options.hybrid }),
+    ...(options.checkpoints === undefined ? {} : { checkpoints: options.checkpoints }),
   };
   const server = await startEngineServer({
     runners,

@@ -18,7 +18,7 @@ import { defaultSettings, type Settings } from '../../main/core/settings/schema.
 import type { CallRecord } from '../../main/core/wire/types.js';
 import { convertRequest, type MessagesBody } from './convert.js';
 import { resolveModel } from './catalog.js';
-import { family, perfectCalls } from './families.js';
+import { family, perfectCalls, withCheckpoints } from './families.js';
 import { idealClientBody } from './ideal-client.js';
 import { lossCause, type EngineEvent, type LossCause, type Role } from './loss.js';
 import { startEngine, type EngineOptions, type RunningEngine } from './open.js';
@@ -242,7 +242,7 @@ async function settle(records: readonly CallRecord[], count: number): Promise<vo
 export async function replayRoute(recorded: readonly SessionCall[], route: Route, options: RouteOptions): Promise<RouteRun> {
   const slots = route.setting === 'slots-2' ? 2 : options.engine.slots ?? 1;
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
-  const servedAs = family(options.engine.family ?? 'template');
+  const servedAs = withCheckpoints(family(options.engine.family ?? 'template'), options.engine.checkpoints ?? 'llama-server');
   // The recorded model names are installed, as the user's model is on their Ollama (so /api/tags lists
   // them and the proxy learns their renderer before the first call); the other model is another weights
   // file: only that keeps a runner (and cache) of its own on Ollama.

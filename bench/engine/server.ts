@@ -17,7 +17,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendGinNotFound, sendOllamaRunning, showRequestModel } from '../../test/support/ollama-http.js';
 import { anthropicErrorBody, type AnthropicErrorType } from '../../main/core/proxy/anthropic-error.js';
-import { listedNames, resolveModel, type CatalogOptions, type ResolvedModel } from './catalog.js';
+import { engineVersion, listedNames, resolveModel, type CatalogOptions, type ResolvedModel } from './catalog.js';
 import { convertRequest, estimateInputTokens, thinkOn, RenderError, type MessagesBody } from './convert.js';
 import { noticedBy, OLLAMA_DISCONNECT, type DisconnectRule } from './disconnect.js';
 import type { Token } from './llama.js';
@@ -78,7 +78,6 @@ export interface EngineServer {
   close(): Promise<void>;
 }
 
-const VERSION = '0.30.0-llama.cpp-engine';
 const TOO_LONG = 'the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length';
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
@@ -297,7 +296,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
 
   function route(method: string, path: string, body: Buffer, res: http.ServerResponse, closed: () => boolean, gone: StopCheck): void | Promise<void> {
     if (path === '/' && (method === 'GET' || method === 'HEAD')) return sendOllamaRunning(res, method);
-    if (path === '/api/version' && method === 'GET') return sendJson(res, 200, { version: VERSION });
+    if (path === '/api/version' && method === 'GET') return sendJson(res, 200, { version: engineVersion(options.catalog) });
     if (path === '/api/tags' && method === 'GET') return tags(res);
     if (path === '/api/ps' && method === 'GET') return ps(res);
     if (path === '/api/show' && method === 'POST') return show(body, res);

@@ -27,6 +27,9 @@ export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): nu
  */
 export const PROMPT_BATCH = 512;
 
+/** Checkpoints a real hybrid model's sequence keeps: the rule's (at most 32) and older ones, for 100 or so calls. */
+const SEQUENCE_CHECKPOINTS = 256;
+
 /** Why an answer ended: `cancelled` when its client left before the prompt was read. */
 export type Ending = 'max_tokens' | 'end_turn' | 'cancelled';
 
@@ -83,7 +86,10 @@ export class SlotEngine {
     checkpoints: CheckpointRule | null = null,
   ) {
     // A real hybrid model's sequences keep the rule's checkpoints (taken between batches), none of their own.
-    const options = checkpoints === null ? {} : { checkpoints: { max: checkpoints.count, interval: false as const } };
+    // They keep more than the rule: llama-server keeps a slot's oldest checkpoint while it thins later ones,
+    // and node-llama-cpp drops the oldest first; extra ones are never restored to (the rule restores to its
+    // own, which the sequence then holds exactly).
+    const options = checkpoints === null ? {} : { checkpoints: { max: SEQUENCE_CHECKPOINTS, interval: false as const } };
     this.sequences = Array.from({ length: slots }, () => context.getSequence(options));
     this.rings = this.sequences.map(() => (checkpoints === null ? null : new CheckpointRing(checkpoints)));
     this.promptEnds = this.sequences.map(() => 0);
@@ -153,8 +159,10 @@ export class SlotEngine {
     // Our answers are junk, so the next prompt (which carries the answer as the client got it back, rendered)
     // parts from the cache right where the answer began. A real model's answer renders back as it was
     // generated, and its recurrent state needs no restore there: a divergence inside our answer counts as
-    // extending the cache. A real recurrent state holds our answer too, so it goes back to the prompt's end,
-    // where the last batch kept a checkpoint for this.
+    // extending the cache (the slot is taken to hold the prompt only). llama-server, whose slot holds the
+    // answer too, would see a prompt that parts inside it and restore the N − 4 checkpoint: 4 tokens fewer.
+    // A real recurrent state holds our answer too, so it goes back to the prompt's end, where the last batch
+    // kept a named checkpoint for this.
     const cached = this.promptEnds[slot]!;
     const real = ring !== null && sequence.needsCheckpoints;
     const shared = real && common > cached && sequence.nextTokenIndex > common ? cached : common;
@@ -163,40 +171,47 @@ export class SlotEngine {
     promptEnds[slot] = prompt.length;
     const before = evaluatedSoFar(sequence);
     if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
-    // What llama.cpp re-read to bring a recurrent state back to `kept`: none when a checkpoint stands just
-    // before it, as the rule's do; counted, so the figures stay true if one does not.
+    // What llama.cpp re-read to bring a recurrent state back to `kept`: none when a checkpoint stands
+    // exactly there, as the rule's do; counted, so the figures stay true if one does not.
     const reused = kept - (evaluatedSoFar(sequence) - before);
     const progress = { evaluated: kept - reused, cancelled: false };
-    const batch = this.batch;
+    // The rule's batches (llama-server breaks them where it takes its checkpoints near the end) and checkpoints.
+    const plan = ring?.plan(kept, prompt.length) ?? { ends: batchEnds(kept, prompt.length, this.batch), checkpoints: [] };
+    const marks = new Set(real ? plan.checkpoints : []);
     const model = this.model;
     async function* pieces(): AsyncGenerator<string, Ending, void> {
       let at = kept;
-      for (;; at += batch) {
+      for (const end of plan.ends) {
         if (stop()) {
-          // The slot keeps what was evaluated; a real recurrent state stands there too.
+          // The slot keeps what was evaluated, and the checkpoints taken so far; a real recurrent state stands there too.
           promptEnds[slot] = at;
+          ring?.evaluate(kept, prompt.length, at);
           progress.cancelled = true;
           return 'cancelled';
         }
-        if (prompt.length - at <= batch) break;
-        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + batch));
-        progress.evaluated += batch;
-        if ((ring?.evaluate(at, at + batch).length ?? 0) > 0 && real) await sequence.takeCheckpoint();
+        // A checkpoint of the state where it stands, before the next batch is read (llama-server's create_checkpoint
+        // runs before llama_decode; the Go engine's after the batch before, which is the same state).
+        if (marks.has(at)) await sequence.takeCheckpoint();
+        if (end === prompt.length) break;
+        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, end));
+        progress.evaluated += end - at;
+        at = end;
       }
+      ring?.evaluate(kept, prompt.length);
       // The last batch holds the prompt's last token, whose logits are sampled.
-      const lastMarks = ring?.evaluate(at, prompt.length) ?? [];
       progress.evaluated += prompt.length - at;
       const generated: Token[] = [];
-      const iterator = real ? lastBatchHybrid(sequence, prompt.slice(at), lastMarks.length > 0) : sequence.evaluate(prompt.slice(at), { temperature: 0 });
-      // Checkpoints the rule makes while answering, each taken once its position has been evaluated.
+      const iterator = real ? lastBatchHybrid(sequence, prompt.slice(at), marks.has(prompt.length)) : sequence.evaluate(prompt.slice(at), { temperature: 0 });
+      // Checkpoints the rule makes while answering (the Go engine's; llama-server makes none), each taken once
+      // its position has been evaluated.
       const due: number[] = [];
       try {
         for await (const token of iterator) {
           if (token === 2) return 'end_turn';
-          while (real && due.length > 0 && due[0]! < sequence.nextTokenIndex) {
-            if (due.shift() === sequence.nextTokenIndex - 1) await sequence.takeCheckpoint();
+          while (real && due.length > 0 && due[0]! <= sequence.nextTokenIndex) {
+            if (due.shift() === sequence.nextTokenIndex) await sequence.takeCheckpoint();
           }
-          due.push(...(ring?.evaluate(prompt.length + generated.length, prompt.length + generated.length + 1) ?? []));
+          due.push(...(ring?.generated(prompt.length + generated.length, prompt.length + generated.length + 1) ?? []));
           yield model.detokenize([token], false, generated);
           generated.push(token);
           if (generated.length >= room) return 'max_tokens';
@@ -208,6 +223,13 @@ export class SlotEngine {
     }
     return use({ slot, evaluated: prompt.length - reused, reused, progress, pieces: pieces() });
   }
+}
+
+/** Batches of `batch` tokens over [from, to): their ends. */
+function batchEnds(from: number, to: number, batch: number): number[] {
+  const ends: number[] = [];
+  for (let at = from; at < to; ) ends.push((at = Math.min(at + batch, to)));
+  return ends;
 }
 
 /** A call whose client left before its turn: nothing evaluated, no slot touched. */

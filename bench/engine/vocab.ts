@@ -77,7 +77,28 @@ export interface Vocabulary {
 const NORMAL = 1;
 const UNKNOWN = 2;
 const CONTROL = 3;
+const USER_DEFINED = 4;
 const BYTE = 6;
+
+/**
+ * Qwen's thinking tags, added tokens its tokenizer_config marks `"special":
+ * false`: llama.cpp's convert_hf_to_gguf.py types them USER_DEFINED (they do
+ * not look special: no `<|…|>`), and llama.cpp's tokenizer keeps a
+ * USER_DEFINED token whole even with parse_special off, as the engine
+ * tokenizes (src/llama-vocab.cpp, tokenizer_st_partition: "Ignore control and
+ * unknown tokens when parse_special == false … User-defined tokens are still
+ * pre-tokenized before everything else"). So `<think>` is one token on a real
+ * Qwen, and must be one here: split into `<`, `th`, `ink`, `>` it moved where
+ * two prompts part, and with it the checkpoint a hybrid model restores.
+ * `<tool_call>`, `</tool_call>`, `<tool_response>`, `</tool_response>` are the
+ * same kind of token in Qwen but stay split here: every family's tool prompt
+ * carries them (the Qwen 2.5 template's tool note alone: 69 tokens, 54 with
+ * them whole), so adding them would shift every headline figure for no
+ * checkpoint the estimate misplaces. `<|im_start|>`/`<|im_end|>` are CONTROL
+ * in Qwen, whole only with parse_special, which the engine does not use:
+ * split here as there.
+ */
+const ADDED = ['<think>', '</think>'];
 
 function capitalised(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
@@ -108,7 +129,9 @@ function pieces(): string[] {
 
 /**
  * `<unk>`, `<s>`, `</s>`, the 256 byte tokens `<0x00>`…`<0xFF>`, then every
- * word piece with all its prefixes (so SPM merges can reach it), unique.
+ * word piece with all its prefixes (so SPM merges can reach it), unique, then
+ * Qwen's user-defined added tokens (last, as in Qwen's own vocabulary; no
+ * prefixes: llama.cpp matches them whole before any merge).
  * Scores favour longer pieces, then earlier (more common) ones.
  */
 export function buildVocabulary(): Vocabulary {
@@ -137,5 +160,10 @@ export function buildVocabulary(): Vocabulary {
     types.push(NORMAL);
     scores.push(Array.from(piece).length * 100 - i / ordered.length);
   });
+  for (const token of ADDED) {
+    tokens.push(token);
+    types.push(USER_DEFINED);
+    scores.push(0);
+  }
   return { tokens, scores: Float32Array.from(scores), types: Int32Array.from(types) };
 }

@@ -101,7 +101,8 @@ export function fitSlot(slots: readonly Slot[], text: string, hybrid: HybridCach
   const commonChars = common[target] ?? 0;
   if (hybrid === null) return { target, commonChars, reusedChars: commonChars, evaluated: null };
   const held = slots[target]!;
-  const extendsIt = held.prompt === null || commonChars >= held.prompt.length;
+  // A prompt entirely cached is not extended: its last token is read again, from a checkpoint before it.
+  const extendsIt = held.prompt === null || (commonChars >= held.prompt.length && commonChars < text.length);
   const step: Evaluated = { common: commonChars, extends: extendsIt, length: text.length };
   // Nothing in common empties the ring whatever the ratio: what came before can go.
   const evaluated = commonChars === 0 ? [step] : [...(held.evaluated ?? []), step];
@@ -112,10 +113,15 @@ export function fitSlot(slots: readonly Slot[], text: string, hybrid: HybridCach
   return { target, commonChars, reusedChars, evaluated };
 }
 
-/** One evaluation on the ring, in tokens: the restore it needed, then its batches; returns the tokens it kept. */
+/**
+ * One evaluation on the ring, in tokens: the restore it needed, then its
+ * batches (the checkpoints its request made); returns the tokens it kept.
+ */
 function replayStep(ring: CheckpointRing, step: Evaluated, perToken: number): number {
-  const kept = ring.restore(step.extends ? 0 : Number.POSITIVE_INFINITY, Math.floor(step.common / perToken));
-  ring.evaluate(kept, Math.ceil(step.length / perToken));
+  const length = Math.ceil(step.length / perToken);
+  const common = Math.max(0, Math.min(Math.floor(step.common / perToken), length - 1));
+  const kept = ring.restore(step.extends ? 0 : Number.POSITIVE_INFINITY, common);
+  ring.evaluate(kept, length);
   return kept;
 }
 

@@ -41,8 +41,10 @@ export class CallDiagnostics {
 
   constructor(private readonly options: CallDiagnosticsOptions) {
     // A hybrid model's checkpoints are in tokens: the model's measured characters per token place them.
+    // Which rule: the backend's, and on Ollama its version's (its engine changed at 0.30).
     this.tracker = new CacheTracker({ slots: options.slots, hybrid: (model) => {
-      const rule = checkpointRuleFor(options.backend?.renderer?.(model)?.hybrid === true, options.backend?.profile?.kind ?? null);
+      const backend = options.backend;
+      const rule = checkpointRuleFor(backend?.renderer?.(model)?.hybrid === true, backend?.profile?.kind ?? null, backend?.version ?? null);
       return rule === null ? null : { rule, charsPerToken: this.calibrator.charsPerToken(model) };
     } });
     this.restartsSeen = options.backend?.restarts ?? 0;
