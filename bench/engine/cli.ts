@@ -10,6 +10,8 @@
 // `--disconnect after-prompt` reads a prompt to its end after its client left,
 // as Ollama 0.29 and earlier did, and `--disconnect poll:0` stops at the next
 // batch at once (default: Ollama's own, llama-server's poll of a second).
+// `--cache-ram 0` turns off the host-memory prompt cache each runner keeps
+// (default 8192 MiB, as Ollama 0.30+ runs llama-server), as before Ollama 0.30.
 import { parseArgs } from 'node:util';
 import { OLLAMA_DISCONNECT, parseDisconnectRule } from './disconnect.js';
 import { FAMILY_NAMES, isFamilyName } from './families.js';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     overflow: { type: 'string', default: 'truncate' },
     hybrid: { type: 'boolean', default: false },
     disconnect: { type: 'string' },
+    'cache-ram': { type: 'string', default: '8192' },
   },
 });
 
@@ -64,7 +67,13 @@ if (liveClient !== undefined && !(Number.isInteger(liveClient) && liveClient > 0
   console.error('engine: --live-client takes a number of tokens above 0');
   process.exit(2);
 }
+const cacheRamMib = Number(values['cache-ram']);
+if (!(Number.isInteger(cacheRamMib) && cacheRamMib >= 0)) {
+  console.error('engine: --cache-ram takes a number of MiB, 0 for none');
+  process.exit(2);
+}
 const engine = await startEngine({
+  cacheRamMib,
   size,
   slots: Number(values.slots),
   contextSize: Number(values.ctx),
@@ -78,7 +87,7 @@ const engine = await startEngine({
   ...(family === undefined ? {} : { family }),
   ...(liveClient === undefined ? {} : { liveClient }),
 });
-const mode = `${values.hybrid ? ', qwen3.5 on the hybrid model' : ''}${liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`}`;
+const mode = `${values.hybrid ? ', qwen3.5 on the hybrid model' : ''}${cacheRamMib === 0 ? ', no prompt cache' : `, prompt cache of ${cacheRamMib} MiB`}${liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`}`;
 console.log(`engine: ${size} model (${(engine.modelBytes / 1e6).toFixed(0)} MB, loaded in ${engine.loadMs} ms), ${values.slots} slot(s) of ${values.ctx} tokens, family ${family ?? 'by model name'}${mode}, on ${engine.url}`);
 const stop = (): void => void engine.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

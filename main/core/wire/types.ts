@@ -34,6 +34,12 @@ export interface ModelRenderer {
    * (diagnostics/checkpoints.ts); absent when not known to be.
    */
   readonly hybrid?: boolean;
+  /**
+   * Ollama runs the model on one slot whatever OLLAMA_NUM_PARALLEL says
+   * (server/sched.go: mllama, the Qwen 3.5 and Qwen3-VL families, LFM2,
+   * Nemotron-H); absent when not known to.
+   */
+  readonly oneSlot?: boolean;
 }
 
 /** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */
