@@ -56,6 +56,8 @@ export interface BackendView {
   /** What renders `model`'s prompt, as the backend told (Ollama's /api/show, llama-server's chat template); null while unknown. */
   renderer?(model: string | null): ModelRenderer | null;
   readonly profile: BackendProfile | null;
+  /** The engine's version as it reports it (Ollama's /api/version); null while unknown. */
+  readonly version?: string | null;
   /** How many times the backend was seen to restart (or be replaced): a change means its cache is empty. */
   readonly restarts: number;
 }
@@ -71,6 +73,9 @@ export function backendView(monitor: { readonly state: BackendState; readonly pr
     contextLength: (model) => (model === null ? null : backendWindow(monitor.state, model)?.tokens ?? null),
     get profile() {
       return monitor.profile;
+    },
+    get version() {
+      return monitor.state.version ?? null;
     },
   };
 }

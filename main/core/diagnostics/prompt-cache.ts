@@ -60,7 +60,7 @@ export function defaultLimits(length: number, mib = CACHE_RAM_MIB): PromptCacheL
 export class PromptCache<T> {
   readonly #entries: CacheEntry<T>[] = [];
 
-  constructor(readonly limits: PromptCacheLimits) {}
+  constructor(public limits: PromptCacheLimits) {}
 
   get enabled(): boolean {
     return this.limits.bytes > 0;
@@ -163,4 +163,40 @@ export class PromptCache<T> {
     copy.#entries.push(...this.#entries);
     return copy;
   }
+}
+
+/** What a slot-assignment did with the cache. */
+export interface CacheSwap<T> {
+  /** The slot's previous content went to the cache (false: not saved, or already held). */
+  readonly saved: boolean;
+  /** The entry loaded into the slot; null when the slot kept what it held. */
+  readonly loaded: CacheEntry<T> | null;
+}
+
+/** How a payload is measured and compared, for swap(). */
+export interface SwapMeasure<T> {
+  readonly length: (value: T) => number;
+  readonly bytes: (value: T) => number;
+  /** Common prefix of two payloads. */
+  readonly common: (a: T, b: T) => number;
+  /** Common prefix of a payload and the new prompt. */
+  readonly commonWithPrompt: (value: T) => number;
+}
+
+/**
+ * The whole exchange at slot assignment, for callers whose payloads need no
+ * I/O (the estimate; the engine does the same steps around its state files):
+ * save the slot when savesSlot says so and no entry holds it, take the entry
+ * that serves the prompt better, apply the limits.
+ */
+export function swap<T>(cache: PromptCache<T>, slot: T | null, promptLength: number, measure: SwapMeasure<T>): CacheSwap<T> {
+  if (!cache.enabled || slot === null) return { saved: false, loaded: null };
+  const length = measure.length(slot);
+  const slotCommon = measure.commonWithPrompt(slot);
+  if (!savesSlot(length, slotCommon, promptLength)) return { saved: false, loaded: null };
+  const saved = cache.wouldSave(length, (e) => measure.common(e, slot));
+  if (saved) cache.add({ value: slot, length, bytes: measure.bytes(slot) }, (other) => measure.common(other, slot));
+  const loaded = cache.take(length, slotCommon, promptLength, measure.commonWithPrompt);
+  cache.trim();
+  return { saved, loaded };
 }

@@ -21,6 +21,16 @@ import { MAX_ANALYSED_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
 import { reasoningDroppedRemedy } from '../diagnostics/remedies.js';
 import type { BackendView } from '../backends/backend-info.js';
+import { keepsPromptCache } from '../backends/host-cache.js';
+import { defaultLimits } from '../diagnostics/prompt-cache.js';
+import type { PromptCacheModel } from '../diagnostics/tracker-types.js';
+
+/**
+ * KV bytes per token assumed for a saved prompt: a 30B-class model with 48
+ * layers and 4 KV heads of 128 at f16 holds 2 × 48 × 4 × 128 × 2 = 96 KiB, so
+ * 8 GiB keeps some 87K tokens. Larger models keep fewer; hybrid ones more.
+ */
+const ASSUMED_KV_BYTES_PER_TOKEN = 96 * 1024;
 
 export interface CallDiagnosticsOptions {
   readonly slots: number;
@@ -41,11 +51,28 @@ export class CallDiagnostics {
 
   constructor(private readonly options: CallDiagnosticsOptions) {
     // A hybrid model's checkpoints are in tokens: the model's measured characters per token place them.
-    this.tracker = new CacheTracker({ slots: options.slots, hybrid: (model) => {
-      const rule = checkpointRuleFor(options.backend?.renderer?.(model)?.hybrid === true, options.backend?.profile?.kind ?? null);
-      return rule === null ? null : { rule, charsPerToken: this.calibrator.charsPerToken(model) };
-    } });
+    this.tracker = new CacheTracker({
+      slots: options.slots,
+      hybrid: (model) => {
+        const rule = checkpointRuleFor(options.backend?.renderer?.(model)?.hybrid === true, options.backend?.profile?.kind ?? null);
+        return rule === null ? null : { rule, charsPerToken: this.calibrator.charsPerToken(model) };
+      },
+      promptCache: (model) => this.promptCache(model),
+    });
     this.restartsSeen = options.backend?.restarts ?? 0;
+  }
+
+  /**
+   * The backend's host-memory prompt cache in characters (backends/host-cache.ts):
+   * llama-server's 8 GiB, each entry costing its tokens at an assumed KV size
+   * (the proxy does not know the model's); null where the backend keeps none.
+   */
+  private promptCache(model: string | null): PromptCacheModel | null {
+    const backend = this.options.backend;
+    if (!keepsPromptCache(backend?.profile?.kind, backend?.version)) return null;
+    const perToken = this.calibrator.charsPerToken(model);
+    const context = backend?.contextLength(model) ?? 0;
+    return { limits: defaultLimits(Math.round(context * perToken)), bytesPerChar: ASSUMED_KV_BYTES_PER_TOKEN / perToken };
   }
 
   usageRewriter(call: MessageCall): UsageRewriter | null {
