@@ -14,9 +14,12 @@ import { backendView } from '../main/core/backends/backend-info.js';
 import { PROFILES } from '../main/core/backends/detect.js';
 
 /** The session through the proxy, whose backend view says Ollama of `version` (as its monitor would read /api/version). */
-async function replaySubagent(version: string): Promise<CallRecord[]> {
+async function replaySubagent(version: string, oneSlot = false): Promise<CallRecord[]> {
   const { calls } = loadRecording('cc-2.1.332-subagent');
-  const state = { status: 'up' as const, kind: 'ollama' as const, version, models: [], loaded: [], lastCheckedAt: new Date() };
+  // As /api/show tells of a model whose architecture Ollama runs on one slot.
+  const renderer = { family: 'template' as const, name: 'template', keepReasoningSwitch: null, oneSlot: true };
+  const models = oneSlot ? [{ name: 'qwen3-coder:30b', renderer }] : [];
+  const state = { status: 'up' as const, kind: 'ollama' as const, version, models, loaded: [], lastCheckedAt: new Date() };
   const backend = backendView({ state, profile: PROFILES.ollama }, { configuredSlots: 1, model: null }, () => 0);
   const harness = await startHarness({ slots: 1, inlineSystem: 'fold', backend }, { timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 2 } });
   try {
@@ -56,5 +59,14 @@ describe('the estimate and the backend\'s prompt cache', () => {
     assert.deepEqual(records.map((r) => r.bust?.cause ?? null), [null, null, null, 'slot-evicted']);
     assert.ok(records[3]!.estimatedReuse < 0.5, `estimated ${records[3]!.estimatedReuse}`);
     assert.equal(records[3]!.slotsNeeded, 2);
+  });
+
+  test('a model Ollama runs on one slot is never told to raise OLLAMA_NUM_PARALLEL', async () => {
+    const records = await replaySubagent('0.29.0', true);
+    const remedy = records[3]!.bust?.remedy ?? '';
+    assert.equal(records[3]!.bust?.cause, 'slot-evicted');
+    assert.doesNotMatch(remedy, /OLLAMA_NUM_PARALLEL=/);
+    assert.match(remedy, /one slot whatever OLLAMA_NUM_PARALLEL says/);
+    assert.match(remedy, /different weights file/);
   });
 });

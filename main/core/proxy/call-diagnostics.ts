@@ -19,7 +19,7 @@ import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
 import { MAX_ANALYSED_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
-import { reasoningDroppedRemedy } from '../diagnostics/remedies.js';
+import { oneSlotEvictedRemedy, reasoningDroppedRemedy } from '../diagnostics/remedies.js';
 import type { BackendView } from '../backends/backend-info.js';
 import { keepsPromptCache } from '../backends/host-cache.js';
 import { defaultLimits } from '../diagnostics/prompt-cache.js';
@@ -178,8 +178,13 @@ export class CallDiagnostics {
       const reread = this.calibrator.estimate(o.model, Math.round(o.promptChars * (1 - o.reuse)));
       return { remedy: reasoningDroppedRemedy(backend?.renderer?.(o.model) ?? null, backend?.info().kind ?? null, reread) };
     }
+    if (cause !== 'slot-evicted' && cause !== 'side-call-evicted') return {};
+    const backend = this.options.backend;
+    if (backend?.profile?.kind === 'ollama' && backend.renderer?.(o.model)?.oneSlot === true) {
+      return { remedy: oneSlotEvictedRemedy(cause, o.bust?.evictedBy ?? null, keepsPromptCache('ollama', backend.version)) };
+    }
     if (cause !== 'slot-evicted') return {};
-    const advice = slotEvictedAdvice(this.options.backend?.profile ?? null, this.options.slots);
+    const advice = slotEvictedAdvice(backend?.profile ?? null, this.options.slots);
     return advice === null ? {} : { remedy: advice };
   }
 
