@@ -12,6 +12,8 @@ import type { CallRecord } from '../main/core/wire/types.js';
 import { keepsPromptCache } from '../main/core/backends/host-cache.js';
 import { backendView } from '../main/core/backends/backend-info.js';
 import { PROFILES } from '../main/core/backends/detect.js';
+import { startOllamaStandin } from './support/ollama-standin.js';
+import { startBackendRig } from './support/backend-rig.js';
 
 /** The session through the proxy, whose backend view says Ollama of `version` (as its monitor would read /api/version). */
 async function replaySubagent(version: string, oneSlot = false): Promise<CallRecord[]> {
@@ -52,6 +54,8 @@ describe('the estimate and the backend\'s prompt cache', () => {
     const main2 = records[3]!;
     assert.ok(main2.estimatedReuse > 0.95, `estimated ${main2.estimatedReuse}`);
     assert.equal(main2.slotsNeeded, 1, 'the cache gives the conversation back: one slot suffices');
+    assert.equal(main2.restoredFrom, records[0]!.session, 'loaded from the cache: the main conversation\'s own prompt');
+    assert.deepEqual(records.map((r) => r.mainKept), [undefined, true, true, undefined], 'the subagent\'s calls left the main conversation in the cache (warm start asks)');
   });
 
   test('Ollama before 0.30: the same return is slot-evicted, and two slots are advised', async () => {
@@ -59,6 +63,7 @@ describe('the estimate and the backend\'s prompt cache', () => {
     assert.deepEqual(records.map((r) => r.bust?.cause ?? null), [null, null, null, 'slot-evicted']);
     assert.ok(records[3]!.estimatedReuse < 0.5, `estimated ${records[3]!.estimatedReuse}`);
     assert.equal(records[3]!.slotsNeeded, 2);
+    assert.ok(records.every((r) => r.mainKept === undefined && r.restoredFrom === undefined));
   });
 
   test('a model Ollama runs on one slot is never told to raise OLLAMA_NUM_PARALLEL', async () => {
@@ -68,5 +73,26 @@ describe('the estimate and the backend\'s prompt cache', () => {
     assert.doesNotMatch(remedy, /OLLAMA_NUM_PARALLEL=/);
     assert.match(remedy, /one slot whatever OLLAMA_NUM_PARALLEL says/);
     assert.match(remedy, /different weights file/);
+  });
+
+  test('through the host, the version comes from the monitor\'s look at /api/version', async () => {
+    const { calls } = loadRecording('cc-2.1.332-subagent');
+    const causes: Record<string, (string | null)[]> = {};
+    for (const version of ['0.29.0', '0.30.2']) {
+      const standin = await startOllamaStandin({ version, timing: { prefillMs: 0, tokenDelayMs: 0, tokens: 2 } });
+      const rig = await startBackendRig(standin.url, { slots: 1 });
+      try {
+        for (const call of calls) {
+          const record = rig.nextCall();
+          assert.equal((await send(rig.url, { method: call.method, path: call.path, headers: call.headers, body: Buffer.from(call.body) })).status, 200);
+          await record;
+        }
+        causes[version] = rig.calls.map((r) => r.bust?.cause ?? null);
+      } finally {
+        await rig.close();
+        await standin.close();
+      }
+    }
+    assert.deepEqual(causes, { '0.29.0': [null, null, null, 'slot-evicted'], '0.30.2': [null, null, null, null] });
   });
 });

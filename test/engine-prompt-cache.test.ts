@@ -70,6 +70,28 @@ for (const [model, hybrid] of [['dense', false], ['qwen3.6:35b-a3b', false], ['q
   });
 }
 
+describe('llama.cpp engine: a foreign prompt sharing most of the conversation cuts it in place, with no copy saved', { skip }, () => {
+  let engine: RunningEngine;
+  before(async () => { engine = await startEngine({ size: 'test', slots: 1, contextSize: 4096, models: { dense: { family: 'template' } } }); });
+  after(async () => { await engine.close(); });
+
+  it('keeps the shared head in the slot and saves nothing: the next call re-reads the tail (what a warm-up would repair)', async () => {
+    // Another client sends the same long head with a tail of its own: it shares over a tenth of itself with the
+    // slot and keeps at least half of it, so llama-server truncates the slot in place (prompt-cache.ts savesSlot).
+    const tail = Array.from({ length: 40 }, (_, i) => `detail ${i} of this conversation only`).join('\n');
+    const ours = [{ role: 'user', content: `${history}\n${tail}` }];
+    const theirs = [{ role: 'user', content: `${history}\nAnother tool's question.` }];
+    for (const messages of [ours, theirs, [...ours, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'next' }]]) {
+      assert.equal((await ask(engine, 'dense', messages)).status, 200);
+    }
+    const [a, other, next] = engine.calls.slice(-3) as [EngineCall, EngineCall, EngineCall];
+    assert.ok(other.reused > 0.5 * a.promptTokens, `the other prompt kept ${other.reused} of ${a.promptTokens}`);
+    assert.equal(other.savedTokens, 0, 'cut in place, not saved');
+    assert.equal(next.restoredTokens, 0);
+    assert.ok(next.reused <= other.reused + 2 && next.reused < a.promptTokens - 300, `reused ${next.reused}: the head only, the tail re-read`);
+  });
+});
+
 describe('llama.cpp engine: architectures Ollama forces to one slot', { skip }, () => {
   let engine: RunningEngine;
   before(async () => { engine = await startEngine({ size: 'test', slots: 2, contextSize: 4096, cacheRamMib: 0, models: { dense: { family: 'template' } } }); });

@@ -91,6 +91,12 @@ export interface Observation {
    * the conversation (or `side call`) whose prompt it held; absent when none.
    */
   readonly restoredFrom?: string;
+  /**
+   * A side call or a subagent's, where the backend keeps a prompt cache:
+   * whether the model's latest main conversation is still held afterwards, in
+   * a slot or that cache (what warm start's `other-call` trigger asks).
+   */
+  readonly mainKept?: boolean;
   /** A new conversation's first call that reused another conversation's prompt from the slot: that one's label. */
   readonly reusedFrom?: string | null;
 }

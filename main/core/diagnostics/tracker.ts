@@ -31,7 +31,7 @@
 import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
-import { commonPrefix, storePrompt } from './stored-prompt.js';
+import { commonPrefix, commonStored, storePrompt } from './stored-prompt.js';
 import type { HybridCache, ObservedAgent, Slot, SlotCache, SlotFit, Thread } from './tracker-slots.js';
 import { PromptCache } from './prompt-cache.js';
 import { fitSlot, sessionLabel, startsAnotherThread } from './tracker-slots.js';
@@ -232,11 +232,26 @@ export class CacheTracker {
       slotsNeeded: needed,
       reusedFrom: donor === undefined ? null : sessionLabel(donor),
       ...this.#restoredFrom(fit),
+      ...(thread.agent === null || fit.cache === null ? {} : { mainKept: this.#mainKept(model) }),
     };
     this.#undo.set(observation, { stored, slots, target, slotBefore, model, cacheBefore, thread, threadBefore });
     return observation;
   }
 
+
+  /**
+   * Whether the model's latest main conversation (no agent) is still held, in
+   * a slot or the prompt cache, to within what a miss would count: true when
+   * there is none to lose.
+   */
+  #mainKept(model: string): boolean {
+    let main: Thread | undefined;
+    for (const thread of this.#threads.values()) if (thread.model === model && thread.agent === null) main = thread;
+    if (main === undefined) return true;
+    const want = main.prompt.length - MISS_MIN_LOST_CHARS;
+    const held = [...this.#slotsFor(model).map((s) => s.prompt), ...(this.#caches.get(model)?.entries ?? []).map((e) => e.value.prompt)];
+    return held.some((p) => p !== null && commonStored(p, main!.prompt) > want);
+  }
 
   /** Whose prompt the prompt cache loaded for this call, as shown. */
   #restoredFrom(fit: SlotFit): { restoredFrom?: string } {
@@ -326,6 +341,7 @@ export class CacheTracker {
       slot: target,
       agent: null,
       slotsNeeded: needed,
+      ...(fit.cache === null ? {} : { mainKept: this.#mainKept(model) }),
     };
     this.#undo.set(observation, { stored, slots, target, slotBefore, model, cacheBefore, thread: null, threadBefore: null });
     return observation;

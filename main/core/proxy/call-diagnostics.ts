@@ -153,6 +153,8 @@ export class CallDiagnostics {
       agent: o.agent,
       slotsNeeded: o.slotsNeeded,
       ...(o.reusedFrom ? { reusedFrom: o.reusedFrom } : {}),
+      ...(o.restoredFrom === undefined ? {} : { restoredFrom: o.restoredFrom }),
+      ...(o.mainKept === undefined ? {} : { mainKept: o.mainKept }),
       ...(overflow ? { contextOverflow: overflow } : {}),
       contextTokens: call.prediction?.contextTokens ?? null,
       loadingModel: call.prediction?.loadingModel ?? false,

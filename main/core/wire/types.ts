@@ -177,6 +177,15 @@ export interface CallRecord {
    */
   readonly slotsNeeded: number | null;
   /**
+   * A side call or a subagent's, on a backend with a prompt cache in host
+   * memory (llama-server, Ollama 0.30+): whether the backend still holds the
+   * model's latest main conversation afterwards, in a slot or that cache, as
+   * estimated. Absent for main calls and backends without such a cache.
+   */
+  readonly mainKept?: boolean;
+  /** The backend's prompt cache loaded a saved prompt for this call: whose (a conversation's label, or `side call`). */
+  readonly restoredFrom?: string;
+  /**
    * A new conversation's first call that found another conversation's prompt
    * in the backend's slot (the system prompt and tools every session of a
    * project shares): that conversation's label. Absent otherwise.
