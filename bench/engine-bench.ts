@@ -17,6 +17,8 @@
 //   BENCH_ENGINE_RUNS=N           runs of every route (default 3)
 //   BENCH_ENGINE_SLOTS=N          engine slots (default 1, as Ollama)
 //   BENCH_ENGINE_THREADS=N        llama.cpp threads (default 2)
+//   BENCH_ENGINE_CACHE_RAM=MiB    each runner's host-memory prompt cache (default 8192, as Ollama 0.30+ runs
+//                                 llama-server; 0 for none, as Ollama before 0.30)
 //   BENCH_ENGINE_KEEP_ALIVE_S=S   Ollama's keep-alive, in recorded seconds (default 300)
 //   BENCH_ENGINE_REWRITE_OFF=1    also the route through the proxy with `--rewrite off`
 //   BENCH_ENGINE_FAMILIES=a,b     the families of the per-family lines (default: all)
@@ -56,6 +58,7 @@ const quick = env['BENCH_ENGINE_QUICK'] === '1';
 const sizeName = env['BENCH_ENGINE_MODEL'] ?? (quick ? 'test' : 'bench');
 const slots = Number(env['BENCH_ENGINE_SLOTS'] ?? '1');
 const threads = Number(env['BENCH_ENGINE_THREADS'] ?? '2');
+const cacheRamMib = Number(env['BENCH_ENGINE_CACHE_RAM'] ?? '8192');
 const runs = Number(env['BENCH_ENGINE_RUNS'] ?? '3');
 /** The warm-start scenario (bench/warm-start.ts); BENCH_ENGINE_WARM_START=0 leaves it out. */
 const warmStart = env['BENCH_ENGINE_WARM_START'] !== '0';
@@ -181,7 +184,7 @@ function routeFigures(route: Route, done: readonly RouteRun[], turns: readonly n
 
 function table(out: Recorder, name: string, calls: readonly SessionCall[], all: readonly RouteFigures[]): void {
   const width = (f: RouteFigures): number => (f.estimateError === null ? 30 : 40);
-  out.log(`${name}  (${sizeName} model, ${slots} slot${slots === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}, ${runs} run${runs === 1 ? '' : 's'} of each route)`);
+  out.log(`${name}  (${sizeName} model, ${slots} slot${slots === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'}, ${cacheRamMib === 0 ? 'no prompt cache' : `prompt cache ${cacheRamMib} MiB`}, ${runs} run${runs === 1 ? '' : 's'} of each route)`);
   out.log('                                 |' + all.map((f) => ` ${f.name}`.padEnd(width(f)) + '|').join(''));
   out.log(' call role      perfect per-conv |' + all.map((f) => (f.estimateError === null ? '   ttft s   eval reused perf' : '   ttft s   eval reused perf  est true').padEnd(width(f)) + '|').join(''));
   calls.forEach((c, i) => {
@@ -379,7 +382,7 @@ function diagnosticsTargets(
 function engineFor(recording: string, size: ModelSize, family?: FamilyName): EngineOptions {
   const longest = Math.max(...loadRecording(recording).calls.map((c) => c.body.length));
   const contextSize = Math.min(MODEL_SHAPES[size].contextLength, Math.ceil((longest / 2 + 1024) / 1024) * 1024);
-  return { size, slots, threads, contextSize, ...(family === undefined ? {} : { family }) };
+  return { size, slots, threads, contextSize, cacheRamMib, ...(family === undefined ? {} : { family }) };
 }
 
 /**
@@ -480,7 +483,7 @@ async function main(): Promise<number> {
     const figures = await measureFamily(out, f, sizeName, problems, familyMisses);
     if (figures !== null) perFamily.push(figures);
   }
-  const warm = warmStart ? await measureWarmStart({ size: sizeName, threads }, runs, (line) => out.log(line), problems, warmScenarios.filter(isWarmScenario)) : null;
+  const warm = warmStart ? await measureWarmStart({ size: sizeName, threads, cacheRamMib }, runs, (line) => out.log(line), problems, warmScenarios.filter(isWarmScenario)) : null;
   for (const r of results) out.log(headline(r, `recording ${r.name}`));
   for (const r of results) out.log(idealGapLine(r));
   for (const f of perFamily) {

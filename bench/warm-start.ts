@@ -90,6 +90,8 @@ export interface WarmStartRun extends WarmVariant {
   /** What the engine reused and evaluated for it (its own count). */
   readonly reused: number;
   readonly evaluated: number;
+  /** Tokens of a saved state the engine's prompt cache loaded for it (0: none). */
+  readonly restored: number;
   /** Session A's resumed turns' first tokens, ms (through the proxy routes only). */
   readonly resumedMs: readonly number[];
   /** The warm-up that ran, if one did. */
@@ -105,6 +107,8 @@ export interface WarmUpRead {
   readonly promptTokens: number;
   readonly reused: number;
   readonly evaluated: number;
+  /** Tokens of a saved state the prompt cache loaded for it (0: none). */
+  readonly restored: number;
   /** Its client (the proxy) left, and the engine stopped reading there. */
   readonly cancelled: boolean;
 }
@@ -112,6 +116,8 @@ export interface WarmUpRead {
 export interface WarmStartOptions {
   readonly size: ModelSize;
   readonly threads: number;
+  /** The engine's host-memory prompt cache in MiB (default 8,192, as Ollama 0.30+; 0 for none, as before 0.30). */
+  readonly cacheRamMib?: number;
   /** Give up waiting for a warm-up after this long (the bench model re-reads 12K tokens in minutes). */
   readonly warmUpTimeoutMs?: number;
 }
@@ -219,7 +225,7 @@ export async function runWarmStart(variant: WarmVariant, options: WarmStartOptio
   const timeoutMs = options.warmUpTimeoutMs ?? 20 * 60_000;
   const { a, b } = sessions(scenario);
   const model = modelOf(a[0]!);
-  const open = (): Promise<RunningEngine> => startEngine({ size: options.size, slots: 1, contextSize: 32768, threads: options.threads });
+  const open = (): Promise<RunningEngine> => startEngine({ size: options.size, slots: 1, contextSize: 32768, threads: options.threads, ...(options.cacheRamMib === undefined ? {} : { cacheRamMib: options.cacheRamMib }) });
   let engine = await open();
   let proxy: RunningProxy | null = null;
   const folder = scenario === 'restarted' ? mkdtempSync(path.join(os.tmpdir(), 'warm-start-')) : null;
@@ -290,9 +296,9 @@ export async function runWarmStart(variant: WarmVariant, options: WarmStartOptio
     if (truth === undefined || engine.calls.length <= before) throw new Error('the engine has no record of session B\'s first call');
     const prior = record === null || engine.calls.length - 2 < mark ? undefined : engine.calls.at(-2);
     const warmUpCall = prior === undefined ? null
-      : { promptTokens: prior.promptTokens, reused: prior.reused, evaluated: prior.evaluated, cancelled: prior.cancelled };
+      : { promptTokens: prior.promptTokens, reused: prior.reused, evaluated: prior.evaluated, restored: prior.restoredTokens, cancelled: prior.cancelled };
     return {
-      scenario, route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, resumedMs, warmUp: record, warmUpCall,
+      scenario, route, firstTokenMs, reused: truth.reused, evaluated: truth.evaluated, restored: truth.restoredTokens, resumedMs, warmUp: record, warmUpCall,
       sharedTokens: sharedPrefixTokens(engine, a[0]!, b),
     };
   } finally {
@@ -346,7 +352,7 @@ export async function measureWarmStart(
         const r = await runWarmStart(variant, options);
         byVariant.get(variant)!.push(r);
         const warm = r.warmUp === null ? '' : `; warm-up (${r.warmUp.trigger}) ${r.warmUp.outcome} after ${((r.warmUp.durationMs ?? 0) / 1000).toFixed(2)} s, ${warmUpReadWords(r.warmUpCall)}`;
-        log(`warm start run ${run} ${variantName(variant).padEnd(21)} new-session first token ${(r.firstTokenMs / 1000).toFixed(2).padStart(7)} s, reused ${r.reused} of ${r.reused + r.evaluated} tokens${warm}`);
+        log(`warm start run ${run} ${variantName(variant).padEnd(21)} new-session first token ${(r.firstTokenMs / 1000).toFixed(2).padStart(7)} s, reused ${r.reused} of ${r.reused + r.evaluated} tokens${r.restored > 0 ? ` (from ${r.restored} the prompt cache loaded)` : ''}${warm}`);
       } catch (error) {
         problems.push(`warm start, ${variantName(variant)}, run ${run}: ${(error as Error).message}`);
       }
@@ -372,7 +378,8 @@ export async function measureWarmStart(
 /** `read 4608 of its 20112 tokens when cancelled`: the engine's own count of a warm-up's work. */
 function warmUpReadWords(w: WarmUpRead | null): string {
   if (w === null) return 'never reached the engine';
-  return `read ${w.reused + w.evaluated} of its ${w.promptTokens} tokens${w.cancelled ? ' when cancelled' : ''}`;
+  const loaded = w.restored > 0 ? `, ${w.reused} of them from the ${w.restored} the prompt cache loaded` : '';
+  return `read ${w.reused + w.evaluated} of its ${w.promptTokens} tokens${loaded}${w.cancelled ? ' when cancelled' : ''}`;
 }
 
 /**

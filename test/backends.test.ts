@@ -277,8 +277,10 @@ describe('context overflow and advice', () => {
   test('a conversation pushed out of its slot is told the engine\'s own setting', async () => {
     const engine = await startEngineStandin('llama-server', { model: 'qwen3-coder:30b', contextLength: 131072 });
     await withRig(engine, {}, async (rig) => {
+      // Short tool results: the other session shares over half of a1's prompt (the system prompt and tools), so
+      // llama-server cuts a1's slot in place rather than saving it to its prompt cache (prompt-cache.ts).
       const turn = (session: string, n: number, prompt?: string) =>
-        callThrough(rig, bareBody({ billing: null, sessionId: session, messages: conversation(n, 6000, prompt) }), { 'x-claude-code-session-id': session });
+        callThrough(rig, bareBody({ billing: null, sessionId: session, messages: conversation(n, 1500, prompt) }), { 'x-claude-code-session-id': session });
       await turn('a1', 1);
       await turn('b2', 1, 'Summarise the rewrite module.');
       const { record } = await turn('a1', 2);

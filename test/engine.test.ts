@@ -294,7 +294,10 @@ describe('llama.cpp engine: runners keyed by weights file, as Ollama', { skip },
     assert.equal(alias!.runner, a1!.runner);
     assert.ok(alias!.reused > 0.9 * a1!.promptTokens, `the alias reads the cache model-a left: ${alias!.reused} of ${a1!.promptTokens}`);
     assert.ok(aliasTitle!.reused < 20, 'only the template header in common');
-    assert.ok(a2!.reused < 0.1 * a2!.promptTokens, `the alias's title call evicted model-a from the one slot: reused ${a2!.reused}`);
+    // The title call took the one slot; the runner's prompt cache (Ollama 0.30+) had saved the conversation and
+    // gives it back: one runner, one slot and one prompt cache for both names (engine-prompt-cache.test.ts without it).
+    assert.equal(aliasTitle!.savedTokens > 0, true, 'the title call saved the conversation to RAM');
+    assert.ok(a2!.restoredTokens > 0 && a2!.reused > 0.9 * a2!.promptTokens, `model-a loaded what the alias left: reused ${a2!.reused} of ${a2!.promptTokens}`);
     assert.deepEqual(await ps(), ['model-a']);
   });
 

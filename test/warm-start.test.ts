@@ -178,6 +178,26 @@ describe('the warmer against the stand-in', () => {
     assert.equal(r.warmer.status().waiting, null, 'the loss is answered');
   });
 
+  test('a side call after which the backend\'s prompt cache still holds the conversation (Ollama 0.30+) asks for no warm-up', async () => {
+    const r = await rig();
+    r.warmer.backendLooked(true, loadedNow(r));
+    endCall(r, TURN, true);
+    r.warmer.callStarted(MODEL);
+    r.warmer.callFinished(MODEL);
+    r.warmer.callAnswered({ model: MODEL, main: false, answered: true, body: () => TURN, keepsMain: true });
+    r.clock.advance(DEFAULT_WARM_LIMITS.quietMs + 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(r.records.length, 0);
+    assert.equal(r.warmer.status().waiting, null, 'nothing was lost');
+    // One that cut the conversation in place (it shared most of it) still does.
+    r.warmer.callStarted(MODEL);
+    r.warmer.callFinished(MODEL);
+    r.warmer.callAnswered({ model: MODEL, main: false, answered: true, body: () => TURN, keepsMain: false });
+    const done = finished(r);
+    r.clock.advance(DEFAULT_WARM_LIMITS.quietMs);
+    assert.equal((await done).trigger, 'other-call');
+  });
+
   test('a call of the conversation itself answers the loss: no warm-up follows', async () => {
     const r = await rig();
     r.warmer.backendLooked(true, loadedNow(r));

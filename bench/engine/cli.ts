@@ -13,6 +13,9 @@
 // `--disconnect after-prompt` reads a prompt to its end after its client left,
 // as Ollama 0.29 and earlier did, and `--disconnect poll:0` stops at the next
 // batch at once (default: Ollama's own, llama-server's poll of a second).
+// `--cache-ram 0` turns off the host-memory prompt cache each runner keeps
+// (default 8192 MiB, as Ollama 0.30+ runs llama-server; none with
+// `--checkpoints go-engine`, as before Ollama 0.30).
 import { parseArgs } from 'node:util';
 import { OLLAMA_DISCONNECT, parseDisconnectRule } from './disconnect.js';
 import { CHECKPOINT_ENGINES, FAMILY_NAMES, isFamilyName, type CheckpointEngine } from './families.js';
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     hybrid: { type: 'boolean', default: false },
     disconnect: { type: 'string' },
     checkpoints: { type: 'string', default: 'llama-server' },
+    'cache-ram': { type: 'string' },
   },
 });
 
@@ -73,7 +77,13 @@ if (liveClient !== undefined && !(Number.isInteger(liveClient) && liveClient > 0
   console.error('engine: --live-client takes a number of tokens above 0');
   process.exit(2);
 }
+const cacheRamMib = values['cache-ram'] === undefined ? (checkpoints === 'go-engine' ? 0 : 8192) : Number(values['cache-ram']);
+if (!(Number.isInteger(cacheRamMib) && cacheRamMib >= 0)) {
+  console.error('engine: --cache-ram takes a number of MiB, 0 for none');
+  process.exit(2);
+}
 const engine = await startEngine({
+  cacheRamMib,
   size,
   slots: Number(values.slots),
   contextSize: Number(values.ctx),
@@ -88,7 +98,8 @@ const engine = await startEngine({
   ...(family === undefined ? {} : { family }),
   ...(liveClient === undefined ? {} : { liveClient }),
 });
-const mode = `${values.hybrid ? ', qwen3.5 on the hybrid model' : ''}${checkpoints === 'go-engine' ? ", Ollama < 0.30's Go-engine checkpoints" : ''}${liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`}`;
+const mode = `${values.hybrid ? ', qwen3.5 on the hybrid model' : ''}${checkpoints === 'go-engine' ? ", Ollama < 0.30's Go-engine checkpoints" : ''}` +
+  `${cacheRamMib === 0 ? ', no prompt cache' : `, prompt cache of ${cacheRamMib} MiB`}${liveClient === undefined ? '' : `, live-client (end_turn after ${liveClient} tokens)`}`;
 console.log(`engine: ${size} model (${(engine.modelBytes / 1e6).toFixed(0)} MB, loaded in ${engine.loadMs} ms), ${values.slots} slot(s) of ${values.ctx} tokens, family ${family ?? 'by model name'}${mode}, on ${engine.url}`);
 const stop = (): void => void engine.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

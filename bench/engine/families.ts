@@ -23,6 +23,8 @@ export interface Family {
   readonly parser: string;
   /** The model has Ollama's `thinking` capability: answers carry thinking blocks unless turned off. */
   readonly thinks: boolean;
+  /** The GGUF architecture of the models Ollama gives this family (what its scheduler keys one-slot models by). */
+  readonly architecture: string;
   /** A hybrid model's checkpoint rule; null when any prefix can be kept exactly. */
   readonly checkpoints: CheckpointRule | null;
   /** The Ollama source the rendering follows. */
@@ -100,6 +102,7 @@ export const FAMILIES: readonly Family[] = [
     renderer: '',
     parser: '',
     thinks: false,
+    architecture: 'qwen2',
     checkpoints: null,
     source: 'template/template.go (collate) with the Qwen 2.5 template',
     inlineSystem: 'hoisted',
@@ -111,6 +114,7 @@ export const FAMILIES: readonly Family[] = [
     renderer: 'qwen3-coder',
     parser: 'qwen3-coder',
     thinks: false,
+    architecture: 'qwen3moe',
     checkpoints: null,
     source: 'model/renderers/qwen3coder.go',
     inlineSystem: 'dropped',
@@ -123,6 +127,7 @@ export const FAMILIES: readonly Family[] = [
     renderer: 'qwen3.5',
     parser: 'qwen3.5',
     thinks: true,
+    architecture: 'qwen35',
     // Ollama ≥ 0.30: llama-server's checkpoints near each prompt's end (checkpoints.ts); see withCheckpoints.
     checkpoints: OLLAMA_CHECKPOINTS,
     source: 'model/renderers/qwen35.go; llama.cpp tools/server/server-context.cpp (b10488)',

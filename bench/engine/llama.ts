@@ -33,6 +33,10 @@ export interface LlamaSequence {
    * version is pinned in bench/engine/package.json.
    */
   _takeNamedCheckpoint(name: string, max: number): Promise<void>;
+  /** Writes the sequence's state (its cells' KV and recurrent state, and its tokens; not its checkpoints) to a file. */
+  saveStateToFile(filePath: string): Promise<{ fileSize: number }>;
+  /** Replaces the sequence's state and tokens with a saved one (the same model's). */
+  loadStateFromFile(filePath: string, acceptRisk: { acceptRisk: true }): Promise<void>;
   dispose(): void;
 }
 

@@ -11,6 +11,7 @@ import { ensureModel, type ModelSize } from './model.js';
 import { ollamaModelInfo } from './model-info.js';
 import { startEngineServer, type EngineServer } from './server.js';
 import { Runners } from './runners.js';
+import { forcesOneSlot } from '../../main/core/backends/renderer.js';
 import type { Overflow } from './truncate.js';
 
 export interface EngineOptions {
@@ -46,6 +47,12 @@ export interface EngineOptions {
   readonly checkpoints?: CheckpointEngine;
   /** When a client that left is noticed while its prompt is read (disconnect.ts; default: Ollama's). */
   readonly disconnect?: DisconnectRule;
+  /**
+   * llama-server's `--cache-ram` in MiB per runner (default 8,192, as Ollama
+   * 0.30+ runs it; 0 with `checkpoints: 'go-engine'`); 0 for none, as Ollama
+   * before 0.30.
+   */
+  readonly cacheRamMib?: number;
 }
 
 export interface RunningEngine extends EngineServer {
@@ -95,6 +102,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     contextSize: options.contextSize ?? 32768,
     threads: options.threads ?? 2,
     ...(options.maxLoaded === undefined ? {} : { maxLoaded: options.maxLoaded }),
+    // The Go engine's Ollama (before 0.30) had no llama-server, so no prompt cache either, unless asked for.
+    ...(options.cacheRamMib === undefined ? (options.checkpoints === 'go-engine' ? { cacheRamMib: 0 } : {}) : { cacheRamMib: options.cacheRamMib }),
   });
   const describe = async (m: ResolvedModel): Promise<{ bytes: number; modelInfo: Record<string, unknown> }> => {
     const file = weights.load(m.size, m.copy, m.hybrid);
@@ -110,7 +119,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const server = await startEngineServer({
     runners,
     catalog,
-    fileOf: (m) => ({ key: m.fileKey, load: () => weights.load(m.size, m.copy, m.hybrid).model, checkpoints: m.family.checkpoints }),
+    fileOf: (m) => ({ key: m.fileKey, load: () => weights.load(m.size, m.copy, m.hybrid).model, checkpoints: m.family.checkpoints, oneSlot: forcesOneSlot(m.family.architecture) }),
     describe,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),

@@ -6,7 +6,15 @@
 // sequences), created on first use. As Ollama, at most `maxLoaded` runners
 // stay (OLLAMA_MAX_LOADED_MODELS, 3 on a CPU); the least recently used one is
 // unloaded to make room. All runners take turns on the one CPU.
+// Each runner has its own prompt cache in RAM (llama-server's `--cache-ram`,
+// per process: one per weights file), its state files in a temporary
+// directory that goes with the runner. A runner of an architecture Ollama
+// forces to one slot gets one, whatever `slots` says.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
+import { CACHE_RAM_MIB, defaultLimits } from '../../main/core/diagnostics/prompt-cache.js';
 import type { LlamaModel } from './llama.js';
 import { PROMPT_BATCH, Serial, SlotEngine } from './slots.js';
 
@@ -18,6 +26,12 @@ export interface RunnerOptions {
   readonly maxLoaded?: number;
   /** Ollama's keep_alive: how long /api/ps says a runner stays (default 5 minutes). */
   readonly keepAliveMs?: number;
+  /**
+   * llama-server's `--cache-ram` in MiB: the host-memory prompt cache of each
+   * runner (default 8,192, as Ollama 0.30+ leaves it); 0 turns it off, as
+   * Ollama before 0.30 had none.
+   */
+  readonly cacheRamMib?: number;
 }
 
 /** What a runner serves: the weights file (its key) and how its cache can be reused. */
@@ -26,6 +40,8 @@ export interface RunnerFile {
   readonly key: string;
   readonly load: () => Promise<LlamaModel>;
   readonly checkpoints: CheckpointRule | null;
+  /** Ollama forces one slot on this architecture (backends/renderer.ts forcesOneSlot). */
+  readonly oneSlot?: boolean;
 }
 
 export interface LoadedRunner {
@@ -92,13 +108,16 @@ export class Runners {
   }
 
   private async open(file: RunnerFile): Promise<SlotEngine> {
-    const { slots, contextSize, threads } = this.options;
+    const { contextSize, threads } = this.options;
+    const slots = file.oneSlot === true ? 1 : this.options.slots;
     const model = await file.load();
     // Flash attention, as Ollama turns on where the model allows: a 17K-token cold prefill on the
     // test model takes 2.5 s with it and 10 s without (attention dominates a tiny model's prefill).
     // It changes no cache figure.
     const context = await model.createContext({ contextSize, sequences: slots, threads, batchSize: PROMPT_BATCH, flashAttention: true });
-    return new SlotEngine(model, context, slots, this.serial, file.checkpoints);
+    const mib = this.options.cacheRamMib ?? CACHE_RAM_MIB;
+    const cache = mib > 0 ? { limits: defaultLimits(contextSize, mib), dir: mkdtempSync(path.join(os.tmpdir(), 'llm-cache-engine-')) } : null;
+    return new SlotEngine(model, context, slots, this.serial, file.checkpoints, cache);
   }
 
   private async makeRoom(): Promise<void> {

@@ -69,6 +69,13 @@ export interface EngineCall {
    * `evaluated` is what it read, and the slot holds `reused + evaluated` tokens.
    */
   readonly cancelled: boolean;
+  /**
+   * The prompt cache at slot assignment (llama-server's `--cache-ram`): tokens
+   * of what the slot held saved to RAM first, and tokens of a saved state
+   * loaded into the slot for this call (then `reused` counts from it); 0 when none.
+   */
+  readonly savedTokens: number;
+  readonly restoredTokens: number;
 }
 
 export interface EngineServer {
@@ -216,6 +223,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
         calls.push({
           id, model: name, runner: model.fileKey, family: model.family.name, slot: c.slot, promptTokens: prompt.tokens.length,
           reused: c.reused, droppedMessages: prompt.dropped, cutTokens: prompt.cut,
+          savedTokens: c.cache.saved, restoredTokens: c.cache.restored,
           // Counted as the prompt is read, a batch at a time; final once the call has ended.
           get evaluated() { return c.progress.evaluated; },
           get cancelled() { return c.progress.cancelled; },

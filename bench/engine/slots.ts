@@ -9,9 +9,16 @@
 // dense model underneath, which could keep any prefix, the rule alone decides
 // how much; on a real hybrid model (hybrid-model.ts) the rule decides where
 // checkpoints are taken, and the recurrent state really goes back to them.
+// With a prompt cache (llama-server's `--cache-ram`, which Ollama 0.30+ leaves
+// at 8 GiB), a slot a call would mostly throw away is first saved to a state
+// file, and a saved state that serves the call better is loaded into the slot
+// (diagnostics/prompt-cache.ts decides; see saveAndLoad).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CheckpointRing, type CheckpointRule } from '../../main/core/diagnostics/checkpoints.js';
 import type { LlamaContext, LlamaModel, LlamaSequence, Token } from './llama.js';
 import { chooseSlot } from '../../main/core/diagnostics/slot-choice.js';
+import { PromptCache, savesSlot, type PromptCacheLimits } from '../../main/core/diagnostics/prompt-cache.js';
 
 export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
@@ -41,8 +48,33 @@ export interface PromptProgress {
   readonly cancelled: boolean;
 }
 
+/** A slot saved to the prompt cache: its state file and what travels with it. */
+interface SavedSlot {
+  readonly file: string;
+  readonly tokens: readonly Token[];
+  /** The checkpoint ring as it stood (llama-server saves a slot's checkpoints with its state). */
+  readonly ring: CheckpointRing | null;
+  /** Where the slot's prompt ended (the recurrent state's place on a real hybrid model). */
+  readonly promptEnd: number;
+}
+
+/** A runner's prompt cache: its limits and the directory its state files go to (removed on dispose). */
+export interface PromptCacheOptions {
+  readonly limits: PromptCacheLimits;
+  readonly dir: string;
+}
+
+/** What the prompt cache did when a call took its slot. */
+export interface CacheMove {
+  /** Tokens of the slot's previous content saved to RAM (0: not saved, or already held). */
+  readonly saved: number;
+  /** Tokens of a saved state loaded into the slot for this call (0: none). */
+  readonly restored: number;
+}
+
 export interface Completion {
   readonly slot: number;
+  readonly cache: CacheMove;
   /** Tokens of the prompt to evaluate now (all of them, unless the call is cancelled). */
   readonly evaluated: number;
   /** Tokens of the prompt taken from the slot's cache. */
@@ -76,6 +108,8 @@ export class SlotEngine {
   private readonly lastUsed: number[];
   /** Tokens per forward pass: a cancel is handled between two. */
   private readonly batch: number;
+  private readonly cache: PromptCache<SavedSlot> | null;
+  private files = 0;
   private clock = 0;
 
   constructor(
@@ -83,8 +117,10 @@ export class SlotEngine {
     private readonly context: LlamaContext,
     slots: number,
     private readonly serial = new Serial(),
-    checkpoints: CheckpointRule | null = null,
+    private readonly rule: CheckpointRule | null = null,
+    private readonly promptCache: PromptCacheOptions | null = null,
   ) {
+    const checkpoints = rule;
     // A real hybrid model's sequences keep the rule's checkpoints (taken between batches), none of their own.
     // They keep more than the rule: llama-server keeps a slot's oldest checkpoint while it thins later ones,
     // and node-llama-cpp drops the oldest first; extra ones are never restored to (the rule restores to its
@@ -95,6 +131,12 @@ export class SlotEngine {
     this.promptEnds = this.sequences.map(() => 0);
     this.lastUsed = this.sequences.map(() => 0);
     this.batch = checkpoints?.batch ?? PROMPT_BATCH;
+    this.cache = promptCache === null || promptCache.limits.bytes <= 0 ? null : new PromptCache<SavedSlot>(promptCache.limits);
+  }
+
+  /** The prompt cache's entries: tokens and bytes each, oldest first (empty without one). */
+  cached(): { tokens: number; bytes: number }[] {
+    return (this.cache?.entries ?? []).map((e) => ({ tokens: e.length, bytes: e.bytes }));
   }
 
   /** The checkpoint positions slot `slot` holds (empty for a dense model). */
@@ -124,6 +166,60 @@ export class SlotEngine {
   /** Frees this runner's context (its KV cache); the model stays loaded. */
   async dispose(): Promise<void> {
     await this.context.dispose();
+    this.cache?.clear();
+    if (this.promptCache !== null) rmSync(this.promptCache.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * At slot assignment, as llama-server's get_available_slot does with its
+   * prompt cache: a slot the prompt would mostly throw away (prompt-cache.ts
+   * savesSlot) is saved, unless an entry already holds it, and the entry that
+   * serves the prompt better than the slot is loaded into it and leaves the cache.
+   *
+   * node-llama-cpp saves a sequence's state without its checkpoints ("TODO: save
+   * checkpoints to disk" in saveStateToFile), so on a real hybrid model a loaded
+   * state can go back to no earlier position: the slot is cut back to its
+   * prompt's end before it is saved (restoring the prompt-end checkpoint; our
+   * junk answer would be dropped by the next call anyway), and after a load its
+   * ring starts empty. On the dense model (and the stand-in reading it under a
+   * hybrid rule) the ring travels with the state, as llama-server's checkpoints do.
+   */
+  private async saveAndLoad(slot: number, prompt: readonly Token[]): Promise<CacheMove> {
+    const cache = this.cache;
+    const sequence = this.sequences[slot]!;
+    if (cache === null || !savesSlot(sequence.contextTokens.length, commonPrefixLength(sequence.contextTokens, prompt), prompt.length)) return { saved: 0, restored: 0 };
+    const real = this.rings[slot] !== null && sequence.needsCheckpoints;
+    let saved = 0;
+    const before = sequence.contextTokens.slice();
+    if (cache.wouldSave(before.length, (e) => commonPrefixLength(e.tokens, before))) {
+      const promptEnd = this.promptEnds[slot]!;
+      if (real && sequence.nextTokenIndex > promptEnd) await sequence.eraseContextTokenRanges([{ start: promptEnd, end: sequence.nextTokenIndex }]);
+      const tokens = sequence.contextTokens.slice();
+      const file = join(this.promptCache!.dir, `state-${++this.files}.bin`);
+      const { fileSize } = await sequence.saveStateToFile(file);
+      const entry = { file, tokens, ring: this.rings[slot]?.clone() ?? null, promptEnd };
+      this.free(cache.add({ value: entry, length: tokens.length, bytes: fileSize }, (other) => commonPrefixLength(other.tokens, tokens)));
+      saved = tokens.length;
+    }
+    const held = sequence.contextTokens;
+    const entry = cache.take(held.length, commonPrefixLength(held, prompt), prompt.length, (e) => commonPrefixLength(e.tokens, prompt));
+    let restored = 0;
+    if (entry !== null) {
+      const { file, ring, promptEnd } = entry.value;
+      // Clearing first drops the checkpoints node-llama-cpp holds for what the slot held: they are not the loaded state's.
+      await sequence.clearHistory();
+      await sequence.loadStateFromFile(file, { acceptRisk: true });
+      rmSync(file, { force: true });
+      this.rings[slot] = real || ring === null ? (this.rule === null ? null : new CheckpointRing(this.rule)) : ring;
+      this.promptEnds[slot] = promptEnd;
+      restored = entry.length;
+    }
+    this.free(cache.trim());
+    return { saved, restored };
+  }
+
+  private free(dropped: readonly SavedSlot[]): void {
+    for (const d of dropped) rmSync(d.file, { force: true });
   }
 
   /**
@@ -151,6 +247,7 @@ export class SlotEngine {
     const room = Math.min(maxTokens, this.context.contextSize - prompt.length);
     const slot = chooseSlot(this.sequences.map((s) => (s.contextTokens.length === 0 ? null : commonPrefixLength(s.contextTokens, prompt))), this.lastUsed, prompt.length);
     if (stop()) return use(cancelledBeforeStart(slot));
+    const cache = await this.saveAndLoad(slot, prompt);
     const sequence = this.sequences[slot]!;
     const ring = this.rings[slot]!;
     this.lastUsed[slot] = ++this.clock;
@@ -221,7 +318,7 @@ export class SlotEngine {
         await iterator.return();
       }
     }
-    return use({ slot, evaluated: prompt.length - reused, reused, progress, pieces: pieces() });
+    return use({ slot, cache, evaluated: prompt.length - reused, reused, progress, pieces: pieces() });
   }
 }
 
@@ -238,7 +335,7 @@ function cancelledBeforeStart(slot: number): Completion {
   async function* none(): AsyncGenerator<string, Ending, void> {
     return 'cancelled';
   }
-  return { slot, evaluated: 0, reused: 0, progress: { evaluated: 0, cancelled: true }, pieces: none() };
+  return { slot, cache: { saved: 0, restored: 0 }, evaluated: 0, reused: 0, progress: { evaluated: 0, cancelled: true }, pieces: none() };
 }
 
 function evaluatedSoFar(sequence: LlamaSequence): number {

@@ -56,7 +56,7 @@ export interface BackendView {
   /** What renders `model`'s prompt, as the backend told (Ollama's /api/show, llama-server's chat template); null while unknown. */
   renderer?(model: string | null): ModelRenderer | null;
   readonly profile: BackendProfile | null;
-  /** The version the backend reports (Ollama's /api/version), which says which engine runs a hybrid model; null while unknown. */
+  /** The version the backend reports (Ollama's /api/version), which says which engine runs a hybrid model and whether it keeps a prompt cache; null while unknown. */
   readonly version?: string | null;
   /** How many times the backend was seen to restart (or be replaced): a change means its cache is empty. */
   readonly restarts: number;

@@ -45,16 +45,37 @@ const OLLAMA_FAMILIES: Readonly<Record<string, PromptFamily>> = {
 const HYBRID_ARCHITECTURES = new Set(['qwen35', 'qwen35moe', 'qwen3next']);
 
 /**
+ * Architectures Ollama loads with one slot whatever OLLAMA_NUM_PARALLEL says
+ * (server/sched.go load: "model architecture does not currently support
+ * parallel requests", matched on the model's family, which is its architecture).
+ */
+const ONE_SLOT_ARCHITECTURES = new Set(['mllama', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'qwen3next', 'lfm2', 'lfm2moe', 'nemotron_h', 'nemotron_h_moe', 'nemotron_h_omni']);
+
+/** Whether Ollama forces one slot on a model of this GGUF architecture. */
+export function forcesOneSlot(architecture: string | undefined): boolean {
+  return architecture !== undefined && ONE_SLOT_ARCHITECTURES.has(architecture);
+}
+
+/**
  * Whether `/api/show` describes a hybrid model: by its architecture, or, where
  * the model_info does not name one we know, by its renderer: Ollama gives
  * `qwen3.5` and `qwen3.8` only to the Qwen 3.5 architectures
  * (x/create/client/create.go, isQwen35Family), which are all hybrid.
  */
 function showsHybrid(show: Record<string, unknown>, family: PromptFamily): boolean {
-  const info = show.model_info;
-  const architecture = isObject(info) ? str(info['general.architecture']) : undefined;
+  const architecture = architectureOf(show);
   if (architecture !== undefined && HYBRID_ARCHITECTURES.has(architecture)) return true;
   return family === 'qwen3.5' || family === 'qwen3.8';
+}
+
+function architectureOf(show: Record<string, unknown>): string | undefined {
+  const info = show.model_info;
+  return isObject(info) ? str(info['general.architecture']) : undefined;
+}
+
+/** Whether Ollama runs the model `/api/show` describes on one slot: by architecture, or as a hybrid (every hybrid is on the list). */
+function showsOneSlot(show: Record<string, unknown>, hybrid: boolean): boolean {
+  return hybrid || forcesOneSlot(architectureOf(show));
 }
 
 /** The renderer name a Modelfile text declares (`RENDERER qwen3.5`, quoted when it holds spaces). */
@@ -73,8 +94,10 @@ export function rendererFromOllamaShow(show: unknown): ModelRenderer {
   const name = str(show.renderer) || modelfileRenderer(str(show.modelfile) ?? '');
   const family = name === undefined ? 'template' : OLLAMA_FAMILIES[name] ?? 'template';
   const hybrid = showsHybrid(show, family);
-  if (name === undefined) return hybrid ? { ...TEMPLATE_PATH, hybrid } : TEMPLATE_PATH;
-  return { family, name, keepReasoningSwitch: null, ...(hybrid ? { hybrid } : {}) };
+  const oneSlot = showsOneSlot(show, hybrid);
+  const traits = { ...(hybrid ? { hybrid } : {}), ...(oneSlot ? { oneSlot } : {}) };
+  if (name === undefined) return hybrid || oneSlot ? { ...TEMPLATE_PATH, ...traits } : TEMPLATE_PATH;
+  return { family, name, keepReasoningSwitch: null, ...traits };
 }
 
 /**

@@ -67,7 +67,7 @@ export function llamaServerRule(batch: number, ubatch: number): LlamaServerRule 
 /**
  * Ollama ≥ 0.30: llama-server with `-b` = `-ub` = num_batch (512 by default;
  * llm/llama_server.go appendBatchArgs), so checkpoints at N − 512 and N − 4.
- * Ollama raises num_batch by itself on roomy GPUs (§7 of the research note),
+ * Ollama raises num_batch by itself on roomy GPUs (docs/llama-server-cache.md §7),
  * which moves only the first of them.
  */
 export const OLLAMA_CHECKPOINTS: LlamaServerRule = llamaServerRule(512, 512);

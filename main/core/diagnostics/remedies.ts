@@ -107,3 +107,23 @@ export function reasoningDroppedRemedy(renderer: ModelRenderer | null, kind: Bac
   }
   return `${base}. Where the chat template takes preserve_thinking (Qwen 3.6), set it to true`;
 }
+
+/**
+ * The eviction remedy for a model Ollama runs on one slot whatever
+ * OLLAMA_NUM_PARALLEL says (server/sched.go: the Qwen 3.5 family and the other
+ * architectures renderer.ts lists), so more slots are never offered. With a
+ * prompt cache (Ollama 0.30+: prompt-cache.ts) a conversation another prompt
+ * pushes out comes back from RAM, unless that prompt shared over a tenth of
+ * itself with it and kept at least half: then the slot is cut in place with
+ * no copy saved, which is what happened here.
+ */
+export function oneSlotEvictedRemedy(cause: 'slot-evicted' | 'side-call-evicted', evictedBy: string | null, promptCache: boolean): string {
+  const who = cause === 'side-call-evicted' ? 'a side call' : evictedBy ?? 'another conversation';
+  const why = promptCache
+    ? `${who} shared most of this conversation's prompt, so the backend cut the slot in place instead of saving it to its prompt cache`
+    : `${who} took the slot`;
+  const fix = cause === 'side-call-evicted'
+    ? 'set --side-model <a model with a different weights file>, or ANTHROPIC_DEFAULT_HAIKU_MODEL=<that model> in the snippet'
+    : SUBAGENT_MODEL_FIX;
+  return `${why}. Ollama runs this model on one slot whatever OLLAMA_NUM_PARALLEL says, so more slots do not help. Fix: ${fix}`;
+}

@@ -16,9 +16,15 @@
 //
 // Side calls take a slot like any prompt, so they are replayed too; they owe
 // nothing, so their own losses do not count.
+//
+// Where the backend keeps a host-memory prompt cache (llama-server's
+// `--cache-ram`, Ollama 0.30+: prompt-cache.ts), each simulated backend keeps
+// one too, so a conversation the cache gives back counts as kept: one slot
+// then often suffices, and no more are advised.
 import type { StoredPrompt } from './stored-prompt.js';
-import { commonPrefix } from './stored-prompt.js';
+import { commonPrefix, commonStored } from './stored-prompt.js';
 import { chooseSlot } from './slot-choice.js';
+import { PromptCache, swap, type PromptCacheLimits } from './prompt-cache.js';
 
 /**
  * The most slots simulated. Each slot is another context's worth of KV memory
@@ -36,6 +42,8 @@ interface SimulatedSlot {
 export class SlotDemand {
   readonly #backends: SimulatedSlot[][];
   readonly #lost: boolean[];
+  /** Each simulated backend's prompt cache; null while the backend keeps none. */
+  #caches: PromptCache<StoredPrompt>[] | null = null;
   #clock = 0;
 
   constructor(readonly maxSlots = MAX_SIMULATED_SLOTS) {
@@ -49,7 +57,7 @@ export class SlotDemand {
    * with it, which a slot should still hold (null for a side call or a
    * conversation's first call); a loss of at least `minLost` of them counts.
    */
-  observe(text: string, stored: StoredPrompt, owed: number | null, minLost: number): void {
+  observe(text: string, stored: StoredPrompt, owed: number | null, minLost: number, cache: { limits: PromptCacheLimits; bytesPerChar: number } | null = null): void {
     // The backends hold the same few prompts: compare each with the new one once.
     const memo = new Map<StoredPrompt, number>();
     const common = (p: StoredPrompt): number => {
@@ -58,10 +66,19 @@ export class SlotDemand {
       return n;
     };
     const now = ++this.#clock;
+    const caches = this.#cachesFor(cache?.limits ?? null);
     this.#backends.forEach((slots, k) => {
       const shared = slots.map((s) => (s.prompt === null ? null : common(s.prompt)));
       const target = chooseSlot(shared, slots.map((s) => s.lastUsed), text.length);
-      if (owed !== null && owed - (shared[target] ?? 0) >= minLost) this.#lost[k] = true;
+      const held = slots[target]!.prompt;
+      const loaded = caches === null || held === null ? null : swap(caches[k]!, held, text.length, {
+        length: (p) => p.length,
+        bytes: (p) => p.length * cache!.bytesPerChar,
+        common: commonStored,
+        commonWithPrompt: common,
+      }).loaded;
+      const kept = loaded === null ? shared[target] ?? 0 : common(loaded.value);
+      if (owed !== null && owed - kept >= minLost) this.#lost[k] = true;
       slots[target] = { prompt: stored, lastUsed: now };
     });
   }
@@ -75,5 +92,14 @@ export class SlotDemand {
   /** The backend lost its cache: the simulated slots start empty too (what they taught stays). */
   clear(): void {
     for (const slots of this.#backends) slots.fill({ prompt: null, lastUsed: 0 });
+    this.#caches = null;
+  }
+
+  /** The simulated prompt caches, with the limits in force now; null for none. */
+  #cachesFor(limits: PromptCacheLimits | null): PromptCache<StoredPrompt>[] | null {
+    if (limits === null) return (this.#caches = null);
+    this.#caches ??= this.#backends.map(() => new PromptCache<StoredPrompt>(limits));
+    for (const cache of this.#caches) cache.limits = limits;
+    return this.#caches;
   }
 }

@@ -55,6 +55,11 @@ export function commonPrefix(stored: StoredPrompt, text: string): number {
   return offset;
 }
 
+/** Length of the common prefix of two stored prompts (as far as `b` is stored). */
+export function commonStored(a: StoredPrompt, b: StoredPrompt): number {
+  return commonPrefix(a, readStored(b, 0, b.storedLength));
+}
+
 /** The stored characters in [from, to), clipped to what is stored. */
 export function readStored(stored: StoredPrompt, from: number, to: number): string {
   const end = Math.min(to, stored.storedLength);

@@ -4,10 +4,11 @@
 // conversation is shown.
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
-import { commonPrefix, readStored } from './stored-prompt.js';
+import { commonPrefix, commonStored, readStored } from './stored-prompt.js';
 import { shortSessionId } from './conversation-key.js';
 import { CheckpointRing, type CheckpointRule } from './checkpoints.js';
 import { chooseSlot } from './slot-choice.js';
+import { swap, type PromptCache } from './prompt-cache.js';
 
 /** A call's place in the agent tree, as shown (short ids). */
 export interface ObservedAgent {
@@ -76,10 +77,27 @@ export interface HybridCache {
   readonly charsPerToken: number;
 }
 
+/**
+ * A backend's host-memory prompt cache as the estimate keeps it (llama-server's
+ * `--cache-ram`: prompt-cache.ts), per model: the slots it saved, measured in
+ * characters, and what a character costs in RAM.
+ */
+export interface SlotCache {
+  readonly cache: PromptCache<Slot>;
+  readonly bytesPerChar: number;
+}
+
 /** Where a prompt lands and what of it the backend keeps. */
 export interface SlotFit {
   /** The slot it loads into. */
   readonly target: number;
+  /**
+   * The prompt cache after the prompt took its slot (a copy: the caller keeps
+   * it once the call stands), and the saved slot it loaded there, whose prompt
+   * the backend serves this one from; null without a cache.
+   */
+  readonly cache: PromptCache<Slot> | null;
+  readonly restored: Slot | null;
   /** Characters the slot holds in common with the prompt. */
   readonly commonChars: number;
   /** Of those, what the backend reuses: all of them, unless a hybrid model must resume from a checkpoint. */
@@ -95,12 +113,25 @@ export interface SlotFit {
  * Checkpoints fall on token positions: the slot's evaluations are replayed
  * with the model's current characters-per-token ratio to place them.
  */
-export function fitSlot(slots: readonly Slot[], text: string, hybrid: HybridCache | null): SlotFit {
+export function fitSlot(slots: readonly Slot[], text: string, hybrid: HybridCache | null, saved: SlotCache | null = null): SlotFit {
   const common = slots.map((slot) => (slot.prompt === null ? null : commonPrefix(slot.prompt, text)));
   const target = chooseSlot(common, slots.map((slot) => slot.lastUsed), text.length);
-  const commonChars = common[target] ?? 0;
-  if (hybrid === null) return { target, commonChars, reusedChars: commonChars, evaluated: null };
-  const held = slots[target]!;
+  let commonChars = common[target] ?? 0;
+  let held = slots[target]!;
+  // With a prompt cache, the slot may go to RAM and a saved one come back (with its checkpoints) first.
+  const cache = saved === null ? null : saved.cache.clone();
+  const loaded = cache === null || held.prompt === null ? null : swap(cache, held, text.length, {
+    length: (slot) => slot.prompt?.length ?? 0,
+    bytes: (slot) => (slot.prompt?.length ?? 0) * saved!.bytesPerChar,
+    common: (a, b) => (a.prompt === null || b.prompt === null ? 0 : commonStored(a.prompt, b.prompt)),
+    commonWithPrompt: (slot) => (slot === held ? commonChars : slot.prompt === null ? 0 : commonPrefix(slot.prompt, text)),
+  }).loaded?.value ?? null;
+  if (loaded !== null) {
+    held = loaded;
+    commonChars = loaded.prompt === null ? 0 : commonPrefix(loaded.prompt, text);
+  }
+  const restored = loaded;
+  if (hybrid === null) return { target, cache, restored, commonChars, reusedChars: commonChars, evaluated: null };
   // A prompt entirely cached is not extended: its last token is read again, from a checkpoint before it.
   const extendsIt = held.prompt === null || (commonChars >= held.prompt.length && commonChars < text.length);
   const step: Evaluated = { common: commonChars, extends: extendsIt, length: text.length };
@@ -110,7 +141,7 @@ export function fitSlot(slots: readonly Slot[], text: string, hybrid: HybridCach
   let kept = 0;
   for (const each of evaluated) kept = replayStep(ring, each, hybrid.charsPerToken);
   const reusedChars = extendsIt ? commonChars : Math.min(commonChars, Math.round(kept * hybrid.charsPerToken));
-  return { target, commonChars, reusedChars, evaluated };
+  return { target, cache, restored, commonChars, reusedChars, evaluated };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { AgentRef } from './conversation-key.js';
 import type { HybridCache, ObservedAgent } from './tracker-slots.js';
+import type { PromptCacheLimits } from './prompt-cache.js';
 
 export interface CacheTrackerOptions {
   /** Cache slots the backend holds per model (OLLAMA_NUM_PARALLEL); default 1. */
@@ -28,6 +29,18 @@ export interface CacheTrackerOptions {
    * null (the default) for a model whose cache can keep any prefix.
    */
   readonly hybrid?: (model: string | null) => HybridCache | null;
+  /**
+   * The backend's host-memory prompt cache for a model (llama-server's
+   * `--cache-ram`, on in Ollama 0.30+: prompt-cache.ts), in characters, asked
+   * per call; null (the default) where the backend keeps none.
+   */
+  readonly promptCache?: (model: string | null) => PromptCacheModel | null;
+}
+
+/** A prompt cache's limits in characters, and what a character costs in RAM. */
+export interface PromptCacheModel {
+  readonly limits: PromptCacheLimits;
+  readonly bytesPerChar: number;
 }
 
 export interface ObserveInput {
@@ -73,6 +86,17 @@ export interface Observation {
    * up to MAX_SIMULATED_SLOTS does (a prompt takes the slot it shares most with).
    */
   readonly slotsNeeded: number | null;
+  /**
+   * The backend's prompt cache loaded a saved slot for this call: the label of
+   * the conversation (or `side call`) whose prompt it held; absent when none.
+   */
+  readonly restoredFrom?: string;
+  /**
+   * A side call or a subagent's, where the backend keeps a prompt cache:
+   * whether the model's latest main conversation is still held afterwards, in
+   * a slot or that cache (what warm start's `other-call` trigger asks).
+   */
+  readonly mainKept?: boolean;
   /** A new conversation's first call that reused another conversation's prompt from the slot: that one's label. */
   readonly reusedFrom?: string | null;
 }

@@ -31,14 +31,15 @@
 import type { Bust } from '../wire/types.js';
 import type { RenderedPrompt } from './render.js';
 import type { StoredPrompt } from './stored-prompt.js';
-import { commonPrefix, storePrompt } from './stored-prompt.js';
-import type { HybridCache, ObservedAgent, Slot, SlotFit, Thread } from './tracker-slots.js';
+import { commonPrefix, commonStored, storePrompt } from './stored-prompt.js';
+import type { HybridCache, ObservedAgent, Slot, SlotCache, SlotFit, Thread } from './tracker-slots.js';
+import { PromptCache } from './prompt-cache.js';
 import { fitSlot, sessionLabel, startsAnotherThread } from './tracker-slots.js';
 import { MISS_MIN_LOST_CHARS, classifyDivergence, describeBust } from './bust.js';
 import { REMEDIES, remedyFor, slotEvictedRemedy } from './remedies.js';
 import { SlotDemand } from './slot-demand.js';
 import { shortAgentId, shortSessionId, type AgentRef } from './conversation-key.js';
-import type { CacheTrackerOptions, Observation, ObserveInput, TrackerStats } from './tracker-types.js';
+import type { CacheTrackerOptions, Observation, ObserveInput, PromptCacheModel, TrackerStats } from './tracker-types.js';
 
 /** Step 1's finding: the conversation a prompt continues, and the client's own miss. */
 interface Match {
@@ -60,6 +61,9 @@ interface Undo {
   readonly slots: Slot[];
   readonly target: number;
   readonly slotBefore: Slot;
+  /** The model and its prompt cache before (absent: it had none). */
+  readonly model: string;
+  readonly cacheBefore: PromptCache<Slot> | undefined;
   readonly thread: Thread | null;
   /** The thread's state before; null when observe() created it. */
   readonly threadBefore: { prompt: StoredPrompt; turn: number; call: number; slot: number } | null;
@@ -81,6 +85,9 @@ export class CacheTracker {
   readonly maxHeldChars: number;
   readonly maxModels: number;
   readonly #hybrid: (model: string | null) => HybridCache | null;
+  readonly #promptCache: (model: string | null) => PromptCacheModel | null;
+  /** Per model, the backend's prompt cache as estimated (bounded with the backends). */
+  readonly #caches = new Map<string, PromptCache<Slot>>();
   /** Insertion order is recency: the first entry is the least recently used. */
   readonly #threads = new Map<string, Thread>();
   readonly #backends = new Map<string, Slot[]>();
@@ -96,6 +103,29 @@ export class CacheTracker {
     this.maxHeldChars = positiveInteger(options.maxHeldChars, DEFAULTS.maxHeldChars, 'maxHeldChars');
     this.maxModels = positiveInteger(options.maxModels, DEFAULTS.maxModels, 'maxModels');
     this.#hybrid = options.hybrid ?? (() => null);
+    this.#promptCache = options.promptCache ?? (() => null);
+  }
+
+  /** The model's prompt cache, with the limits in force now; null where the backend keeps none. */
+  #cacheFor(model: string | null): SlotCache | null {
+    const config = this.#promptCache(model);
+    const key = model ?? '';
+    if (config === null) {
+      this.#caches.delete(key);
+      return null;
+    }
+    let cache = this.#caches.get(key);
+    if (cache === undefined) this.#caches.set(key, (cache = new PromptCache<Slot>(config.limits)));
+    // The limits in characters follow the model's measured characters per token; the next update applies them.
+    cache.limits = config.limits;
+    return { cache, bytesPerChar: config.bytesPerChar };
+  }
+
+  /** The call stands: the model's prompt cache is what its fit left. */
+  #keepCache(model: string, fit: SlotFit): PromptCache<Slot> | undefined {
+    const before = this.#caches.get(model);
+    if (fit.cache !== null) this.#caches.set(model, fit.cache);
+    return before;
   }
 
   observe(input: ObserveInput): Observation {
@@ -103,7 +133,7 @@ export class CacheTracker {
     const model = input.rendered.model ?? '';
     const match = this.#matchAndClassify(input);
     const slots = this.#slotsFor(model);
-    const fit = fitSlot(slots, input.rendered.text, this.#hybrid(input.rendered.model));
+    const fit = fitSlot(slots, input.rendered.text, this.#hybrid(input.rendered.model), this.#cacheFor(input.rendered.model));
     const stored = this.#store(input.rendered, match, slots, fit);
     // Before the miss is described, so that its remedy counts this call too.
     const needed = this.#demandFor(model, input.rendered.text, stored, match.thread === null ? null : match.conversationChars);
@@ -116,7 +146,7 @@ export class CacheTracker {
     const { best, bestChars } = match;
     return best !== null && bestChars > fit.commonChars
       ? storePrompt(rendered, best.prompt, bestChars, this.maxPromptChars)
-      : storePrompt(rendered, slots[fit.target].prompt, fit.commonChars, this.maxPromptChars);
+      : storePrompt(rendered, (fit.restored ?? slots[fit.target]).prompt, fit.commonChars, this.maxPromptChars);
   }
 
   /** Replays the prompt through the model's simulated backends (slot-demand.ts); the slots its calls so far need. */
@@ -126,7 +156,7 @@ export class CacheTracker {
     else this.#demand.delete(model);
     this.#demand.set(model, demand);
     while (this.#demand.size > this.maxModels) this.#demand.delete(this.#demand.keys().next().value as string);
-    demand.observe(text, stored, owed, MISS_MIN_LOST_CHARS);
+    demand.observe(text, stored, owed, MISS_MIN_LOST_CHARS, this.#promptCache(model === '' ? null : model));
     return demand.needed;
   }
 
@@ -156,7 +186,7 @@ export class CacheTracker {
    * mean a cold backend, which is nobody's eviction.
    */
   #detectEviction(match: Match, slots: readonly Slot[], fit: SlotFit, rendered: RenderedPrompt, needed: number | null): Bust | null {
-    const held = slots[fit.target].prompt;
+    const held = (fit.restored ?? slots[fit.target]).prompt;
     const { best, conversationChars } = match;
     // What the slot holds, not what a hybrid model restores of it: a checkpoint's loss is no eviction.
     if (held === null || best === null || conversationChars === null || conversationChars - fit.commonChars < MISS_MIN_LOST_CHARS) return null;
@@ -176,10 +206,12 @@ export class CacheTracker {
     const text = rendered.text;
     const target = fit.target;
     const slotBefore = slots[target];
+    const model = rendered.model ?? '';
+    const cacheBefore = this.#keepCache(model, fit);
     const before = match.thread;
     const threadBefore = before === null ? null : { prompt: before.prompt, turn: before.turn, call: before.call, slot: before.slot };
     // A new conversation that found another one's prompt in the slot (the system prompt and tools every session shares).
-    const donor = before === null && fit.reusedChars >= MISS_MIN_LOST_CHARS ? slots[target].owner : undefined;
+    const donor = before === null && fit.reusedChars >= MISS_MIN_LOST_CHARS ? (fit.restored ?? slots[target]).owner : undefined;
     const thread = this.#remember(before, key, rendered.model ?? '', match.lastOrdinal, stored, input.agent ?? null, target, input.userTurn ?? true);
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, owner: thread, evaluated: fit.evaluated };
 
@@ -199,11 +231,34 @@ export class CacheTracker {
       agent: thread.agent,
       slotsNeeded: needed,
       reusedFrom: donor === undefined ? null : sessionLabel(donor),
+      ...this.#restoredFrom(fit),
+      ...(thread.agent === null || fit.cache === null ? {} : { mainKept: this.#mainKept(model) }),
     };
-    this.#undo.set(observation, { stored, slots, target, slotBefore, thread, threadBefore });
+    this.#undo.set(observation, { stored, slots, target, slotBefore, model, cacheBefore, thread, threadBefore });
     return observation;
   }
 
+
+  /**
+   * Whether the model's latest main conversation (no agent) is still held, in
+   * a slot or the prompt cache, to within what a miss would count: true when
+   * there is none to lose.
+   */
+  #mainKept(model: string): boolean {
+    let main: Thread | undefined;
+    for (const thread of this.#threads.values()) if (thread.model === model && thread.agent === null) main = thread;
+    if (main === undefined) return true;
+    const want = main.prompt.length - MISS_MIN_LOST_CHARS;
+    const held = [...this.#slotsFor(model).map((s) => s.prompt), ...(this.#caches.get(model)?.entries ?? []).map((e) => e.value.prompt)];
+    return held.some((p) => p !== null && commonStored(p, main!.prompt) > want);
+  }
+
+  /** Whose prompt the prompt cache loaded for this call, as shown. */
+  #restoredFrom(fit: SlotFit): { restoredFrom?: string } {
+    const from = fit.restored;
+    if (from === null) return {};
+    return { restoredFrom: from.side === true ? 'side call' : from.owner === undefined ? 'another prompt' : sessionLabel(from.owner) };
+  }
 
   /**
    * A warm-up (never a user's call) read this prompt into the model's slot:
@@ -223,11 +278,12 @@ export class CacheTracker {
         ownerChars = chars;
       }
     }
-    const fit = fitSlot(slots, rendered.text, this.#hybrid(rendered.model));
+    const fit = fitSlot(slots, rendered.text, this.#hybrid(rendered.model), this.#cacheFor(rendered.model));
     const target = fit.target;
+    this.#keepCache(model, fit);
     const stored = owner !== undefined && ownerChars > fit.commonChars
       ? storePrompt(rendered, owner.prompt, ownerChars, this.maxPromptChars)
-      : storePrompt(rendered, slots[target].prompt, fit.commonChars, this.maxPromptChars);
+      : storePrompt(rendered, (fit.restored ?? slots[target]).prompt, fit.commonChars, this.maxPromptChars);
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, evaluated: fit.evaluated, ...(owner === undefined ? {} : { owner }) };
     if (owner !== undefined) owner.slot = target;
   }
@@ -241,7 +297,11 @@ export class CacheTracker {
     const undo = this.#undo.get(observation);
     if (undo === undefined) return;
     this.#undo.delete(observation);
-    if (undo.slots[undo.target]?.prompt === undo.stored) undo.slots[undo.target] = undo.slotBefore;
+    if (undo.slots[undo.target]?.prompt === undo.stored) {
+      undo.slots[undo.target] = undo.slotBefore;
+      if (undo.cacheBefore === undefined) this.#caches.delete(undo.model);
+      else this.#caches.set(undo.model, undo.cacheBefore);
+    }
     const thread = undo.thread;
     if (thread === null || thread.prompt !== undo.stored) return;
     if (undo.threadBefore === null) {
@@ -257,12 +317,14 @@ export class CacheTracker {
   /** A side call takes the slot it lands in and touches no conversation. */
   #observeSide(input: ObserveInput): Observation {
     const { key, rendered } = input;
-    const slots = this.#slotsFor(rendered.model ?? '');
-    const fit = fitSlot(slots, rendered.text, this.#hybrid(rendered.model));
+    const model = rendered.model ?? '';
+    const slots = this.#slotsFor(model);
+    const fit = fitSlot(slots, rendered.text, this.#hybrid(rendered.model), this.#cacheFor(rendered.model));
     const { target, reusedChars } = fit;
-    const stored = storePrompt(rendered, slots[target].prompt, fit.commonChars, this.maxPromptChars);
-    const needed = this.#demandFor(rendered.model ?? '', rendered.text, stored, null);
+    const stored = storePrompt(rendered, (fit.restored ?? slots[target]).prompt, fit.commonChars, this.maxPromptChars);
+    const needed = this.#demandFor(model, rendered.text, stored, null);
     const slotBefore = slots[target];
+    const cacheBefore = this.#keepCache(model, fit);
     slots[target] = { prompt: stored, lastUsed: ++this.#clock, side: true, evaluated: fit.evaluated };
     const observation: Observation = {
       session: shortSessionId(key),
@@ -279,8 +341,9 @@ export class CacheTracker {
       slot: target,
       agent: null,
       slotsNeeded: needed,
+      ...(fit.cache === null ? {} : { mainKept: this.#mainKept(model) }),
     };
-    this.#undo.set(observation, { stored, slots, target, slotBefore, thread: null, threadBefore: null });
+    this.#undo.set(observation, { stored, slots, target, slotBefore, model, cacheBefore, thread: null, threadBefore: null });
     return observation;
   }
 
@@ -295,6 +358,8 @@ export class CacheTracker {
   clearBackend(model?: string): void {
     if (model === undefined) this.#backends.clear();
     else this.#backends.delete(model);
+    if (model === undefined) this.#caches.clear();
+    else this.#caches.delete(model);
     for (const [name, demand] of this.#demand) if (model === undefined || name === model) demand.clear();
   }
 
@@ -303,6 +368,9 @@ export class CacheTracker {
     for (const thread of this.#threads.values()) prompts.add(thread.prompt);
     for (const slots of this.#backends.values()) {
       for (const slot of slots) if (slot.prompt !== null) prompts.add(slot.prompt);
+    }
+    for (const cache of this.#caches.values()) {
+      for (const e of cache.entries) if (e.value.prompt !== null) prompts.add(e.value.prompt);
     }
     // Strings have no identity in JS, so equal chunks count once: the
     // figure is what the tracker holds when sharing works as intended.
@@ -339,7 +407,11 @@ export class CacheTracker {
       this.#backends.delete(model);
     }
     this.#backends.set(model, slots);
-    while (this.#backends.size > this.maxModels) this.#backends.delete(this.#backends.keys().next().value as string);
+    while (this.#backends.size > this.maxModels) {
+      const oldest = this.#backends.keys().next().value as string;
+      this.#backends.delete(oldest);
+      this.#caches.delete(oldest);
+    }
     return slots;
   }
 

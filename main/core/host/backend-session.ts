@@ -78,6 +78,9 @@ export class BackendSession extends EventEmitter<BackendSessionEvents> {
       get restarts() {
         return replaced() + current().restarts;
       },
+      get version() {
+        return current().version ?? null;
+      },
     };
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#clock = options.clock ?? realClock;

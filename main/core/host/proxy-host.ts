@@ -145,6 +145,7 @@ export class ProxyHost {
       model: record.model ?? this.#config.model,
       main: !record.sideCall && record.agent === null,
       answered: record.answered,
+      ...(record.mainKept === undefined ? {} : { keepsMain: record.mainKept }),
       body: () => forwarded.parse(),
     }));
   }

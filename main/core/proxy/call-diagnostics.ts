@@ -19,8 +19,18 @@ import { cacheUsageRewriter, type UsageRewriter } from './usage.js';
 import { AffinityKeys } from './affinity.js';
 import { MAX_ANALYSED_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { slotEvictedAdvice } from '../backends/advice.js';
-import { reasoningDroppedRemedy } from '../diagnostics/remedies.js';
+import { oneSlotEvictedRemedy, reasoningDroppedRemedy } from '../diagnostics/remedies.js';
 import type { BackendView } from '../backends/backend-info.js';
+import { keepsPromptCache } from '../backends/host-cache.js';
+import { defaultLimits } from '../diagnostics/prompt-cache.js';
+import type { PromptCacheModel } from '../diagnostics/tracker-types.js';
+
+/**
+ * KV bytes per token assumed for a saved prompt: a 30B-class model with 48
+ * layers and 4 KV heads of 128 at f16 holds 2 × 48 × 4 × 128 × 2 = 96 KiB, so
+ * 8 GiB keeps some 87K tokens. Larger models keep fewer; hybrid ones more.
+ */
+const ASSUMED_KV_BYTES_PER_TOKEN = 96 * 1024;
 
 export interface CallDiagnosticsOptions {
   readonly slots: number;
@@ -42,12 +52,29 @@ export class CallDiagnostics {
   constructor(private readonly options: CallDiagnosticsOptions) {
     // A hybrid model's checkpoints are in tokens: the model's measured characters per token place them.
     // Which rule: the backend's, and on Ollama its version's (its engine changed at 0.30).
-    this.tracker = new CacheTracker({ slots: options.slots, hybrid: (model) => {
-      const backend = options.backend;
-      const rule = checkpointRuleFor(backend?.renderer?.(model)?.hybrid === true, backend?.profile?.kind ?? null, backend?.version ?? null);
-      return rule === null ? null : { rule, charsPerToken: this.calibrator.charsPerToken(model) };
-    } });
+    this.tracker = new CacheTracker({
+      slots: options.slots,
+      hybrid: (model) => {
+        const backend = options.backend;
+        const rule = checkpointRuleFor(backend?.renderer?.(model)?.hybrid === true, backend?.profile?.kind ?? null, backend?.version ?? null);
+        return rule === null ? null : { rule, charsPerToken: this.calibrator.charsPerToken(model) };
+      },
+      promptCache: (model) => this.promptCache(model),
+    });
     this.restartsSeen = options.backend?.restarts ?? 0;
+  }
+
+  /**
+   * The backend's host-memory prompt cache in characters (backends/host-cache.ts):
+   * llama-server's 8 GiB, each entry costing its tokens at an assumed KV size
+   * (the proxy does not know the model's); null where the backend keeps none.
+   */
+  private promptCache(model: string | null): PromptCacheModel | null {
+    const backend = this.options.backend;
+    if (!keepsPromptCache(backend?.profile?.kind, backend?.version)) return null;
+    const perToken = this.calibrator.charsPerToken(model);
+    const context = backend?.contextLength(model) ?? 0;
+    return { limits: defaultLimits(Math.round(context * perToken)), bytesPerChar: ASSUMED_KV_BYTES_PER_TOKEN / perToken };
   }
 
   usageRewriter(call: MessageCall): UsageRewriter | null {
@@ -128,6 +155,8 @@ export class CallDiagnostics {
       agent: o.agent,
       slotsNeeded: o.slotsNeeded,
       ...(o.reusedFrom ? { reusedFrom: o.reusedFrom } : {}),
+      ...(o.restoredFrom === undefined ? {} : { restoredFrom: o.restoredFrom }),
+      ...(o.mainKept === undefined ? {} : { mainKept: o.mainKept }),
       ...(overflow ? { contextOverflow: overflow } : {}),
       contextTokens: call.prediction?.contextTokens ?? null,
       loadingModel: call.prediction?.loadingModel ?? false,
@@ -153,8 +182,13 @@ export class CallDiagnostics {
       const reread = this.calibrator.estimate(o.model, Math.round(o.promptChars * (1 - o.reuse)));
       return { remedy: reasoningDroppedRemedy(backend?.renderer?.(o.model) ?? null, backend?.info().kind ?? null, reread) };
     }
+    if (cause !== 'slot-evicted' && cause !== 'side-call-evicted') return {};
+    const backend = this.options.backend;
+    if (backend?.profile?.kind === 'ollama' && backend.renderer?.(o.model)?.oneSlot === true) {
+      return { remedy: oneSlotEvictedRemedy(cause, o.bust?.evictedBy ?? null, keepsPromptCache('ollama', backend.version)) };
+    }
     if (cause !== 'slot-evicted') return {};
-    const advice = slotEvictedAdvice(this.options.backend?.profile ?? null, this.options.slots);
+    const advice = slotEvictedAdvice(backend?.profile ?? null, this.options.slots);
     return advice === null ? {} : { remedy: advice };
   }
 

@@ -43,6 +43,12 @@ export interface EndedCall {
   readonly answered: boolean;
   /** The body as forwarded, parsed on demand (only the last main call per model is ever parsed). */
   readonly body: () => unknown;
+  /**
+   * A side call or a subagent's after which the backend still holds the main
+   * conversation (its prompt cache saved it: Ollama 0.30+, llama-server), as the
+   * diagnostics estimate; absent where they cannot tell.
+   */
+  readonly keepsMain?: boolean;
 }
 
 export interface WarmerEvents {
@@ -154,7 +160,8 @@ export class Warmer extends EventEmitter<WarmerEvents> {
   callAnswered(call: EndedCall): void {
     if (call.model === null || !call.answered) return;
     if (call.main) this.#rememberMain(call.model, call);
-    else this.#otherCall(call.model);
+    // Where the backend's prompt cache kept the conversation, its next call loads it back: no loss to repair.
+    else if (call.keepsMain !== true) this.#otherCall(call.model);
     this.#evaluate();
   }
 

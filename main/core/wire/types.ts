@@ -34,6 +34,12 @@ export interface ModelRenderer {
    * (diagnostics/checkpoints.ts); absent when not known to be.
    */
   readonly hybrid?: boolean;
+  /**
+   * Ollama runs the model on one slot whatever OLLAMA_NUM_PARALLEL says
+   * (server/sched.go: mllama, the Qwen 3.5 and Qwen3-VL families, LFM2,
+   * Nemotron-H); absent when not known to.
+   */
+  readonly oneSlot?: boolean;
 }
 
 /** GET /_proxy/status → backend: what was found at the target, and what that means for the cache. */
@@ -170,6 +176,15 @@ export interface CallRecord {
    * slots would keep them (only another weights file would).
    */
   readonly slotsNeeded: number | null;
+  /**
+   * A side call or a subagent's, on a backend with a prompt cache in host
+   * memory (llama-server, Ollama 0.30+): whether the backend still holds the
+   * model's latest main conversation afterwards, in a slot or that cache, as
+   * estimated. Absent for main calls and backends without such a cache.
+   */
+  readonly mainKept?: boolean;
+  /** The backend's prompt cache loaded a saved prompt for this call: whose (a conversation's label, or `side call`). */
+  readonly restoredFrom?: string;
   /**
    * A new conversation's first call that found another conversation's prompt
    * in the backend's slot (the system prompt and tools every session of a
