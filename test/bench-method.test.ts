@@ -96,19 +96,31 @@ describe('per-family figures', () => {
     const session = (subagent: readonly number[]): number[][] => [main1, [...subagent, 7], [...subagent, 7, 8, 9], main2];
     const template = family('template');
 
-    it('on one slot the main agent returning after a subagent can reuse only what the subagent left in it; more slots or another file keep its prefix', () => {
+    it('on one slot without a prompt cache the main agent returning after a subagent can reuse only what the subagent left in it; more slots or another file keep its prefix', () => {
       const prompts = session(Array.from({ length: 100 }, (_, i) => 5000 + i));
       // The old definition: every conversation keeps a slot of its own.
       assert.deepEqual(perfectReuses(template, prompts), [0, 0, 101, 103]);
-      assert.deepEqual(slotReuses(template, prompts, ONE_SLOT), [0, 0, 101, 0]);
-      assert.deepEqual(slotReuses(template, prompts, { slots: 2 }), [0, 0, 101, 103]);
-      assert.deepEqual(slotReuses(template, prompts, { slots: 1, runners: ['main', 'sub', 'sub', 'main'] }), [0, 0, 101, 103], 'a subagent on another weights file');
+      assert.deepEqual(slotReuses(template, prompts, { slots: 1, promptCache: false }), [0, 0, 101, 0]);
+      assert.deepEqual(slotReuses(template, prompts, { slots: 2, promptCache: false }), [0, 0, 101, 103]);
+      assert.deepEqual(slotReuses(template, prompts, { slots: 1, runners: ['main', 'sub', 'sub', 'main'], promptCache: false }), [0, 0, 101, 103], 'a subagent on another weights file');
     });
 
-    it('on two slots a subagent that shares over a tenth of its prompt with the main slot takes it, as llama-server picks', () => {
+    it('on one slot with llama-server\'s prompt cache (Ollama 0.30+) the subagent saves the main conversation to RAM and its next call loads it back', () => {
+      const prompts = session(Array.from({ length: 100 }, (_, i) => 5000 + i));
+      assert.deepEqual(slotReuses(template, prompts, ONE_SLOT), [0, 0, 101, 103]);
+    });
+
+    it('on two slots a subagent that shares over a tenth of its prompt with the main slot takes it, as llama-server picks, and keeping over half of it saves no copy', () => {
       const prompts = session([...main.slice(0, 60), ...Array.from({ length: 100 }, (_, i) => 5000 + i)]);
-      assert.deepEqual(slotReuses(template, prompts, { slots: 2 }), [0, 60, 161, 60]);
+      for (const promptCache of [false, true]) assert.deepEqual(slotReuses(template, prompts, { slots: 2, promptCache }), [0, 60, 161, 60]);
       assert.equal(perfectReuses(template, prompts)[3], 103);
+    });
+
+    it('on one slot a subagent keeping under half of the main slot saves it, and the main agent gets it back', () => {
+      // 40 of the main prompt's 103 tokens shared: chosen by similarity (over a tenth of the subagent's prompt), keeping under half.
+      const prompts = session([...main.slice(0, 40), ...Array.from({ length: 100 }, (_, i) => 5000 + i)]);
+      assert.deepEqual(slotReuses(template, prompts, { slots: 1, promptCache: false }), [0, 40, 141, 40]);
+      assert.deepEqual(slotReuses(template, prompts, ONE_SLOT), [0, 40, 141, 103]);
     });
 
     it('still catches a proxy that reuses less than the slot allows, and keeps the remedy figure visible', () => {

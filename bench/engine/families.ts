@@ -12,6 +12,8 @@ import { renderTemplate } from './render.js';
 import { renderQwen35, renderQwen3Coder } from './render-qwen.js';
 import { commonPrefixLength } from './slots.js';
 import { chooseSlot } from '../../main/core/diagnostics/slot-choice.js';
+import { defaultLimits, PromptCache, swap } from '../../main/core/diagnostics/prompt-cache.js';
+import { forcesOneSlot } from '../../main/core/backends/renderer.js';
 
 export const FAMILY_NAMES = ['template', 'qwen3-coder', 'qwen3.5'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
@@ -184,10 +186,12 @@ export function perfectPrompt(f: Family, raw: string, strategy: Strategy = f.str
 export interface BackendSlots {
   readonly slots: number;
   readonly runners?: readonly string[];
+  /** Each runner keeps llama-server's host-memory prompt cache (Ollama 0.30+; prompt-cache.ts). */
+  readonly promptCache: boolean;
 }
 
-/** Ollama's default: one slot, one runner. */
-export const ONE_SLOT: BackendSlots = { slots: 1 };
+/** Ollama's default since 0.30: one slot, one runner, llama-server's prompt cache. */
+export const ONE_SLOT: BackendSlots = { slots: 1, promptCache: true };
 
 /** One of the two perfect figures of a call: its best way's prompt, and what of it could be reused. */
 export interface PerfectFigure {
@@ -243,25 +247,46 @@ export function perfectCalls(f: Family, tokenize: (text: string) => readonly Tok
  * that sends them reuses exactly this.
  */
 export function slotReuses(f: Family, prompts: readonly (readonly Token[])[], backend: BackendSlots): number[] {
-  interface Runner { held: (readonly Token[] | null)[]; lastUsed: number[]; rings: (CheckpointRing | null)[] }
+  /** What a slot (or a saved copy of it) holds: the prompt and its checkpoints. */
+  interface Held { readonly tokens: readonly Token[]; readonly ring: CheckpointRing | null }
+  interface Runner { held: (Held | null)[]; lastUsed: number[]; cache: PromptCache<Held> | null }
+  // Ollama runs some architectures (the qwen3.5 family's qwen35) on one slot whatever OLLAMA_NUM_PARALLEL says.
+  const slots = forcesOneSlot(f.architecture) ? 1 : backend.slots;
   const runners = new Map<string, Runner>();
+  // The byte limits are never reached by a recorded session: entries are counted as weighing nothing.
   const fresh = (): Runner => ({
-    held: Array.from({ length: backend.slots }, () => null),
-    lastUsed: Array.from({ length: backend.slots }, () => 0),
-    rings: Array.from({ length: backend.slots }, () => (f.checkpoints === null ? null : new CheckpointRing(f.checkpoints))),
+    held: Array.from({ length: slots }, () => null),
+    lastUsed: Array.from({ length: slots }, () => 0),
+    cache: backend.promptCache ? new PromptCache<Held>(defaultLimits(Number.MAX_SAFE_INTEGER)) : null,
   });
   let clock = 0;
   return prompts.map((prompt, i) => {
     const key = backend.runners?.[i] ?? '';
     let runner = runners.get(key);
     if (runner === undefined) runners.set(key, (runner = fresh()));
-    const common = runner.held.map((held) => (held === null ? null : commonPrefixLength(held, prompt)));
+    const common = runner.held.map((held) => (held === null ? null : commonPrefixLength(held.tokens, prompt)));
     const slot = chooseSlot(common, runner.lastUsed, prompt.length);
-    const shared = Math.max(0, Math.min(common[slot] ?? 0, prompt.length - 1));
-    const ring = runner.rings[slot] ?? null;
-    const kept = ring === null ? shared : ring.restore(runner.held[slot]?.length ?? 0, shared);
+    let held = runner.held[slot] ?? null;
+    let shared = common[slot] ?? 0;
+    if (runner.cache !== null && held !== null) {
+      // The slot goes to RAM (a copy: the slot's own checkpoints change from here) and a saved one may come back.
+      const copy: Held = { tokens: held.tokens, ring: held.ring?.clone() ?? null };
+      const loaded = swap(runner.cache, copy, prompt.length, {
+        length: (h) => h.tokens.length,
+        bytes: () => 0,
+        common: (a, b) => commonPrefixLength(a.tokens, b.tokens),
+        commonWithPrompt: (h) => commonPrefixLength(h.tokens, prompt),
+      }).loaded?.value;
+      if (loaded !== undefined) {
+        held = loaded;
+        shared = commonPrefixLength(loaded.tokens, prompt);
+      }
+    }
+    shared = Math.max(0, Math.min(shared, prompt.length - 1));
+    const ring = held?.ring ?? (f.checkpoints === null ? null : new CheckpointRing(f.checkpoints));
+    const kept = ring === null ? shared : ring.restore(held?.tokens.length ?? 0, shared);
     ring?.evaluate(kept, prompt.length);
-    runner.held[slot] = prompt;
+    runner.held[slot] = { tokens: prompt, ring };
     runner.lastUsed[slot] = ++clock;
     return kept;
   });

@@ -11,7 +11,7 @@ import { loadRecording, RECORDING_NAMES } from '../../test/support/recordings.js
 import { CHECKPOINT_ENGINES, FAMILIES, perfectCalls, withCheckpoints, type CheckpointEngine, type Family } from './families.js';
 import { engineUnavailable } from './llama.js';
 import { isModelSize } from './model.js';
-import { startEngine } from './open.js';
+import { cacheRamMibOf, startEngine } from './open.js';
 import { replay, type ReplayCall } from './replay.js';
 
 interface Row {
@@ -26,7 +26,7 @@ async function replayFamily(calls: readonly ReplayCall[], f: Family, size: 'test
   const longest = Math.max(...calls.map((c) => c.body.length));
   const engine = await startEngine({ size, slots: 1, family: f.name, hybrid, checkpoints, contextSize: Math.ceil((longest / 2 + 1024) / 1024) * 1024 });
   try {
-    const perfect = perfectCalls(f, (text) => engine.tokenize(text), calls.map((c) => c.body));
+    const perfect = perfectCalls(f, (text) => engine.tokenize(text), calls.map((c) => c.body), { slots: 1, promptCache: cacheRamMibOf({ checkpoints }) > 0 });
     const rows: Row[] = [];
     for (const [i, call] of calls.entries()) {
       const before = engine.calls.length;

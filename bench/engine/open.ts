@@ -12,6 +12,7 @@ import { ollamaModelInfo } from './model-info.js';
 import { startEngineServer, type EngineServer } from './server.js';
 import { Runners } from './runners.js';
 import { forcesOneSlot } from '../../main/core/backends/renderer.js';
+import { CACHE_RAM_MIB } from '../../main/core/diagnostics/prompt-cache.js';
 import type { Overflow } from './truncate.js';
 
 export interface EngineOptions {
@@ -89,6 +90,15 @@ class Weights {
   }
 }
 
+/**
+ * The prompt cache's size per runner: as asked, else llama-server's default,
+ * except for an engine run as Ollama before 0.30 (the Go engine's
+ * checkpoints), which had no llama-server and so no prompt cache.
+ */
+export function cacheRamMibOf(options: Pick<EngineOptions, 'cacheRamMib' | 'checkpoints'>): number {
+  return options.cacheRamMib ?? (options.checkpoints === 'go-engine' ? 0 : CACHE_RAM_MIB);
+}
+
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
   const started = Date.now();
   const weights = new Weights();
@@ -102,8 +112,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     contextSize: options.contextSize ?? 32768,
     threads: options.threads ?? 2,
     ...(options.maxLoaded === undefined ? {} : { maxLoaded: options.maxLoaded }),
-    // The Go engine's Ollama (before 0.30) had no llama-server, so no prompt cache either, unless asked for.
-    ...(options.cacheRamMib === undefined ? (options.checkpoints === 'go-engine' ? { cacheRamMib: 0 } : {}) : { cacheRamMib: options.cacheRamMib }),
+    cacheRamMib: cacheRamMibOf(options),
   });
   const describe = async (m: ResolvedModel): Promise<{ bytes: number; modelInfo: Record<string, unknown> }> => {
     const file = weights.load(m.size, m.copy, m.hybrid);

@@ -21,7 +21,7 @@ import { resolveModel } from './catalog.js';
 import { family, perfectCalls, withCheckpoints } from './families.js';
 import { idealClientBody } from './ideal-client.js';
 import { lossCause, type EngineEvent, type LossCause, type Role } from './loss.js';
-import { startEngine, type EngineOptions, type RunningEngine } from './open.js';
+import { cacheRamMibOf, startEngine, type EngineOptions, type RunningEngine } from './open.js';
 import { replaySession, type ReplayResult, type TimedCall } from './replay.js';
 import { CALL_HEADER, startTap, type TappedCall } from './tap.js';
 
@@ -298,7 +298,7 @@ export async function replayRoute(recorded: readonly SessionCall[], route: Route
     const catalog = { size: options.engine.size, family: servedAs.name, models, ...(options.engine.hybrid === undefined ? {} : { hybrid: options.engine.hybrid }) };
     const reaching = (c: SessionCall): string => (!straight && route.setting === 'side-model' && c.role === 'side' ? OTHER_MODEL : modelOf(c.body));
     const runners = calls.map((c) => resolveModel(catalog, reaching(c)).fileKey);
-    const perfect = perfectCalls(servedAs, (text) => engine.tokenize(text), calls.map((c) => c.body), { slots, runners });
+    const perfect = perfectCalls(servedAs, (text) => engine.tokenize(text), calls.map((c) => c.body), { slots, runners, promptCache: cacheRamMibOf(options.engine) > 0 });
     const measures = calls.map((call, i): CallMeasure => {
       const result = results[i]!;
       const at = history.findIndex((e) => e.kind === 'served' && e.call === i);
