@@ -452,10 +452,19 @@ function familyTargets(perFamily: readonly FamilyFigures[]): Target[] {
  * start, both reusing 1,227 tokens) had medians 12% apart. Hence 1.2.
  */
 function warmStartTargets(w: ForeignUseFigures): Target[] {
+  // With a prompt cache (Ollama 0.30+) the warm-up after another client's call reads nothing: it loads the
+  // conversation from RAM, and a call that lands in it waits for its load and its one token, which the ratio
+  // then shows against a call that loads the same state itself. That is no prefill to cancel, so the target,
+  // which holds the cancellation of a warm-up that reads, is judged only where one did; elsewhere it is printed.
+  const cacheServed = w.interrupted.length > 0 && w.interrupted.every((r) => r.warmUpCall !== null && r.warmUpCall.restored > 0 && r.warmUpCall.evaluated <= 1);
+  const delayMs = (w.firstToken['warm-interrupted'].median - w.firstToken.proxy.median) * 1000;
   return [
     { name: 'warm start: new session\'s first token, speedup over direct', value: w.firstToken.direct.median / w.firstToken.warm.median, limit: limitFromEnv('BENCH_ENGINE_MIN_WARM_SPEEDUP', sizeName === 'bench' ? 10 : 4), unit: '×', lowerIsBetter: false, variable: 'BENCH_ENGINE_MIN_WARM_SPEEDUP', enforced: true },
     ...(sizeName === 'bench' ? [{ name: 'warm start: new session\'s first token against a resumed turn\'s', value: w.firstToken.warm.median / w.resumed.median, limit: limitFromEnv('BENCH_ENGINE_MAX_WARM_VS_RESUMED', 1.5), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_WARM_VS_RESUMED', enforced: true }] : []),
-    { name: 'warm start: a call during a warm-up waits no longer than without warm start (median first tokens, ratio)', value: w.firstToken['warm-interrupted'].median / w.firstToken.proxy.median, limit: limitFromEnv('BENCH_ENGINE_MAX_INTERRUPTED_RATIO', 1.2), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_INTERRUPTED_RATIO', enforced: true },
+    {
+      name: `warm start: a call during a warm-up waits no longer than without warm start (median first tokens, ratio; ${delayMs.toFixed(0)} ms${cacheServed ? ', every warm-up served from the prompt cache' : ''})`,
+      value: w.firstToken['warm-interrupted'].median / w.firstToken.proxy.median, limit: limitFromEnv('BENCH_ENGINE_MAX_INTERRUPTED_RATIO', 1.2), unit: '×', lowerIsBetter: true, variable: 'BENCH_ENGINE_MAX_INTERRUPTED_RATIO', enforced: !cacheServed,
+    },
   ];
 }
 
