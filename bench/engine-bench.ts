@@ -327,7 +327,11 @@ function idealGapLine(r: RecordingResult): string {
  * model's turns take a second too, and the ratio then reads the load.)
  */
 function idealTargets(head: RecordingResult): Target[] {
-  const budget = limitFromEnv('BENCH_ENGINE_MAX_IDEAL_GAP_MS', 15);
+  // 30 ms: two whole invocations of the same code on this machine with nothing else running put the proxy
+  // +1 ms and +20 ms after the ideal client, each steady over its three runs (so the noise term cannot see
+  // it), while the proxy's own CPU a call is about 3 ms (request-path-cost.js). A real regression (the
+  // diagnostics back before forwarding: tens of ms on a 77 KB body) still shows.
+  const budget = limitFromEnv('BENCH_ENGINE_MAX_IDEAL_GAP_MS', 30);
   const noise = idealNoiseMs(head);
   return [
     {
