@@ -21,7 +21,7 @@ import { OLLAMA_DISCONNECT, parseDisconnectRule } from './disconnect.js';
 import { CHECKPOINT_ENGINES, FAMILY_NAMES, isFamilyName, type CheckpointEngine } from './families.js';
 import { engineUnavailable } from './llama.js';
 import { isModelSize } from './model.js';
-import { startEngine } from './open.js';
+import { cacheRamMibOf, startEngine } from './open.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +77,7 @@ if (liveClient !== undefined && !(Number.isInteger(liveClient) && liveClient > 0
   console.error('engine: --live-client takes a number of tokens above 0');
   process.exit(2);
 }
-const cacheRamMib = values['cache-ram'] === undefined ? (checkpoints === 'go-engine' ? 0 : 8192) : Number(values['cache-ram']);
+const cacheRamMib = cacheRamMibOf({ checkpoints: checkpoints as CheckpointEngine, ...(values['cache-ram'] === undefined ? {} : { cacheRamMib: Number(values['cache-ram']) }) });
 if (!(Number.isInteger(cacheRamMib) && cacheRamMib >= 0)) {
   console.error('engine: --cache-ram takes a number of MiB, 0 for none');
   process.exit(2);

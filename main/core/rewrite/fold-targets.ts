@@ -6,12 +6,9 @@
 // leading `<system-reminder>` blocks, which every agent of a session shares),
 // and `after` all of it.
 import type { Edit } from './edits.js';
-import { findMember, keyEquals, type JsonScanner, type Span } from './json-scan.js';
+import { findMember, keyEquals, OPEN_ARRAY, OPEN_OBJECT, QUOTE, type JsonScanner, type Span } from './json-scan.js';
 
-const QUOTE = 0x22;
-const OPEN_OBJECT = 0x7b;
-const OPEN_ARRAY = 0x5b;
-const COMMA = Buffer.from(',');
+export const COMMA = Buffer.from(',');
 const ARRAY_OPEN = Buffer.from('[');
 const ARRAY_CLOSE = Buffer.from(']');
 export const BLOCK_CLOSE = Buffer.from('}');

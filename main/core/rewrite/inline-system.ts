@@ -28,8 +28,8 @@
 // folds to the same bytes (string or text-block form alike), so folded history
 // stays a stable prefix from call to call.
 import { elementRemovals, type Edit } from './edits.js';
-import { BLOCK_CLOSE, BLOCK_DEPTH, CONTENT_DEPTH, contentSize, joined, MESSAGE_DEPTH, MESSAGES_DEPTH, targetEdits, type Target } from './fold-targets.js';
-import { findMember, keyEquals, type JsonScanner, type MemberSpan, type Span } from './json-scan.js';
+import { BLOCK_CLOSE, BLOCK_DEPTH, COMMA, CONTENT_DEPTH, contentSize, joined, MESSAGE_DEPTH, MESSAGES_DEPTH, targetEdits, type Target } from './fold-targets.js';
+import { COLON, CR, findMember, keyEquals, LF, OPEN_ARRAY, OPEN_OBJECT, QUOTE, SPACE, TAB, type JsonScanner, type MemberSpan, type Span } from './json-scan.js';
 import type { PromptFamily } from '../wire/types.js';
 
 /** How `role: "system"` entries of `messages` are treated. */
@@ -46,15 +46,6 @@ export function foldsFor(family: PromptFamily | null): boolean {
   return family !== 'qwen3.5';
 }
 
-const QUOTE = 0x22;
-const COLON = 0x3a;
-const COMMA = Buffer.from(',');
-const OPEN_OBJECT = 0x7b;
-const OPEN_ARRAY = 0x5b;
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
 
 /**
  * A later note shorter than this stays where it stands whatever precedes it:

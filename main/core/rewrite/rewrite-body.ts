@@ -5,7 +5,7 @@
 // spliced through verbatim, and a body with no billing text costs one byte
 // search and no parse.
 import { BILLING_PREFIX, normalizeBillingLine } from './billing-line.js';
-import { findMember, JsonScanner, type MemberSpan, type Span } from './json-scan.js';
+import { findMember, JsonScanner, OPEN_ARRAY, OPEN_OBJECT, QUOTE, type MemberSpan, type Span } from './json-scan.js';
 import { applyEdits, elementRemovals, NOTHING, shiftMembers, type Edit } from './edits.js';
 import { foldInlineSystem, foldsFor, mayHoldInlineSystem, type InlineSystemMode } from './inline-system.js';
 import type { PromptFamily } from '../wire/types.js';
@@ -22,9 +22,6 @@ import type { RewriteMode, RewriteResult, RewriteRule } from './types.js';
  */
 const BILLING_LITERAL_START = Buffer.from(`"${BILLING_PREFIX}`, 'latin1');
 
-const QUOTE = 0x22;
-const OPEN_OBJECT = 0x7b;
-const OPEN_ARRAY = 0x5b;
 
 
 interface Rewrite {
